@@ -1,0 +1,27 @@
+"""eventstudy: abnormal returns, CARs and their significance around news events.
+
+The main entry points:
+
+- :func:`run_event_study` -- a single-event study from the committed data snapshot;
+- :class:`EventStudy` -- the same on any return series you bring;
+- :mod:`eventstudy.plotting` -- charts of a result.
+"""
+
+from eventstudy.data import available_tickers, load_factors, load_prices
+from eventstudy.models import MODELS
+from eventstudy.results import CumulativeAbnormalReturn, EventStudyResult
+from eventstudy.returns import simple_returns
+from eventstudy.study import EventStudy, run_event_study
+
+__all__ = [
+    "MODELS",
+    "CumulativeAbnormalReturn",
+    "EventStudy",
+    "EventStudyResult",
+    "available_tickers",
+    "load_factors",
+    "load_prices",
+    "run_event_study",
+    "simple_returns",
+]
+__version__ = "0.1.0"

@@ -1,0 +1,69 @@
+r"""Student-t inference for one event's abnormal returns.
+
+For an abnormal return (or a sum of them) :math:`A` with estimated standard error
+:math:`\widehat{se}` from an estimation window with :math:`\nu` residual degrees of freedom,
+
+.. math:: t = A / \widehat{se}, \qquad p = 2\,P(T_\nu > |t|), \qquad
+          CI_{1-a} = A \pm t_{\nu,\,1-a/2}\,\widehat{se}.
+
+Under normal, independent disturbances :math:`t` follows Student's t with :math:`\nu` degrees
+of freedom (Campbell, Lo & MacKinlay 1997, *The Econometrics of Financial Markets*, sec. 4.4.3).
+"""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+
+import numpy as np
+from scipy import stats
+
+from eventstudy.exceptions import ParameterError
+
+
+@dataclass(frozen=True)
+class TTest:
+    """A Student-t test of ``value == 0`` with its confidence interval."""
+
+    value: float
+    se: float
+    df: int
+    level: float
+
+    @property
+    def t(self) -> float:
+        return self.value / self.se
+
+    @property
+    def p(self) -> float:
+        """Two-sided p-value."""
+        return float(2.0 * stats.t.sf(abs(self.t), self.df))
+
+    @property
+    def ci_low(self) -> float:
+        return self.value - self._half_width
+
+    @property
+    def ci_high(self) -> float:
+        return self.value + self._half_width
+
+    @property
+    def _half_width(self) -> float:
+        return critical_value(self.level, self.df) * self.se
+
+
+def check_level(level: float) -> float:
+    """Validate a confidence level (strictly between 0 and 1)."""
+    if not isinstance(level, (int, float)) or not 0.0 < float(level) < 1.0:
+        raise ParameterError("level", level, "give a confidence level strictly between 0 and 1, e.g. 0.95")
+    return float(level)
+
+
+def t_statistics(values: np.ndarray, se: np.ndarray, df: int) -> tuple[np.ndarray, np.ndarray]:
+    """Element-wise t statistics and two-sided p-values (see the module docstring)."""
+    t = values / se
+    return t, 2.0 * stats.t.sf(np.abs(t), df)
+
+
+def critical_value(level: float, df: int) -> float:
+    """:math:`t_{\\nu, 1-a/2}` for a two-sided interval of confidence ``level``."""
+    return float(stats.t.ppf(0.5 + level / 2.0, df))

@@ -1,0 +1,233 @@
+"""The result of a single-event study: raw numbers as pandas objects, formatting in display methods."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from eventstudy.calendar import EventTiming, Window, as_window
+from eventstudy.exceptions import ParameterError
+from eventstudy.inference import TTest, check_level, critical_value
+from eventstudy.models import ExpectedReturnModel, FittedModel
+
+
+@dataclass(frozen=True)
+class CumulativeAbnormalReturn(TTest):
+    r"""CAR over relative days ``start .. end`` with its Student-t test.
+
+    .. math:: CAR = \mathbf{1}'AR, \qquad \widehat{se}^2 = \mathbf{1}' V \mathbf{1}
+
+    where :math:`V` is the full covariance of the ARs in the window, prediction error included
+    (Campbell, Lo & MacKinlay 1997, eq. 4.4.13 with :math:`\gamma = \mathbf{1}`).
+    """
+
+    start: int
+    end: int
+
+    def to_dict(self) -> dict[str, float | int]:
+        return {
+            "start": self.start,
+            "end": self.end,
+            "value": self.value,
+            "se": self.se,
+            "t": self.t,
+            "p": self.p,
+            "ci_low": self.ci_low,
+            "ci_high": self.ci_high,
+        }
+
+
+@dataclass(frozen=True)
+class EventStudyResult:
+    """Everything a single-event study computed.
+
+    Attributes
+    ----------
+    ticker, market
+        The stock and the market series studied.
+    model
+        The expected-return model.
+    timing
+        Event date, day 0 and the dates of both windows.
+    level
+        Confidence level of the intervals.
+    fit
+        The model fitted on the estimation window (parameters, ``sigma``, ``df``, ``nobs``).
+    estimation_data
+        Per estimation day: ``return``, ``market``, ``expected`` and ``residual``.
+    days
+        Per event-window day (index ``rel_day``): ``date``, ``return``, ``market``, ``expected``,
+        ``abnormal``, ``se``, ``t`` and two-sided ``p``.
+    covariance
+        Covariance :math:`V` of the event-window ARs (``rel_day`` x ``rel_day``).
+    """
+
+    ticker: str
+    market: str
+    model: ExpectedReturnModel
+    timing: EventTiming
+    level: float
+    fit: FittedModel
+    estimation_data: pd.DataFrame
+    days: pd.DataFrame
+    covariance: pd.DataFrame
+
+    @property
+    def event_date(self) -> pd.Timestamp:
+        return self.timing.event_date
+
+    @property
+    def day0(self) -> pd.Timestamp:
+        return self.timing.day0
+
+    @property
+    def day0_shifted(self) -> bool:
+        """True when the event date was not a trading day and day 0 moved to the next one."""
+        return self.timing.shifted
+
+    @property
+    def params(self) -> pd.Series:
+        return self.fit.params
+
+    @property
+    def car(self) -> CumulativeAbnormalReturn:
+        """CAR over the whole event window."""
+        return self.cumulative()
+
+    def cumulative(
+        self, start: int | None = None, end: int | None = None, level: float | None = None
+    ) -> CumulativeAbnormalReturn:
+        """CAR over ``start .. end`` (default: the event window), any sub-window of it."""
+        window = self.timing.window
+        sub = as_window(
+            (window.start if start is None else start, window.end if end is None else end),
+            "start, end",
+        )
+        if sub.start < window.start or sub.end > window.end:
+            raise ParameterError(
+                "start, end", (sub.start, sub.end), f"stay inside the event window {window}"
+            )
+        days = list(sub.days)
+        return CumulativeAbnormalReturn(
+            value=float(self.days.loc[days, "abnormal"].sum()),
+            se=float(np.sqrt(self.covariance.loc[days, days].to_numpy().sum())),
+            df=self.fit.df,
+            level=self.level if level is None else check_level(level),
+            start=sub.start,
+            end=sub.end,
+        )
+
+    @property
+    def car_path(self) -> pd.DataFrame:
+        """CAR from the window's first day to each day, with ``se`` and confidence bounds."""
+        window = self.timing.window
+        rows = [self.cumulative(window.start, day) for day in window.days]
+        return pd.DataFrame(
+            {
+                "car": [c.value for c in rows],
+                "se": [c.se for c in rows],
+                "ci_low": [c.ci_low for c in rows],
+                "ci_high": [c.ci_high for c in rows],
+            },
+            index=self.days.index,
+        )
+
+    def conf_int(self, level: float | None = None) -> pd.DataFrame:
+        """Confidence intervals of the daily ARs, columns ``lower`` and ``upper``."""
+        level = self.level if level is None else check_level(level)
+        half = critical_value(level, self.fit.df) * self.days["se"]
+        return pd.DataFrame(
+            {"lower": self.days["abnormal"] - half, "upper": self.days["abnormal"] + half}
+        )
+
+    @property
+    def estimation_window(self) -> Window:
+        return self.timing.estimation
+
+    @property
+    def event_window(self) -> Window:
+        return self.timing.window
+
+    def to_dict(self) -> dict[str, Any]:
+        """The result as plain JSON-ready values (returns as decimals, dates as ``YYYY-MM-DD``)."""
+        est = self.timing.estimation_dates
+        return {
+            "ticker": self.ticker,
+            "market": self.market,
+            "model": self.model.name,
+            "event_date": f"{self.event_date:%Y-%m-%d}",
+            "day0": f"{self.day0:%Y-%m-%d}",
+            "estimation": {
+                "start": f"{est[0]:%Y-%m-%d}",
+                "end": f"{est[-1]:%Y-%m-%d}",
+                "n": self.fit.nobs,
+                "df": self.fit.df,
+                "sigma": self.fit.sigma,
+                "params": {k: float(v) for k, v in self.fit.params.items()},
+            },
+            "days": [
+                {
+                    "rel_day": int(rel_day),
+                    "date": f"{row['date']:%Y-%m-%d}",
+                    "return": float(row["return"]),
+                    "expected": float(row["expected"]),
+                    "abnormal": float(row["abnormal"]),
+                    "se": float(row["se"]),
+                    "t": float(row["t"]),
+                    "p": float(row["p"]),
+                }
+                for rel_day, row in self.days.iterrows()
+            ],
+            "car": self.car.to_dict(),
+        }
+
+    def summary(self) -> str:
+        """A plain-text report: set-up, fitted model, daily ARs and the CAR."""
+        est = self.timing.estimation_dates
+        lines = [
+            f"Event study of {self.ticker} around {self.event_date:%Y-%m-%d (%A)}",
+        ]
+        if self.day0_shifted:
+            lines.append(
+                f"  {self.event_date:%Y-%m-%d} is not a trading day: day 0 moved to "
+                f"{self.day0:%Y-%m-%d (%A)}"
+            )
+        else:
+            lines.append(f"  day 0 = {self.day0:%Y-%m-%d (%A)}")
+        params = ", ".join(f"{k} = {v:.6g}" for k, v in self.fit.params.items()) or "none estimated"
+        lines += [
+            f"Model: {self.model.label}, market {self.market}",
+            f"  estimation window {self.timing.estimation}: {est[0]:%Y-%m-%d} .. {est[-1]:%Y-%m-%d}, "
+            f"{self.fit.nobs} returns, df {self.fit.df}",
+            f"  parameters: {params}; residual sd {self.fit.sigma:.4%}",
+            "",
+            f"Abnormal returns, event window {self.timing.window}:",
+        ]
+        table = pd.DataFrame(
+            {
+                "date": self.days["date"].dt.strftime("%Y-%m-%d"),
+                "return": self.days["return"].map("{:+.3%}".format),
+                "expected": self.days["expected"].map("{:+.3%}".format),
+                "AR": self.days["abnormal"].map("{:+.3%}".format),
+                "se": self.days["se"].map("{:.3%}".format),
+                "t": self.days["t"].map("{:+.2f}".format),
+                "p": self.days["p"].map("{:.4f}".format),
+            }
+        )
+        lines += ["  " + line for line in table.to_string().splitlines()]
+        car = self.car
+        lines += [
+            "",
+            f"CAR{self.timing.window} = {car.value:+.3%}  se {car.se:.3%}  t {car.t:+.2f}  "
+            f"p {car.p:.4f}  {self.level * 100:g}% CI [{car.ci_low:+.3%}, {car.ci_high:+.3%}]",
+        ]
+        return "\n".join(lines)
+
+    def __str__(self) -> str:
+        return self.summary()
+
+    def _repr_html_(self) -> str:
+        return "<pre>" + self.summary().replace("&", "&amp;").replace("<", "&lt;") + "</pre>"
