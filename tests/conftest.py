@@ -1,0 +1,38 @@
+"""Test configuration: no network, a non-interactive plotting backend, figures closed after each test."""
+
+from __future__ import annotations
+
+import sys
+from pathlib import Path
+
+import matplotlib
+import pytest
+
+sys.path.insert(0, str(Path(__file__).parent))
+import network_guard  # noqa: E402
+
+matplotlib.use("Agg")
+network_guard.install()
+
+PROJECT = Path(__file__).resolve().parent.parent
+
+
+@pytest.fixture(autouse=True)
+def _close_figures():
+    yield
+    import matplotlib.pyplot as plt
+
+    plt.close("all")
+
+
+@pytest.fixture(scope="session")
+def data_dir() -> Path:
+    """The project's committed snapshot, independent of how the package finds it."""
+    return PROJECT / "data"
+
+
+@pytest.fixture(autouse=True)
+def _default_data_location(monkeypatch):
+    """Tests see the package's own default data lookup, not a developer's environment."""
+    monkeypatch.delenv("EVENTSTUDY_DATA_DIR", raising=False)
+    yield

@@ -1,0 +1,114 @@
+"""Packaging promises: environment.yml agrees with pyproject.toml, the README's commands are real."""
+
+from __future__ import annotations
+
+import re
+import tomllib
+from pathlib import Path
+
+import pytest
+import yaml
+from packaging.requirements import Requirement
+from packaging.version import Version
+
+PROJECT = Path(__file__).resolve().parent.parent
+
+
+def _pyproject() -> dict:
+    return tomllib.loads((PROJECT / "pyproject.toml").read_text())
+
+
+def _pyproject_requirements() -> dict[str, Requirement]:
+    project = _pyproject()["project"]
+    listed = list(project["dependencies"])
+    for extra in project["optional-dependencies"].values():
+        listed += extra
+    requirements = [Requirement(r) for r in listed]
+    return {r.name.lower(): r for r in requirements}
+
+
+def _conda_requirements() -> tuple[dict[str, str], list]:
+    env = yaml.safe_load((PROJECT / "environment.yml").read_text())
+    conda, pip = {}, []
+    for item in env["dependencies"]:
+        if isinstance(item, dict):
+            pip = item["pip"]
+            continue
+        match = re.fullmatch(r"([A-Za-z0-9_.-]+)\s*(.*)", item)
+        assert match, item
+        conda[match.group(1).lower()] = match.group(2).strip()
+    return conda, pip
+
+
+def test_environment_yml_lists_the_pyproject_dependencies_with_the_same_minimums():
+    conda, pip = _conda_requirements()
+    pyproject = _pyproject_requirements()
+    listed = {name: spec for name, spec in conda.items() if name not in {"python", "pip"}}
+    assert set(listed) == set(pyproject), "environment.yml and pyproject.toml list different packages"
+    for name, requirement in pyproject.items():
+        assert listed[name] == str(requirement.specifier), f"{name}: {listed[name]!r} vs {requirement.specifier}"
+    assert pip == ["-e ."]
+
+
+def test_environment_yml_pins_the_supported_python():
+    env = yaml.safe_load((PROJECT / "environment.yml").read_text())
+    assert "conda-forge" in env["channels"]
+    python = next(d for d in env["dependencies"] if isinstance(d, str) and d.startswith("python"))
+    assert python == "python=3.11"
+    assert _pyproject()["project"]["requires-python"] == ">=3.11"
+
+
+def test_design_card_packages_are_declared():
+    names = set(_pyproject_requirements())
+    runtime = {Requirement(r).name.lower() for r in _pyproject()["project"]["dependencies"]}
+    assert {"pandas", "numpy", "statsmodels", "scipy", "yfinance", "matplotlib"} <= runtime
+    assert {"jupyterlab", "papermill", "pytest"} <= names
+
+
+def test_constraints_pin_versions_that_satisfy_pyproject():
+    pins = {}
+    for line in (PROJECT / "constraints.txt").read_text().splitlines():
+        if line and not line.startswith("#"):
+            name, version = line.split("==")
+            pins[name.lower().replace("_", "-")] = Version(version)
+    for name, requirement in _pyproject_requirements().items():
+        assert name in pins, f"{name} is not pinned in constraints.txt"
+        assert pins[name] in requirement.specifier, f"{name}=={pins[name]} violates {requirement}"
+
+
+def _quick_start() -> list[str]:
+    readme = (PROJECT / "README.md").read_text()
+    section = readme.split("## Quick start", 1)[1].split("\n## ", 1)[0]
+    block = re.search(r"```(?:bash|sh)?\n(.*?)```", section, re.S)
+    assert block, "the quick start has no code block"
+    return [line for line in block.group(1).splitlines() if line.strip() and not line.startswith("#")]
+
+
+def test_readme_quick_start_is_two_make_targets_that_exist():
+    commands = _quick_start()
+    assert commands == ["make flagship", "make test"]
+    makefile = (PROJECT / "Makefile").read_text()
+    for command in commands:
+        assert re.search(rf"^{command.split()[1]}:", makefile, re.M), command
+
+
+def test_ci_runs_the_readme_test_command():
+    script = (PROJECT / ".ci" / "run").read_text()
+    assert _quick_start()[1] in script.splitlines()
+    assert "set -euo pipefail" in script
+
+
+@pytest.mark.parametrize("folder", ["notebooks", "src/eventstudy", "data", "tests"])
+def test_design_card_layout(folder):
+    assert (PROJECT / folder).is_dir()
+
+
+def test_readme_shows_the_real_flagship_output(capsys):
+    """The README's sample output is what `make flagship` prints today, not a typed-in copy."""
+    from eventstudy.cli import main
+
+    assert main(["run", "FB", "2018-08-06", "--market", "^GSPC", "--model", "market"]) == 0
+    printed = capsys.readouterr().out.rstrip("\n")
+    readme = (PROJECT / "README.md").read_text()
+    block = readme.split("<!-- flagship-output:start -->\n```text\n", 1)[1].split("\n```\n<!-- flagship-output:end -->", 1)[0]
+    assert block == printed, "refresh the README block with the output of `make flagship`"
