@@ -14,7 +14,6 @@ REPORTS := reports
 flagship: $(STAMP)
 	@mkdir -p $(REPORTS)/flagship
 	$(BIN)/eventstudy run FB 2018-08-06 --market ^GSPC --model market --plot $(REPORTS)/flagship/fb_2018-08-06.png
-	@echo "charts written to $(REPORTS)/flagship/"
 
 test: $(STAMP)
 	$(BIN)/python -m pytest
