@@ -21,6 +21,23 @@ import statsmodels.api as sm
 from scipy import stats
 
 
+def french(data_dir: Path, name: str) -> dict[dt.date, dict[str, float]]:
+    """A French factor file, percent -> decimals, by date."""
+    path = data_dir / "factors" / f"{name}_daily.csv"
+    with path.open(newline="") as handle:
+        return {
+            dt.date.fromisoformat(row.pop("Date")): {k: float(v) / 100 for k, v in row.items()}
+            for row in csv.DictReader(handle)
+        }
+
+
+FACTOR_MODELS = {  # model -> (French file(s), factor columns)
+    "ff3": (["ff3"], ["Mkt-RF", "SMB", "HML"]),
+    "carhart": (["ff3", "mom"], ["Mkt-RF", "SMB", "HML", "Mom"]),
+    "ff5": (["ff5"], ["Mkt-RF", "SMB", "HML", "RMW", "CMA"]),
+}
+
+
 def adj_close(data_dir: Path, ticker: str) -> dict[dt.date, float]:
     path = data_dir / "prices" / (ticker.lstrip("^") + ".csv")
     with path.open(newline="") as handle:
@@ -72,7 +89,39 @@ def reference_study(
     y = np.array([r_s[d] for d in est])
     y_star = np.array([r_s[d] for d in evt])
     m = len(evt)
-    if model == "market_adjusted":
+    offset, offset_star = np.zeros(len(est)), np.zeros(m)
+    if model in ("capm", *FACTOR_MODELS):
+        files, columns = FACTOR_MODELS.get(model, (["ff3"], []))
+        factors: dict[dt.date, dict[str, float]] = {}
+        for name in files:
+            for day, row in french(data_dir, name).items():
+                factors.setdefault(day, {}).update(row)
+        offset = np.array([factors[d]["RF"] for d in est])
+        offset_star = np.array([factors[d]["RF"] for d in evt])
+        y, y_star = y - offset, y_star - offset_star
+    if model == "scholes_williams":
+        from scipy.stats import linregress
+
+        pos_of = {d: i for i, d in enumerate(ret_days)}
+        rm = lambda d, k: r_m[ret_days[pos_of[d] + k]]  # noqa: E731
+        slopes = [linregress([rm(d, k) for d in est], y).slope for k in (-1, 0, 1)]
+        rho = linregress([rm(d, -1) for d in est], [rm(d, 0) for d in est]).slope
+        beta = sum(slopes) / (1 + 2 * rho)
+        x_m = np.array([r_m[d] for d in est])
+        alpha = y.mean() - beta * x_m.mean()
+        resid = y - alpha - beta * x_m
+        df = len(est) - 2
+        scale = resid @ resid / df
+        sigma = float(np.sqrt(scale))
+        x = sm.add_constant(x_m)
+        x_star = sm.add_constant(np.array([r_m[d] for d in evt]), has_constant="add")
+        cov = np.linalg.inv(x.T @ x)
+        expected = x_star @ np.array([alpha, beta])
+        se = np.sqrt(scale * (1 + np.einsum("ij,jk,ik->i", x_star, cov, x_star)))
+        total = x_star.sum(axis=0)
+        car_se = float(np.sqrt(scale * (m + total @ cov @ total)))
+        params = {"alpha": alpha, "beta": beta}
+    elif model == "market_adjusted":
         diff = y - np.array([r_m[d] for d in est])
         sigma = float(np.std(diff, ddof=1))
         df = len(est) - 1
@@ -85,6 +134,22 @@ def reference_study(
             x = sm.add_constant(np.array([r_m[d] for d in est]))
             x_star = sm.add_constant(np.array([r_m[d] for d in evt]), has_constant="add")
             names = ["alpha", "beta"]
+        elif model == "capm":
+            x = sm.add_constant(np.array([r_m[d] for d in est]) - offset)
+            x_star = sm.add_constant(np.array([r_m[d] for d in evt]) - offset_star, has_constant="add")
+            names = ["alpha", "beta"]
+        elif model in FACTOR_MODELS:
+            x = sm.add_constant(np.array([[factors[d][c] for c in columns] for d in est]))
+            x_star = sm.add_constant(np.array([[factors[d][c] for c in columns] for d in evt]), has_constant="add")
+            names = ["alpha", *(c.lower().replace("-", "_") for c in columns)]
+        elif model == "dimson":
+            pos_of = {d: i for i, d in enumerate(ret_days)}
+            leads_lags = lambda days: np.array(  # noqa: E731
+                [[r_m[ret_days[pos_of[d] + k]] for k in (-1, 0, 1)] for d in days]
+            )
+            x = sm.add_constant(leads_lags(est))
+            x_star = sm.add_constant(leads_lags(evt), has_constant="add")
+            names = ["alpha", "beta_lag1", "beta_0", "beta_lead1"]
         else:  # constant_mean
             x = np.ones((len(est), 1))
             x_star = np.ones((m, 1))
@@ -99,6 +164,8 @@ def reference_study(
         car_se = float(np.sqrt(m * fit.scale + summed.se_mean[0] ** 2))
         params = dict(zip(names, fit.params))
     abnormal = y_star - expected
+    expected = expected + offset_star  # the expected raw return
+    y_star = y_star + offset_star
     t = abnormal / se
     car = float(abnormal.sum())
     car_t = car / car_se

@@ -78,12 +78,13 @@ def test_table_output_and_plot(capsys, tmp_path):
 @pytest.mark.parametrize(
     "args,message",
     [
-        (["--model", "capm"], "model: 'capm' is not allowed; choose one of constant_mean, market_adjusted, market"),
+        (["--model", "capm4"], "model: 'capm4' is not allowed; choose one of constant_mean, market_adjusted, market, capm, ff3, carhart, ff5, scholes_williams, dimson"),
         (["--window", "2", "1"], "window: (2, 1) is not allowed; the window must not end before it starts (start <= end)"),
         (["--estimation", "-11", "-250"], "estimation: (-11, -250) is not allowed; the window must not end before it starts"),
         (["--estimation", "-250", "0"], "estimation: (-250, 0) is not allowed; the estimation window must not overlap the event window (-1, +1)"),
         (["--market", "NOPE"], "market: 'NOPE' has no data in the committed snapshot; available: AAPL, AMZN"),
         (["--level", "0"], "level: 0.0 is not allowed; give a confidence level strictly between 0 and 1"),
+        (["--min-estimation", "241"], "min_estimation: 241 is not allowed; give a whole number of returns from 3"),
         (["--plot", "/nonexistent-dir/x.png"], "--plot: cannot write '/nonexistent-dir/x.png'"),
     ],
 )

@@ -72,12 +72,13 @@ def test_market_model_is_accurate_on_nearly_collinear_long_panels():
 
 
 def test_registry_and_errors():
-    assert list(MODELS) == ["constant_mean", "market_adjusted", "market"]
+    assert list(MODELS) == ["constant_mean", "market_adjusted", "market", "capm", "ff3", "carhart",
+                            "ff5", "scholes_williams", "dimson"]
     assert get_model("market") is MODELS["market"]
     model = MarketModel()
     assert get_model(model) is model
-    with pytest.raises(ParameterError, match="model: 'ff3' is not allowed; choose one of"):
-        get_model("ff3")
+    with pytest.raises(ParameterError, match="model: 'ff4' is not allowed; choose one of"):
+        get_model("ff4")
     short = pd.Series([0.01, 0.02])
     with pytest.raises(DataError, match="estimation: 2 returns are too few for the market model; it needs at least 3"):
         MarketModel().fit(short, pd.DataFrame({"market": [0.0, 0.01]}))

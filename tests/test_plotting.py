@@ -58,7 +58,7 @@ def test_estimation_scatter_and_fitted_line(result):
     assert _labelled(ax)
 
 
-@pytest.mark.parametrize("model", ["constant_mean", "market_adjusted"])
+@pytest.mark.parametrize("model", ["constant_mean", "market_adjusted", "ff3", "dimson", "scholes_williams"])
 def test_other_models_plot(model):
     result = run_event_study("FB", "2018-08-06", model=model, window=(-10, 10), estimation=(-200, -11))
     fig = plot_event_study(result)

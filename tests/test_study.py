@@ -29,6 +29,13 @@ CASES = [
     ("SNAP", "2018-02-07", "^GSPC", "market", (-200, -11), (0, 1)),
     ("AAPL", "2019-01-03", "QQQ", "market", (-250, -11), (-1, 1)),
     ("FB", "2018-03-19", "^GSPC", "market", (5, 100), (-1, 1)),  # estimation after the event
+    ("FB", "2018-08-06", "^GSPC", "capm", (-250, -11), (-1, 1)),
+    ("FB", "2018-08-06", "^GSPC", "ff3", (-250, -11), (-1, 1)),
+    ("JPM", "2018-08-06", "^GSPC", "carhart", (-250, -11), (-3, 3)),
+    ("WFC", "2018-08-06", "^GSPC", "ff5", (-250, -11), (-1, 1)),
+    ("TWTR", "2018-07-27", "SPY", "scholes_williams", (-250, -11), (-1, 1)),
+    ("SNAP", "2018-08-08", "^GSPC", "dimson", (-250, -11), (-2, 2)),
+    ("USB", "2019-12-30", "^GSPC", "ff3", (-120, -2), (-1, 0)),  # factors to the last day
 ]
 
 
@@ -198,7 +205,7 @@ def test_result_is_immutable_and_summary_mentions_all_parts():
 @pytest.mark.parametrize(
     "kwargs,error,message",
     [
-        ({"model": "capm"}, ParameterError, "model: 'capm' is not allowed; choose one of constant_mean, market_adjusted, market"),
+        ({"model": "fama_macbeth"}, ParameterError, "model: 'fama_macbeth' is not allowed; choose one of constant_mean, market_adjusted, market, capm, ff3, carhart, ff5, scholes_williams, dimson"),
         ({"window": (2, 1)}, ParameterError, "window: (2, 1) is not allowed; the window must not end before it starts"),
         ({"estimation": (-10, -20)}, ParameterError, "estimation: (-10, -20) is not allowed"),
         ({"window": (0.5, 1)}, ParameterError, "window: (0.5, 1) is not allowed; start and end must be whole numbers"),
@@ -212,7 +219,9 @@ def test_result_is_immutable_and_summary_mentions_all_parts():
         ({"event_date": "2019-12-31"}, WindowError, "event_date: '2019-12-31' has too few trading days after it: the windows end on day +1"),
         ({"event_date": "2020-06-01"}, WindowError, "event_date: '2020-06-01' is after the last trading day with data (2019-12-31)"),
         ({"ticker": "SNAP", "event_date": "2017-06-01"}, WindowError, "too little history for 'SNAP': the estimation window starts on 2016-06-03, but the first return available for 'SNAP' is on 2017-03-03"),
-        ({"estimation": (-3, -2)}, DataError, "estimation: 2 returns are too few for the market model; it needs at least 3"),
+        ({"estimation": (-3, -2)}, ParameterError, "estimation: (-3, -2) is not allowed; the market model needs an estimation window of at least 3 days"),
+        ({"min_estimation": 300}, ParameterError, "min_estimation: 300 is not allowed; give a whole number of returns from 3 (what the market model needs) to 240 (the estimation window's length)"),
+        ({"ticker": "SNAP", "event_date": "2018-02-07", "estimation": (-250, -11)}, WindowError, "too little history for 'SNAP'"),
     ],
 )
 def test_bad_requests_raise_clear_errors(kwargs, error, message):
@@ -222,10 +231,52 @@ def test_bad_requests_raise_clear_errors(kwargs, error, message):
     assert message in str(info.value)
 
 
-def test_missing_stock_return_inside_a_window_is_reported():
+def test_missing_estimation_returns_are_left_out_and_reported():
     stock, market = _synthetic([0.01, 0.02, np.nan, 0.01, 0.02, 0.03], [0.0, 0.01, 0.0, 0.01, 0.0, 0.01])
-    with pytest.raises(DataError, match=r"estimation: 'S' has no return on 1 trading day\(s\) of the window: 2024-01-03"):
+    # Default minimum: 80% of the 4-day window = 4 valid returns; 3 are there.
+    with pytest.raises(DataError, match=r"min_estimation: 'S' has 3 valid returns in the estimation window \(-4, -1\) \(1 missing\), fewer than the 4 required"):
         EventStudy("constant_mean", estimation=(-4, -1), window=(0, 1)).run(stock, market, "2024-01-05")
+    result = EventStudy("constant_mean", estimation=(-4, -1), window=(0, 1), min_estimation=3).run(
+        stock, market, "2024-01-05"
+    )
+    assert result.fit.nobs == 3 and result.n_missing == 1 and result.fit.df == 2
+    assert result.params["mu"] == pytest.approx((0.01 + 0.02 + 0.01) / 3, rel=1e-14)
+    assert list(result.estimation_data["rel_day"]) == [-4, -3, -1]
+    assert result.to_dict()["estimation"]["missing"] == 1
+    assert "3 returns (1 days missing, left out), df 2" in result.summary()
+
+
+def test_missing_event_window_return_is_an_error_not_a_nan():
+    stock, market = _synthetic([0.01, 0.02, 0.0, 0.01, np.nan, 0.03], [0.0, 0.01, 0.0, 0.01, 0.0, 0.01])
+    with pytest.raises(DataError, match=r"window: no 'S' return on 1 event-window day\(s\): 2024-01-05"):
+        EventStudy("constant_mean", estimation=(-4, -1), window=(0, 1)).run(stock, market, "2024-01-05")
+
+
+def test_factor_models_need_factors():
+    stock = pd.Series(np.linspace(-0.01, 0.02, 10) ** 2, index=pd.bdate_range("2024-01-01", periods=10), name="S")
+    market = pd.Series(np.linspace(0.01, -0.01, 10), index=stock.index, name="M")
+    study = EventStudy("ff3", estimation=(-8, -1), window=(0, 1))
+    with pytest.raises(ParameterError, match=r"factors: None is not allowed; the Fama-French 3-factor model needs daily factors \(ff3\)"):
+        study.run(stock, market, "2024-01-11")
+    factors = pd.DataFrame({"Mkt-RF": 0.0, "SMB": 0.0, "HML": 0.0, "RF": 0.0}, index=stock.index[:8])
+    with pytest.raises(DataError, match=r"window: no ff3 model input 'Mkt-RF' on 2 event-window day\(s\): 2024-01-11, 2024-01-12"):
+        study.run(stock, market, "2024-01-11", factors=factors)
+
+
+def test_dimson_needs_the_next_days_market_return():
+    with pytest.raises(DataError, match="window: no dimson model input 'market_lead1' on 1 event-window day\\(s\\): 2019-12-31"):
+        run_event_study("FB", "2019-12-30", model="dimson", window=(0, 1), estimation=(-100, -1))
+
+
+def test_bhar_compounds_realised_and_expected_returns():
+    """BHAR by hand: prod(1 + R) - prod(1 + E[R]) over the window, and over a sub-window."""
+    result = run_event_study("FB", "2018-08-06", window=(-2, 2))
+    r, e = result.days["return"], result.days["expected"]
+    by_hand = (1 + r).prod() - (1 + e).prod()
+    assert result.bhar == pytest.approx(by_hand, rel=1e-12)
+    assert result.buy_and_hold(0, 0) == pytest.approx(result.days.loc[0, "abnormal"], rel=1e-12)
+    assert result.to_dict()["bhar"] == {"start": -2, "end": 2, "value": result.bhar}
+    assert result.bhar != pytest.approx(result.car.value, rel=1e-6)  # compounding differs
 
 
 def test_exact_fit_is_refused_rather_than_dividing_by_zero():

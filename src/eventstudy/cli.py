@@ -49,6 +49,10 @@ def _parser() -> argparse.ArgumentParser:
         help="event window in trading days relative to day 0, inclusive (default -1 1)",
     )
     run.add_argument("--level", type=float, default=0.95, help="confidence level (default 0.95)")
+    run.add_argument(
+        "--min-estimation", type=int, default=None, metavar="N",
+        help="fewest valid estimation returns accepted (default: 80%% of the estimation window)",
+    )
     run.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
     run.add_argument("--plot", metavar="PATH", help="write the charts to PATH (e.g. fb.png)")
     return parser
@@ -66,6 +70,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             estimation=tuple(args.estimation),
             window=tuple(args.window),
             level=args.level,
+            min_estimation=args.min_estimation,
         )
     except EventStudyError as error:
         print(f"eventstudy: error: {error}", file=sys.stderr)

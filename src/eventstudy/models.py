@@ -79,6 +79,11 @@ class ExpectedReturnModel(ABC):
     label: ClassVar[str]
     #: Names of the estimated coefficients, in the order of the design matrix's columns.
     param_names: ClassVar[tuple[str, ...]]
+    #: Columns of the market data the model reads (``market``, ``market_lag1``, ``market_lead1``,
+    #: or French factor columns such as ``Mkt-RF`` and ``RF``, in decimals).
+    columns: ClassVar[tuple[str, ...]] = ("market",)
+    #: Kenneth French data sets the model needs (names of :func:`eventstudy.data.load_factors`).
+    factor_sets: ClassVar[tuple[str, ...]] = ()
 
     @abstractmethod
     def design(self, data: pd.DataFrame) -> np.ndarray:
@@ -123,6 +128,11 @@ class ExpectedReturnModel(ABC):
         )
 
     def _check_inputs(self, returns: pd.Series, data: pd.DataFrame) -> None:
+        missing = [c for c in self.columns if c not in data.columns]
+        if missing:
+            raise ParameterError(
+                "data", sorted(data.columns), f"the {self.label} needs the columns {list(self.columns)}"
+            )
         if len(returns) < self.min_observations:
             raise DataError(
                 f"estimation: {len(returns)} returns are too few for the {self.label}; "
@@ -130,7 +140,7 @@ class ExpectedReturnModel(ABC):
             )
         if not returns.index.equals(data.index):
             raise DataError("estimation: stock and market returns are not on the same dates")
-        if returns.isna().any() or data.isna().any().any():
+        if returns.isna().any() or data[list(self.columns)].isna().any().any():
             raise DataError("estimation: missing returns in the estimation window")
 
     def __repr__(self) -> str:
@@ -204,9 +214,180 @@ class MarketAdjusted(ExpectedReturnModel):
         )
 
 
+class _ExcessReturnModel(ExpectedReturnModel):
+    r"""Factor models: :math:`R_t - RF_t = \alpha + \sum_j b_j F_{j,t} + \varepsilon_t`.
+
+    The target is the excess return over the risk-free rate, the offset is :math:`RF_t`, so the
+    expected raw return is :math:`RF_t + \hat\alpha + \sum_j \hat b_j F_{j,t}`.
+    """
+
+    #: Factor columns, in the order of ``param_names[1:]``.
+    factor_columns: ClassVar[tuple[str, ...]]
+
+    def design(self, data: pd.DataFrame) -> np.ndarray:
+        return np.column_stack([np.ones(len(data)), self._factors(data)])
+
+    def _factors(self, data: pd.DataFrame) -> np.ndarray:
+        return data[list(self.factor_columns)].to_numpy()
+
+    def offset(self, data: pd.DataFrame) -> np.ndarray:
+        return data["RF"].to_numpy()
+
+
+class CAPM(_ExcessReturnModel):
+    r"""Excess-return market model (CAPM form): :math:`R_t - RF_t = \alpha + \beta (R_{m,t} - RF_t)`.
+
+    :math:`R_m` is the study's market series and :math:`RF` the daily risk-free rate of French's
+    3-factor file. OLS, :math:`L-2` degrees of freedom (Campbell, Lo & MacKinlay 1997, sec. 4.3;
+    Sharpe 1964, *J. Finance* 19(3)).
+    """
+
+    name = "capm"
+    label = "CAPM excess-return market model"
+    param_names = ("alpha", "beta")
+    columns = ("market", "RF")
+    factor_sets = ("ff3",)
+    factor_columns = ()
+
+    def _factors(self, data: pd.DataFrame) -> np.ndarray:
+        return (data["market"] - data["RF"]).to_numpy()[:, None]
+
+
+class FamaFrench3(_ExcessReturnModel):
+    r"""Fama-French three-factor model: excess return on ``Mkt-RF``, ``SMB`` and ``HML``.
+
+    Fama & French (1993), *J. Financ. Econ.* 33(1). Factors from French's daily file, divided by
+    100; :math:`L-4` degrees of freedom.
+    """
+
+    name = "ff3"
+    label = "Fama-French 3-factor model"
+    param_names = ("alpha", "mkt_rf", "smb", "hml")
+    factor_columns = ("Mkt-RF", "SMB", "HML")
+    columns = (*factor_columns, "RF")
+    factor_sets = ("ff3",)
+
+
+class Carhart4(_ExcessReturnModel):
+    r"""Carhart four-factor model: the three Fama-French factors and momentum (``Mom``).
+
+    Carhart (1997), *J. Finance* 52(1); :math:`L-5` degrees of freedom.
+    """
+
+    name = "carhart"
+    label = "Carhart 4-factor model"
+    param_names = ("alpha", "mkt_rf", "smb", "hml", "mom")
+    factor_columns = ("Mkt-RF", "SMB", "HML", "Mom")
+    columns = (*factor_columns, "RF")
+    factor_sets = ("ff3", "mom")
+
+
+class FamaFrench5(_ExcessReturnModel):
+    r"""Fama-French five-factor model: ``Mkt-RF``, ``SMB``, ``HML``, ``RMW``, ``CMA``.
+
+    Fama & French (2015), *J. Financ. Econ.* 116(1). The factors (``SMB`` included) come from the
+    5-factor (2x3) file, whose ``SMB`` differs from the 3-factor file's; :math:`L-6` degrees of
+    freedom.
+    """
+
+    name = "ff5"
+    label = "Fama-French 5-factor model"
+    param_names = ("alpha", "mkt_rf", "smb", "hml", "rmw", "cma")
+    factor_columns = ("Mkt-RF", "SMB", "HML", "RMW", "CMA")
+    columns = (*factor_columns, "RF")
+    factor_sets = ("ff5",)
+
+
+class Dimson(ExpectedReturnModel):
+    r"""Dimson (1979) model for thin trading: the market return of the day before, the day and the
+    day after as regressors,
+
+    .. math:: R_t = \alpha + b_{-1} R_{m,t-1} + b_0 R_{m,t} + b_{+1} R_{m,t+1} + \varepsilon_t,
+
+    estimated by OLS; the Dimson beta is :math:`b_{-1} + b_0 + b_{+1}`. Expected event-window
+    returns use the same three market returns, so :math:`V` keeps its exact OLS form with
+    :math:`L-4` degrees of freedom (Dimson 1979, *J. Financ. Econ.* 7(2)).
+    """
+
+    name = "dimson"
+    label = "Dimson (1979) model"
+    param_names = ("alpha", "beta_lag1", "beta_0", "beta_lead1")
+    columns = ("market_lag1", "market", "market_lead1")
+
+    def design(self, data: pd.DataFrame) -> np.ndarray:
+        return np.column_stack([np.ones(len(data)), data[list(self.columns)].to_numpy()])
+
+
+class ScholesWilliams(ExpectedReturnModel):
+    r"""Scholes-Williams (1977) model for non-synchronous trading.
+
+    .. math:: \hat\beta_{SW} = \frac{b_{-1} + b_0 + b_{+1}}{1 + 2\hat\rho_m}, \qquad
+              \hat\alpha_{SW} = \bar R - \hat\beta_{SW} \bar R_m,
+
+    where :math:`b_j` is the OLS slope of :math:`R_t` on :math:`R_{m,t+j}` alone and
+    :math:`\hat\rho_m` the OLS slope of :math:`R_{m,t}` on :math:`R_{m,t-1}` (the market's
+    first-order autocorrelation), all over the estimation window (Scholes & Williams 1977,
+    *J. Financ. Econ.* 5(3), eqs. 13-14). Expected returns are
+    :math:`\hat\alpha_{SW} + \hat\beta_{SW} R_{m,t}`.
+
+    Convention for the variance (not given by Scholes and Williams): :math:`s^2` is the mean
+    squared residual :math:`R - \hat\alpha_{SW} - \hat\beta_{SW} R_m` with :math:`L-2` degrees
+    of freedom, and the estimation-error term is the market model's, with :math:`X = [1, R_m]`.
+    """
+
+    name = "scholes_williams"
+    label = "Scholes-Williams (1977) model"
+    param_names = ("alpha", "beta")
+    columns = ("market_lag1", "market", "market_lead1")
+
+    @property
+    def min_observations(self) -> int:
+        return 4
+
+    def design(self, data: pd.DataFrame) -> np.ndarray:
+        return np.column_stack([np.ones(len(data)), data["market"].to_numpy()])
+
+    def fit(self, returns: pd.Series, data: pd.DataFrame) -> FittedModel:
+        self._check_inputs(returns, data)
+        y = returns.to_numpy()
+        slopes = [_slope(data[c].to_numpy(), y) for c in self.columns]
+        rho = _slope(data["market_lag1"].to_numpy(), data["market"].to_numpy())
+        beta = sum(slopes) / (1.0 + 2.0 * rho)
+        alpha = y.mean() - beta * data["market"].to_numpy().mean()
+        residuals = y - alpha - beta * data["market"].to_numpy()
+        design = self.design(data)
+        df = len(y) - 2
+        return FittedModel(
+            model=self,
+            params=pd.Series([alpha, beta], index=list(self.param_names), dtype=float),
+            sigma=float(np.sqrt(residuals @ residuals / df)),
+            df=df,
+            nobs=len(y),
+            residuals=pd.Series(residuals, index=returns.index, name="residual"),
+            xtx_inv=np.linalg.inv(design.T @ design),
+        )
+
+
+def _slope(x: np.ndarray, y: np.ndarray) -> float:
+    """OLS slope of ``y`` on ``x`` with an intercept."""
+    xc = x - x.mean()
+    return float(xc @ (y - y.mean()) / (xc @ xc))
+
+
 #: Models by name.
 MODELS: dict[str, ExpectedReturnModel] = {
-    m.name: m for m in (ConstantMean(), MarketAdjusted(), MarketModel())
+    m.name: m
+    for m in (
+        ConstantMean(),
+        MarketAdjusted(),
+        MarketModel(),
+        CAPM(),
+        FamaFrench3(),
+        Carhart4(),
+        FamaFrench5(),
+        ScholesWilliams(),
+        Dimson(),
+    )
 }
 
 

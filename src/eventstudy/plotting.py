@@ -86,9 +86,13 @@ def plot_estimation_fit(result: EventStudyResult, ax: Axes | None = None) -> Axe
         est["market"], est["return"], s=10, color="0.55", alpha=0.7,
         label=f"estimation window {result.estimation_window} ({result.fit.nobs} days)",
     )
-    grid = np.linspace(est["market"].min(), est["market"].max(), 50)
-    fitted = result.fit.expected(pd.DataFrame({"market": grid / 100})) * 100
-    ax.plot(grid, fitted, color=_AR_COLOR, linewidth=1.5, label=f"expected return ({result.model.label})")
+    label = f"expected return ({result.model.label})"
+    if set(result.model.columns) == {"market"}:  # expected return is a line in the market return
+        grid = np.linspace(est["market"].min(), est["market"].max(), 50)
+        fitted = result.fit.expected(pd.DataFrame({"market": grid / 100})) * 100
+        ax.plot(grid, fitted, color=_AR_COLOR, linewidth=1.5, label=label)
+    else:  # it depends on other inputs too (factors, lagged market): show the fitted points
+        ax.scatter(est["market"], est["expected"], s=8, color=_AR_COLOR, marker="x", label=label)
     days = result.days
     ax.scatter(
         days["market"] * 100, days["return"] * 100, s=45, color=_CAR_COLOR, zorder=3,

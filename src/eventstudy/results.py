@@ -101,15 +101,7 @@ class EventStudyResult:
         self, start: int | None = None, end: int | None = None, level: float | None = None
     ) -> CumulativeAbnormalReturn:
         """CAR over ``start .. end`` (default: the event window), any sub-window of it."""
-        window = self.timing.window
-        sub = as_window(
-            (window.start if start is None else start, window.end if end is None else end),
-            "start, end",
-        )
-        if sub.start < window.start or sub.end > window.end:
-            raise ParameterError(
-                "start, end", (sub.start, sub.end), f"stay inside the event window {window}"
-            )
+        sub = self._sub_window(start, end)
         days = list(sub.days)
         return CumulativeAbnormalReturn(
             value=float(self.days.loc[days, "abnormal"].sum()),
@@ -119,6 +111,42 @@ class EventStudyResult:
             start=sub.start,
             end=sub.end,
         )
+
+    def _sub_window(self, start: int | None, end: int | None) -> Window:
+        window = self.timing.window
+        sub = as_window(
+            (window.start if start is None else start, window.end if end is None else end),
+            "start, end",
+        )
+        if sub.start < window.start or sub.end > window.end:
+            raise ParameterError(
+                "start, end", (sub.start, sub.end), f"stay inside the event window {window}"
+            )
+        return sub
+
+    def buy_and_hold(self, start: int | None = None, end: int | None = None) -> float:
+        r"""Buy-and-hold abnormal return over ``start .. end`` (default: the event window).
+
+        .. math:: BHAR = \prod_t (1 + R_t) - \prod_t (1 + E[R_t])
+
+        the compounded return less the compounded expected return (Barber & Lyon 1997,
+        *J. Financ. Econ.* 43(3), eq. 3). Unlike the CAR it compounds, so it differs from the
+        CAR by cross-products of daily returns; the two agree to first order over short windows.
+        """
+        days = list(self._sub_window(start, end).days)
+        realised = float(np.prod(1.0 + self.days.loc[days, "return"].to_numpy()))
+        expected = float(np.prod(1.0 + self.days.loc[days, "expected"].to_numpy()))
+        return realised - expected
+
+    @property
+    def bhar(self) -> float:
+        """Buy-and-hold abnormal return over the whole event window (see :meth:`buy_and_hold`)."""
+        return self.buy_and_hold()
+
+    @property
+    def n_missing(self) -> int:
+        """Estimation-window days left out of the fit for want of a return or model input."""
+        return len(self.timing.estimation_dates) - self.fit.nobs
 
     @property
     def car_path(self) -> pd.DataFrame:
@@ -164,6 +192,7 @@ class EventStudyResult:
                 "start": f"{est[0]:%Y-%m-%d}",
                 "end": f"{est[-1]:%Y-%m-%d}",
                 "n": self.fit.nobs,
+                "missing": self.n_missing,
                 "df": self.fit.df,
                 "sigma": self.fit.sigma,
                 "params": {k: float(v) for k, v in self.fit.params.items()},
@@ -182,6 +211,7 @@ class EventStudyResult:
                 for rel_day, row in self.days.iterrows()
             ],
             "car": self.car.to_dict(),
+            "bhar": {"start": self.event_window.start, "end": self.event_window.end, "value": self.bhar},
         }
 
     def summary(self) -> str:
@@ -201,7 +231,9 @@ class EventStudyResult:
         lines += [
             f"Model: {self.model.label}, market {self.market}",
             f"  estimation window {self.timing.estimation}: {est[0]:%Y-%m-%d} .. {est[-1]:%Y-%m-%d}, "
-            f"{self.fit.nobs} returns, df {self.fit.df}",
+            f"{self.fit.nobs} returns"
+            + (f" ({self.n_missing} days missing, left out)" if self.n_missing else "")
+            + f", df {self.fit.df}",
             f"  parameters: {params}; residual sd {self.fit.sigma:.4%}",
             "",
             f"Abnormal returns, event window {self.timing.window}:",
@@ -223,6 +255,7 @@ class EventStudyResult:
             "",
             f"CAR{self.timing.window} = {car.value:+.3%}  se {car.se:.3%}  t {car.t:+.2f}  "
             f"p {car.p:.4f}  {self.level * 100:g}% CI [{car.ci_low:+.3%}, {car.ci_high:+.3%}]",
+            f"BHAR{self.timing.window} = {self.bhar:+.3%}",
         ]
         return "\n".join(lines)
 

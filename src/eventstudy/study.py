@@ -8,6 +8,7 @@
 from __future__ import annotations
 
 import datetime as dt
+import math
 import os
 from dataclasses import dataclass
 
@@ -15,8 +16,8 @@ import numpy as np
 import pandas as pd
 
 from eventstudy.calendar import Window, as_window, check_disjoint, locate_event, parse_event_date
-from eventstudy.data import available_tickers, load_prices
-from eventstudy.exceptions import DataError, UnknownTickerError, WindowError
+from eventstudy.data import available_tickers, load_factors, load_prices
+from eventstudy.exceptions import DataError, ParameterError, UnknownTickerError, WindowError
 from eventstudy.inference import check_level, t_statistics
 from eventstudy.models import ExpectedReturnModel, get_model
 from eventstudy.results import EventStudyResult
@@ -40,12 +41,18 @@ class EventStudy:
         inclusive. They must not overlap.
     level
         Confidence level of the intervals.
+    min_estimation
+        Fewest valid estimation returns accepted (default: 80% of the estimation window, at least
+        what the model needs). Estimation days without a stock return (or without the model's
+        market or factor data) are left out of the fit and counted in ``fit.nobs`` / the result's
+        ``n_missing``.
     """
 
     model: ExpectedReturnModel
     estimation: Window
     window: Window
     level: float
+    min_estimation: int
 
     def __init__(
         self,
@@ -53,12 +60,32 @@ class EventStudy:
         estimation: tuple[int, int] | Window = DEFAULT_ESTIMATION,
         window: tuple[int, int] | Window = DEFAULT_WINDOW,
         level: float = 0.95,
+        min_estimation: int | None = None,
     ) -> None:
         object.__setattr__(self, "model", get_model(model))
         object.__setattr__(self, "estimation", as_window(estimation, "estimation"))
         object.__setattr__(self, "window", as_window(window, "window"))
         object.__setattr__(self, "level", check_level(level))
         check_disjoint(self.estimation, self.window)
+        object.__setattr__(self, "min_estimation", self._check_min_estimation(min_estimation))
+
+    def _check_min_estimation(self, value: int | None) -> int:
+        """Default: 80% of the estimation window, and never fewer than the model needs."""
+        floor = self.model.min_observations
+        if len(self.estimation) < floor:
+            raise ParameterError(
+                "estimation", (self.estimation.start, self.estimation.end),
+                f"the {self.model.label} needs an estimation window of at least {floor} days",
+            )
+        if value is None:
+            return max(floor, math.ceil(0.8 * len(self.estimation)))
+        if isinstance(value, bool) or not isinstance(value, int) or not floor <= value <= len(self.estimation):
+            raise ParameterError(
+                "min_estimation", value,
+                f"give a whole number of returns from {floor} (what the {self.model.label} needs) "
+                f"to {len(self.estimation)} (the estimation window's length)",
+            )
+        return value
 
     def run(
         self,
@@ -66,6 +93,7 @@ class EventStudy:
         market: pd.Series,
         event_date: str | dt.date | pd.Timestamp,
         *,
+        factors: pd.DataFrame | None = None,
         ticker: str | None = None,
         market_name: str | None = None,
     ) -> EventStudyResult:
@@ -79,6 +107,9 @@ class EventStudy:
             The market's simple returns, indexed by date. Its dates are the trading days.
         event_date
             Calendar date of the event; day 0 is the first trading day on or after it.
+        factors
+            Daily factors in decimals, indexed by date (``Mkt-RF``, ``SMB``, ``HML``, ``RF``, ...),
+            for the factor models; joined to the returns by date, never by position.
         ticker, market_name
             Names for the result (default: the series' names).
         """
@@ -88,12 +119,23 @@ class EventStudy:
         market = market.dropna()
         timing = locate_event(market.index, event, self.estimation, self.window)
         stock = returns.reindex(market.index)
-        _check_complete(stock, timing.estimation_dates, "estimation", ticker)
-        _check_complete(stock, timing.event_dates, "window", ticker)
+        data = _model_data(market, factors, self.model)
+        _check_history(stock, timing.estimation_dates, "estimation", ticker)
+        _check_history(stock, timing.event_dates, "window", ticker)
+        _check_event_window(stock, data, timing.event_dates, self.model, ticker)
 
-        est = pd.DataFrame({"market": market[timing.estimation_dates]})
-        evt = pd.DataFrame({"market": market[timing.event_dates]})
-        fit = self.model.fit(stock[timing.estimation_dates], est)
+        est_all = timing.estimation_dates
+        valid = stock[est_all].notna() & data.loc[est_all, list(self.model.columns)].notna().all(axis=1)
+        est_dates = est_all[valid.to_numpy()]
+        if len(est_dates) < self.min_estimation:
+            raise DataError(
+                f"min_estimation: {ticker!r} has {len(est_dates)} valid returns in the estimation "
+                f"window {self.estimation} ({len(est_all) - len(est_dates)} missing), fewer than the "
+                f"{self.min_estimation} required; lower min_estimation or move the window"
+            )
+        est = data.loc[est_dates]
+        evt = data.loc[timing.event_dates]
+        fit = self.model.fit(stock[est_dates], est)
         if not fit.sigma > 0:
             raise DataError(
                 f"estimation: the {self.model.label} fits {ticker!r} exactly over the estimation "
@@ -120,9 +162,11 @@ class EventStudy:
             },
             index=rel_days,
         )
+        position = pd.Series(np.arange(len(est_all)) + self.estimation.start, index=est_all)
         estimation_data = pd.DataFrame(
             {
-                "return": stock[timing.estimation_dates],
+                "rel_day": position[est_dates],
+                "return": stock[est_dates],
                 "market": est["market"],
                 "expected": fit.expected(est),
                 "residual": fit.residuals,
@@ -142,32 +186,56 @@ class EventStudy:
         )
 
 
-def _check_complete(
-    stock: pd.Series, dates: pd.DatetimeIndex, parameter: str, ticker: str
-) -> None:
-    """Raise when the stock has no return on some trading days of a window."""
-    missing = dates[stock[dates].isna().to_numpy()]
-    if len(missing) == 0:
-        return
+def _model_data(
+    market: pd.Series, factors: pd.DataFrame | None, model: ExpectedReturnModel
+) -> pd.DataFrame:
+    """Market returns (with the previous and next trading day's) and factors, by trading day."""
+    data = pd.DataFrame(
+        {"market": market, "market_lag1": market.shift(1), "market_lead1": market.shift(-1)}
+    )
+    if model.factor_sets:
+        if factors is None:
+            raise ParameterError(
+                "factors", None, f"the {model.label} needs daily factors ({', '.join(model.factor_sets)})"
+            )
+        data = data.join(factors, how="left")
+    return data
+
+
+def _check_history(stock: pd.Series, dates: pd.DatetimeIndex, parameter: str, ticker: str) -> None:
+    """Raise when a window reaches before the stock's first or after its last return."""
     valid = stock.dropna()
-    if len(valid) and valid.index[0] > dates[0]:
+    if len(valid) == 0:
+        raise DataError(f"ticker: {ticker!r} has no returns on the market's trading days")
+    if valid.index[0] > dates[0]:
         raise WindowError(
             f"event_date: too little history for {ticker!r}: the {parameter} window starts on "
             f"{dates[0]:%Y-%m-%d}, but the first return available for {ticker!r} is on "
             f"{valid.index[0]:%Y-%m-%d}"
         )
-    if len(valid) and valid.index[-1] < dates[-1]:
+    if valid.index[-1] < dates[-1]:
         raise WindowError(
             f"event_date: too few trading days after the event for {ticker!r}: the {parameter} "
             f"window ends on {dates[-1]:%Y-%m-%d}, but the last return available for {ticker!r} "
             f"is on {valid.index[-1]:%Y-%m-%d}"
         )
-    listed = ", ".join(f"{d:%Y-%m-%d}" for d in missing[:5])
-    more = f" and {len(missing) - 5} more" if len(missing) > 5 else ""
-    raise DataError(
-        f"{parameter}: {ticker!r} has no return on {len(missing)} trading day(s) of the window: "
-        f"{listed}{more}"
-    )
+
+
+def _check_event_window(
+    stock: pd.Series, data: pd.DataFrame, dates: pd.DatetimeIndex,
+    model: ExpectedReturnModel, ticker: str,
+) -> None:
+    """Every event-window day needs the stock's return and the model's inputs: no silent gaps."""
+    inputs = {f"{ticker!r} return": stock[dates]}
+    inputs.update({f"{model.name} model input {c!r}": data.loc[dates, c] for c in model.columns})
+    for what, values in inputs.items():
+        missing = dates[values.isna().to_numpy()]
+        if len(missing):
+            listed = ", ".join(f"{d:%Y-%m-%d}" for d in missing[:5])
+            more = f" and {len(missing) - 5} more" if len(missing) > 5 else ""
+            raise DataError(
+                f"window: no {what} on {len(missing)} event-window day(s): {listed}{more}"
+            )
 
 
 def run_event_study(
@@ -179,6 +247,7 @@ def run_event_study(
     estimation: tuple[int, int] = DEFAULT_ESTIMATION,
     window: tuple[int, int] = DEFAULT_WINDOW,
     level: float = 0.95,
+    min_estimation: int | None = None,
     data_dir: str | os.PathLike[str] | None = None,
 ) -> EventStudyResult:
     """Event study of ``ticker`` around ``event_date`` from the committed snapshot (offline).
@@ -187,7 +256,9 @@ def run_event_study(
     See :class:`EventStudy` for the parameters and :class:`~eventstudy.results.EventStudyResult`
     for what comes back.
     """
-    study = EventStudy(model=model, estimation=estimation, window=window, level=level)
+    study = EventStudy(
+        model=model, estimation=estimation, window=window, level=level, min_estimation=min_estimation
+    )
     event = parse_event_date(event_date)
     known = available_tickers(data_dir)
     for parameter, name in (("ticker", ticker), ("market", market)):
@@ -196,4 +267,16 @@ def run_event_study(
     prices = load_prices(list(dict.fromkeys([ticker, market])), data_dir=data_dir)
     trading_days = pd.DatetimeIndex(prices.loc[prices["ticker"] == market, "date"])
     returns = simple_returns(prices, calendar=trading_days)
-    return study.run(returns[ticker], returns[market], event, ticker=ticker, market_name=market)
+    factors = _load_factor_sets(study.model.factor_sets, data_dir)
+    return study.run(
+        returns[ticker], returns[market], event, factors=factors, ticker=ticker, market_name=market
+    )
+
+
+def _load_factor_sets(
+    names: tuple[str, ...], data_dir: str | os.PathLike[str] | None
+) -> pd.DataFrame | None:
+    """The French factor sets a model needs, joined by date (None when it needs none)."""
+    if not names:
+        return None
+    return pd.concat([load_factors(name, data_dir=data_dir) for name in names], axis=1, join="outer")
