@@ -15,12 +15,14 @@ from __future__ import annotations
 
 import importlib.resources
 import os
+import warnings
 from collections.abc import Sequence
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
-from eventstudy.exceptions import DataError, ParameterError, UnknownTickerError
+from eventstudy.exceptions import DataError, DataQualityWarning, ParameterError, UnknownTickerError
 
 DATA_DIR_ENV = "EVENTSTUDY_DATA_DIR"
 
@@ -111,30 +113,126 @@ def load_prices(
     names = [tickers] if isinstance(tickers, str) else list(tickers)
     if not names:
         raise ParameterError("tickers", tickers, "give at least one ticker")
-    folder = snapshot_dir(data_dir) / "prices"
     known = available_tickers(data_dir)
     frames = []
     for ticker in names:
         if ticker not in known:
             raise UnknownTickerError(ticker, known)
-        frame = pd.read_csv(folder / _ticker_file(ticker), parse_dates=["Date"])
-        frame = frame.rename(columns={"Date": "date", **_YAHOO_COLUMNS})
+        frame = read_snapshot_file(ticker, data_dir)
         _check_prices(frame, ticker)
         frame.insert(0, "ticker", ticker)
         frames.append(frame[["ticker", "date", *PRICE_COLUMNS]])
     return pd.concat(frames, ignore_index=True).sort_values(["ticker", "date"], ignore_index=True)
 
 
-def _check_prices(frame: pd.DataFrame, ticker: str) -> None:
+def read_snapshot_file(ticker: str, data_dir: str | os.PathLike[str] | None = None) -> pd.DataFrame:
+    """One ticker's snapshot file as columns ``date`` and :data:`PRICE_COLUMNS`, unchecked.
+
+    :func:`load_prices` is the checked loader; this is its reading step, shared with
+    :mod:`eventstudy.sources`.
+    """
+    folder = snapshot_dir(data_dir) / "prices"
+    frame = pd.read_csv(folder / _ticker_file(ticker), parse_dates=["Date"])
+    frame = frame.rename(columns={"Date": "date", **_YAHOO_COLUMNS})
+    return frame[["date", *PRICE_COLUMNS]]
+
+
+#: Daily ``Adj Close`` moves with ``|log(1 + r)|`` above this (about +65% or -39%) are reported.
+RETURN_BOUND = 0.5
+
+
+def _dates_text(dates: pd.Series | pd.DatetimeIndex, limit: int = 5) -> str:
+    dates = list(dates)
+    text = ", ".join(pd.Timestamp(d).strftime("%Y-%m-%d") for d in dates[:limit])
+    return text + (f" and {len(dates) - limit} more" if len(dates) > limit else "")
+
+
+def check_prices(
+    frame: pd.DataFrame,
+    ticker: str,
+    *,
+    source: str = "the snapshot",
+    exchange: str | None = "XNYS",
+    return_bound: float = RETURN_BOUND,
+) -> None:
+    """The checks every price load goes through (one ticker, columns ``date`` and prices).
+
+    Parameters
+    ----------
+    frame
+        One ticker's rows: ``date`` and :data:`PRICE_COLUMNS`.
+    ticker
+        Name used in messages.
+    source
+        Where the rows came from, for messages (``"the snapshot"``, ``"the cache"``, ...).
+    exchange
+        exchange_calendars code whose sessions the dates are checked against; ``None`` skips
+        the session checks.
+    return_bound
+        Bound on ``|log(1 + r)|`` of daily ``Adj Close`` returns beyond which a move is reported.
+
+    Raises
+    ------
+    DataError
+        On duplicated dates or missing or non-positive prices.
+
+    Warns
+    -----
+    DataQualityWarning
+        For sessions of the exchange without a row between the first and last date, rows on
+        days the exchange was closed, and ``Adj Close`` returns beyond the bound. Nothing is
+        dropped.
+    """
     duplicated = frame["date"][frame["date"].duplicated()]
     if len(duplicated):
-        dates = ", ".join(d.strftime("%Y-%m-%d") for d in duplicated[:5])
-        raise DataError(f"ticker {ticker!r}: duplicated dates in the snapshot: {dates}")
+        raise DataError(f"ticker {ticker!r}: duplicated dates in {source}: {_dates_text(duplicated)}")
     prices = frame[["open", "high", "low", "close", "adj_close"]]
     bad = frame["date"][(prices <= 0).any(axis=1) | prices.isna().any(axis=1)]
     if len(bad):
-        dates = ", ".join(d.strftime("%Y-%m-%d") for d in bad[:5])
-        raise DataError(f"ticker {ticker!r}: missing or non-positive prices on {dates}")
+        raise DataError(f"ticker {ticker!r}: missing or non-positive prices on {_dates_text(bad)}")
+    if len(frame) == 0:
+        return
+    ordered = frame.sort_values("date")
+    if exchange is not None:
+        from eventstudy.calendar import sessions
+
+        dates = pd.DatetimeIndex(ordered["date"])
+        open_days = sessions(dates[0], dates[-1], exchange=exchange)
+        gaps = open_days.difference(dates)
+        if len(gaps):
+            warnings.warn(
+                f"ticker {ticker!r}: no row in {source} on {len(gaps)} day(s) the exchange "
+                f"({exchange}) was open: {_dates_text(gaps)}",
+                DataQualityWarning,
+                stacklevel=3,
+            )
+        closed = dates.difference(open_days)
+        closed = closed[closed >= open_days[0]] if len(open_days) else closed[:0]
+        if len(closed):
+            warnings.warn(
+                f"ticker {ticker!r}: rows in {source} on {len(closed)} day(s) the exchange "
+                f"({exchange}) was closed: {_dates_text(closed)}",
+                DataQualityWarning,
+                stacklevel=3,
+            )
+    log_returns = np.log(ordered["adj_close"].to_numpy(dtype=float))
+    moves = np.diff(log_returns)
+    extreme = np.flatnonzero(np.abs(moves) > return_bound)
+    if len(extreme):
+        listed = ", ".join(
+            f"{ordered['date'].iloc[i + 1]:%Y-%m-%d} ({np.expm1(moves[i]):+.1%})" for i in extreme[:5]
+        )
+        warnings.warn(
+            f"ticker {ticker!r}: {len(extreme)} daily Adj Close return(s) in {source} beyond the "
+            f"sane bound (|log return| > {return_bound:g}), kept as they are: {listed}; check for "
+            "an unadjusted split or a bad print",
+            DataQualityWarning,
+            stacklevel=3,
+        )
+
+
+def _check_prices(frame: pd.DataFrame, ticker: str) -> None:
+    check_prices(frame, ticker, source="the snapshot")
 
 
 def load_factors(

@@ -51,3 +51,80 @@ class WindowError(EventStudyError):
 
 class EventStudyWarning(UserWarning):
     """Base class of eventstudy's warnings (turned into errors in the test suite)."""
+
+
+class FetchError(DataError):
+    """Prices or factors could not be fetched from their online source.
+
+    ``ticker`` names the security (as the user asked for it) when the error concerns one.
+    """
+
+    def __init__(self, message: str, ticker: str | None = None) -> None:
+        self.ticker = ticker
+        super().__init__(message)
+
+
+class NoDataError(FetchError):
+    """The source answered, but with no data for a ticker; ``reason`` is what it said."""
+
+    def __init__(self, message: str, ticker: str | None = None, reason: str = "") -> None:
+        self.reason = reason
+        super().__init__(message, ticker)
+
+
+class BeforeFirstTradeError(NoDataError):
+    """The date range starts before the first trading day of a security.
+
+    ``first_date`` is the first date with data (``None`` when the source did not say).
+    """
+
+    def __init__(self, message: str, ticker: str | None = None, first_date: object = None) -> None:
+        self.first_date = first_date
+        super().__init__(message, ticker, reason="before the first trading day")
+
+
+class NetworkError(FetchError):
+    """The source could not be reached (no connection, name lookup failed, timeout)."""
+
+
+class RateLimitError(FetchError):
+    """The source kept refusing requests as too many, after the bounded retries."""
+
+
+class BatchFetchError(FetchError):
+    """Some tickers of a batch failed; the others were kept.
+
+    Attributes
+    ----------
+    failures
+        ``{ticker: error}`` for each ticker that failed.
+    prices
+        Tidy frame of the tickers that succeeded (possibly empty).
+    """
+
+    def __init__(self, failures: dict, prices: object) -> None:
+        self.failures = dict(failures)
+        self.prices = prices
+        names = ", ".join(self.failures)
+        details = "; ".join(str(error) for error in self.failures.values())
+        super().__init__(f"tickers: {len(self.failures)} failed ({names}): {details}")
+
+
+class CacheError(DataError):
+    """The on-disk cache does not hold the data asked for, or holds a damaged file."""
+
+
+class DataQualityWarning(EventStudyWarning):
+    """Loaded data look suspicious (gaps on exchange sessions, extreme returns); nothing dropped."""
+
+
+class CacheCorruptWarning(EventStudyWarning):
+    """A cache file was damaged or truncated; it was not used and is being fetched again."""
+
+
+class ClusteredEventsWarning(EventStudyWarning):
+    """Events share a day-0 date, and statistics that assume independent events are shown.
+
+    Abnormal returns of events on the same date are cross-correlated, so unadjusted multi-event
+    statistics overstate significance (Kolari & Pynnonen 2010, *Rev. Financ. Stud.* 23(11)).
+    """

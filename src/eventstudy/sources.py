@@ -1,0 +1,577 @@
+"""Where prices come from: the committed snapshot, the on-disk cache, Yahoo, or all three in order.
+
+========  =====================================================================================
+source    what it does
+========  =====================================================================================
+snapshot  the committed ``data/`` folder (offline, reproducible; 2016-01-04 .. 2019-12-31).
+          The default of :func:`get_prices`, of ``run_event_study``, of the CLI and of the
+          notebooks and tests.
+cache     the on-disk cache only (offline); a range the cache does not cover is an error that
+          says what it holds and how to fill it (``eventstudy fetch``).
+yahoo     downloads the whole range from Yahoo now, and stores it in the cache.
+auto      uses what it has and fetches the rest: the snapshot when it covers the range, else
+          the cache, fetching from Yahoo only the dates the cache is missing.
+========  =====================================================================================
+
+Every source returns the same tidy frame as :func:`eventstudy.data.load_prices` (columns
+``ticker``, ``date``, ``open`` .. ``volume``), with the name the user asked for in ``ticker``.
+``frame.attrs["provenance"]`` says, per ticker, which symbol was read or fetched, from where,
+over which dates, and why (alias notes). Every load goes through
+:func:`eventstudy.data.check_prices` (duplicates and bad prices raise; gaps on exchange sessions
+and extreme returns warn), and through a span check: a range that starts before the data's
+first date or ends after its last is an error naming the date available, never a shorter frame.
+
+A fetch that extends cached data requests the missing dates plus the adjacent cached day, and
+compares the two answers for that day: when Yahoo's adjustment has changed since the cache was
+filled (a dividend or a split in between), the cached rows are not spliced to the new ones but
+replaced by a fresh download of the whole range.
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+import time
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from eventstudy import data as _data
+from eventstudy.cache import CacheEntry, Range, TableCache, merge_ranges, missing_ranges, require_covered
+from eventstudy.calendar import DEFAULT_EXCHANGE, last_closed_session, sessions
+from eventstudy.exceptions import (
+    BatchFetchError,
+    BeforeFirstTradeError,
+    DataError,
+    EventStudyError,
+    NoDataError,
+    ParameterError,
+)
+from eventstudy.yahoo import Resolved, download_prices, resolve_symbol
+
+SOURCES = ("snapshot", "cache", "yahoo", "auto")
+DEFAULT_SOURCE = "snapshot"
+
+_YAHOO_HEADER = {
+    "open": "Open", "high": "High", "low": "Low", "close": "Close",
+    "adj_close": "Adj Close", "volume": "Volume",
+}
+
+
+def check_source(source: str, parameter: str = "source") -> str:
+    """Validate a source name (see the module docstring)."""
+    if source not in SOURCES:
+        raise ParameterError(parameter, source, f"choose one of {', '.join(SOURCES)}")
+    return source
+
+
+def _date(value: object, parameter: str) -> pd.Timestamp:
+    if isinstance(value, str):
+        try:
+            return pd.Timestamp(dt.date.fromisoformat(value.strip()))
+        except ValueError:
+            raise ParameterError(parameter, value, "give a date as YYYY-MM-DD") from None
+    if isinstance(value, (dt.date, pd.Timestamp)) and not pd.isna(value):
+        stamp = pd.Timestamp(value)
+        if stamp.tzinfo is not None:
+            stamp = stamp.tz_localize(None)
+        return stamp.normalize()
+    raise ParameterError(parameter, value, "give a date as YYYY-MM-DD")
+
+
+@dataclass
+class Provenance:
+    """Where one ticker's prices came from.
+
+    Attributes
+    ----------
+    ticker
+        The name asked for (kept in the result).
+    symbol
+        The symbol read or fetched (``META`` for ``FB``).
+    source
+        ``"snapshot"``, ``"cache"`` (nothing fetched), ``"yahoo"`` (all of the range fetched
+        now) or ``"cache+yahoo"`` (part fetched now, the rest from the cache).
+    start, end
+        The dates returned (first and last row).
+    rows
+        Number of rows returned.
+    fetched
+        Date ranges requested from Yahoo in this call.
+    note
+        Alias and cache notes, or ``""``.
+    path
+        The file read (cache or snapshot), or ``""``.
+    """
+
+    ticker: str
+    symbol: str
+    source: str
+    start: pd.Timestamp | None = None
+    end: pd.Timestamp | None = None
+    rows: int = 0
+    fetched: list[Range] = field(default_factory=list)
+    note: str = ""
+    path: str = ""
+
+    def to_dict(self) -> dict[str, object]:
+        """JSON-ready dict."""
+        return {
+            "ticker": self.ticker,
+            "symbol": self.symbol,
+            "source": self.source,
+            "start": None if self.start is None else f"{self.start:%Y-%m-%d}",
+            "end": None if self.end is None else f"{self.end:%Y-%m-%d}",
+            "rows": self.rows,
+            "fetched": [[f"{a:%Y-%m-%d}", f"{b:%Y-%m-%d}"] for a, b in self.fetched],
+            "note": self.note,
+            "path": self.path,
+        }
+
+    def describe(self) -> str:
+        """One line for people: what, from where, which dates."""
+        span = f"{self.start:%Y-%m-%d}..{self.end:%Y-%m-%d}" if self.start is not None else "no rows"
+        alias = f" (Yahoo symbol {self.symbol})" if self.symbol != self.ticker.upper() else ""
+        if self.fetched:
+            got = ", ".join(f"{a:%Y-%m-%d}..{b:%Y-%m-%d}" for a, b in self.fetched)
+            where = f"fetched {got} from Yahoo" + (", rest from the cache" if self.source == "cache+yahoo" else "")
+        else:
+            where = {"cache": "already in the cache", "snapshot": "from the committed snapshot"}.get(
+                self.source, self.source
+            )
+        text = f"{self.ticker}{alias}: {where}; {self.rows} rows {span}"
+        return text + (f"; {self.note}" if self.note else "")
+
+
+@dataclass
+class PriceLoad:
+    """Result of :func:`load`: the prices of the tickers that worked, and the failures.
+
+    Attributes
+    ----------
+    prices
+        Tidy frame (see the module docstring), ``attrs["provenance"]`` included.
+    provenance
+        ``{ticker: Provenance}`` for the tickers in ``prices``.
+    failures
+        ``{ticker: error}`` for the others.
+    """
+
+    prices: pd.DataFrame
+    provenance: dict[str, Provenance]
+    failures: dict[str, EventStudyError]
+
+
+# ----------------------------------------------------------------------------------------------
+# Checks shared by every source
+
+
+def _check_span(frame: pd.DataFrame, ticker: str, start: pd.Timestamp, end: pd.Timestamp,
+                where: str, listing: bool, exchange: str) -> None:
+    """Raise unless the rows reach from the first to the last session of ``start .. end``."""
+    wanted = sessions(start, end, exchange=exchange)
+    if len(wanted) == 0:
+        raise ParameterError(
+            "start, end", f"{start:%Y-%m-%d}..{end:%Y-%m-%d}", "the range holds no exchange session"
+        )
+    if len(frame) == 0:
+        raise NoDataError(f"ticker {ticker!r}: no data in {where} for {start:%Y-%m-%d}..{end:%Y-%m-%d}", ticker)
+    first, last = frame["date"].min(), frame["date"].max()
+    if first > wanted[0]:
+        message = (
+            f"ticker {ticker!r}: the range starts {start:%Y-%m-%d}, before the first date with "
+            f"data in {where}; first date available: {first:%Y-%m-%d}"
+        )
+        if listing:
+            raise BeforeFirstTradeError(message, ticker, first_date=first)
+        raise NoDataError(message + "; use source 'auto' or 'yahoo' for other dates", ticker)
+    if last < wanted[-1]:
+        raise NoDataError(
+            f"ticker {ticker!r}: the range ends {end:%Y-%m-%d}, after the last date with data in "
+            f"{where}; last date available: {last:%Y-%m-%d}"
+            + ("" if listing else "; use source 'auto' or 'yahoo' for other dates"),
+            ticker,
+        )
+
+
+def _to_yahoo(frame: pd.DataFrame) -> pd.DataFrame:
+    """Tidy rows (``date`` + price columns) -> the cache's layout (index Date, Yahoo names)."""
+    out = frame.set_index("date")[list(_YAHOO_HEADER)].rename(columns=_YAHOO_HEADER)
+    out.index.name = "Date"
+    return out
+
+
+def _from_yahoo(frame: pd.DataFrame, start: pd.Timestamp, end: pd.Timestamp) -> pd.DataFrame:
+    inverse = {v: k for k, v in _YAHOO_HEADER.items()}
+    out = frame.loc[(frame.index >= start) & (frame.index <= end)].rename(columns=inverse)
+    out = out.rename_axis("date").reset_index()
+    return out[["date", *_data.PRICE_COLUMNS]]
+
+
+def _agree(old: pd.DataFrame, new: pd.DataFrame) -> bool:
+    """True when the rows both frames hold (cache layout) carry the same Close and Adj Close."""
+    common = old.index.intersection(new.index)
+    if len(common) == 0:
+        return True
+    a = old.loc[common, ["Close", "Adj Close"]].to_numpy(dtype=float)
+    b = new.loc[common, ["Close", "Adj Close"]].to_numpy(dtype=float)
+    return bool(np.allclose(a, b, rtol=1e-6, atol=0.0))
+
+
+# ----------------------------------------------------------------------------------------------
+# Filling the cache from Yahoo
+
+
+@dataclass
+class _Fill:
+    entries: dict[str, CacheEntry]
+    fetched: dict[str, list[Range]]
+    notes: dict[str, str]
+    errors: dict[str, EventStudyError]
+
+
+_STALE = (
+    "Yahoo's adjusted prices changed since the cache was filled (a dividend or split since): "
+    "the cached rows were replaced, not spliced"
+)
+
+
+def _neighbour(entry: CacheEntry | None, day: pd.Timestamp, before: bool) -> pd.Timestamp:
+    """The cached row next to a missing range (within a week), so the two answers can be compared."""
+    if entry is None or len(entry.frame) == 0:
+        return day
+    index = entry.frame.index
+    if before:
+        near = index[(index < day) & (index >= day - pd.Timedelta(days=7))]
+        return near[-1] if len(near) else day
+    near = index[(index > day) & (index <= day + pd.Timedelta(days=7))]
+    return near[0] if len(near) else day
+
+
+def _fill_cache(symbols: list[str], start: pd.Timestamp, end: pd.Timestamp, cache: TableCache, *,
+                refresh: bool, exchange: str, download: Callable[..., object]) -> _Fill:
+    open_days = sessions(start, end, exchange=exchange)
+    entries: dict[str, CacheEntry] = {}
+    fetched: dict[str, list[Range]] = {s: [] for s in symbols}
+    notes: dict[str, str] = {}
+    errors: dict[str, EventStudyError] = {}
+    plan: dict[Range, list[str]] = {}
+    for symbol in symbols:
+        entry = cache.read(symbol)
+        if entry is not None:
+            entries[symbol] = entry
+        if refresh or entry is None:
+            needed = [(start, end)]
+        else:
+            needed = [
+                (a, b) for a, b in missing_ranges(entry.covered, start, end)
+                if ((open_days >= a) & (open_days <= b)).any()
+            ]
+        for a, b in needed:
+            span = (a, b) if refresh else (_neighbour(entry, a, True), _neighbour(entry, b, False))
+            plan.setdefault(span, []).append(symbol)
+    stale: list[str] = []
+    changed: set[str] = set()
+    for (a, b), batch in plan.items():
+        result = download(batch, a, b)
+        for symbol, error in result.errors.items():
+            errors.setdefault(symbol, error)
+        for symbol, rows in result.frames.items():
+            new = _to_yahoo(rows)
+            entry = entries.get(symbol)
+            fetched[symbol].append((a, b))
+            if entry is None:
+                entries[symbol] = CacheEntry(new, [(a, b)], {"symbol": symbol})
+            elif not _agree(entry.frame, new):
+                if a > start or b < end:
+                    stale.append(symbol)
+                    continue
+                entries[symbol] = CacheEntry(new, [(a, b)], {"symbol": symbol})
+                notes[symbol] = _STALE
+            else:
+                kept = entry.frame.loc[~entry.frame.index.isin(new.index)]
+                entry.frame = pd.concat([kept, new]).sort_index()
+                entry.covered = merge_ranges(entry.covered + [(a, b)])
+            changed.add(symbol)
+    if stale:
+        result = download(sorted(set(stale)), start, end)
+        for symbol in set(stale):
+            if symbol in result.errors:
+                errors.setdefault(symbol, result.errors[symbol])
+                continue
+            new = _to_yahoo(result.frames[symbol])
+            entries[symbol] = CacheEntry(new, [(start, end)], {"symbol": symbol})
+            fetched[symbol] = [(start, end)]
+            notes[symbol] = _STALE
+            changed.add(symbol)
+    for symbol in changed - set(errors):
+        entry = entries[symbol]
+        entry.meta.update({"symbol": symbol, "source": "Yahoo Finance via yfinance",
+                           "auto_adjust": False})
+        cache.write(symbol, entry)
+    return _Fill(entries, fetched, notes, errors)
+
+
+# ----------------------------------------------------------------------------------------------
+# The public entry points
+
+
+def load(
+    tickers: str | Sequence[str],
+    start: str | dt.date | pd.Timestamp | None = None,
+    end: str | dt.date | pd.Timestamp | None = None,
+    *,
+    source: str = DEFAULT_SOURCE,
+    cache_dir: str | os.PathLike[str] | None = None,
+    data_dir: str | os.PathLike[str] | None = None,
+    refresh: bool = False,
+    exchange: str = DEFAULT_EXCHANGE,
+    return_bound: float = _data.RETURN_BOUND,
+    retries: int = 3,
+    backoff: float = 2.0,
+    sleep: Callable[[float], None] = time.sleep,
+    now: pd.Timestamp | None = None,
+) -> PriceLoad:
+    """Load prices from ``source`` and report, per ticker, what worked and what failed.
+
+    Parameters are those of :func:`get_prices`; ``refresh`` (with ``"auto"``) refetches the
+    whole range even when cached. Nothing is raised for one ticker's failure: see
+    ``failures``. Request errors (a bad source, dates or ticker list) still raise.
+    """
+    check_source(source)
+    names = [tickers] if isinstance(tickers, str) else list(tickers)
+    if not names or not all(isinstance(n, str) and n.strip() for n in names):
+        raise ParameterError("tickers", tickers, "give at least one ticker")
+    names = list(dict.fromkeys(n.strip() for n in names))
+    lo = None if start is None else _date(start, "start")
+    hi = None if end is None else _date(end, "end")
+    if lo is not None and hi is not None and hi < lo:
+        raise ParameterError("end", f"{hi:%Y-%m-%d}", f"give an end on or after start ({lo:%Y-%m-%d})")
+    provenance: dict[str, Provenance] = {}
+    failures: dict[str, EventStudyError] = {}
+    frames: dict[str, pd.DataFrame] = {}
+
+    def accept(ticker: str, rows: pd.DataFrame, record: Provenance, where: str, listing: bool) -> None:
+        try:
+            if lo is not None and hi is not None:
+                _check_span(rows, ticker, lo, hi, where, listing, exchange)
+            _data.check_prices(rows, ticker, source=where, exchange=exchange, return_bound=return_bound)
+        except EventStudyError as error:
+            failures[ticker] = error
+            return
+        record.rows = len(rows)
+        if len(rows):
+            record.start, record.end = rows["date"].min(), rows["date"].max()
+        frames[ticker] = rows
+        provenance[ticker] = record
+
+    remaining = names
+    if source in ("snapshot", "auto"):
+        known = set(_data.available_tickers(data_dir))
+        folder = _data.snapshot_dir(data_dir) / "prices"
+        later = []
+        for ticker in names:
+            if ticker not in known:
+                if source == "snapshot":
+                    failures[ticker] = _data.UnknownTickerError(ticker, known, parameter="tickers")
+                else:
+                    later.append(ticker)
+                continue
+            rows = _data.read_snapshot_file(ticker, data_dir)
+            if lo is not None or hi is not None:
+                rows = rows[(rows["date"] >= (lo or rows["date"].min())) & (rows["date"] <= (hi or rows["date"].max()))]
+            rows = rows.reset_index(drop=True)
+            if source == "auto" and (lo is None or hi is None or not _covers(rows, lo, hi, exchange)):
+                later.append(ticker)
+                continue
+            record = Provenance(ticker, ticker, "snapshot", path=str(folder / _data._ticker_file(ticker)))
+            accept(ticker, rows, record, "the snapshot", listing=False)
+        remaining = later
+
+    if remaining:
+        if lo is None:
+            raise ParameterError("start", start, f"give a start date (YYYY-MM-DD) for source {source!r}")
+        latest = last_closed_session(now, exchange=exchange)
+        clipped = ""
+        top = latest if hi is None else hi
+        if top > latest:
+            clipped = f"the range was cut at {latest:%Y-%m-%d}, the last session with final data"
+            top = latest
+        if top < lo:
+            raise ParameterError(
+                "start", f"{lo:%Y-%m-%d}", f"give a start on or before {latest:%Y-%m-%d}, the last session with final data"
+            )
+        resolved: dict[str, Resolved] = {}
+        for ticker in remaining:
+            try:
+                resolved[ticker] = resolve_symbol(ticker, lo, top)
+            except ParameterError as error:
+                failures[ticker] = error
+        cache = TableCache(cache_dir, "prices")
+        symbols = list(dict.fromkeys(r.symbol for r in resolved.values()))
+        if source == "cache":
+            hint = (
+                f"fill it with `eventstudy fetch {' '.join(resolved)} --start {lo:%Y-%m-%d} "
+                f"--end {top:%Y-%m-%d}` or use source 'auto'"
+            )
+            entries, fill = {}, None
+            for ticker, r in resolved.items():
+                try:
+                    entry = cache.read(r.symbol, strict=True)
+                    require_covered(entry, r.symbol, lo, top, sessions(lo, top, exchange=exchange),
+                                    cache.folder, hint)
+                    entries[r.symbol] = entry
+                except EventStudyError as error:
+                    failures[ticker] = error
+        else:
+            download = _downloader(retries, backoff, sleep)
+            fill = _fill_cache(symbols, lo, top, cache, refresh=refresh or source == "yahoo",
+                               exchange=exchange, download=download)
+            entries = fill.entries
+        for ticker, r in resolved.items():
+            if ticker in failures:
+                continue
+            if fill is not None and r.symbol in fill.errors:
+                error = fill.errors[r.symbol]
+                failures[ticker] = _rename(error, r)
+                continue
+            entry = entries[r.symbol]
+            got = [] if fill is None else fill.fetched.get(r.symbol, [])
+            if not got:
+                kind = "cache"
+            elif any(a <= lo and b >= top for a, b in got):
+                kind = "yahoo"
+            else:
+                kind = "cache+yahoo"
+            note = "; ".join(n for n in (r.note, clipped, "" if fill is None else fill.notes.get(r.symbol, "")) if n)
+            record = Provenance(ticker, r.symbol, kind, fetched=list(got), note=note,
+                                path=str(cache.paths(r.symbol)[0]))
+            rows = _from_yahoo(entry.frame, lo, top)
+            where = "the cache" if kind == "cache" else "Yahoo's answer"
+            accept(ticker, rows, record, where, listing=True)
+
+    ordered = [t for t in names if t in frames]
+    if ordered:
+        prices = pd.concat(
+            [frames[t].assign(ticker=t)[["ticker", "date", *_data.PRICE_COLUMNS]] for t in ordered],
+            ignore_index=True,
+        ).sort_values(["ticker", "date"], ignore_index=True)
+    else:
+        prices = pd.DataFrame(columns=["ticker", "date", *_data.PRICE_COLUMNS])
+    prices.attrs["provenance"] = {t: provenance[t].to_dict() for t in ordered}
+    return PriceLoad(prices, {t: provenance[t] for t in ordered}, failures)
+
+
+def _covers(rows: pd.DataFrame, lo: pd.Timestamp, hi: pd.Timestamp, exchange: str) -> bool:
+    wanted = sessions(lo, hi, exchange=exchange)
+    return bool(len(rows)) and len(wanted) > 0 and rows["date"].min() <= wanted[0] and rows["date"].max() >= wanted[-1]
+
+
+def _rename(error: EventStudyError, resolved: Resolved) -> EventStudyError:
+    """Say the ticker the user asked for in a fetch error about the Yahoo symbol."""
+    if resolved.symbol == resolved.ticker.upper():
+        return error
+    old = f"ticker {resolved.symbol!r}:"
+    new = f"ticker {resolved.ticker!r} (Yahoo symbol {resolved.symbol!r}):"
+    error.args = (str(error).replace(old, new, 1),) + error.args[1:]
+    if hasattr(error, "ticker"):
+        error.ticker = resolved.ticker
+    return error
+
+
+def _downloader(retries: int, backoff: float, sleep: Callable[[float], None]) -> Callable[..., object]:
+    def download(symbols: list[str], start: pd.Timestamp, end: pd.Timestamp) -> object:
+        return download_prices(symbols, start, end, retries=retries, backoff=backoff, sleep=sleep)
+
+    return download
+
+
+def get_prices(
+    tickers: str | Sequence[str],
+    start: str | dt.date | pd.Timestamp | None = None,
+    end: str | dt.date | pd.Timestamp | None = None,
+    *,
+    source: str = DEFAULT_SOURCE,
+    cache_dir: str | os.PathLike[str] | None = None,
+    data_dir: str | os.PathLike[str] | None = None,
+    exchange: str = DEFAULT_EXCHANGE,
+    return_bound: float = _data.RETURN_BOUND,
+    retries: int = 3,
+    backoff: float = 2.0,
+    sleep: Callable[[float], None] = time.sleep,
+    now: pd.Timestamp | None = None,
+) -> pd.DataFrame:
+    """Daily prices of ``tickers`` from ``start`` to ``end`` (inclusive) from ``source``.
+
+    Parameters
+    ----------
+    tickers
+        One ticker or several, as the user knows them (``"FB"``, ``"^GSPC"``); aliases apply
+        (see :mod:`eventstudy.yahoo`).
+    start, end
+        First and last date, inclusive (``YYYY-MM-DD``). Optional for ``"snapshot"`` (all of
+        it); ``start`` is required for the other sources, and ``end`` defaults to (and is cut
+        at) the last session whose data are final.
+    source
+        ``"snapshot"`` (default, offline), ``"cache"`` (offline), ``"yahoo"`` or ``"auto"``.
+    cache_dir
+        Cache folder (default: ``$EVENTSTUDY_CACHE_DIR``, else the user's cache folder).
+    data_dir
+        Snapshot folder (default: see :func:`eventstudy.data.snapshot_dir`).
+    exchange
+        Calendar the dates are checked against (default NYSE).
+    return_bound
+        ``|log return|`` beyond which a daily ``Adj Close`` move is reported.
+    retries, backoff, sleep
+        Retries of rate-limited requests (see :func:`eventstudy.yahoo.download_prices`).
+    now
+        The current time, for tests (default: the clock).
+
+    Returns
+    -------
+    pandas.DataFrame
+        The tidy frame of :func:`eventstudy.data.load_prices`, ``attrs["provenance"]`` holding
+        ``{ticker: Provenance.to_dict()}``.
+
+    Raises
+    ------
+    ParameterError
+        On a bad request.
+    DataError
+        When the only ticker fails (the specific error: :class:`UnknownTickerError`,
+        :class:`NoDataError`, :class:`BeforeFirstTradeError`, :class:`NetworkError`,
+        :class:`RateLimitError`, :class:`CacheError`...), or :class:`BatchFetchError` naming the
+        tickers that failed when there are several; its ``prices`` holds the others.
+
+    Warns
+    -----
+    DataQualityWarning
+        Gaps on exchange sessions, rows on closed days, extreme returns (nothing dropped).
+    CacheCorruptWarning
+        A damaged cache file, which is then fetched again.
+    """
+    result = load(
+        tickers, start, end, source=source, cache_dir=cache_dir, data_dir=data_dir,
+        exchange=exchange, return_bound=return_bound, retries=retries, backoff=backoff,
+        sleep=sleep, now=now,
+    )
+    if result.failures:
+        if len(result.failures) == 1 and result.prices.empty:
+            raise next(iter(result.failures.values()))
+        raise BatchFetchError(result.failures, result.prices)
+    return result.prices
+
+
+__all__ = [
+    "DEFAULT_SOURCE",
+    "SOURCES",
+    "BatchFetchError",
+    "DataError",
+    "PriceLoad",
+    "Provenance",
+    "check_source",
+    "get_prices",
+    "load",
+]

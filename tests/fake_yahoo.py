@@ -1,0 +1,150 @@
+"""A stand-in for Yahoo Finance behind yfinance, for tests that must not touch the network.
+
+Only the network answer is replaced: ``yfinance.base.TickerBase.history`` (what
+``yf.download`` calls once per ticker) and ``get_history_metadata``. Everything else is
+yfinance's own code, run for real: the batching, the ``(Price, Ticker)`` MultiIndex columns
+(also for one ticker), the timezone-naive ``Date`` index, the reindexing of a batch to the union
+of dates, the empty frame and the logged error when a ticker fails, the exclusive ``end``.
+
+The per-ticker answer mimics yfinance 1.7's ``PriceHistory.history`` for daily bars: an index of
+midnights in America/New_York named ``Date``; columns ``Open, High, Low, Close, Adj Close,
+Volume`` with ``auto_adjust=False`` or ``Open, High, Low, Close, Volume`` (adjusted) with
+``auto_adjust=True``, plus ``Dividends, Stock Splits`` with ``actions=True``; and, since
+``download`` turns yfinance's ``hide_exceptions`` off, the exceptions yfinance raises:
+``YFTzMissingError`` for an unknown symbol, ``YFPricesMissingError`` for a range without bars
+(with Yahoo's "Data doesn't exist" reason), ``YFRateLimitError``, curl_cffi's ``DNSError``.
+"""
+
+from __future__ import annotations
+
+import threading
+from pathlib import Path
+
+import pandas as pd
+
+DNS_MESSAGE = (
+    "Failed to perform, curl: (6) Could not resolve host: query2.finance.yahoo.com. "
+    "See https://curl.se/libcurl/c/libcurl-errors.html first for more details."
+)
+
+
+def snapshot_history(data_dir: Path, ticker: str) -> pd.DataFrame:
+    """A snapshot file in the shape of Yahoo's answer (tz-aware Date index, Yahoo columns)."""
+    frame = pd.read_csv(data_dir / "prices" / (ticker.lstrip("^") + ".csv"), parse_dates=["Date"])
+    frame = frame.set_index("Date")
+    frame.index = frame.index.tz_localize("America/New_York")
+    return frame
+
+
+class FakeYahoo:
+    """Install with :meth:`install`; fill :attr:`histories`; read :attr:`requests` afterwards.
+
+    Attributes
+    ----------
+    histories
+        ``{symbol: frame}`` of everything "Yahoo" knows (Yahoo columns, tz-aware index).
+    first_trade
+        ``{symbol: date}`` returned as ``firstTradeDate`` by the metadata call.
+    failures
+        ``{symbol: [exception, ...]}``: raised in order by the next requests of that symbol
+        (a symbol whose list is empty answers normally again).
+    down
+        When true, every request fails as with no network (curl error 6).
+    requests
+        ``(symbol, start, end)`` of every per-ticker request, ``end`` exclusive as yfinance sends it.
+    downloads
+        The keyword arguments of every ``yf.download`` call.
+    """
+
+    def __init__(self) -> None:
+        self.histories: dict[str, pd.DataFrame] = {}
+        self.first_trade: dict[str, str] = {}
+        self.failures: dict[str, list[BaseException]] = {}
+        self.down = False
+        self.requests: list[tuple[str, str, str]] = []
+        self.downloads: list[dict] = []
+        self.metadata_requests: list[str] = []
+        self._lock = threading.Lock()
+
+    def install(self, monkeypatch, tmp_path: Path) -> FakeYahoo:
+        import yfinance as yf
+        from yfinance.base import TickerBase
+
+        yf.set_tz_cache_location(str(tmp_path / "yfinance-tz"))
+        fake = self
+
+        def history(ticker_self, *args, **kwargs):
+            return fake._history(ticker_self.ticker, **kwargs)
+
+        def get_history_metadata(ticker_self, *args, **kwargs):
+            return fake._metadata(ticker_self.ticker)
+
+        real_download = yf.download
+
+        def download(*args, **kwargs):
+            fake.downloads.append({"tickers": args[0] if args else kwargs.get("tickers"), **kwargs})
+            return real_download(*args, **kwargs)
+
+        monkeypatch.setattr(TickerBase, "history", history)
+        monkeypatch.setattr(TickerBase, "get_history_metadata", get_history_metadata)
+        monkeypatch.setattr(yf, "download", download)
+        return self
+
+    # What Yahoo answers ------------------------------------------------------------------------
+
+    def _history(self, symbol: str, *, start=None, end=None, auto_adjust=True, actions=True,
+                 interval="1d", **_ignored) -> pd.DataFrame:
+        from curl_cffi.requests.exceptions import DNSError
+        from yfinance.exceptions import YFPricesMissingError, YFTzMissingError
+
+        assert interval == "1d"
+        with self._lock:
+            self.requests.append((symbol, str(start), str(end)))
+            queue = self.failures.get(symbol)
+            failure = queue.pop(0) if queue else None
+        if self.down:
+            raise DNSError(DNS_MESSAGE)
+        if failure is not None:
+            raise failure
+        if symbol not in self.histories:
+            raise YFTzMissingError(symbol)
+        full = self.histories[symbol]
+        lo = pd.Timestamp(start, tz="America/New_York")
+        hi = pd.Timestamp(end, tz="America/New_York")  # exclusive, as Yahoo's period2
+        rows = full[(full.index >= lo) & (full.index < hi)].copy()
+        if rows.empty:
+            debug = f" (1d {start} -> {end})"
+            reason = (
+                f"Data doesn't exist for startDate = {int(lo.timestamp())}, "
+                f"endDate = {int(hi.timestamp())}"
+            )
+            raise YFPricesMissingError(symbol, debug, yahoo_reason=reason)
+        if auto_adjust:
+            ratio = rows["Adj Close"] / rows["Close"]
+            for column in ("Open", "High", "Low", "Close"):
+                rows[column] = rows[column] * ratio
+            rows = rows.drop(columns="Adj Close")
+        if actions:
+            rows["Dividends"] = 0.0
+            rows["Stock Splits"] = 0.0
+        rows.index.name = "Date"
+        return rows
+
+    def _metadata(self, symbol: str) -> dict:
+        with self._lock:
+            self.metadata_requests.append(symbol)
+        if self.down:
+            from curl_cffi.requests.exceptions import DNSError
+
+            raise DNSError(DNS_MESSAGE)
+        if symbol not in self.histories:
+            return {}
+        first = self.first_trade.get(symbol) or self.histories[symbol].index[0]
+        return {
+            "exchangeTimezoneName": "America/New_York",
+            "firstTradeDate": pd.Timestamp(first).tz_localize(None).tz_localize("America/New_York")
+            if pd.Timestamp(first).tzinfo is None else pd.Timestamp(first),
+        }
+
+    def symbols_requested(self) -> list[str]:
+        return [r[0] for r in self.requests]
