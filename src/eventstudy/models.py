@@ -67,7 +67,9 @@ class FittedModel:
     def abnormal_covariance(self, data: pd.DataFrame) -> np.ndarray:
         """Covariance :math:`V = s^2 (I + X^* (X'X)^{-1} X^{*\\prime})` of the ARs on ``data``."""
         design = self.model.design(data)
-        return self.sigma**2 * (np.eye(len(data)) + design @ self.xtx_inv @ design.T)
+        estimation_error = design @ self.xtx_inv @ design.T
+        symmetric = (estimation_error + estimation_error.T) / 2.0  # exact symmetry, not to rounding
+        return self.sigma**2 * (np.eye(len(data)) + symmetric)
 
 
 class ExpectedReturnModel(ABC):
