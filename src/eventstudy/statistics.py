@@ -25,12 +25,14 @@ For event :math:`i = 1..N` with an expected-return model of :math:`k_i` paramete
 Every p-value is two-sided. All tests but three assume cross-sectionally independent events:
 the Kolari & Pynnonen (2010) versions of Patell and BMP correct for the mean correlation, and
 Corrado's (1989) rank test takes its variance from the time series of the cross-sectional mean
-rank, which absorbs cross-correlation (Corrado 1989, p. 388). On real returns with events
-clustered on one date, the unadjusted Patell, BMP and t tests reject 13-18% of the time at 5%,
-their Kolari-Pynnonen versions and the Corrado rank test 4-7%; the generalised rank and
-Corrado-Zivney tests, whose event-day cross-sectional re-standardisation does not remove a
-common shock, 8-11%. :func:`multi_event_tests` warns (:class:`ClusteredEventsWarning`) when
-events share a date and any test of :data:`UNADJUSTED_TESTS` is shown.
+rank, which absorbs cross-correlation (Corrado 1989). On real returns with 8-11 events
+clustered on each date (2016-2019, market model), at the 5% level the unadjusted t, Patell and
+BMP tests reject 12-18% of the time, sign, generalised sign and Wilcoxon 13-18%, their
+Kolari-Pynnonen versions of Patell and BMP 4.5-7.3% and the Corrado rank test 4.7-5.0%; the
+generalised rank and Corrado-Zivney tests, whose event-day cross-sectional re-standardisation
+does not remove a common shock, 8-11%. :func:`multi_event_tests` warns
+(:class:`ClusteredEventsWarning`) when events share a date and any test of
+:data:`UNADJUSTED_TESTS` is shown.
 
 Validation
 ----------
@@ -66,6 +68,7 @@ References
 
 from __future__ import annotations
 
+import itertools
 import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
@@ -185,7 +188,9 @@ def _student(t: np.ndarray, df: float) -> StatResult:
 def _events(x: np.ndarray, name: str) -> np.ndarray:
     x = np.asarray(x, dtype=float)
     if x.ndim not in (1, 2) or x.shape[0] < 2:
-        raise ParameterError(name, f"array of shape {x.shape}", "give (N,) or (N, m) with N >= 2 events")
+        raise ParameterError(
+            name, f"array of shape {x.shape}", "give (N,) or (N, m) with N >= 2 events"
+        )
     return x
 
 
@@ -280,7 +285,9 @@ def patell(standardized: np.ndarray, df: np.ndarray) -> StatResult:
     x = _events(standardized, "standardized")
     df = np.asarray(df, dtype=float)
     if np.any(~(df > 2)):
-        raise ParameterError("df", df[~(df > 2)][:3].tolist(), "Patell's test needs L_i - k_i > 2 for every event")
+        raise ParameterError(
+            "df", df[~(df > 2)][:3].tolist(), "Patell's test needs L_i - k_i > 2 for every event"
+        )
     z = x.sum(axis=0) / np.sqrt(np.sum(df / (df - 2.0)))
     return _normal(z)
 
@@ -347,7 +354,7 @@ def mean_residual_correlation(residuals: np.ndarray) -> float:
 
     References
     ----------
-    Kolari, J. W. & Pynnonen, S. (2010). *Rev. Financ. Stud.* 23(11), 3996-4025, sec. 2.
+    Kolari, J. W. & Pynnonen, S. (2010). *Rev. Financ. Stud.* 23(11), 3996-4025.
     """
     e = np.asarray(residuals, dtype=float)
     present = ~np.isnan(e)
@@ -431,7 +438,7 @@ def kolari_pynnonen_bmp(standardized: np.ndarray, r: float) -> StatResult:
 
     References
     ----------
-    Kolari, J. W. & Pynnonen, S. (2010). *Rev. Financ. Stud.* 23(11), 3996-4025, eq. (6).
+    Kolari, J. W. & Pynnonen, S. (2010). *Rev. Financ. Stud.* 23(11), 3996-4025.
     """
     x = _events(standardized, "standardized")
     base = bmp(x)
@@ -448,7 +455,10 @@ def _rank_rows(values: np.ndarray) -> np.ndarray:
 
 
 def _weighted_rank_sd(deviations: np.ndarray) -> tuple[float, np.ndarray, int]:
-    r"""Cross-sectional means :math:`\bar D_t`, and :math:`S^2 = \frac1D\sum_t (N_t/N)\bar D_t^2`."""
+    r"""Cross-sectional means :math:`\bar D_t` and :math:`S^2 = \frac1D\sum_t (N_t/N)\bar D_t^2`.
+
+    Returns :math:`S`, the means and :math:`D` (the number of days observed by some event).
+    """
     n = deviations.shape[0]
     n_t = np.sum(~np.isnan(deviations), axis=0)
     used = n_t > 0
@@ -459,7 +469,9 @@ def _weighted_rank_sd(deviations: np.ndarray) -> tuple[float, np.ndarray, int]:
     return float(np.sqrt(s2)), mean_t, days
 
 
-def _rank_statistic(mean_t: np.ndarray, s: float, event_cols: np.ndarray, window: np.ndarray | None):
+def _rank_statistic(
+    mean_t: np.ndarray, s: float, event_cols: np.ndarray, window: np.ndarray | None
+):
     """Per-day statistics for ``event_cols``, or the window statistic over ``window``."""
     if window is None:
         return _normal(mean_t[event_cols] / s)
@@ -646,7 +658,7 @@ def generalized_rank(
 
     References
     ----------
-    Kolari, J. W. & Pynnonen, S. (2011). *J. Empir. Finance* 18(5), 953-971, eqs. (9)-(14).
+    Kolari, J. W. & Pynnonen, S. (2011). *J. Empir. Finance* 18(5), 953-971.
     """
     residuals = np.asarray(residuals, dtype=float)
     car = _events(car, "car")
@@ -716,7 +728,10 @@ def sign_test(abnormal: np.ndarray) -> StatResult:
 
 
 def positive_share(residuals: np.ndarray) -> float:
-    r""":math:`\hat p`: share of positive estimation residuals pooled over all events (``NaN`` skipped)."""
+    r""":math:`\hat p`: share of positive estimation residuals, pooled over all events.
+
+    ``NaN`` residuals (missing days) are skipped.
+    """
     e = np.asarray(residuals, dtype=float)
     return float(np.sum(e > 0) / np.sum(~np.isnan(e)))
 
@@ -816,7 +831,13 @@ def wilcoxon(abnormal: np.ndarray) -> StatResult:
             pvalue[j] = np.nan
             continue
         pvalue[j] = stats.wilcoxon(col, zero_method="wilcox", method=method).pvalue
-    how = "exact" if methods == {"exact"} else "normal approximation" if methods == {"approx"} else "exact/normal"
+    how = (
+        "exact"
+        if methods == {"exact"}
+        else "normal approximation"
+        if methods == {"approx"}
+        else "exact/normal"
+    )
     size = f"n={sizes.pop()}" if len(sizes) == 1 else "n varies"
     dist = f"Wilcoxon signed-rank W+ ({how}, {size})"
     if single:
@@ -839,40 +860,64 @@ def _check_inputs(abnormal, abnormal_sd, car_sd, residuals, df, rel_days, window
         raise ParameterError("abnormal", "non-finite values", "give finite abnormal returns")
     abnormal_sd = np.asarray(abnormal_sd, dtype=float)
     if abnormal_sd.shape != (n, t):
-        raise ParameterError("abnormal_sd", f"shape {abnormal_sd.shape}", f"give the shape of abnormal, {(n, t)}")
+        raise ParameterError(
+            "abnormal_sd", f"shape {abnormal_sd.shape}", f"give the shape of abnormal, {(n, t)}"
+        )
     if not np.all(abnormal_sd > 0) or not np.all(np.isfinite(abnormal_sd)):
-        raise ParameterError("abnormal_sd", "non-positive or non-finite values", "give positive finite SDs")
+        raise ParameterError(
+            "abnormal_sd", "non-positive or non-finite values", "give positive finite SDs"
+        )
     car_sd = np.asarray(car_sd, dtype=float)
     if car_sd.shape != (n,):
-        raise ParameterError("car_sd", f"shape {car_sd.shape}", f"give one SD per event, shape {(n,)}")
+        raise ParameterError(
+            "car_sd", f"shape {car_sd.shape}", f"give one SD per event, shape {(n,)}"
+        )
     if not np.all(car_sd > 0) or not np.all(np.isfinite(car_sd)):
-        raise ParameterError("car_sd", "non-positive or non-finite values", "give positive finite SDs")
+        raise ParameterError(
+            "car_sd", "non-positive or non-finite values", "give positive finite SDs"
+        )
     residuals = np.asarray(residuals, dtype=float)
     if residuals.ndim != 2 or residuals.shape[0] != n:
-        raise ParameterError("residuals", f"shape {residuals.shape}", f"give an (N, L) array with N = {n}")
+        raise ParameterError(
+            "residuals", f"shape {residuals.shape}", f"give an (N, L) array with N = {n}"
+        )
     if np.any(np.isinf(residuals)):
-        raise ParameterError("residuals", "infinite values", "give finite residuals, NaN where missing")
+        raise ParameterError(
+            "residuals", "infinite values", "give finite residuals, NaN where missing"
+        )
     df = np.asarray(df, dtype=float)
     if df.shape != (n,):
         raise ParameterError("df", f"shape {df.shape}", f"give L_i - k_i per event, shape {(n,)}")
     counts = np.sum(~np.isnan(residuals), axis=1)
     if not np.all((df >= 1) & (df <= counts)):
-        raise ParameterError("df", df.tolist()[:5], "each L_i - k_i must be at least 1 and at most L_i")
+        raise ParameterError(
+            "df", df.tolist()[:5], "each L_i - k_i must be at least 1 and at most L_i"
+        )
     rel = [int(d) for d in rel_days]
-    if len(rel) != t or any(b <= a for a, b in zip(rel, rel[1:])):
-        raise ParameterError("rel_days", list(rel_days), f"give {t} strictly increasing relative days, one per column")
+    if len(rel) != t or any(b <= a for a, b in itertools.pairwise(rel)):
+        raise ParameterError(
+            "rel_days",
+            list(rel_days),
+            f"give {t} strictly increasing relative days, one per column",
+        )
     try:
         a, b = (int(w) for w in window)
     except (TypeError, ValueError):
         raise ParameterError("window", window, "give (a, b) relative days") from None
     if a > b or a not in rel or b not in rel:
-        raise ParameterError("window", window, f"give a <= b, both among rel_days {rel[0]}..{rel[-1]}")
+        raise ParameterError(
+            "window", window, f"give a <= b, both among rel_days {rel[0]}..{rel[-1]}"
+        )
     names = TEST_NAMES if tests is None else tuple(tests)
     unknown = [name for name in names if name not in TEST_NAMES]
     if unknown or not names:
-        raise ParameterError("tests", unknown or list(names), f"choose among {', '.join(TEST_NAMES)}")
+        raise ParameterError(
+            "tests", unknown or list(names), f"choose among {', '.join(TEST_NAMES)}"
+        )
     if any(name in ("patell", "kolari_pynnonen_patell") for name in names) and not np.all(df > 2):
-        raise ParameterError("df", df[~(df > 2)].tolist()[:5], "Patell's test needs L_i - k_i > 2 for every event")
+        raise ParameterError(
+            "df", df[~(df > 2)].tolist()[:5], "Patell's test needs L_i - k_i > 2 for every event"
+        )
     return abnormal, abnormal_sd, car_sd, residuals, df, rel, (a, b), names
 
 
@@ -881,7 +926,9 @@ def _warn_if_clustered(event_dates, n: int, names: Sequence[str]) -> None:
         return
     dates = pd.to_datetime(pd.Index(list(event_dates)))
     if len(dates) != n:
-        raise ParameterError("event_dates", f"{len(dates)} dates", f"give one day-0 date per event ({n})")
+        raise ParameterError(
+            "event_dates", f"{len(dates)} dates", f"give one day-0 date per event ({n})"
+        )
     duplicated = dates.duplicated(keep=False)
     shown = [name for name in names if name in UNADJUSTED_TESTS]
     if duplicated.any() and shown:
@@ -1003,11 +1050,18 @@ def multi_event_tests(
         daily, cumulative = compute[name]()
         for j, day in enumerate(rel):
             out.append(
-                TestStatistic(name, day, None, float(daily.stat[j]), float(daily.pvalue[j]), daily.dist)
+                TestStatistic(
+                    name, day, None, float(daily.stat[j]), float(daily.pvalue[j]), daily.dist
+                )
             )
         out.append(
             TestStatistic(
-                name, None, (a, b), float(cumulative.stat), float(cumulative.pvalue), cumulative.dist
+                name,
+                None,
+                (a, b),
+                float(cumulative.stat),
+                float(cumulative.pvalue),
+                cumulative.dist,
             )
         )
     return out
