@@ -70,3 +70,108 @@ def test_event_date_parsing():
             parse_event_date(bad)  # type: ignore[arg-type]
     with pytest.raises(ParameterError, match="without a time of day"):
         parse_event_date(pd.Timestamp("2018-08-06 17:00"))
+
+
+# -- the exchange calendar (exchange_calendars' XNYS) and day 0 ---------------------------------
+
+from eventstudy.calendar import (  # noqa: E402
+    last_closed_session,
+    parse_event,
+    resolve_event,
+    sessions,
+)
+from eventstudy.exceptions import DataError  # noqa: E402
+
+
+def test_nyse_sessions_come_from_the_exchange_calendar(data_dir):
+    days = sessions("2016-01-04", "2019-12-31")
+    assert pd.Timestamp("2018-12-05") not in days  # the national day of mourning
+    snapshot = pd.read_csv(data_dir / "prices" / "GSPC.csv", parse_dates=["Date"])["Date"]
+    assert days.equals(pd.DatetimeIndex(snapshot, name="date"))  # SOURCES.md: the 1,006 NYSE days
+
+
+@pytest.mark.parametrize(
+    "event,day0,reason",
+    [
+        ("2018-08-06", "2018-08-06", None),
+        ("2018-08-04", "2018-08-06", "2018-08-04 is not a NYSE session: day 0 moved to the next session, 2018-08-06"),
+        ("2018-12-05", "2018-12-06", "2018-12-05 is not a NYSE session: day 0 moved to the next session, 2018-12-06"),
+        ("2018-08-06T15:59:59-04:00", "2018-08-06", None),
+        ("2018-08-06T09:00-04:00", "2018-08-06", None),  # before the open: that session
+        ("2018-08-06T16:00-04:00", "2018-08-07",
+         "2018-08-06 16:00 America/New_York is at or after the 16:00 close: day 0 moved to the next session, 2018-08-07"),
+        ("2018-08-06T21:05Z", "2018-08-07", None),  # 17:05 in New York
+        ("2018-08-07T01:00+02:00", "2018-08-07", None),  # 2018-08-06 19:00 in New York: after the close
+        ("2018-11-23T13:30-05:00", "2018-11-26", None),  # after the 13:00 early close (Black Friday)
+        ("2018-08-04T10:00-04:00", "2018-08-06", None),  # Saturday morning
+    ],
+)
+def test_day0_rules(event, day0, reason):
+    day = resolve_event(event)
+    assert day.event_date == pd.Timestamp(event[:10]) - pd.Timedelta(days=int(event.endswith("+02:00")))
+    assert day.day0 == pd.Timestamp(day0)
+    assert day.shifted == (day.day0 != day.event_date)
+    if reason is not None:
+        assert day.reason == reason
+    if "T" in event:
+        assert day.event_time == pd.Timestamp(event)  # the original is kept, with its time zone
+
+
+def test_non_session_policy():
+    assert resolve_event("2018-12-05", non_session="previous").day0 == pd.Timestamp("2018-12-04")
+    assert resolve_event("2018-08-05", non_session="previous").day0 == pd.Timestamp("2018-08-03")
+    with pytest.raises(ParameterError, match=r"event_date: '2018-12-05' is not allowed; 2018-12-05 is not a "
+                       r"NYSE session \(the nearest are 2018-12-04 and 2018-12-06\)"):
+        resolve_event("2018-12-05", non_session="raise")
+    assert resolve_event("2018-12-06", non_session="raise").day0 == pd.Timestamp("2018-12-06")
+    with pytest.raises(ParameterError, match="non_session: 'skip' is not allowed; choose one of next, previous, raise"):
+        resolve_event("2018-12-05", non_session="skip")
+
+
+def test_event_parsing():
+    assert parse_event("2018-08-06") == pd.Timestamp("2018-08-06")
+    aware = parse_event(dt.datetime(2018, 8, 6, 16, 30, tzinfo=dt.timezone.utc))
+    assert aware == pd.Timestamp("2018-08-06 16:30", tz="UTC")
+    with pytest.raises(ParameterError, match="event_date: '2018-08-06 17:00' is not allowed; a time of day "
+                       "needs a time zone"):
+        parse_event("2018-08-06 17:00")
+    with pytest.raises(ParameterError, match="give a date as YYYY-MM-DD or a timestamp with a time zone"):
+        parse_event("next tuesday at noon")
+    with pytest.raises(ParameterError, match="give a date between 1928-01-03 and"):
+        resolve_event("1900-01-02")
+
+
+def test_last_closed_session():
+    assert last_closed_session(pd.Timestamp("2018-08-06 21:30", tz="UTC")) == pd.Timestamp("2018-08-06")
+    assert last_closed_session(pd.Timestamp("2018-08-06 19:30", tz="UTC")) == pd.Timestamp("2018-08-03")
+
+
+def test_market_dates_without_an_exchange_keep_the_old_rule():
+    day = resolve_event("2024-01-15", exchange=None, trading_days=DAYS)  # DAYS lacks the holiday
+    assert day.day0 == pd.Timestamp("2024-01-16")
+    timing = locate_event(DAYS, day.event_date, Window(-5, -2), Window(-1, 1), event=day)
+    assert timing.day0 == pd.Timestamp("2024-01-16") and timing.reason == day.reason
+
+
+def test_a_session_missing_from_the_market_data_is_an_error():
+    days = DAYS.drop(pd.Timestamp("2024-02-07"))
+    day = resolve_event("2024-02-07")
+    with pytest.raises(DataError, match="event_date: day 0 is 2024-02-07, a session of the exchange calendar, "
+                       "but the market series has no data that day"):
+        locate_event(days, day.event_date, Window(-20, -3), Window(-1, 1), event=day)
+
+
+def test_event_studies_take_timestamps_and_record_both_dates():
+    from eventstudy import run_event_study
+
+    after_close = run_event_study("FB", "2018-07-25T16:05-04:00")  # the 2018 Q2 earnings release
+    assert after_close.timing.event_date == pd.Timestamp("2018-07-25")
+    assert after_close.day0 == pd.Timestamp("2018-07-26") and after_close.day0_shifted
+    assert after_close.timing.event_time == pd.Timestamp("2018-07-25T16:05-04:00")
+    assert "after the 16:00 close" in after_close.timing.reason
+    assert after_close.to_dict()["event_date"] == "2018-07-25" and after_close.to_dict()["day0"] == "2018-07-26"
+    assert after_close.days.loc[0, "return"] < -0.18  # FB fell 19% on 2018-07-26
+    weekend = run_event_study("FB", "2018-08-04", non_session="previous")
+    assert weekend.day0 == pd.Timestamp("2018-08-03")
+    with pytest.raises(ParameterError, match="2018-12-05 is not a NYSE session"):
+        run_event_study("FB", "2018-12-05", non_session="raise")

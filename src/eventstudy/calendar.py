@@ -419,13 +419,15 @@ def resolve_event(
     local = stamp.tz_convert(tz) if event_time is not None else stamp
     date = pd.Timestamp(local.date())
     text = f"{date:%Y-%m-%d}"
-    if not days[0] <= date <= days[-1]:
+    if exchange is not None and not days[0] <= date <= days[-1]:
         raise ParameterError(
             parameter, value if isinstance(value, str) else text,
             f"give a date between {days[0]:%Y-%m-%d} and {days[-1]:%Y-%m-%d}, "
             f"the range of the {name} calendar",
         )
     pos = int(days.searchsorted(date, side="left"))
+    if pos == len(days):  # after the market's last day: nothing to adjust, locate_event says why
+        return EventDay(date, date, event_time, None)
     if days[pos] == date:
         if event_time is not None:
             close = closes[date] if closes is not None else pd.Timestamp(f"{text} 16:00", tz=NEW_YORK)

@@ -9,9 +9,10 @@ from __future__ import annotations
 import argparse
 import json
 import sys
+import warnings
 from collections.abc import Sequence
 
-from eventstudy.exceptions import EventStudyError
+from eventstudy.exceptions import EventStudyError, EventStudyWarning
 from eventstudy.models import MODELS
 from eventstudy.study import DEFAULT_ESTIMATION, DEFAULT_MARKET, DEFAULT_WINDOW, run_event_study
 
@@ -35,7 +36,11 @@ def _parser() -> argparse.ArgumentParser:
         description="Abnormal returns, CAR and their significance for one stock and one event.",
     )
     run.add_argument("ticker", help="stock ticker as Yahoo spells it, e.g. FB")
-    run.add_argument("event_date", help="event date, YYYY-MM-DD (day 0 is the next trading day on or after it)")
+    run.add_argument(
+        "event_date",
+        help="event date YYYY-MM-DD, or a timestamp with a time zone such as 2018-08-06T16:30-04:00 "
+        "(day 0 is that NYSE session; after the 16:00 close or on a closed day, the next one)",
+    )
     run.add_argument("--market", default=DEFAULT_MARKET, help=f"market index or ETF (default {DEFAULT_MARKET})")
     run.add_argument(
         "--model", default="market", help=f"expected-return model: {', '.join(MODELS)} (default market)"
@@ -55,13 +60,77 @@ def _parser() -> argparse.ArgumentParser:
     )
     run.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
     run.add_argument("--plot", metavar="PATH", help="write the charts to PATH (e.g. fb.png)")
+    run.add_argument(
+        "--source", default="snapshot", choices=["snapshot", "cache", "yahoo", "auto"],
+        help="where prices come from: the committed snapshot (default), the cache only (offline), "
+        "Yahoo, or auto (snapshot, then cache, then Yahoo for what is missing)",
+    )
+    run.add_argument("--cache-dir", default=None, metavar="DIR",
+                     help="cache folder (default: $EVENTSTUDY_CACHE_DIR, else ~/.cache/eventstudy)")
+    run.add_argument(
+        "--non-session", default="next", choices=["next", "previous", "raise"],
+        help="day 0 for an event on a day the NYSE was closed (default next)",
+    )
+
+    fetch = commands.add_parser(
+        "fetch",
+        help="fill the cache with daily prices from Yahoo (and factors from the French library)",
+        description="Fetch what the cache is missing for TICKER... from START to END (inclusive), "
+        "report per ticker what was fetched, from where, and what failed (exit 1 if any failed).",
+    )
+    fetch.add_argument("tickers", nargs="+", metavar="TICKER", help="tickers, e.g. FB ^GSPC JPM")
+    fetch.add_argument("--start", required=True, help="first date, YYYY-MM-DD")
+    fetch.add_argument("--end", default=None, help="last date, YYYY-MM-DD, inclusive (default: last closed session)")
+    fetch.add_argument("--cache-dir", default=None, metavar="DIR",
+                       help="cache folder (default: $EVENTSTUDY_CACHE_DIR, else ~/.cache/eventstudy)")
+    fetch.add_argument("--factors", action="store_true",
+                       help="also fetch the Fama-French daily factors (ff3, ff5, mom)")
+    fetch.add_argument("--refresh", action="store_true", help="fetch the whole range even if cached")
     return parser
+
+
+def _fetch(args: argparse.Namespace) -> int:
+    """``eventstudy fetch``: fill the cache, one line per ticker; exit 1 if anything failed."""
+    from eventstudy.cache import cache_dir
+    from eventstudy.french import FRENCH_FILES, fetch_factors
+    from eventstudy.sources import load
+
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", EventStudyWarning)
+        result = load(args.tickers, args.start, args.end, source="auto", use_snapshot=False,
+                      cache_dir=args.cache_dir, refresh=args.refresh)
+        failures = dict(result.failures)
+        done = [record.describe() for record in result.provenance.values()]
+        if args.factors:
+            for name in FRENCH_FILES:
+                try:
+                    frame, path = fetch_factors(name, cache_dir=args.cache_dir)
+                except EventStudyError as error:
+                    failures[f"factors {name}"] = error
+                    continue
+                done.append(
+                    f"factors {name}: fetched from the French library; {len(frame)} rows "
+                    f"{frame.index[0]:%Y-%m-%d}..{frame.index[-1]:%Y-%m-%d}"
+                )
+    for warning in caught:
+        if issubclass(warning.category, EventStudyWarning):
+            print(f"eventstudy: warning: {warning.message}", file=sys.stderr)
+    for line in done:
+        print(line)
+    for name, error in failures.items():
+        print(f"eventstudy: failed: {name}: {error}", file=sys.stderr)
+    total = len(args.tickers) + (len(FRENCH_FILES) if args.factors else 0)
+    print(f"{total - len(failures)} of {total} fetched into {cache_dir(args.cache_dir)}"
+          + (f"; failed: {', '.join(failures)}" if failures else ""))
+    return 1 if failures else 0
 
 
 def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``eventstudy`` command; returns the exit status."""
     args = _parser().parse_args(argv)
     try:
+        if args.command == "fetch":
+            return _fetch(args)
         result = run_event_study(
             args.ticker,
             args.event_date,
@@ -71,6 +140,9 @@ def main(argv: Sequence[str] | None = None) -> int:
             window=tuple(args.window),
             level=args.level,
             min_estimation=args.min_estimation,
+            source=args.source,
+            cache_dir=args.cache_dir,
+            non_session=args.non_session,
         )
     except EventStudyError as error:
         print(f"eventstudy: error: {error}", file=sys.stderr)

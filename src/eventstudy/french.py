@@ -182,7 +182,8 @@ def _date(value: object, parameter: str) -> pd.Timestamp | None:
 def _cover(frame: pd.DataFrame, start: pd.Timestamp | None, end: pd.Timestamp | None) -> bool:
     if frame.empty:
         return False
-    return (start is None or frame.index[0] <= start) and (end is None or frame.index[-1] >= end)
+    first, last = frame.index[0], frame.index[-1]
+    return (start is None or first <= start <= last) and (end is None or first <= end <= last)
 
 
 def fetch_factors(

@@ -327,6 +327,7 @@ def load(
     cache_dir: str | os.PathLike[str] | None = None,
     data_dir: str | os.PathLike[str] | None = None,
     refresh: bool = False,
+    use_snapshot: bool = True,
     exchange: str = DEFAULT_EXCHANGE,
     return_bound: float = _data.RETURN_BOUND,
     retries: int = 3,
@@ -337,8 +338,10 @@ def load(
     """Load prices from ``source`` and report, per ticker, what worked and what failed.
 
     Parameters are those of :func:`get_prices`; ``refresh`` (with ``"auto"``) refetches the
-    whole range even when cached. Nothing is raised for one ticker's failure: see
-    ``failures``. Request errors (a bad source, dates or ticker list) still raise.
+    whole range even when cached, and ``use_snapshot=False`` makes ``"auto"`` skip the
+    snapshot (cache, then Yahoo: what ``eventstudy fetch`` does). Nothing is raised for one
+    ticker's failure: see ``failures``. Request errors (a bad source, dates or ticker list)
+    still raise.
     """
     check_source(source)
     names = [tickers] if isinstance(tickers, str) else list(tickers)
@@ -353,10 +356,12 @@ def load(
     failures: dict[str, EventStudyError] = {}
     frames: dict[str, pd.DataFrame] = {}
 
-    def accept(ticker: str, rows: pd.DataFrame, record: Provenance, where: str, listing: bool) -> None:
+    def accept(ticker: str, rows: pd.DataFrame, record: Provenance, where: str, listing: bool,
+               first: pd.Timestamp | None, last: pd.Timestamp | None) -> None:
+        rows.columns.name = None
         try:
-            if lo is not None and hi is not None:
-                _check_span(rows, ticker, lo, hi, where, listing, exchange)
+            if first is not None and last is not None:
+                _check_span(rows, ticker, first, last, where, listing, exchange)
             _data.check_prices(rows, ticker, source=where, exchange=exchange, return_bound=return_bound)
         except EventStudyError as error:
             failures[ticker] = error
@@ -368,7 +373,7 @@ def load(
         provenance[ticker] = record
 
     remaining = names
-    if source in ("snapshot", "auto"):
+    if source == "snapshot" or source == "auto" and use_snapshot:
         known = set(_data.available_tickers(data_dir))
         folder = _data.snapshot_dir(data_dir) / "prices"
         later = []
@@ -387,7 +392,7 @@ def load(
                 later.append(ticker)
                 continue
             record = Provenance(ticker, ticker, "snapshot", path=str(folder / _data._ticker_file(ticker)))
-            accept(ticker, rows, record, "the snapshot", listing=False)
+            accept(ticker, rows, record, "the snapshot", listing=False, first=lo, last=hi)
         remaining = later
 
     if remaining:
@@ -450,7 +455,7 @@ def load(
                                 path=str(cache.paths(r.symbol)[0]))
             rows = _from_yahoo(entry.frame, lo, top)
             where = "the cache" if kind == "cache" else "Yahoo's answer"
-            accept(ticker, rows, record, where, listing=True)
+            accept(ticker, rows, record, where, listing=True, first=lo, last=top)
 
     ordered = [t for t in names if t in frames]
     if ordered:

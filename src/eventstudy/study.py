@@ -15,7 +15,15 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from eventstudy.calendar import Window, as_window, check_disjoint, locate_event, parse_event_date
+from eventstudy.calendar import (
+    DEFAULT_EXCHANGE,
+    Window,
+    as_window,
+    check_disjoint,
+    exchange_calendar,
+    locate_event,
+    resolve_event,
+)
 from eventstudy.data import available_tickers, load_factors, load_prices
 from eventstudy.exceptions import DataError, ParameterError, UnknownTickerError, WindowError
 from eventstudy.inference import check_level, t_statistics
@@ -96,6 +104,8 @@ class EventStudy:
         factors: pd.DataFrame | None = None,
         ticker: str | None = None,
         market_name: str | None = None,
+        non_session: str = "next",
+        exchange: str | None = None,
     ) -> EventStudyResult:
         """Run the study on return series.
 
@@ -106,18 +116,30 @@ class EventStudy:
         market
             The market's simple returns, indexed by date. Its dates are the trading days.
         event_date
-            Calendar date of the event; day 0 is the first trading day on or after it.
+            The event: a date (``"2018-08-06"``) or a timestamp with a time zone
+            (``"2018-08-06T16:30-04:00"``). Day 0 is that date when it is a session; a timestamp
+            at or after the close (16:00 New York) moves to the next session; a non-session date
+            follows ``non_session``. See :func:`eventstudy.calendar.resolve_event`.
         factors
             Daily factors in decimals, indexed by date (``Mkt-RF``, ``SMB``, ``HML``, ``RF``, ...),
             for the factor models; joined to the returns by date, never by position.
         ticker, market_name
             Names for the result (default: the series' names).
+        non_session
+            For an event on a day that is not a session: ``"next"`` (default), ``"previous"``
+            or ``"raise"``.
+        exchange
+            exchange_calendars code whose sessions and closes place day 0 (``"XNYS"`` for the
+            NYSE, as :func:`run_event_study` uses); ``None`` (default) takes the market
+            series' dates as the sessions and 16:00 New York as the close.
         """
-        event = parse_event_date(event_date)
         ticker = ticker or str(returns.name)
         market_name = market_name or str(market.name)
         market = market.dropna()
-        timing = locate_event(market.index, event, self.estimation, self.window)
+        day = resolve_event(
+            event_date, non_session=non_session, exchange=exchange, trading_days=market.index
+        )
+        timing = locate_event(market.index, day.event_date, self.estimation, self.window, event=day)
         stock = returns.reindex(market.index)
         data = _model_data(market, factors, self.model)
         _check_history(stock, timing.estimation_dates, "estimation", ticker)
@@ -249,31 +271,82 @@ def run_event_study(
     level: float = 0.95,
     min_estimation: int | None = None,
     data_dir: str | os.PathLike[str] | None = None,
+    source: str = "snapshot",
+    cache_dir: str | os.PathLike[str] | None = None,
+    non_session: str = "next",
+    exchange: str = DEFAULT_EXCHANGE,
 ) -> EventStudyResult:
-    """Event study of ``ticker`` around ``event_date`` from the committed snapshot (offline).
+    """Event study of ``ticker`` around ``event_date`` (offline by default, from the snapshot).
 
     Returns are simple returns of ``Adj Close`` between consecutive trading days of ``market``.
-    See :class:`EventStudy` for the parameters and :class:`~eventstudy.results.EventStudyResult`
-    for what comes back.
+    Day 0 is placed on the exchange calendar (NYSE by default): ``event_date`` may be a date or
+    a timestamp with a time zone; see :meth:`EventStudy.run` for ``non_session`` and the
+    after-close rule. ``source`` is where prices come from: ``"snapshot"`` (default, the
+    committed data), ``"cache"`` (offline), ``"yahoo"`` or ``"auto"``
+    (see :mod:`eventstudy.sources`); ``cache_dir`` is the cache folder. See :class:`EventStudy`
+    for the other parameters and :class:`~eventstudy.results.EventStudyResult` for what comes
+    back (``result.timing`` records the event as given, its date and day 0).
     """
+    from eventstudy.sources import check_source
+
     study = EventStudy(
         model=model, estimation=estimation, window=window, level=level, min_estimation=min_estimation
     )
-    event = parse_event_date(event_date)
-    known = available_tickers(data_dir)
-    for parameter, name in (("ticker", ticker), ("market", market)):
-        if name not in known:
-            raise UnknownTickerError(name, known, parameter=parameter)
-    prices = load_prices(list(dict.fromkeys([ticker, market])), data_dir=data_dir)
+    check_source(source)
+    day = resolve_event(event_date, non_session=non_session, exchange=exchange)
+    if source == "snapshot":
+        known = available_tickers(data_dir)
+        for parameter, name in (("ticker", ticker), ("market", market)):
+            if name not in known:
+                raise UnknownTickerError(name, known, parameter=parameter)
+        prices = load_prices(list(dict.fromkeys([ticker, market])), data_dir=data_dir)
+        factors = load_factor_sets(study.model.factor_sets, data_dir)
+    else:
+        prices, factors = _load_live(study, ticker, market, day.day0, source, cache_dir, data_dir, exchange)
     trading_days = pd.DatetimeIndex(prices.loc[prices["ticker"] == market, "date"])
     returns = simple_returns(prices, calendar=trading_days)
-    factors = _load_factor_sets(study.model.factor_sets, data_dir)
     return study.run(
-        returns[ticker], returns[market], event, factors=factors, ticker=ticker, market_name=market
+        returns[ticker], returns[market], event_date, factors=factors, ticker=ticker,
+        market_name=market, non_session=non_session, exchange=exchange,
     )
 
 
-def _load_factor_sets(
+def _load_live(
+    study: EventStudy, ticker: str, market: str, day0: pd.Timestamp, source: str,
+    cache_dir: str | os.PathLike[str] | None, data_dir: str | os.PathLike[str] | None, exchange: str,
+) -> tuple[pd.DataFrame, pd.DataFrame | None]:
+    """Prices (and factors) of the sessions the windows need, from a cache or online source."""
+    from eventstudy.exceptions import BatchFetchError
+    from eventstudy.french import get_factors
+    from eventstudy.sources import get_prices
+
+    days = pd.DatetimeIndex(exchange_calendar(exchange).sessions)
+    pos = int(days.searchsorted(day0))
+    first = max(0, pos + min(study.estimation.start, study.window.start) - 1)  # one more for a return
+    last = min(len(days) - 1, pos + max(study.estimation.end, study.window.end))
+    start, end = days[first], days[last]
+    try:
+        prices = get_prices(
+            list(dict.fromkeys([ticker, market])), start, end, source=source,
+            cache_dir=cache_dir, data_dir=data_dir, exchange=exchange,
+        )
+    except BatchFetchError as error:
+        if len(error.failures) == 1:
+            raise next(iter(error.failures.values())) from None
+        raise
+    factors = None
+    if study.model.factor_sets:
+        factor_source = {"yahoo": "french"}.get(source, source)
+        factors = pd.concat(
+            [get_factors(name, f"{start:%Y-%m-%d}", f"{end:%Y-%m-%d}", source=factor_source,
+                         cache_dir=cache_dir, data_dir=data_dir)
+             for name in study.model.factor_sets],
+            axis=1, join="outer",
+        )
+    return prices, factors
+
+
+def load_factor_sets(
     names: tuple[str, ...], data_dir: str | os.PathLike[str] | None
 ) -> pd.DataFrame | None:
     """The French factor sets a model needs, joined by date (None when it needs none)."""

@@ -45,6 +45,7 @@ import datetime as dt
 import logging
 import re
 import time
+import warnings
 from collections.abc import Callable, Iterable
 from dataclasses import dataclass
 
@@ -242,21 +243,23 @@ def _call_download(symbols: list[str], start: pd.Timestamp, end: pd.Timestamp, t
         yf_logger.setLevel(logging.ERROR)
     yf_logger.addHandler(recorder)
     try:
-        frame = yf.download(
-            symbols,
-            start=f"{start:%Y-%m-%d}",
-            end=f"{end + pd.Timedelta(days=1):%Y-%m-%d}",  # yfinance's end is exclusive
-            interval="1d",
-            auto_adjust=False,  # keep both Close and Adj Close (the default became True)
-            actions=False,
-            repair=False,
-            keepna=False,
-            group_by="column",
-            multi_level_index=True,
-            threads=len(symbols) > 1,
-            progress=False,
-            timeout=timeout,
-        )
+        with warnings.catch_warnings():  # yfinance's own pandas deprecations are not the user's
+            warnings.filterwarnings("ignore", module=r"yfinance(\.|$)")
+            frame = yf.download(
+                symbols,
+                start=f"{start:%Y-%m-%d}",
+                end=f"{end + pd.Timedelta(days=1):%Y-%m-%d}",  # yfinance's end is exclusive
+                interval="1d",
+                auto_adjust=False,  # keep both Close and Adj Close (the default became True)
+                actions=False,
+                repair=False,
+                keepna=False,
+                group_by="column",
+                multi_level_index=True,
+                threads=len(symbols) > 1,
+                progress=False,
+                timeout=timeout,
+            )
         return frame, recorder.messages, None
     except Exception as error:  # yfinance raises only rarely (e.g. rate limit on its cookie call)
         return None, recorder.messages + [f"{type(error).__name__}({error})"], error
@@ -295,6 +298,7 @@ def _tidy(raw: pd.DataFrame, symbol: str, start: pd.Timestamp, end: pd.Timestamp
             symbol,
         )
     frame = raw[list(YAHOO_COLUMNS)].rename(columns=YAHOO_COLUMNS)
+    frame.columns.name = None
     frame = frame.dropna(how="all", subset=["open", "high", "low", "close", "adj_close"])
     index = pd.DatetimeIndex(frame.index)
     if index.tz is not None:
