@@ -39,3 +39,21 @@ def test_yfinance_is_stopped_by_the_guard(tmp_path, caplog):
                                          ("10.0.0.1", False), ("8.8.8.8", False), ("example.com", False)])
 def test_address_classification(host, local):
     assert network_guard.is_local(host) is local
+
+
+def test_urllib_downloads_go_through_the_guard():
+    """Kenneth French's zip files are fetched with urllib, which uses socket: refused too."""
+    import urllib.request
+
+    with pytest.raises(network_guard.NetworkBlockedError, match="mba.tuck.dartmouth.edu"):
+        urllib.request.urlopen("https://mba.tuck.dartmouth.edu/pages/faculty/ken.french/ftp/", timeout=1)
+
+
+def test_importing_the_package_touches_neither_yfinance_nor_the_calendar():
+    import subprocess
+    import sys
+
+    code = "import sys, eventstudy, eventstudy.sources, eventstudy.french, eventstudy.cli; " \
+           "print(sorted(m for m in ('yfinance', 'exchange_calendars', 'curl_cffi') if m in sys.modules))"
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"

@@ -11,6 +11,7 @@ from eventstudy.data import available_tickers, load_factors, load_prices
 from eventstudy.models import MODELS
 from eventstudy.results import CumulativeAbnormalReturn, EventStudyResult
 from eventstudy.returns import simple_returns
+from eventstudy.sources import get_prices
 from eventstudy.study import EventStudy, run_event_study
 
 __all__ = [
@@ -19,6 +20,7 @@ __all__ = [
     "EventStudy",
     "EventStudyResult",
     "available_tickers",
+    "get_prices",
     "load_factors",
     "load_prices",
     "run_event_study",
