@@ -6,6 +6,7 @@ import re
 from pathlib import Path
 
 import nbformat
+import pandas as pd
 import papermill
 import pytest
 
@@ -14,6 +15,7 @@ from eventstudy import run_event_study
 PROJECT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = sorted((PROJECT / "notebooks").glob("*.ipynb"))
 FLAGSHIP = PROJECT / "notebooks" / "01_facebook_bank_data.ipynb"
+BANKS = PROJECT / "notebooks" / "02_banks_clustered_events.ipynb"
 
 pytestmark = pytest.mark.notebook
 
@@ -100,3 +102,25 @@ def test_flagship_follows_its_parameters(guarded_kernels):
     assert f"**{result.car.value:+.2%}**" in text
     assert "beta of" not in text
     assert re.search(r"The market-adjusted model, fitted on 240 trading days", text)
+
+
+def test_banks_text_shows_the_computed_adjustment(guarded_kernels):
+    import warnings
+
+    from eventstudy.exceptions import ClusteredEventsWarning
+    from eventstudy.multi import run_multi_event_study
+    from eventstudy.statistics import kolari_pynnonen_factor
+
+    text = markdown_outputs(execute(BANKS, guarded_kernels))
+    events = pd.DataFrame({"ticker": ["JPM", "WFC", "C", "USB"], "event_date": ["2018-08-06"] * 4})
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ClusteredEventsWarning)
+        study = run_multi_event_study(events, window=(-5, 5), car_window=(-1, 1))
+    r = study.residual_correlation
+    assert f"**r = {r:.3f}**" in text
+    assert f"**{kolari_pynnonen_factor(r, 4):.3f}**" in text
+    assert "ClusteredEventsWarning" in text
+    tests = study.tests_frame()
+    day0 = tests[tests["rel_day"] == 0].set_index("name")
+    assert f"{day0.loc['bmp', 'stat']:+.2f} (p = {day0.loc['bmp', 'p']:.4f})" in text
+    assert f"{day0.loc['kolari_pynnonen_bmp', 'stat']:+.2f}" in text

@@ -1,4 +1,4 @@
-"""Command line: ``eventstudy run TICKER EVENT_DATE [options]``.
+"""Command line: ``eventstudy run TICKER EVENT_DATE [options]`` and ``eventstudy batch EVENTS.csv``.
 
 Errors in the request (unknown model or ticker, malformed date, impossible windows) end the
 program with status 2 and one line on stderr that names the parameter and the value.
@@ -14,6 +14,7 @@ from collections.abc import Sequence
 
 from eventstudy.exceptions import EventStudyError, EventStudyWarning
 from eventstudy.models import MODELS
+from eventstudy.multi import run_multi_event_study
 from eventstudy.study import DEFAULT_ESTIMATION, DEFAULT_MARKET, DEFAULT_WINDOW, run_event_study
 
 
@@ -41,24 +42,7 @@ def _parser() -> argparse.ArgumentParser:
         help="event date YYYY-MM-DD, or a timestamp with a time zone such as 2018-08-06T16:30-04:00 "
         "(day 0 is that NYSE session; after the 16:00 close or on a closed day, the next one)",
     )
-    run.add_argument("--market", default=DEFAULT_MARKET, help=f"market index or ETF (default {DEFAULT_MARKET})")
-    run.add_argument(
-        "--model", default="market", help=f"expected-return model: {', '.join(MODELS)} (default market)"
-    )
-    run.add_argument(
-        "--estimation", nargs=2, type=int, metavar=("A", "B"), default=list(DEFAULT_ESTIMATION),
-        help="estimation window in trading days relative to day 0, inclusive (default -250 -11)",
-    )
-    run.add_argument(
-        "--window", nargs=2, type=int, metavar=("A", "B"), default=list(DEFAULT_WINDOW),
-        help="event window in trading days relative to day 0, inclusive (default -1 1)",
-    )
-    run.add_argument("--level", type=float, default=0.95, help="confidence level (default 0.95)")
-    run.add_argument(
-        "--min-estimation", type=int, default=None, metavar="N",
-        help="fewest valid estimation returns accepted (default: 80%% of the estimation window)",
-    )
-    run.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
+    _add_study_options(run)
     run.add_argument("--plot", metavar="PATH", help="write the charts to PATH (e.g. fb.png)")
     run.add_argument(
         "--source", default="snapshot", choices=["snapshot", "cache", "yahoo", "auto"],
@@ -70,6 +54,20 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument(
         "--non-session", default="next", choices=["next", "previous", "raise"],
         help="day 0 for an event on a day the NYSE was closed (default next)",
+    )
+
+    batch = commands.add_parser(
+        "batch",
+        help="study many events and test the average abnormal returns",
+        description="Per-event CARs, AAR and CAAR, and every multi-event test statistic.",
+    )
+    batch.add_argument(
+        "events", help="CSV file with columns ticker,event_date (and optionally market)"
+    )
+    _add_study_options(batch)
+    batch.add_argument(
+        "--car-window", nargs=2, type=int, metavar=("A", "B"), default=None,
+        help="window of the CAAR and its tests, inside the event window (default: the event window)",
     )
 
     fetch = commands.add_parser(
@@ -87,6 +85,58 @@ def _parser() -> argparse.ArgumentParser:
                        help="also fetch the Fama-French daily factors (ff3, ff5, mom)")
     fetch.add_argument("--refresh", action="store_true", help="fetch the whole range even if cached")
     return parser
+
+
+def _add_study_options(parser: argparse.ArgumentParser) -> None:
+    """Options shared by ``run`` and ``batch``."""
+    parser.add_argument("--market", default=DEFAULT_MARKET, help=f"market index or ETF (default {DEFAULT_MARKET})")
+    parser.add_argument(
+        "--model", default="market", help=f"expected-return model: {', '.join(MODELS)} (default market)"
+    )
+    parser.add_argument(
+        "--estimation", nargs=2, type=int, metavar=("A", "B"), default=list(DEFAULT_ESTIMATION),
+        help="estimation window in trading days relative to day 0, inclusive (default -250 -11)",
+    )
+    parser.add_argument(
+        "--window", nargs=2, type=int, metavar=("A", "B"), default=list(DEFAULT_WINDOW),
+        help="event window in trading days relative to day 0, inclusive (default -1 1)",
+    )
+    parser.add_argument("--level", type=float, default=0.95, help="confidence level (default 0.95)")
+    parser.add_argument(
+        "--min-estimation", type=int, default=None, metavar="N",
+        help="fewest valid estimation returns accepted (default: 80%% of the estimation window)",
+    )
+    parser.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
+
+
+def _study_options(args: argparse.Namespace) -> dict[str, object]:
+    return {
+        "market": args.market,
+        "model": args.model,
+        "estimation": tuple(args.estimation),
+        "window": tuple(args.window),
+        "level": args.level,
+        "min_estimation": args.min_estimation,
+    }
+
+
+def _batch(args: argparse.Namespace) -> int:
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", EventStudyWarning)
+        result = run_multi_event_study(
+            args.events,
+            car_window=None if args.car_window is None else tuple(args.car_window),
+            **_study_options(args),
+        )
+    for warning in caught:
+        print(f"eventstudy: warning: {warning.message}", file=sys.stderr)
+    for row in result.skipped.itertuples():
+        print(f"eventstudy: skipped {row.ticker} {row.event_date}: {row.reason}", file=sys.stderr)
+    if args.json:
+        print(json.dumps(result.to_dict(), allow_nan=False))
+    else:
+        print(result.summary())
+    return 0
 
 
 def _fetch(args: argparse.Namespace) -> int:
@@ -129,20 +179,13 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``eventstudy`` command; returns the exit status."""
     args = _parser().parse_args(argv)
     try:
+        if args.command == "batch":
+            return _batch(args)
         if args.command == "fetch":
             return _fetch(args)
         result = run_event_study(
-            args.ticker,
-            args.event_date,
-            market=args.market,
-            model=args.model,
-            estimation=tuple(args.estimation),
-            window=tuple(args.window),
-            level=args.level,
-            min_estimation=args.min_estimation,
-            source=args.source,
-            cache_dir=args.cache_dir,
-            non_session=args.non_session,
+            args.ticker, args.event_date, **_study_options(args), source=args.source,
+            cache_dir=args.cache_dir, non_session=args.non_session,
         )
     except EventStudyError as error:
         print(f"eventstudy: error: {error}", file=sys.stderr)

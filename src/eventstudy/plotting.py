@@ -1,4 +1,4 @@
-"""Charts of a single-event study. Each function takes ``ax=None`` and returns the axes."""
+"""Charts of single- and multi-event studies. Each function takes ``ax=None`` and returns the axes."""
 
 from __future__ import annotations
 
@@ -11,6 +11,7 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import PercentFormatter
 
 from eventstudy.inference import check_level, critical_value
+from eventstudy.multi import MultiEventResult
 from eventstudy.results import EventStudyResult
 
 _AR_COLOR = "#1f77b4"
@@ -134,3 +135,79 @@ def plot_event_study(result: EventStudyResult) -> Figure:
 def save_event_study_plot(result: EventStudyResult, path: str | os.PathLike[str]) -> None:
     """Write :func:`plot_event_study` to ``path`` (format from the extension, e.g. ``.png``)."""
     plot_event_study(result).savefig(path, dpi=120)
+
+
+def plot_aar(result: MultiEventResult, ax: Axes | None = None) -> Axes:
+    """Average abnormal returns (bars) and the CAAR (line) with a cross-sectional confidence band.
+
+    The band is CAAR :math:`\\pm t_{N-1} \\cdot sd(CAR_i)/\\sqrt N` at each day, from the events'
+    own cumulative ARs (the cross-sectional t test, which ignores cross-correlation).
+    """
+    ax = _axes(ax)
+    aar, caar = result.aar * 100, result.caar_path * 100
+    cumulative = result.abnormal.cumsum(axis=1) * 100
+    n = result.n_events
+    half = critical_value(result.study.level, n - 1) * cumulative.std(axis=0, ddof=1) / np.sqrt(n)
+    ax.bar(aar.index, aar, color=_AR_COLOR, alpha=0.8, label="AAR")
+    ax.fill_between(
+        caar.index, caar - half, caar + half, color=_CAR_COLOR, alpha=0.15,
+        label=f"{result.study.level * 100:g}% band (cross-sectional)",
+    )
+    ax.plot(caar.index, caar, color=_CAR_COLOR, marker="o", label="CAAR")
+    _mark_day0(ax)
+    ax.set_xticks(list(aar.index))
+    ax.yaxis.set_major_formatter(PercentFormatter(decimals=1))
+    ax.set_xlabel("Trading day relative to day 0")
+    ax.set_ylabel("Average abnormal return (%)")
+    ax.set_title(f"{n} events: AAR and CAAR ({result.study.model.label})")
+    ax.legend(loc="best", fontsize="small")
+    return ax
+
+
+def plot_residual_correlation(result: MultiEventResult, ax: Axes | None = None) -> Axes:
+    """Heat map of the pairwise correlations of the events' estimation residuals (event time)."""
+    ax = _axes(ax)
+    corr = result.residuals.T.corr()
+    image = ax.imshow(corr.to_numpy(), vmin=-1, vmax=1, cmap="RdBu_r")
+    ax.figure.colorbar(image, ax=ax, label="correlation of estimation residuals")
+    ax.set_xticks(range(len(corr)), corr.columns, rotation=45, ha="right")
+    ax.set_yticks(range(len(corr)), corr.index)
+    for i in range(len(corr)):
+        for j in range(len(corr)):
+            value = corr.iat[i, j]
+            ax.text(j, i, f"{value:.2f}", ha="center", va="center",
+                    color="white" if abs(value) > 0.6 else "black", fontsize="small")
+    ax.set_title(f"Residual correlation in event time (mean r = {result.residual_correlation:.2f})")
+    return ax
+
+
+def plot_test_comparison(
+    result: MultiEventResult,
+    pairs: tuple[tuple[str, str], ...] = (("patell", "kolari_pynnonen_patell"), ("bmp", "kolari_pynnonen_bmp")),
+    rel_day: int | None = None,
+    ax: Axes | None = None,
+) -> Axes:
+    """Unadjusted against Kolari-Pynnonen-adjusted statistics, for one day or the CAAR window."""
+    ax = _axes(ax)
+    frame = result.tests_frame()
+    chosen = frame[frame["rel_day"].isna()] if rel_day is None else frame[frame["rel_day"] == rel_day]
+    table = chosen.set_index("name")
+    x = np.arange(len(pairs))
+    width = 0.38
+    for offset, names, color, label in [
+        (-width / 2, [a for a, _ in pairs], "0.6", "unadjusted"),
+        (width / 2, [b for _, b in pairs], _AR_COLOR, "Kolari-Pynnonen adjusted"),
+    ]:
+        bars = ax.bar(x + offset, table.loc[names, "stat"], width, color=color, label=label)
+        ax.bar_label(bars, labels=[f"p={p:.3f}" for p in table.loc[names, "p"]], fontsize="small", padding=2)
+    ax.axhline(0, color="black", linewidth=0.8)
+    ax.margins(y=0.15)
+    ax.set_xticks(x, [a for a, _ in pairs])
+    where = (
+        f"CAAR window {result.car_window}" if rel_day is None else f"day {rel_day:+d}" if rel_day else "day 0"
+    )
+    ax.set_ylabel("test statistic (two-sided p-value on each bar)")
+    ax.set_xlabel("test")
+    ax.set_title(f"Clustering adjustment, {where}")
+    ax.legend(loc="best", fontsize="small")
+    return ax
