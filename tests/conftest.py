@@ -32,7 +32,9 @@ def data_dir() -> Path:
 
 
 @pytest.fixture(autouse=True)
-def _default_data_location(monkeypatch):
-    """Tests see the package's own default data lookup, not a developer's environment."""
+def _default_data_location(monkeypatch, tmp_path_factory):
+    """Tests see the package's own default data lookup, not a developer's environment, and a
+    cache folder of their own (never the user's ~/.cache/eventstudy)."""
     monkeypatch.delenv("EVENTSTUDY_DATA_DIR", raising=False)
+    monkeypatch.setenv("EVENTSTUDY_CACHE_DIR", str(tmp_path_factory.mktemp("cache")))
     yield

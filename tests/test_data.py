@@ -116,3 +116,21 @@ def test_bad_files_are_refused(tmp_path, data_dir, mutate, message):
     with pytest.raises(DataError) as info:
         load_prices("FB", data_dir=tmp_path)
     assert message in str(info.value)
+
+
+def test_snapshot_loads_are_checked_for_gaps_and_extreme_returns(tmp_path, data_dir):
+    from eventstudy.exceptions import DataQualityWarning
+
+    (tmp_path / "prices").mkdir()
+    rows = (data_dir / "prices" / "FB.csv").read_text().splitlines()
+    gap = [r for r in rows if not r.startswith("2018-12-04")]  # a session with no row
+    (tmp_path / "prices" / "FB.csv").write_text("\n".join(gap) + "\n")
+    with pytest.warns(DataQualityWarning, match=r"ticker 'FB': no row in the snapshot on 1 day\(s\) the "
+                      r"exchange \(XNYS\) was open: 2018-12-04"):
+        prices = load_prices("FB", data_dir=tmp_path)
+    assert len(prices) == 1005  # warned, not dropped
+    jump = [r.replace("185.690002,185.690002", "185.690002,385.690002") for r in rows]
+    (tmp_path / "prices" / "FB.csv").write_text("\n".join(jump) + "\n")
+    with pytest.warns(DataQualityWarning, match=r"2018-08-06 \(\+116\.9%\), 2018-08-07 \(-52\.3%\); check for an "
+                      r"unadjusted split"):
+        load_prices("FB", data_dir=tmp_path)

@@ -143,3 +143,23 @@ def test_bad_requests():
         download_prices("META", "2018-02-01", "2018-01-01")
     with pytest.raises(ParameterError, match="tickers"):
         download_prices([], "2018-01-01", "2018-02-01")
+
+
+def test_a_rate_limit_raised_by_download_itself_is_retried(yahoo, monkeypatch):
+    """yfinance lets YFRateLimitError escape from some calls (its cookie and crumb requests)."""
+    import yfinance as yf
+    from yfinance.exceptions import YFRateLimitError
+
+    real = yf.download
+    calls = []
+
+    def limited_once(*args, **kwargs):
+        calls.append(1)
+        if len(calls) == 1:
+            raise YFRateLimitError()
+        return real(*args, **kwargs)
+
+    monkeypatch.setattr(yf, "download", limited_once)
+    waits: list[float] = []
+    result = download_prices("META", "2018-08-01", "2018-08-07", sleep=waits.append)
+    assert waits == [2.0] and list(result.frames) == ["META"] and result.attempts == 2
