@@ -133,3 +133,18 @@ def test_batch_bad_request_is_one_line(tmp_path, capsys):
     assert main(["batch", str(path)]) == 2
     err = capsys.readouterr().err
     assert err.count("\n") == 1 and err.startswith("eventstudy: error: events: ['symbol', 'when'] is not allowed")
+
+
+def test_event_timestamps_follow_the_exchange_calendar():
+    """After-close and weekend timestamps place day 0 as in the single-event study."""
+    events = pd.DataFrame({
+        "ticker": ["FB", "FB", "AAPL"],
+        "event_date": ["2018-07-25T16:05-04:00", "2018-03-17T12:00-04:00", "2018-05-01T16:30-04:00"],
+    })
+    result = run_multi_event_study(events)
+    assert [f"{r.day0:%Y-%m-%d}" for r in result.results] == ["2018-07-26", "2018-03-19", "2018-05-02"]
+    single = run_event_study("FB", "2018-07-25T16:05-04:00")
+    assert result.results[0].car.value == pytest.approx(single.car.value, rel=1e-14)
+    assert result.labels == ["FB 2018-07-26", "FB 2018-03-19", "AAPL"]
+    with pytest.raises(DataError, match="2018-03-17 is not a NYSE session"):
+        run_multi_event_study(events.iloc[1:2].assign(ticker="FB").pipe(lambda e: pd.concat([e, e])), non_session="raise")

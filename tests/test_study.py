@@ -178,7 +178,11 @@ def test_weekend_event_moves_to_monday_and_says_so():
     assert result.day0_shifted
     assert result.to_dict()["event_date"] == "2018-08-04"
     assert result.to_dict()["day0"] == "2018-08-06"
-    assert "2018-08-04 is not a trading day: day 0 moved to 2018-08-06 (Monday)" in result.summary()
+    assert "2018-08-04 is not a NYSE session: day 0 moved to the next session, 2018-08-06" in result.summary()
+    after_close = run_event_study("FB", "2018-07-25T16:05-04:00")
+    assert after_close.day0 == pd.Timestamp("2018-07-26") and after_close.day0_shifted
+    assert "2018-07-25 16:05 America/New_York is at or after the 16:00 close" in after_close.summary()
+    assert "not a trading day" not in after_close.summary()
     same = run_event_study("FB", "2018-08-06")
     assert not same.day0_shifted
     assert_allclose(result.days["abnormal"], same.days["abnormal"], rtol=0)

@@ -51,10 +51,6 @@ def _parser() -> argparse.ArgumentParser:
     )
     run.add_argument("--cache-dir", default=None, metavar="DIR",
                      help="cache folder (default: $EVENTSTUDY_CACHE_DIR, else ~/.cache/eventstudy)")
-    run.add_argument(
-        "--non-session", default="next", choices=["next", "previous", "raise"],
-        help="day 0 for an event on a day the NYSE was closed (default next)",
-    )
 
     batch = commands.add_parser(
         "batch",
@@ -106,6 +102,10 @@ def _add_study_options(parser: argparse.ArgumentParser) -> None:
         "--min-estimation", type=int, default=None, metavar="N",
         help="fewest valid estimation returns accepted (default: 80%% of the estimation window)",
     )
+    parser.add_argument(
+        "--non-session", default="next", choices=["next", "previous", "raise"],
+        help="day 0 for an event on a day the NYSE was closed (default next)",
+    )
     parser.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
 
 
@@ -117,6 +117,7 @@ def _study_options(args: argparse.Namespace) -> dict[str, object]:
         "window": tuple(args.window),
         "level": args.level,
         "min_estimation": args.min_estimation,
+        "non_session": args.non_session,
     }
 
 
@@ -185,7 +186,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _fetch(args)
         result = run_event_study(
             args.ticker, args.event_date, **_study_options(args), source=args.source,
-            cache_dir=args.cache_dir, non_session=args.non_session,
+            cache_dir=args.cache_dir,
         )
     except EventStudyError as error:
         print(f"eventstudy: error: {error}", file=sys.stderr)

@@ -24,7 +24,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from eventstudy.calendar import Window, as_window, parse_event_date
+from eventstudy.calendar import DEFAULT_EXCHANGE, Window, as_window
 from eventstudy.data import available_tickers, load_prices
 from eventstudy.exceptions import DataError, EventStudyError, ParameterError, UnknownTickerError
 from eventstudy.results import EventStudyResult
@@ -226,6 +226,8 @@ def run_multi_event_study(
     level: float = 0.95,
     min_estimation: int | None = None,
     tests: Sequence[str] | None = None,
+    non_session: str = "next",
+    exchange: str = DEFAULT_EXCHANGE,
     data_dir: str | os.PathLike[str] | None = None,
 ) -> MultiEventResult:
     """Study many events from the committed snapshot and test the average abnormal returns.
@@ -234,7 +236,9 @@ def run_multi_event_study(
     ----------
     events
         A table (or CSV path) with columns ``ticker`` and ``event_date`` and optionally ``market``
-        (the default market is used where it is missing or empty).
+        (the default market is used where it is missing or empty). An event date may be a date
+        or a timestamp with a time zone, placed on the exchange calendar as in
+        :func:`eventstudy.run_event_study` (``non_session``, ``exchange``).
     market, model, estimation, window, level, min_estimation
         As for :func:`eventstudy.run_event_study`, shared by all events.
     car_window
@@ -273,8 +277,8 @@ def run_multi_event_study(
                 returns_by_market[market_name] = simple_returns(prices, calendar=calendar)
             returns = returns_by_market[market_name]
             results.append(study.run(
-                returns[ticker], returns[market_name], parse_event_date(event_date),
-                factors=factors, ticker=ticker, market_name=market_name,
+                returns[ticker], returns[market_name], event_date, factors=factors,
+                ticker=ticker, market_name=market_name, non_session=non_session, exchange=exchange,
             ))
         except EventStudyError as error:
             skipped.append({"ticker": ticker, "event_date": str(event_date), "reason": str(error)})

@@ -85,7 +85,7 @@ class EventStudyResult:
 
     @property
     def day0_shifted(self) -> bool:
-        """True when the event date was not a trading day and day 0 moved to the next one."""
+        """True when day 0 is not the event date (a closed day, or news after the close)."""
         return self.timing.shifted
 
     @property
@@ -163,6 +163,22 @@ class EventStudyResult:
             index=self.days.index,
         )
 
+    def car_grid(self) -> pd.DataFrame:
+        """CAR, its standard error, t and p for every sub-window ``(start, end)`` of the event window.
+
+        Every sub-window shares this study's estimation window, so each row equals the study run
+        with that event window (same fit, same :math:`V`), at the cost of one study. Rows are
+        indexed by ``start`` and ``end``.
+        """
+        window = self.timing.window
+        rows = [
+            {"start": a, "end": b, "car": c.value, "se": c.se, "t": c.t, "p": c.p}
+            for a in window.days
+            for b in range(a, window.end + 1)
+            for c in [self.cumulative(a, b)]
+        ]
+        return pd.DataFrame(rows).set_index(["start", "end"])
+
     def conf_int(self, level: float | None = None) -> pd.DataFrame:
         """Confidence intervals of the daily ARs, columns ``lower`` and ``upper``."""
         level = self.level if level is None else check_level(level)
@@ -222,7 +238,9 @@ class EventStudyResult:
         ]
         if self.day0_shifted:
             lines.append(
-                f"  {self.event_date:%Y-%m-%d} is not a trading day: day 0 moved to "
+                f"  {self.timing.reason}"
+                if self.timing.reason
+                else f"  {self.event_date:%Y-%m-%d} is not a trading day: day 0 moved to "
                 f"{self.day0:%Y-%m-%d (%A)}"
             )
         else:
