@@ -104,7 +104,7 @@ def parse_french_csv(text: str, name: str) -> pd.DataFrame:
         rows.append(line)
     frame = pd.read_csv(
         io.StringIO("\n".join(rows)), header=None, names=["date", *columns],
-        dtype={"date": str}, skipinitialspace=True, float_precision="round_trip",
+        dtype={"date": str}, skipinitialspace=True,
     )
     frame["date"] = pd.to_datetime(frame["date"], format="%Y%m%d")
     frame = frame.set_index("date")
