@@ -1,7 +1,9 @@
 # The two commands of the README's quick start:
 #   make flagship   the Facebook bank-data event study, offline, from data/ (prints the result, writes charts)
 #   make test       the whole test suite, notebooks included
-# Both create .venv in the checkout when it is missing or out of date, install the project into it, then run.
+# and
+#   make reports    every notebook executed offline and rendered to HTML in reports/
+# All create .venv in the checkout when it is missing or out of date, install the project into it, then run.
 
 PYTHON ?= python3
 VENV   := .venv
@@ -9,7 +11,9 @@ BIN    := $(VENV)/bin
 STAMP  := $(VENV)/.installed
 REPORTS := reports
 
-.PHONY: flagship test install clean
+NOTEBOOKS := $(wildcard notebooks/*.ipynb)
+
+.PHONY: flagship test reports install clean
 
 flagship: $(STAMP)
 	@mkdir -p $(REPORTS)/flagship
@@ -17,6 +21,16 @@ flagship: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest
+
+reports: $(STAMP)
+	@mkdir -p $(REPORTS)/executed
+	@for nb in $(NOTEBOOKS); do \
+	  name=$$(basename $$nb .ipynb); \
+	  echo "running $$nb"; \
+	  $(BIN)/papermill --no-progress-bar --cwd notebooks $$nb $(REPORTS)/executed/$$name.ipynb || exit 1; \
+	  $(BIN)/jupyter nbconvert --log-level WARN --to html --output-dir $(REPORTS) $(REPORTS)/executed/$$name.ipynb || exit 1; \
+	done
+	@echo "reports written to $(REPORTS)/*.html"
 
 install: $(STAMP)
 

@@ -1,8 +1,10 @@
-"""Every notebook runs top to bottom offline, its text shows the package's numbers, and it is committed clean."""
+"""Every notebook runs top to bottom offline, its text shows the package's numbers, its parameters
+can be overridden, and it is committed clean (no outputs: the reviewable-diff rule)."""
 
 from __future__ import annotations
 
 import re
+import warnings
 from pathlib import Path
 
 import nbformat
@@ -11,29 +13,37 @@ import papermill
 import pytest
 
 from eventstudy import run_event_study
+from eventstudy.exceptions import ClusteredEventsWarning
+from eventstudy.multi import run_multi_event_study
+from eventstudy.statistics import kolari_pynnonen_factor
 
 PROJECT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = sorted((PROJECT / "notebooks").glob("*.ipynb"))
 FLAGSHIP = PROJECT / "notebooks" / "01_facebook_bank_data.ipynb"
 BANKS = PROJECT / "notebooks" / "02_banks_clustered_events.ipynb"
+FB2018 = PROJECT / "notebooks" / "03_facebook_2018.ipynb"
+EXPLORER = PROJECT / "notebooks" / "04_window_explorer.ipynb"
 
 pytestmark = pytest.mark.notebook
 
 
-@pytest.fixture
-def guarded_kernels(tmp_path, monkeypatch):
-    """Every kernel started in the test runs the network guard first (IPython startup file)."""
-    startup = tmp_path / "ipython" / "profile_default" / "startup"
+@pytest.fixture(scope="module")
+def kernel_home(tmp_path_factory):
+    """A folder whose IPython startup file installs the network guard in every kernel started."""
+    home = tmp_path_factory.mktemp("notebooks")
+    startup = home / "ipython" / "profile_default" / "startup"
     startup.mkdir(parents=True)
     tests_dir = Path(__file__).resolve().parent
     (startup / "00-network-guard.py").write_text(
         f"import sys\nsys.path.insert(0, {str(tests_dir)!r})\nimport network_guard\nnetwork_guard.install()\n"
     )
-    monkeypatch.setenv("IPYTHONDIR", str(tmp_path / "ipython"))
-    return tmp_path
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setenv("IPYTHONDIR", str(home / "ipython"))
+        yield home
 
 
 def execute(path: Path, out_dir: Path, **parameters) -> nbformat.NotebookNode:
+    out_dir.mkdir(parents=True, exist_ok=True)
     out = out_dir / path.name
     papermill.execute_notebook(
         str(path), str(out), parameters=parameters, cwd=str(path.parent), progress_bar=False,
@@ -42,26 +52,43 @@ def execute(path: Path, out_dir: Path, **parameters) -> nbformat.NotebookNode:
     return nbformat.read(out, as_version=4)
 
 
+@pytest.fixture(scope="module")
+def executed(kernel_home):
+    """Each notebook run once with its own parameters, shared by the tests of this module."""
+    runs: dict[Path, nbformat.NotebookNode] = {}
+
+    def run(path: Path) -> nbformat.NotebookNode:
+        if path not in runs:
+            runs[path] = execute(path, kernel_home / "default")
+        return runs[path]
+
+    return run
+
+
 def markdown_outputs(nb: nbformat.NotebookNode) -> str:
-    texts = []
-    for cell in nb.cells:
-        for output in cell.get("outputs", []):
-            texts.append(output.get("data", {}).get("text/markdown", ""))
-    return "\n".join(texts)
+    return "\n".join(
+        output.get("data", {}).get("text/markdown", "")
+        for cell in nb.cells
+        for output in cell.get("outputs", [])
+    )
 
 
-def test_kernels_run_the_network_guard(guarded_kernels):
+def test_kernels_run_the_network_guard(kernel_home):
     nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(
         "import network_guard\nassert network_guard.installed()\n"
         "import socket\ntry:\n    socket.getaddrinfo('example.com', 80)\nexcept network_guard.NetworkBlockedError:\n"
         "    print('blocked')"
     )])
     nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
-    (guarded_kernels / "in").mkdir()
-    path = guarded_kernels / "in" / "probe.ipynb"
+    (kernel_home / "probe").mkdir()
+    path = kernel_home / "probe" / "probe.ipynb"
     nbformat.write(nb, path)
-    ran = execute(path, guarded_kernels)
+    ran = execute(path, kernel_home / "probe-out")
     assert ran.cells[0].outputs[0]["text"].strip() == "blocked"
+
+
+def test_all_four_notebooks_are_there():
+    assert [p.name for p in NOTEBOOKS] == [FLAGSHIP.name, BANKS.name, FB2018.name, EXPLORER.name]
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
@@ -71,19 +98,24 @@ def test_notebook_is_committed_without_outputs_and_has_one_parameters_cell(path)
     assert all(not c.outputs and c.execution_count is None for c in code), "strip outputs before committing"
     tagged = [c for c in nb.cells if "parameters" in c.metadata.get("tags", [])]
     assert len(tagged) == 1
+    # Same structure everywhere: a title, then imports, then the parameters cell.
+    assert nb.cells[0].cell_type == "markdown" and nb.cells[0].source.startswith("# ")
+    assert code[0].source.startswith("import") and code[1] is tagged[0]
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
-def test_notebook_runs_top_to_bottom_offline(path, guarded_kernels):
-    nb = execute(path, guarded_kernels)
+def test_notebook_runs_top_to_bottom_offline(path, executed):
+    nb = executed(path)
     errors = [o for c in nb.cells for o in c.get("outputs", []) if o.get("output_type") == "error"]
     assert not errors
     images = [o for c in nb.cells for o in c.get("outputs", []) if "image/png" in o.get("data", {})]
     assert images, "the notebook shows no chart"
+    streams = [o for c in nb.cells for o in c.get("outputs", []) if o.get("name") == "stderr"]
+    assert not streams, "the notebook printed warnings: " + " ".join(o["text"] for o in streams)[:500]
 
 
-def test_flagship_text_shows_the_computed_numbers(guarded_kernels):
-    text = markdown_outputs(execute(FLAGSHIP, guarded_kernels))
+def test_flagship_text_shows_the_computed_numbers(executed):
+    text = markdown_outputs(executed(FLAGSHIP))
     result = run_event_study("FB", "2018-08-06")
     d0, car = result.days.loc[0], result.car
     for number in [f"{d0['return']:+.2%}", f"{d0['expected']:+.2%}", f"{d0['abnormal']:+.2%}",
@@ -94,9 +126,10 @@ def test_flagship_text_shows_the_computed_numbers(guarded_kernels):
     assert "+3.75%" in text  # open to close, SOURCES.md: +3.755%
 
 
-def test_flagship_follows_its_parameters(guarded_kernels):
+def test_flagship_follows_its_parameters(kernel_home):
     """papermill overrides the parameters cell; the text follows the new window and model."""
-    text = markdown_outputs(execute(FLAGSHIP, guarded_kernels, WINDOW=[-5, 5], MODEL="market_adjusted"))
+    nb = execute(FLAGSHIP, kernel_home / "flagship-params", WINDOW=[-5, 5], MODEL="market_adjusted")
+    text = markdown_outputs(nb)
     result = run_event_study("FB", "2018-08-06", window=(-5, 5), model="market_adjusted")
     assert "Over the event window (-5, +5) the CAR was" in text
     assert f"**{result.car.value:+.2%}**" in text
@@ -104,14 +137,8 @@ def test_flagship_follows_its_parameters(guarded_kernels):
     assert re.search(r"The market-adjusted model, fitted on 240 trading days", text)
 
 
-def test_banks_text_shows_the_computed_adjustment(guarded_kernels):
-    import warnings
-
-    from eventstudy.exceptions import ClusteredEventsWarning
-    from eventstudy.multi import run_multi_event_study
-    from eventstudy.statistics import kolari_pynnonen_factor
-
-    text = markdown_outputs(execute(BANKS, guarded_kernels))
+def test_banks_text_shows_the_computed_adjustment(executed):
+    text = markdown_outputs(executed(BANKS))
     events = pd.DataFrame({"ticker": ["JPM", "WFC", "C", "USB"], "event_date": ["2018-08-06"] * 4})
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ClusteredEventsWarning)
@@ -124,3 +151,36 @@ def test_banks_text_shows_the_computed_adjustment(guarded_kernels):
     day0 = tests[tests["rel_day"] == 0].set_index("name")
     assert f"{day0.loc['bmp', 'stat']:+.2f} (p = {day0.loc['bmp', 'p']:.4f})" in text
     assert f"{day0.loc['kolari_pynnonen_bmp', 'stat']:+.2f}" in text
+
+
+def test_facebook_2018_places_day0_by_the_calendar_and_finds_the_crash(executed):
+    nb = executed(FB2018)
+    text = markdown_outputs(nb)
+    q2 = run_event_study("FB", "2018-07-25T16:05-04:00")
+    assert q2.day0 == pd.Timestamp("2018-07-26")
+    assert f"**Q2 earnings**: {q2.days.loc[0, 'abnormal']:+.2%} on 26 July 2018" in text
+    long = run_event_study("FB", "2018-08-06T07:00-04:00", window=(-10, 10))
+    assert long.days.loc[-7, "date"] == pd.Timestamp("2018-07-26")
+    assert f"the CAR is **{long.car.value:+.2%}**" in text
+    assert f"Day -7 of that window is 26 July" in text
+    after = long.cumulative(-6, 10)
+    assert f"gives a CAR of {after.value:+.2%} (t = {after.t:.2f})" in text
+    table = "".join(o.get("data", {}).get("text/html", "") for c in nb.cells for o in c.get("outputs", []))
+    for day0 in ["Mon 2018-03-19", "Thu 2018-04-26", "Thu 2018-07-26", "Mon 2018-08-06"]:
+        assert day0 in table
+
+
+def test_explorer_follows_its_parameters(kernel_home):
+    nb = execute(EXPLORER, kernel_home / "explorer-params", WINDOW=[-3, 3], MODEL="ff3", GRID=[-5, 5])
+    text = markdown_outputs(nb)
+    result = run_event_study("FB", "2018-08-06", window=(-3, 3), model="ff3")
+    assert f"With the Fama-French 3-factor model estimated on (-250, -11) and the event window (-3, +3)" in text
+    assert f"CAR is **{result.car.value:+.2%}** (t = {result.car.t:.2f}" in text
+    grid = run_event_study("FB", "2018-08-06", window=(-5, 5), model="ff3").car_grid()
+    assert f"Of the {len(grid)} windows inside (-5, +5)" in text
+
+
+def test_explorer_stops_with_a_clear_message_on_an_impossible_window(kernel_home):
+    with pytest.raises(papermill.PapermillExecutionError) as info:
+        execute(EXPLORER, kernel_home / "explorer-bad", ESTIMATION=[-250, 0])
+    assert "estimation: (-250, 0) is not allowed; the estimation window must not overlap" in str(info.value)

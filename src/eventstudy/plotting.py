@@ -10,6 +10,7 @@ from matplotlib.axes import Axes
 from matplotlib.figure import Figure
 from matplotlib.ticker import PercentFormatter
 
+from eventstudy.exceptions import ParameterError
 from eventstudy.inference import check_level, critical_value
 from eventstudy.multi import MultiEventResult
 from eventstudy.results import EventStudyResult
@@ -116,9 +117,13 @@ def plot_estimation_fit(result: EventStudyResult, ax: Axes | None = None) -> Axe
     return ax
 
 
-def plot_event_study(result: EventStudyResult) -> Figure:
-    """A three-panel figure: abnormal returns, CAR, and the estimation-window fit."""
-    fig = Figure(figsize=(15, 4.8), layout="constrained")
+def plot_event_study(result: EventStudyResult, fig: Figure | None = None) -> Figure:
+    """A three-panel figure: abnormal returns, CAR, and the estimation-window fit.
+
+    Draws into ``fig`` when given (e.g. ``plt.figure(figsize=(15, 4.8), layout="constrained")`` in
+    a notebook), else into a new pyplot-free :class:`~matplotlib.figure.Figure`, for saving.
+    """
+    fig = fig if fig is not None else Figure(figsize=(15, 4.8), layout="constrained")
     ar_ax, car_ax, fit_ax = fig.subplots(1, 3)
     plot_abnormal_returns(result, ax=ar_ax)
     plot_car(result, ax=car_ax)
@@ -210,4 +215,85 @@ def plot_test_comparison(
     ax.set_xlabel("test")
     ax.set_title(f"Clustering adjustment, {where}")
     ax.legend(loc="best", fontsize="small")
+    return ax
+
+
+def plot_car_grid(result: EventStudyResult, value: str = "t", ax: Axes | None = None) -> Axes:
+    """Heat map of the CAR (``value="car"``, in %) or its t statistic over every sub-window.
+
+    Rows are the window's first day, columns its last; cells with a two-sided p-value below
+    ``1 - result.level`` are dotted. Built from :meth:`EventStudyResult.car_grid`.
+    """
+    if value not in ("t", "car"):
+        raise ParameterError("value", value, "choose 't' or 'car'")
+    ax = _axes(ax)
+    grid = result.car_grid()
+    table = grid[value].unstack("end") * (100 if value == "car" else 1)
+    limit = float(np.nanmax(np.abs(table.to_numpy())))
+    image = ax.imshow(table.to_numpy(), cmap="RdBu_r", vmin=-limit, vmax=limit, origin="lower",
+                      extent=(table.columns[0] - 0.5, table.columns[-1] + 0.5,
+                              table.index[0] - 0.5, table.index[-1] + 0.5))
+    label = "t statistic of the CAR" if value == "t" else "CAR (%)"
+    ax.figure.colorbar(image, ax=ax, label=label)
+    significant = grid[grid["p"] < 1 - result.level].index
+    ax.scatter([b for _, b in significant], [a for a, _ in significant], s=4, color="black",
+               label=f"p < {1 - result.level:.2f}")
+    ax.axvline(0, color=_DAY0_COLOR, linestyle="--", linewidth=1)
+    ax.axhline(0, color=_DAY0_COLOR, linestyle="--", linewidth=1)
+    step = max(1, len(table.columns) // 10)
+    ax.set_xticks(list(table.columns[::step]))
+    ax.set_yticks(list(table.index[::step]))
+    ax.set_xlabel("last day of the window (relative to day 0)")
+    ax.set_ylabel("first day of the window (relative to day 0)")
+    ax.set_title(f"{result.ticker} around {result.day0:%Y-%m-%d}: {label} by event window")
+    ax.legend(loc="upper left", fontsize="small")
+    return ax
+
+
+def plot_price_timeline(
+    prices: pd.Series, events: dict[str, pd.Timestamp], ax: Axes | None = None
+) -> Axes:
+    """A price series with each event's day 0 marked and labelled.
+
+    Parameters
+    ----------
+    prices
+        Prices indexed by date (e.g. ``Adj Close`` of one ticker).
+    events
+        Label -> day 0.
+    """
+    ax = _axes(ax)
+    ax.plot(prices.index, prices.to_numpy(), color=_AR_COLOR, linewidth=1.2, label=str(prices.name))
+    top = float(prices.max())
+    for i, (label, day) in enumerate(events.items()):
+        ax.axvline(day, color=_CAR_COLOR, linestyle="--", linewidth=1)
+        ax.annotate(
+            f"{label}\n{day:%Y-%m-%d}", (day, top), xytext=(3, -12 - 24 * (i % 2)),
+            textcoords="offset points", fontsize="small", color=_CAR_COLOR, va="top",
+            bbox={"boxstyle": "round,pad=0.2", "facecolor": "white", "edgecolor": "none", "alpha": 0.85},
+        )
+    ax.set_xlabel("date")
+    ax.set_ylabel("price (USD)")
+    ax.set_title(f"{prices.name}: daily price with the events' day 0")
+    return ax
+
+
+def plot_model_comparison(results: dict[str, EventStudyResult], ax: Axes | None = None) -> Axes:
+    """The CAR over the event window and its confidence interval under each model."""
+    ax = _axes(ax)
+    names = list(results)
+    cars = [results[n].car for n in names]
+    y = np.arange(len(names))
+    values = np.array([c.value for c in cars]) * 100
+    low = values - np.array([c.ci_low for c in cars]) * 100
+    high = np.array([c.ci_high for c in cars]) * 100 - values
+    ax.errorbar(values, y, xerr=[low, high], fmt="o", color=_CAR_COLOR, ecolor="black", capsize=4)
+    ax.axvline(0, color="black", linewidth=0.8)
+    ax.set_yticks(y, names)
+    ax.invert_yaxis()
+    ax.xaxis.set_major_formatter(PercentFormatter(decimals=1))
+    first = results[names[0]]
+    level = first.level * 100
+    ax.set_xlabel(f"CAR{first.event_window} with its {level:g}% confidence interval (%)")
+    ax.set_title(f"{first.ticker} around {first.day0:%Y-%m-%d}: the CAR under each model")
     return ax
