@@ -131,3 +131,17 @@ def test_installed_command_prints_no_traceback():
     assert proc.stderr == (
         "eventstudy: error: window: (1, 0) is not allowed; the window must not end before it starts (start <= end)\n"
     )
+
+
+@pytest.mark.parametrize("market", ["^GSPC", "SPY"])
+def test_run_works_offline_for_every_snapshot_ticker(capsys, market):
+    from eventstudy import available_tickers
+
+    for ticker in available_tickers():
+        if ticker == market:
+            continue
+        status, out, err = run_cli(capsys, "run", ticker, "2018-08-06", "--market", market, "--json")
+        assert status == 0 and err == "", (ticker, err)
+        payload = json.loads(out)
+        assert payload["ticker"] == ticker and payload["market"] == market
+        assert payload["estimation"]["n"] == 240 and len(payload["days"]) == 3
