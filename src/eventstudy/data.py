@@ -29,7 +29,8 @@ DATA_DIR_ENV = "EVENTSTUDY_DATA_DIR"
 #: Column names of a price frame, in order. Yahoo's ``Adj Close`` becomes ``adj_close``.
 PRICE_COLUMNS = ["open", "high", "low", "close", "adj_close", "volume"]
 
-_YAHOO_COLUMNS = {
+#: What Yahoo (and yfinance) call the price columns, and the tidy names used here.
+YAHOO_COLUMNS = {
     "Open": "open",
     "High": "high",
     "Low": "low",
@@ -133,7 +134,7 @@ def read_snapshot_file(ticker: str, data_dir: str | os.PathLike[str] | None = No
     """
     folder = snapshot_dir(data_dir) / "prices"
     frame = pd.read_csv(folder / _ticker_file(ticker), parse_dates=["Date"])
-    frame = frame.rename(columns={"Date": "date", **_YAHOO_COLUMNS})
+    frame = frame.rename(columns={"Date": "date", **YAHOO_COLUMNS})
     return frame[["date", *PRICE_COLUMNS]]
 
 

@@ -29,13 +29,17 @@ def _axes(ax: Axes | None) -> Axes:
     return plt.gca()
 
 
-def _day_axis_label(result: EventStudyResult) -> str:
-    return f"Trading day relative to day 0 ({result.day0:%Y-%m-%d})"
-
-
-def _mark_day0(ax: Axes) -> None:
+def _event_time_axes(ax: Axes, days: list[int], xlabel: str, ylabel: str, title: str) -> Axes:
+    """Day 0 marked, one tick per relative day, percent y axis, labels, title and legend."""
     ax.axvline(0, color=_DAY0_COLOR, linestyle="--", linewidth=1, label="day 0", zorder=0)
     ax.axhline(0, color="black", linewidth=0.8, zorder=0)
+    ax.set_xticks(days)
+    ax.yaxis.set_major_formatter(PercentFormatter(decimals=1))
+    ax.set_xlabel(xlabel)
+    ax.set_ylabel(ylabel)
+    ax.set_title(title)
+    ax.legend(loc="best", fontsize="small")
+    return ax
 
 
 def plot_abnormal_returns(
@@ -51,14 +55,10 @@ def plot_abnormal_returns(
         days.index, days["abnormal"] * 100, yerr=half, fmt="none", ecolor="black",
         capsize=4, linewidth=1, label=f"{level * 100:g}% confidence interval",
     )
-    _mark_day0(ax)
-    ax.set_xticks(list(days.index))
-    ax.yaxis.set_major_formatter(PercentFormatter(decimals=1))
-    ax.set_xlabel(_day_axis_label(result))
-    ax.set_ylabel("Abnormal return (%)")
-    ax.set_title(f"{result.ticker}: daily abnormal returns ({result.model.label})")
-    ax.legend(loc="best", fontsize="small")
-    return ax
+    return _event_time_axes(
+        ax, list(days.index), f"Trading day relative to day 0 ({result.day0:%Y-%m-%d})",
+        "Abnormal return (%)", f"{result.ticker}: daily abnormal returns ({result.model.label})",
+    )
 
 
 def plot_car(result: EventStudyResult, ax: Axes | None = None) -> Axes:
@@ -70,14 +70,10 @@ def plot_car(result: EventStudyResult, ax: Axes | None = None) -> Axes:
         label=f"{result.level * 100:g}% confidence band",
     )
     ax.plot(path.index, path["car"], color=_CAR_COLOR, marker="o", label="CAR")
-    _mark_day0(ax)
-    ax.set_xticks(list(path.index))
-    ax.yaxis.set_major_formatter(PercentFormatter(decimals=1))
-    ax.set_xlabel(_day_axis_label(result))
-    ax.set_ylabel(f"CAR from day {result.event_window.start:+d} (%)")
-    ax.set_title(f"{result.ticker}: cumulative abnormal return")
-    ax.legend(loc="best", fontsize="small")
-    return ax
+    return _event_time_axes(
+        ax, list(path.index), f"Trading day relative to day 0 ({result.day0:%Y-%m-%d})",
+        f"CAR from day {result.event_window.start:+d} (%)", f"{result.ticker}: cumulative abnormal return",
+    )
 
 
 def plot_estimation_fit(result: EventStudyResult, ax: Axes | None = None) -> Axes:
@@ -159,14 +155,10 @@ def plot_aar(result: MultiEventResult, ax: Axes | None = None) -> Axes:
         label=f"{result.study.level * 100:g}% band (cross-sectional)",
     )
     ax.plot(caar.index, caar, color=_CAR_COLOR, marker="o", label="CAAR")
-    _mark_day0(ax)
-    ax.set_xticks(list(aar.index))
-    ax.yaxis.set_major_formatter(PercentFormatter(decimals=1))
-    ax.set_xlabel("Trading day relative to day 0")
-    ax.set_ylabel("Average abnormal return (%)")
-    ax.set_title(f"{n} events: AAR and CAAR ({result.study.model.label})")
-    ax.legend(loc="best", fontsize="small")
-    return ax
+    return _event_time_axes(
+        ax, list(aar.index), "Trading day relative to day 0", "Average abnormal return (%)",
+        f"{n} events: AAR and CAAR ({result.study.model.label})",
+    )
 
 
 def plot_residual_correlation(result: MultiEventResult, ax: Axes | None = None) -> Axes:

@@ -51,6 +51,7 @@ from dataclasses import dataclass
 
 import pandas as pd
 
+from eventstudy.data import YAHOO_COLUMNS
 from eventstudy.exceptions import (
     BeforeFirstTradeError,
     FetchError,
@@ -62,15 +63,6 @@ from eventstudy.exceptions import (
 
 logger = logging.getLogger("eventstudy")
 
-#: What yfinance calls the columns, and the tidy names used here.
-YAHOO_COLUMNS = {
-    "Open": "open",
-    "High": "high",
-    "Low": "low",
-    "Close": "close",
-    "Adj Close": "adj_close",
-    "Volume": "volume",
-}
 
 
 @dataclass(frozen=True)
