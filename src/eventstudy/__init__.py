@@ -4,9 +4,11 @@ The main entry points:
 
 - :func:`run_event_study` -- a single-event study from the committed data snapshot;
 - :class:`EventStudy` -- the same on any return series you bring;
+- :func:`batch_event_study` -- many events at once, vectorised, with the same numbers;
 - :mod:`eventstudy.plotting` -- charts of a result.
 """
 
+from eventstudy.batch import BatchResult, batch_event_study
 from eventstudy.data import available_tickers, load_factors, load_prices
 from eventstudy.models import MODELS
 from eventstudy.results import CumulativeAbnormalReturn, EventStudyResult
@@ -16,10 +18,12 @@ from eventstudy.study import EventStudy, run_event_study
 
 __all__ = [
     "MODELS",
+    "BatchResult",
     "CumulativeAbnormalReturn",
     "EventStudy",
     "EventStudyResult",
     "available_tickers",
+    "batch_event_study",
     "get_prices",
     "load_factors",
     "load_prices",
