@@ -33,7 +33,7 @@ def test_per_event_numbers_are_the_single_event_study(spread, data_dir):
     assert spread.n_events == 6 and spread.skipped.empty
     events = spread.events
     for row in events.itertuples():
-        ref = reference_study(data_dir, row.ticker, row.event_date.date(), window=(-2, 2))
+        ref = reference_study(data_dir, row.ticker, dt.date.fromisoformat(row.event_date), window=(-2, 2))
         single = run_event_study(row.ticker, row.event_date, window=(-2, 2))
         car = single.cumulative(-1, 1)
         assert_allclose([row.car, row.car_se, row.car_t, row.car_p], [car.value, car.se, car.t, car.p], rtol=1e-12)
@@ -83,8 +83,9 @@ def test_per_event_market_column():
     events = pd.DataFrame({"ticker": ["FB", "AAPL"], "event_date": ["2018-08-06", "2018-05-02"],
                            "market": ["SPY", ""]})
     result = run_multi_event_study(events)
-    assert [r.market for r in result.results] == ["SPY", "^GSPC"]
-    assert_allclose(result.results[0].car.value, run_event_study("FB", "2018-08-06", market="SPY").car.value, rtol=1e-12)
+    assert list(result.events["market"]) == ["SPY", "^GSPC"]
+    assert_allclose(result.events["car"].iloc[0], run_event_study("FB", "2018-08-06", market="SPY").car.value, rtol=1e-12)
+    assert_allclose(result.events["car"].iloc[1], run_event_study("AAPL", "2018-05-02").car.value, rtol=1e-12)
 
 
 def test_bad_tables_and_too_few_events():
@@ -142,9 +143,9 @@ def test_event_timestamps_follow_the_exchange_calendar():
         "event_date": ["2018-07-25T16:05-04:00", "2018-03-17T12:00-04:00", "2018-05-01T16:30-04:00"],
     })
     result = run_multi_event_study(events)
-    assert [f"{r.day0:%Y-%m-%d}" for r in result.results] == ["2018-07-26", "2018-03-19", "2018-05-02"]
+    assert [f"{d:%Y-%m-%d}" for d in result.events["day0"]] == ["2018-07-26", "2018-03-19", "2018-05-02"]
     single = run_event_study("FB", "2018-07-25T16:05-04:00")
-    assert result.results[0].car.value == pytest.approx(single.car.value, rel=1e-14)
+    assert result.events["car"].iloc[0] == pytest.approx(single.car.value, rel=1e-10)
     assert result.labels == ["FB 2018-07-26", "FB 2018-03-19", "AAPL"]
-    with pytest.raises(DataError, match="2018-03-17 is not a NYSE session"):
+    with pytest.raises(DataError, match="2018-03-17 is not a market session"):
         run_multi_event_study(events.iloc[1:2].assign(ticker="FB").pipe(lambda e: pd.concat([e, e])), non_session="raise")

@@ -8,8 +8,8 @@ For :math:`N` events with abnormal returns :math:`AR_{i,t}` on relative day :mat
 :mod:`eventstudy.statistics`. An event that cannot be studied (unknown ticker, too little
 history, missing data) is listed with its reason in ``skipped``; the others still run.
 
-Each event is estimated by the single-event path (:class:`eventstudy.study.EventStudy`), so a
-multi-event study gives exactly the per-event numbers of ``eventstudy run``.
+All events are estimated at once by the vectorised engine of :mod:`eventstudy.batch`, which
+gives the per-event numbers of ``eventstudy run`` (to 1e-10, tested).
 """
 
 from __future__ import annotations
@@ -24,10 +24,10 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from eventstudy.calendar import DEFAULT_EXCHANGE, Window, as_window
+from eventstudy.batch import BatchResult, batch_event_study
+from eventstudy.calendar import Window, as_window
 from eventstudy.data import available_tickers, load_prices
-from eventstudy.exceptions import DataError, EventStudyError, ParameterError, UnknownTickerError
-from eventstudy.results import EventStudyResult
+from eventstudy.exceptions import DataError, ParameterError, UnknownTickerError
 from eventstudy.returns import simple_returns
 from eventstudy.statistics import TestStatistic, mean_residual_correlation, multi_event_tests
 from eventstudy.study import (
@@ -49,12 +49,21 @@ class MultiEventResult:
     ----------
     study
         The specification (model, windows, level) shared by all events.
-    results
-        The single-event results, in the order of the events table (skipped events left out).
-    skipped
-        Events that could not be studied: ``ticker``, ``event_date``, ``reason``.
     car_window
         The window of the CAAR and its tests.
+    events
+        One row per studied event, indexed by its row in the events table: ``ticker``,
+        ``market``, ``event_date``, ``day0``, ``nobs``, ``df``, ``sigma``, the model's
+        parameters, the CAR over :attr:`car_window` (``car``, ``car_se``, ``car_t``, ``car_p``,
+        ``car_ci_low``, ``car_ci_high``) and ``bhar``.
+    abnormal, abnormal_se
+        Abnormal returns and their standard errors, one row per studied event (same index as
+        :attr:`events`), one column per relative day.
+    residuals
+        Estimation-window residuals, one row per studied event (labelled by :attr:`labels`),
+        aligned by relative day (NaN: missing).
+    skipped
+        Events that could not be studied: ``ticker``, ``event_date``, ``reason``.
     tests
         Every multi-event test statistic, per relative day and for the CAAR window.
     warnings
@@ -62,41 +71,23 @@ class MultiEventResult:
     """
 
     study: EventStudy
-    results: tuple[EventStudyResult, ...]
-    skipped: pd.DataFrame
     car_window: Window
+    events: pd.DataFrame
+    abnormal: pd.DataFrame
+    abnormal_se: pd.DataFrame
+    residuals: pd.DataFrame
+    skipped: pd.DataFrame
     tests: tuple[TestStatistic, ...]
     warnings: tuple[str, ...] = field(default=())
 
     @property
     def n_events(self) -> int:
-        return len(self.results)
-
-    @property
-    def abnormal(self) -> pd.DataFrame:
-        """Abnormal returns, one row per event, one column per relative day."""
-        return pd.DataFrame(
-            [r.days["abnormal"].to_numpy() for r in self.results],
-            columns=pd.Index(list(self.study.window.days), name="rel_day"),
-        )
+        return len(self.events)
 
     @property
     def labels(self) -> list[str]:
         """One label per event: the ticker, with the day-0 date where a ticker repeats."""
-        tickers = [r.ticker for r in self.results]
-        return [
-            r.ticker if tickers.count(r.ticker) == 1 else f"{r.ticker} {r.day0:%Y-%m-%d}"
-            for r in self.results
-        ]
-
-    @property
-    def residuals(self) -> pd.DataFrame:
-        """Estimation-window residuals, one row per event, aligned by relative day (NaN: missing)."""
-        days = pd.Index(list(self.study.estimation.days), name="rel_day")
-        frame = pd.DataFrame(np.nan, index=self.labels, columns=days)
-        for label, r in zip(self.labels, self.results):
-            frame.loc[label, r.estimation_data["rel_day"].to_numpy()] = r.estimation_data["residual"].to_numpy()
-        return frame
+        return _labels(self.events)
 
     @property
     def residual_correlation(self) -> float:
@@ -118,25 +109,6 @@ class MultiEventResult:
         """CAAR over :attr:`car_window`."""
         return float(self.aar.loc[self.car_window.start : self.car_window.end].sum())
 
-    @property
-    def events(self) -> pd.DataFrame:
-        """Per-event table: ticker, event date, day 0, CAR over the CAAR window with its test, BHAR."""
-        rows = []
-        for r in self.results:
-            car = r.cumulative(self.car_window.start, self.car_window.end)
-            rows.append({
-                "ticker": r.ticker,
-                "market": r.market,
-                "event_date": r.event_date,
-                "day0": r.day0,
-                "car": car.value,
-                "car_se": car.se,
-                "car_t": car.t,
-                "car_p": car.p,
-                "bhar": r.buy_and_hold(self.car_window.start, self.car_window.end),
-            })
-        return pd.DataFrame(rows)
-
     def tests_frame(self) -> pd.DataFrame:
         """The test statistics as a frame: name, rel_day, window, stat, p, dist."""
         return pd.DataFrame([
@@ -151,7 +123,7 @@ class MultiEventResult:
             "events": [
                 {
                     "ticker": row.ticker,
-                    "event_date": f"{row.event_date:%Y-%m-%d}",
+                    "event_date": str(row.event_date),
                     "day0": f"{row.day0:%Y-%m-%d}",
                     "car": float(row.car),
                     "car_se": float(row.car_se),
@@ -227,100 +199,139 @@ def run_multi_event_study(
     min_estimation: int | None = None,
     tests: Sequence[str] | None = None,
     non_session: str = "next",
-    exchange: str = DEFAULT_EXCHANGE,
     data_dir: str | os.PathLike[str] | None = None,
+    progress: bool | None = None,
 ) -> MultiEventResult:
     """Study many events from the committed snapshot and test the average abnormal returns.
+
+    Every event is estimated at once by the vectorised engine
+    (:func:`eventstudy.batch.batch_event_study`), which gives the numbers of
+    :func:`eventstudy.run_event_study` for each event (checked to 1e-10 in the tests).
 
     Parameters
     ----------
     events
         A table (or CSV path) with columns ``ticker`` and ``event_date`` and optionally ``market``
         (the default market is used where it is missing or empty). An event date may be a date
-        or a timestamp with a time zone, placed on the exchange calendar as in
-        :func:`eventstudy.run_event_study` (``non_session``, ``exchange``).
+        or a timestamp with a time zone: a timestamp at or after the 16:00 New York close, or a
+        day without a session, moves day 0 as ``non_session`` says (the market's trading days,
+        in the snapshot the NYSE's sessions).
     market, model, estimation, window, level, min_estimation
         As for :func:`eventstudy.run_event_study`, shared by all events.
     car_window
         Window of the CAAR and its tests, inside the event window (default: the event window).
     tests
         Names of the tests to run (default: all of :mod:`eventstudy.statistics`).
+    progress
+        Progress bar for long batches (default: only when stderr is a terminal).
     """
     study = EventStudy(
         model=model, estimation=estimation, window=window, level=level, min_estimation=min_estimation
     )
-    caar_window = as_window(car_window if car_window is not None else (study.window.start, study.window.end), "car_window")
+    caar_window = as_window(
+        car_window if car_window is not None else (study.window.start, study.window.end), "car_window"
+    )
     if caar_window.start < study.window.start or caar_window.end > study.window.end:
         raise ParameterError(
             "car_window", (caar_window.start, caar_window.end), f"stay inside the event window {study.window}"
         )
     table = read_events(events)
-    markets = (
+    table["market"] = (
         table["market"].where(table["market"].astype(str).str.strip() != "", market)
-        if "market" in table.columns else pd.Series(market, index=table.index)
+        if "market" in table.columns else market
     )
-    known = set(available_tickers(data_dir))
-    wanted = sorted(({t for t in table["ticker"]} | set(markets)) & known)
-    prices = load_prices(wanted, data_dir=data_dir) if wanted else None
-    returns_by_market: dict[str, pd.DataFrame] = {}
+    known = available_tickers(data_dir)
     factors = load_factor_sets(study.model.factor_sets, data_dir)
-
-    results: list[EventStudyResult] = []
-    skipped: list[dict[str, str]] = []
-    for ticker, event_date, market_name in zip(table["ticker"], table["event_date"], markets):
-        try:
-            for parameter, name in (("ticker", ticker), ("market", market_name)):
-                if name not in known:
-                    raise UnknownTickerError(name, known, parameter=parameter)
-            if market_name not in returns_by_market:
-                calendar = pd.DatetimeIndex(prices.loc[prices["ticker"] == market_name, "date"])
-                returns_by_market[market_name] = simple_returns(prices, calendar=calendar)
-            returns = returns_by_market[market_name]
-            results.append(study.run(
-                returns[ticker], returns[market_name], event_date, factors=factors,
-                ticker=ticker, market_name=market_name, non_session=non_session, exchange=exchange,
-            ))
-        except EventStudyError as error:
-            skipped.append({"ticker": ticker, "event_date": str(event_date), "reason": str(error)})
-    skipped_frame = pd.DataFrame(skipped, columns=["ticker", "event_date", "reason"])
-    if len(results) < 2:
+    skipped: list[dict[str, Any]] = []
+    parts: list[tuple[pd.DataFrame, BatchResult]] = []
+    for market_name, group in table.groupby("market", sort=False):
+        unknown = ~group["ticker"].isin(known) if market_name in known else pd.Series(True, group.index)
+        for row in group[unknown].itertuples():
+            name, parameter = (market_name, "market") if market_name not in known else (row.ticker, "ticker")
+            reason = str(UnknownTickerError(name, known, parameter=parameter))
+            skipped.append({"row": row.Index, "ticker": row.ticker, "event_date": row.event_date, "reason": reason})
+        group = group[~unknown]
+        if group.empty:
+            continue
+        prices = load_prices(sorted(set(group["ticker"]) | {market_name}), data_dir=data_dir)
+        calendar = pd.DatetimeIndex(prices.loc[prices["ticker"] == market_name, "date"])
+        returns = simple_returns(prices, calendar=calendar)
+        batch = batch_event_study(
+            returns, group[["ticker", "event_date"]].reset_index(drop=True), returns[market_name],
+            model=study.model, estimation=study.estimation, window=study.window,
+            car_window=caar_window, level=study.level, min_estimation=study.min_estimation,
+            factors=factors, non_session=non_session, progress=progress,
+        )
+        for position, row in batch.skipped.iterrows():
+            skipped.append({"row": group.index[position], "ticker": row["security"],
+                            "event_date": row["event_date"], "reason": row["reason"]})
+        parts.append((group, batch))
+    skipped_frame = (
+        pd.DataFrame(skipped, columns=["row", "ticker", "event_date", "reason"])
+        .sort_values("row").set_index("row").rename_axis(None)
+    )
+    studied = sum(batch.n_events for _, batch in parts)
+    if studied < 2:
         reasons = "; ".join(f"{s['ticker']} {s['event_date']}: {s['reason']}" for s in skipped[:3])
         raise DataError(
-            f"events: {len(results)} of {len(table)} events could be studied; the multi-event tests "
+            f"events: {studied} of {len(table)} events could be studied; the multi-event tests "
             f"need at least 2" + (f" (skipped: {reasons})" if reasons else "")
         )
-    statistics, caught = _test(results, study, caar_window, tests)
-    for caught_warning in caught:  # re-raise for the caller, with their own classes
-        warnings.warn(caught_warning.message, caught_warning.category, stacklevel=2)
-    return MultiEventResult(
-        study=study,
-        results=tuple(results),
-        skipped=skipped_frame,
-        car_window=caar_window,
-        tests=tuple(statistics),
-        warnings=tuple(str(w.message) for w in caught),
+    return _combine(study, caar_window, parts, skipped_frame, tests)
+
+
+def _combine(
+    study: EventStudy, car_window: Window, parts: list[tuple[pd.DataFrame, BatchResult]],
+    skipped: pd.DataFrame, tests: Sequence[str] | None,
+) -> MultiEventResult:
+    """Join the per-market batches in the order of the events table and run the tests."""
+    frames, abnormal, se, residuals = [], [], [], []
+    for group, batch in parts:
+        rows = np.flatnonzero(batch.ok)
+        frame = batch.frame().rename(columns={"security": "ticker"})
+        frame.index = group.index[rows]
+        frame.insert(1, "market", group["market"].iloc[rows].to_numpy())
+        frame["event_date"] = group["event_date"].iloc[rows].to_numpy()
+        frame["day0"] = pd.DatetimeIndex(frame["day0"])
+        frames.append(frame)
+        abnormal.append(batch.abnormal[rows])
+        se.append(batch.se[rows])
+        residuals.append(batch.residuals(rows))
+    events = pd.concat(frames)
+    order = np.argsort(events.index.to_numpy(), kind="stable")
+    events = events.iloc[order]
+    rel_days = pd.Index(list(study.window.days), name="rel_day")
+    abnormal_frame = pd.DataFrame(np.concatenate(abnormal)[order], index=events.index, columns=rel_days)
+    se_frame = pd.DataFrame(np.concatenate(se)[order], index=events.index, columns=rel_days)
+    residual_frame = pd.DataFrame(
+        np.concatenate(residuals)[order], index=_labels(events),
+        columns=pd.Index(list(study.estimation.days), name="rel_day"),
     )
-
-
-def _test(
-    results: list[EventStudyResult], study: EventStudy, car_window: Window, tests: Sequence[str] | None
-) -> tuple[list[TestStatistic], list[warnings.WarningMessage]]:
-    """Gather the per-event inputs of :func:`eventstudy.statistics.multi_event_tests` and run it."""
-    residuals = np.full((len(results), len(study.estimation)), np.nan)
-    for i, r in enumerate(results):
-        columns = r.estimation_data["rel_day"].to_numpy() - study.estimation.start
-        residuals[i, columns] = r.estimation_data["residual"].to_numpy()
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         statistics = multi_event_tests(
-            abnormal=np.array([r.days["abnormal"].to_numpy() for r in results]),
-            abnormal_sd=np.array([r.days["se"].to_numpy() for r in results]),
-            car_sd=np.array([r.cumulative(car_window.start, car_window.end).se for r in results]),
-            residuals=residuals,
-            df=np.array([r.fit.df for r in results]),
-            rel_days=list(study.window.days),
+            abnormal=abnormal_frame.to_numpy(),
+            abnormal_sd=se_frame.to_numpy(),
+            car_sd=events["car_se"].to_numpy(),
+            residuals=residual_frame.to_numpy(),
+            df=events["df"].to_numpy(),
+            rel_days=list(rel_days),
             window=(car_window.start, car_window.end),
-            event_dates=[r.day0 for r in results],
+            event_dates=list(events["day0"]),
             tests=tests,
         )
-    return statistics, list(caught)
+    for caught_warning in caught:  # re-raise for the caller, with their own classes
+        warnings.warn(caught_warning.message, caught_warning.category, stacklevel=3)
+    return MultiEventResult(
+        study=study, car_window=car_window, events=events, abnormal=abnormal_frame,
+        abnormal_se=se_frame, residuals=residual_frame, skipped=skipped,
+        tests=tuple(statistics), warnings=tuple(str(w.message) for w in caught),
+    )
+
+
+def _labels(events: pd.DataFrame) -> list[str]:
+    tickers = list(events["ticker"])
+    return [
+        t if tickers.count(t) == 1 else f"{t} {pd.Timestamp(d):%Y-%m-%d}"
+        for t, d in zip(tickers, events["day0"])
+    ]
