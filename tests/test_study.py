@@ -287,3 +287,17 @@ def test_exact_fit_is_refused_rather_than_dividing_by_zero():
     stock, market = _synthetic([0.01] * 6, [0.0, 0.01, 0.0, 0.01, 0.0, 0.01])
     with pytest.raises(DataError, match="fits 'S' exactly over the estimation window"):
         EventStudy("constant_mean", estimation=(-4, -1), window=(0, 1)).run(stock, market, "2024-01-05")
+
+
+def test_an_exact_linear_stock_is_refused_by_both_paths():
+    """Rounding-level residuals are an exact fit in the single path and in the batch engine."""
+    from eventstudy.batch import batch_event_study
+
+    market = pd.Series(np.random.default_rng(3).normal(0, 0.01, 30), index=pd.bdate_range("2024-01-01", periods=30), name="M")
+    stock = (0.0003 + 1.7 * market).rename("S")
+    study = EventStudy("market", estimation=(-20, -2), window=(0, 1))
+    with pytest.raises(DataError, match="fits 'S' exactly over the estimation window"):
+        study.run(stock, market, market.index[25])
+    batch = batch_event_study(pd.DataFrame({"S": stock}), pd.DataFrame({"security": ["S"], "event_date": [market.index[25]]}),
+                              market, estimation=(-20, -2), window=(0, 1))
+    assert "fits 'S' exactly" in batch.skipped["reason"].iloc[0]

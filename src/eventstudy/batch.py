@@ -76,7 +76,6 @@ from __future__ import annotations
 
 import functools
 import os
-import sys
 from concurrent.futures import ThreadPoolExecutor
 from collections.abc import Sequence
 from dataclasses import dataclass, field
@@ -90,9 +89,10 @@ from eventstudy.calendar import Window, as_window, resolve_event
 from eventstudy.exceptions import EventStudyError, ParameterError
 from eventstudy.inference import check_level
 from eventstudy.models import ExpectedReturnModel, MarketAdjusted, ScholesWilliams
-from eventstudy.study import DEFAULT_ESTIMATION, DEFAULT_WINDOW, EventStudy, _model_data
+from eventstudy.progress import progress_bar
+from eventstudy.study import DEFAULT_ESTIMATION, DEFAULT_WINDOW, EXACT_FIT, EventStudy, model_data
 
-__all__ = ["BatchResult", "batch_event_study", "progress_bar"]
+__all__ = ["BatchResult", "batch_event_study"]
 
 #: Why an event was skipped (codes of :attr:`BatchResult.reason_code`; 0: studied).
 REASONS: dict[int, str] = {
@@ -114,40 +114,6 @@ _OK = 0
 
 #: Default size of the prefix-sum arrays of one block of securities.
 PREFIX_BUDGET_MB = 256.0
-
-
-def progress_bar(total: int, *, desc: str, enabled: bool | None = None, unit: str = "it") -> Any:
-    """A tqdm progress bar on stderr, shown only when stderr is a terminal (``enabled=None``).
-
-    ``enabled=True`` forces it on, ``False`` off (then tqdm is not even imported). Use it as a
-    context manager and call ``update(n)``.
-    """
-    show = _isatty(sys.stderr) if enabled is None else bool(enabled)
-    if not show:
-        return _NoBar()
-    from tqdm import tqdm
-
-    return tqdm(total=total, desc=desc, unit=unit, leave=False, dynamic_ncols=True)
-
-
-class _NoBar:
-    """The progress bar's interface, doing nothing."""
-
-    def __enter__(self) -> _NoBar:
-        return self
-
-    def __exit__(self, *exc: object) -> None:
-        return None
-
-    def update(self, n: int = 1) -> None:
-        return None
-
-
-def _isatty(stream: Any) -> bool:
-    try:
-        return bool(stream.isatty())
-    except (AttributeError, ValueError):
-        return False
 
 
 # --------------------------------------------------------------------------------------------
@@ -564,7 +530,7 @@ def batch_event_study(
 
     market = market.dropna().astype(float)
     dates = pd.DatetimeIndex(market.index)
-    data = _model_data(market, factors, study.model)  # raises when factors are missing
+    data = model_data(market, factors, study.model)  # raises when factors are missing
     spec = _model_spec(study.model, data)
     values = returns.reindex(dates).to_numpy(dtype=float)
     if not values.flags.c_contiguous:
@@ -956,7 +922,7 @@ class _Engine:
                                                z_bar[refine], slopes[refine])
         s2 = ssr / df
         # an exact fit: s^2 at rounding level of the target's second moment
-        exact = ~(s2 > 64.0 * np.finfo(float).eps * np.abs(syy) / np.maximum(df, 1))
+        exact = ~(s2 > EXACT_FIT * np.abs(syy) / np.maximum(df, 1))
         status = np.select(
             [~in_window, n < study.min_estimation, singular, exact], [9, 10, 11, 12], _OK
         ).astype(np.int8)

@@ -49,6 +49,7 @@ from eventstudy.exceptions import (
     NoDataError,
     ParameterError,
 )
+from eventstudy.progress import progress_bar
 from eventstudy.yahoo import Resolved, download_prices, resolve_symbol
 
 SOURCES = ("snapshot", "cache", "yahoo", "auto")
@@ -274,27 +275,29 @@ def _fill_cache(symbols: list[str], start: pd.Timestamp, end: pd.Timestamp, cach
             plan.setdefault(span, []).append(symbol)
     stale: list[str] = []
     changed: set[str] = set()
-    for (a, b), batch in plan.items():
-        result = download(batch, a, b)
-        for symbol, error in result.errors.items():
-            errors.setdefault(symbol, error)
-        for symbol, rows in result.frames.items():
-            new = _to_yahoo(rows)
-            entry = entries.get(symbol)
-            fetched[symbol].append((a, b))
-            if entry is None:
-                entries[symbol] = CacheEntry(new, [(a, b)], {"symbol": symbol})
-            elif not _agree(entry.frame, new):
-                if a > start or b < end:
-                    stale.append(symbol)
-                    continue
-                entries[symbol] = CacheEntry(new, [(a, b)], {"symbol": symbol})
-                notes[symbol] = _STALE
-            else:
-                kept = entry.frame.loc[~entry.frame.index.isin(new.index)]
-                entry.frame = pd.concat([kept, new]).sort_index()
-                entry.covered = merge_ranges(entry.covered + [(a, b)])
-            changed.add(symbol)
+    with progress_bar(len(plan), desc="fetching from Yahoo", unit="request") as bar:
+        for (a, b), batch in plan.items():
+            result = download(batch, a, b)
+            bar.update()
+            for symbol, error in result.errors.items():
+                errors.setdefault(symbol, error)
+            for symbol, rows in result.frames.items():
+                new = _to_yahoo(rows)
+                entry = entries.get(symbol)
+                fetched[symbol].append((a, b))
+                if entry is None:
+                    entries[symbol] = CacheEntry(new, [(a, b)], {"symbol": symbol})
+                elif not _agree(entry.frame, new):
+                    if a > start or b < end:
+                        stale.append(symbol)
+                        continue
+                    entries[symbol] = CacheEntry(new, [(a, b)], {"symbol": symbol})
+                    notes[symbol] = _STALE
+                else:
+                    kept = entry.frame.loc[~entry.frame.index.isin(new.index)]
+                    entry.frame = pd.concat([kept, new]).sort_index()
+                    entry.covered = merge_ranges(entry.covered + [(a, b)])
+                changed.add(symbol)
     if stale:
         result = download(sorted(set(stale)), start, end)
         for symbol in set(stale):

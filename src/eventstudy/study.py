@@ -34,6 +34,9 @@ from eventstudy.returns import simple_returns
 DEFAULT_ESTIMATION = (-250, -11)
 DEFAULT_WINDOW = (-1, 1)
 DEFAULT_MARKET = "^GSPC"
+#: A residual variance at most this many units of rounding (times the target's variance) is an
+#: exact fit; the batch engine uses the same rule.
+EXACT_FIT = 64.0 * np.finfo(float).eps
 
 
 @dataclass(frozen=True, init=False)
@@ -141,7 +144,7 @@ class EventStudy:
         )
         timing = locate_event(market.index, day.event_date, self.estimation, self.window, event=day)
         stock = returns.reindex(market.index)
-        data = _model_data(market, factors, self.model)
+        data = model_data(market, factors, self.model)
         _check_history(stock, timing.estimation_dates, "estimation", ticker)
         _check_history(stock, timing.event_dates, "window", ticker)
         _check_event_window(stock, data, timing.event_dates, self.model, ticker)
@@ -158,7 +161,10 @@ class EventStudy:
         est = data.loc[est_dates]
         evt = data.loc[timing.event_dates]
         fit = self.model.fit(stock[est_dates], est)
-        if not fit.sigma > 0:
+        target = stock[est_dates].to_numpy() - self.model.offset(est)
+        spread = float(((target - target.mean()) ** 2).sum())
+        # An exact fit leaves only rounding in the residuals: nothing to test the ARs against.
+        if not fit.sigma**2 > EXACT_FIT * spread / max(fit.df, 1):
             raise DataError(
                 f"estimation: the {self.model.label} fits {ticker!r} exactly over the estimation "
                 "window (residual sd 0), so abnormal returns cannot be tested"
@@ -208,7 +214,7 @@ class EventStudy:
         )
 
 
-def _model_data(
+def model_data(
     market: pd.Series, factors: pd.DataFrame | None, model: ExpectedReturnModel
 ) -> pd.DataFrame:
     """Market returns (with the previous and next trading day's) and factors, by trading day."""
