@@ -162,7 +162,7 @@ def test_facebook_2018_places_day0_by_the_calendar_and_finds_the_crash(executed)
     long = run_event_study("FB", "2018-08-06T07:00-04:00", window=(-10, 10))
     assert long.days.loc[-7, "date"] == pd.Timestamp("2018-07-26")
     assert f"the CAR is **{long.car.value:+.2%}**" in text
-    assert f"Day -7 of that window is 26 July" in text
+    assert "Day -7 of that window is 26 July" in text
     after = long.cumulative(-6, 10)
     assert f"gives a CAR of {after.value:+.2%} (t = {after.t:.2f})" in text
     table = "".join(o.get("data", {}).get("text/html", "") for c in nb.cells for o in c.get("outputs", []))
@@ -174,7 +174,7 @@ def test_explorer_follows_its_parameters(kernel_home):
     nb = execute(EXPLORER, kernel_home / "explorer-params", WINDOW=[-3, 3], MODEL="ff3", GRID=[-5, 5])
     text = markdown_outputs(nb)
     result = run_event_study("FB", "2018-08-06", window=(-3, 3), model="ff3")
-    assert f"With the Fama-French 3-factor model estimated on (-250, -11) and the event window (-3, +3)" in text
+    assert "With the Fama-French 3-factor model estimated on (-250, -11) and the event window (-3, +3)" in text
     assert f"CAR is **{result.car.value:+.2%}** (t = {result.car.t:.2f}" in text
     grid = run_event_study("FB", "2018-08-06", window=(-5, 5), model="ff3").car_grid()
     assert f"Of the {len(grid)} windows inside (-5, +5)" in text

@@ -26,7 +26,7 @@ from eventstudy.exceptions import (
     ParameterError,
     UnknownTickerError,
 )
-from eventstudy.sources import get_prices, load
+from eventstudy.sources import get_prices
 
 NOW = pd.Timestamp("2026-01-05 12:00", tz="UTC")
 DAY = pd.Timestamp

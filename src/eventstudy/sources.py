@@ -442,8 +442,7 @@ def load(
             if ticker in failures:
                 continue
             if fill is not None and r.symbol in fill.errors:
-                error = fill.errors[r.symbol]
-                failures[ticker] = _rename(error, r)
+                failures[ticker] = _rename(fill.errors[r.symbol], r)
                 continue
             entry = entries[r.symbol]
             got = [] if fill is None else fill.fetched.get(r.symbol, [])
