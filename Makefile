@@ -1,5 +1,6 @@
 # The two commands of the README's quick start:
-#   make flagship   the Facebook bank-data event study, offline, from data/ (prints the result, writes charts)
+#   make flagship   the Facebook bank-data event study, offline, from data/ (prints the result, writes
+#                   its charts and the flagship notebook rendered to HTML)
 #   make test       the whole test suite, notebooks included
 # and
 #   make reports    every notebook executed offline and rendered to HTML in reports/
@@ -18,6 +19,10 @@ NOTEBOOKS := $(wildcard notebooks/*.ipynb)
 flagship: $(STAMP)
 	@mkdir -p $(REPORTS)/flagship
 	$(BIN)/eventstudy run FB 2018-08-06 --market ^GSPC --model market --plot $(REPORTS)/flagship/fb_2018-08-06.png
+	@$(BIN)/papermill --no-progress-bar --log-level WARNING --cwd notebooks \
+	  notebooks/01_facebook_bank_data.ipynb $(REPORTS)/flagship/01_facebook_bank_data.ipynb
+	@$(BIN)/jupyter nbconvert --log-level ERROR --to html $(REPORTS)/flagship/01_facebook_bank_data.ipynb
+	@echo "The full analysis, with its charts and text: $(REPORTS)/flagship/01_facebook_bank_data.html"
 
 test: $(STAMP)
 	$(BIN)/python -m pytest
@@ -28,7 +33,7 @@ reports: $(STAMP)
 	  name=$$(basename $$nb .ipynb); \
 	  echo "running $$nb"; \
 	  $(BIN)/papermill --no-progress-bar --cwd notebooks $$nb $(REPORTS)/executed/$$name.ipynb || exit 1; \
-	  $(BIN)/jupyter nbconvert --log-level WARN --to html --output-dir $(REPORTS) $(REPORTS)/executed/$$name.ipynb || exit 1; \
+	  $(BIN)/jupyter nbconvert --log-level ERROR --to html --output-dir $(REPORTS) $(REPORTS)/executed/$$name.ipynb || exit 1; \
 	done
 	@echo "reports written to $(REPORTS)/*.html"
 

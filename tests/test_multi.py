@@ -149,3 +149,24 @@ def test_event_timestamps_follow_the_exchange_calendar():
     assert result.labels == ["FB 2018-07-26", "FB 2018-03-19", "AAPL"]
     with pytest.raises(DataError, match="2018-03-17 is not a market session"):
         run_multi_event_study(events.iloc[1:2].assign(ticker="FB").pipe(lambda e: pd.concat([e, e])), non_session="raise")
+
+
+def test_batch_plot_and_its_charts(tmp_path, capsys):
+    import matplotlib.pyplot as plt
+
+    from eventstudy.plotting import plot_aar, plot_car_distribution
+
+    path = tmp_path / "events.csv"
+    SPREAD.to_csv(path, index=False)
+    png = tmp_path / "batch.png"
+    assert main(["batch", str(path), "--plot", str(png)]) == 0
+    assert png.read_bytes()[:4] == b"\x89PNG" and f"Charts written to {png}" in capsys.readouterr().out
+    assert main(["batch", str(path), "--plot", str(tmp_path / "no" / "x.png")]) == 2
+    assert "--plot: cannot write" in capsys.readouterr().err
+    result = run_multi_event_study(SPREAD)
+    fig, (left, right) = plt.subplots(1, 2)
+    plot_aar(result, ax=left)
+    assert_allclose([p.get_height() for p in left.patches], result.aar.to_numpy() * 100)
+    plot_car_distribution(result, ax=right)
+    assert sum(p.get_height() for p in right.patches) == result.n_events
+    assert right.get_title() and right.get_xlabel() and right.get_ylabel()

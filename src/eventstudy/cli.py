@@ -10,7 +10,8 @@ import argparse
 import json
 import sys
 import warnings
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
+from typing import Any
 
 from eventstudy.exceptions import EventStudyError, EventStudyWarning
 from eventstudy.models import MODELS
@@ -65,6 +66,7 @@ def _parser() -> argparse.ArgumentParser:
         "--car-window", nargs=2, type=int, metavar=("A", "B"), default=None,
         help="window of the CAAR and its tests, inside the event window (default: the event window)",
     )
+    batch.add_argument("--plot", metavar="PATH", help="write AAR/CAAR and the CAR distribution to PATH")
 
     fetch = commands.add_parser(
         "fetch",
@@ -133,11 +135,28 @@ def _batch(args: argparse.Namespace) -> int:
         print(f"eventstudy: warning: {warning.message}", file=sys.stderr)
     for row in result.skipped.itertuples():
         print(f"eventstudy: skipped {row.ticker} {row.event_date}: {row.reason}", file=sys.stderr)
+    if args.plot:
+        from eventstudy.plotting import save_multi_event_plot
+
+        if not _save_plot(save_multi_event_plot, result, args.plot):
+            return 2
     if args.json:
         print(json.dumps(result.to_dict(), allow_nan=False))
     else:
         print(result.summary())
+        if args.plot:
+            print(f"\nCharts written to {args.plot}")
     return 0
+
+
+def _save_plot(save: Callable[[Any, str], None], result: Any, path: str) -> bool:
+    """Write a chart; on failure print the one-line error and return False."""
+    try:
+        save(result, path)
+    except (OSError, ValueError) as error:
+        print(f"eventstudy: error: --plot: cannot write {path!r}: {error}", file=sys.stderr)
+        return False
+    return True
 
 
 def _fetch(args: argparse.Namespace) -> int:
@@ -194,10 +213,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     if args.plot:
         from eventstudy.plotting import save_event_study_plot
 
-        try:
-            save_event_study_plot(result, args.plot)
-        except (OSError, ValueError) as error:
-            print(f"eventstudy: error: --plot: cannot write {args.plot!r}: {error}", file=sys.stderr)
+        if not _save_plot(save_event_study_plot, result, args.plot):
             return 2
     if args.json:
         print(json.dumps(result.to_dict(), allow_nan=False))

@@ -34,7 +34,7 @@ def _event_time_axes(ax: Axes, days: list[int], xlabel: str, ylabel: str, title:
     ax.axvline(0, color=_DAY0_COLOR, linestyle="--", linewidth=1, label="day 0", zorder=0)
     ax.axhline(0, color="black", linewidth=0.8, zorder=0)
     ax.set_xticks(days)
-    ax.yaxis.set_major_formatter(PercentFormatter(decimals=1))
+    ax.yaxis.set_major_formatter(PercentFormatter(decimals=None))
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
     ax.set_title(title)
@@ -104,8 +104,8 @@ def plot_estimation_fit(result: EventStudyResult, ax: Axes | None = None) -> Axe
             textcoords="offset points", xytext=(6, 5), fontsize="small", color=_CAR_COLOR,
             bbox={"boxstyle": "round,pad=0.15", "facecolor": "white", "edgecolor": "none", "alpha": 0.8},
         )
-    ax.xaxis.set_major_formatter(PercentFormatter(decimals=1))
-    ax.yaxis.set_major_formatter(PercentFormatter(decimals=1))
+    ax.xaxis.set_major_formatter(PercentFormatter(decimals=None))
+    ax.yaxis.set_major_formatter(PercentFormatter(decimals=None))
     ax.set_xlabel(f"{result.market} daily return (%)")
     ax.set_ylabel(f"{result.ticker} daily return (%)")
     ax.set_title(f"{result.ticker} vs {result.market}: estimation window and event days")
@@ -283,9 +283,33 @@ def plot_model_comparison(results: dict[str, EventStudyResult], ax: Axes | None 
     ax.axvline(0, color="black", linewidth=0.8)
     ax.set_yticks(y, names)
     ax.invert_yaxis()
-    ax.xaxis.set_major_formatter(PercentFormatter(decimals=1))
+    ax.xaxis.set_major_formatter(PercentFormatter(decimals=None))
     first = results[names[0]]
     level = first.level * 100
     ax.set_xlabel(f"CAR{first.event_window} with its {level:g}% confidence interval (%)")
     ax.set_title(f"{first.ticker} around {first.day0:%Y-%m-%d}: the CAR under each model")
     return ax
+
+
+def plot_car_distribution(result: MultiEventResult, ax: Axes | None = None) -> Axes:
+    """Histogram of the events' CARs over the CAAR window, with the CAAR marked."""
+    ax = _axes(ax)
+    cars = result.events["car"] * 100
+    ax.hist(cars, bins=min(50, max(10, len(cars) // 5)), color=_AR_COLOR, alpha=0.8, label="events")
+    ax.axvline(result.caar * 100, color=_CAR_COLOR, linewidth=2, label=f"CAAR {result.caar:+.3%}")
+    ax.axvline(0, color="black", linewidth=0.8)
+    ax.xaxis.set_major_formatter(PercentFormatter(decimals=None))
+    ax.set_xlabel(f"CAR{result.car_window} (%)")
+    ax.set_ylabel("number of events")
+    ax.set_title(f"{result.n_events} events: distribution of the CARs")
+    ax.legend(loc="best", fontsize="small")
+    return ax
+
+
+def save_multi_event_plot(result: MultiEventResult, path: str | os.PathLike[str]) -> None:
+    """Write AAR/CAAR and the CAR distribution side by side to ``path`` (format from the extension)."""
+    fig = Figure(figsize=(13, 4.8), layout="constrained")
+    aar_ax, car_ax = fig.subplots(1, 2)
+    plot_aar(result, ax=aar_ax)
+    plot_car_distribution(result, ax=car_ax)
+    fig.savefig(path, dpi=120)
