@@ -13,6 +13,7 @@ from numpy.testing import assert_allclose
 from scipy import stats
 
 from eventstudy import EventStudy, run_event_study
+from eventstudy.results import preformatted_html
 from eventstudy.exceptions import DataError, ParameterError, UnknownTickerError, WindowError
 from independent import reference_study
 
@@ -203,7 +204,9 @@ def test_result_is_immutable_and_summary_mentions_all_parts():
     for piece in ["FB", "market model", "^GSPC", "(-250, -11)", "2017-08-08 .. 2018-07-20",
                   "240 returns, df 238", "CAR(-1, +1)", "95% CI"]:
         assert piece in text
-    assert "<pre>" in result._repr_html_()
+    html = result._repr_html_()
+    assert html.startswith('<pre style="font-family: monospace') and "CAR(-1, +1)" in html
+    assert "&lt;" not in html and preformatted_html("a<b & c").endswith(">a&lt;b &amp; c</pre>")
 
 
 @pytest.mark.parametrize(

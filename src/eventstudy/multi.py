@@ -28,6 +28,7 @@ from eventstudy.batch import BatchResult, batch_event_study
 from eventstudy.calendar import Window, as_window
 from eventstudy.data import available_tickers, load_prices
 from eventstudy.exceptions import DataError, ParameterError, UnknownTickerError
+from eventstudy.results import preformatted_html
 from eventstudy.returns import simple_returns
 from eventstudy.statistics import TestStatistic, mean_residual_correlation, multi_event_tests
 from eventstudy.study import (
@@ -167,7 +168,7 @@ class MultiEventResult:
         return self.summary()
 
     def _repr_html_(self) -> str:
-        return "<pre>" + self.summary().replace("&", "&amp;").replace("<", "&lt;") + "</pre>"
+        return preformatted_html(self.summary())
 
 
 def read_events(events: pd.DataFrame | str | os.PathLike[str]) -> pd.DataFrame:

@@ -281,4 +281,10 @@ class EventStudyResult:
         return self.summary()
 
     def _repr_html_(self) -> str:
-        return "<pre>" + self.summary().replace("&", "&amp;").replace("<", "&lt;") + "</pre>"
+        return preformatted_html(self.summary())
+
+
+def preformatted_html(text: str) -> str:
+    """``text`` as monospaced HTML, so tables keep their columns in notebooks and reports."""
+    escaped = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
+    return f'<pre style="font-family: monospace; white-space: pre">{escaped}</pre>'
