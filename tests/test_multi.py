@@ -170,3 +170,30 @@ def test_batch_plot_and_its_charts(tmp_path, capsys):
     plot_car_distribution(result, ax=right)
     assert sum(p.get_height() for p in right.patches) == result.n_events
     assert right.get_title() and right.get_xlabel() and right.get_ylabel()
+
+
+def test_batch_from_yahoo_then_offline_from_the_cache(monkeypatch, tmp_path, data_dir, capsys):
+    """source='yahoo' fetches (through yfinance, its network answer faked) what the windows need;
+    the numbers equal the snapshot's; a ticker Yahoo has no data for is skipped with its reason;
+    source='cache' then runs offline."""
+    from fake_yahoo import FakeYahoo, snapshot_history
+
+    fake = FakeYahoo().install(monkeypatch, tmp_path)
+    for ticker, symbol in [("FB", "META"), ("^GSPC", "^GSPC"), ("JPM", "JPM"), ("WFC", "WFC")]:
+        fake.histories[symbol] = snapshot_history(data_dir, ticker)
+    events = pd.DataFrame({"ticker": ["FB", "JPM", "WFC", "NOPE"],
+                           "event_date": ["2018-08-06", "2018-05-02", "2018-10-12", "2018-08-06"]})
+    cache = tmp_path / "cache"
+    live = run_multi_event_study(events, source="yahoo", cache_dir=cache)
+    assert sorted(set(fake.symbols_requested())) == ["JPM", "META", "NOPE", "WFC", "^GSPC"]
+    snapshot = run_multi_event_study(events.iloc[:3])
+    assert_allclose(live.events["car"].to_numpy(), snapshot.events["car"].to_numpy(), rtol=1e-12)
+    assert live.skipped["ticker"].tolist() == ["NOPE"]
+    assert "ticker 'NOPE': Yahoo returned no data" in live.skipped["reason"].iloc[0]
+    fake.requests.clear()
+    path = tmp_path / "events.csv"
+    events.iloc[:3].to_csv(path, index=False)
+    assert main(["batch", str(path), "--source", "cache", "--cache-dir", str(cache), "--json"]) == 0
+    assert fake.requests == []
+    payload = json.loads(capsys.readouterr().out)
+    assert_allclose([e["car"] for e in payload["events"]], snapshot.events["car"].to_numpy(), rtol=1e-12)

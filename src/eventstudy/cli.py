@@ -45,13 +45,6 @@ def _parser() -> argparse.ArgumentParser:
     )
     _add_study_options(run)
     run.add_argument("--plot", metavar="PATH", help="write the charts to PATH (e.g. fb.png)")
-    run.add_argument(
-        "--source", default="snapshot", choices=["snapshot", "cache", "yahoo", "auto"],
-        help="where prices come from: the committed snapshot (default), the cache only (offline), "
-        "Yahoo, or auto (snapshot, then cache, then Yahoo for what is missing)",
-    )
-    run.add_argument("--cache-dir", default=None, metavar="DIR",
-                     help="cache folder (default: $EVENTSTUDY_CACHE_DIR, else ~/.cache/eventstudy)")
 
     batch = commands.add_parser(
         "batch",
@@ -105,6 +98,13 @@ def _add_study_options(parser: argparse.ArgumentParser) -> None:
         help="fewest valid estimation returns accepted (default: 80%% of the estimation window)",
     )
     parser.add_argument(
+        "--source", default="snapshot", choices=["snapshot", "cache", "yahoo", "auto"],
+        help="where prices come from: the committed snapshot (default), the cache only (offline), "
+        "Yahoo, or auto (snapshot, then cache, then Yahoo for what is missing)",
+    )
+    parser.add_argument("--cache-dir", default=None, metavar="DIR",
+                     help="cache folder (default: $EVENTSTUDY_CACHE_DIR, else ~/.cache/eventstudy)")
+    parser.add_argument(
         "--non-session", default="next", choices=["next", "previous", "raise"],
         help="day 0 for an event on a day the NYSE was closed (default next)",
     )
@@ -120,6 +120,8 @@ def _study_options(args: argparse.Namespace) -> dict[str, object]:
         "level": args.level,
         "min_estimation": args.min_estimation,
         "non_session": args.non_session,
+        "source": args.source,
+        "cache_dir": args.cache_dir,
     }
 
 
@@ -203,10 +205,7 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _batch(args)
         if args.command == "fetch":
             return _fetch(args)
-        result = run_event_study(
-            args.ticker, args.event_date, **_study_options(args), source=args.source,
-            cache_dir=args.cache_dir,
-        )
+        result = run_event_study(args.ticker, args.event_date, **_study_options(args))
     except EventStudyError as error:
         print(f"eventstudy: error: {error}", file=sys.stderr)
         return 2

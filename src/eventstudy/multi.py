@@ -25,9 +25,9 @@ import numpy as np
 import pandas as pd
 
 from eventstudy.batch import BatchResult, batch_event_study
-from eventstudy.calendar import Window, as_window
+from eventstudy.calendar import DEFAULT_EXCHANGE, Window, as_window, resolve_event
 from eventstudy.data import available_tickers, load_prices
-from eventstudy.exceptions import DataError, ParameterError, UnknownTickerError
+from eventstudy.exceptions import DataError, EventStudyError, ParameterError, UnknownTickerError
 from eventstudy.results import preformatted_html
 from eventstudy.returns import simple_returns
 from eventstudy.statistics import TestStatistic, mean_residual_correlation, multi_event_tests
@@ -37,7 +37,9 @@ from eventstudy.study import (
     DEFAULT_WINDOW,
     EventStudy,
     load_factor_sets,
+    load_live,
 )
+from eventstudy.sources import check_source
 
 REQUIRED_COLUMNS = ("ticker", "event_date")
 
@@ -200,6 +202,8 @@ def run_multi_event_study(
     min_estimation: int | None = None,
     tests: Sequence[str] | None = None,
     non_session: str = "next",
+    source: str = "snapshot",
+    cache_dir: str | os.PathLike[str] | None = None,
     data_dir: str | os.PathLike[str] | None = None,
     progress: bool | None = None,
 ) -> MultiEventResult:
@@ -223,6 +227,10 @@ def run_multi_event_study(
         Window of the CAAR and its tests, inside the event window (default: the event window).
     tests
         Names of the tests to run (default: all of :mod:`eventstudy.statistics`).
+    source, cache_dir
+        Where prices come from, as for :func:`eventstudy.run_event_study`: ``"snapshot"``
+        (default), ``"cache"``, ``"yahoo"`` or ``"auto"``. Tickers that cannot be had skip their
+        events, with the reason.
     progress
         Progress bar for long batches (default: only when stderr is a terminal).
     """
@@ -241,20 +249,22 @@ def run_multi_event_study(
         table["market"].where(table["market"].astype(str).str.strip() != "", market)
         if "market" in table.columns else market
     )
-    known = available_tickers(data_dir)
-    factors = load_factor_sets(study.model.factor_sets, data_dir)
+    check_source(source)
     skipped: list[dict[str, Any]] = []
     parts: list[tuple[pd.DataFrame, BatchResult]] = []
     for market_name, group in table.groupby("market", sort=False):
-        unknown = ~group["ticker"].isin(known) if market_name in known else pd.Series(True, group.index)
-        for row in group[unknown].itertuples():
-            name, parameter = (market_name, "market") if market_name not in known else (row.ticker, "ticker")
-            reason = str(UnknownTickerError(name, known, parameter=parameter))
-            skipped.append({"row": row.Index, "ticker": row.ticker, "event_date": row.event_date, "reason": reason})
-        group = group[~unknown]
+        if source == "snapshot":
+            prices, factors, reasons = _snapshot_prices(study, group, market_name, data_dir)
+        else:
+            prices, factors, reasons = _live_prices(
+                study, group, market_name, source, cache_dir, data_dir, non_session
+            )
+        for row, reason in reasons.items():
+            skipped.append({"row": row, "ticker": group.at[row, "ticker"],
+                            "event_date": group.at[row, "event_date"], "reason": reason})
+        group = group.drop(index=list(reasons))
         if group.empty:
             continue
-        prices = load_prices(sorted(set(group["ticker"]) | {market_name}), data_dir=data_dir)
         calendar = pd.DatetimeIndex(prices.loc[prices["ticker"] == market_name, "date"])
         returns = simple_returns(prices, calendar=calendar)
         batch = batch_event_study(
@@ -279,6 +289,50 @@ def run_multi_event_study(
             f"need at least 2" + (f" (skipped: {reasons})" if reasons else "")
         )
     return _combine(study, caar_window, parts, skipped_frame, tests)
+
+
+def _snapshot_prices(
+    study: EventStudy, group: pd.DataFrame, market: str, data_dir: str | os.PathLike[str] | None
+) -> tuple[pd.DataFrame | None, pd.DataFrame | None, dict[Any, str]]:
+    """Prices of one market's events from the committed snapshot; unknown tickers get a reason."""
+    known = available_tickers(data_dir)
+    reasons: dict[Any, str] = {}
+    for row, ticker in group["ticker"].items():
+        if market not in known:
+            reasons[row] = str(UnknownTickerError(market, known, parameter="market"))
+        elif ticker not in known:
+            reasons[row] = str(UnknownTickerError(ticker, known, parameter="ticker"))
+    wanted = sorted(set(group["ticker"].drop(index=list(reasons))) | {market})
+    if len(reasons) == len(group):
+        return None, None, reasons
+    return load_prices(wanted, data_dir=data_dir), load_factor_sets(study.model.factor_sets, data_dir), reasons
+
+
+def _live_prices(
+    study: EventStudy, group: pd.DataFrame, market: str, source: str,
+    cache_dir: str | os.PathLike[str] | None, data_dir: str | os.PathLike[str] | None,
+    non_session: str,
+) -> tuple[pd.DataFrame | None, pd.DataFrame | None, dict[Any, str]]:
+    """Prices of one market's events from the cache or Yahoo, over the sessions their windows
+    need; events whose date, ticker or market cannot be had get a reason."""
+    reasons: dict[Any, str] = {}
+    day0s: dict[Any, pd.Timestamp] = {}
+    for row, value in group["event_date"].items():
+        try:
+            day0s[row] = resolve_event(value, non_session=non_session, exchange=DEFAULT_EXCHANGE).day0
+        except EventStudyError as error:
+            reasons[row] = str(error)
+    if not day0s:
+        return None, None, reasons
+    tickers = sorted(set(group.loc[list(day0s), "ticker"]))
+    prices, factors, failures = load_live(
+        study, [*tickers, market], list(day0s.values()), source, cache_dir, data_dir, DEFAULT_EXCHANGE
+    )
+    for row in day0s:
+        failed = failures.get(market) or failures.get(group.at[row, "ticker"])
+        if failed is not None:
+            reasons[row] = str(failed)
+    return prices, factors, reasons
 
 
 def _combine(

@@ -25,7 +25,7 @@ from eventstudy.calendar import (
     resolve_event,
 )
 from eventstudy.data import available_tickers, load_factors, load_prices
-from eventstudy.exceptions import DataError, ParameterError, UnknownTickerError, WindowError
+from eventstudy.exceptions import DataError, EventStudyError, ParameterError, UnknownTickerError, WindowError
 from eventstudy.inference import check_level, t_statistics
 from eventstudy.models import ExpectedReturnModel, get_model
 from eventstudy.results import EventStudyResult
@@ -308,7 +308,11 @@ def run_event_study(
         prices = load_prices(list(dict.fromkeys([ticker, market])), data_dir=data_dir)
         factors = load_factor_sets(study.model.factor_sets, data_dir)
     else:
-        prices, factors = _load_live(study, ticker, market, day.day0, source, cache_dir, data_dir, exchange)
+        prices, factors, failures = load_live(
+            study, [ticker, market], [day.day0], source, cache_dir, data_dir, exchange
+        )
+        if failures:
+            raise next(iter(failures.values()))
     trading_days = pd.DatetimeIndex(prices.loc[prices["ticker"] == market, "date"])
     returns = simple_returns(prices, calendar=trading_days)
     return study.run(
@@ -317,29 +321,29 @@ def run_event_study(
     )
 
 
-def _load_live(
-    study: EventStudy, ticker: str, market: str, day0: pd.Timestamp, source: str,
+def load_live(
+    study: EventStudy, tickers: list[str], day0s: list[pd.Timestamp], source: str,
     cache_dir: str | os.PathLike[str] | None, data_dir: str | os.PathLike[str] | None, exchange: str,
-) -> tuple[pd.DataFrame, pd.DataFrame | None]:
-    """Prices (and factors) of the sessions the windows need, from a cache or online source."""
+) -> tuple[pd.DataFrame, pd.DataFrame | None, dict[str, EventStudyError]]:
+    """Prices (and factors) of the sessions the windows around ``day0s`` need, from a cache or
+    an online source; the tickers that failed come back with their errors, the others are kept."""
     from eventstudy.exceptions import BatchFetchError
     from eventstudy.french import get_factors
     from eventstudy.sources import get_prices
 
     days = pd.DatetimeIndex(exchange_calendar(exchange).sessions)
-    pos = int(days.searchsorted(day0))
-    first = max(0, pos + min(study.estimation.start, study.window.start) - 1)  # one more for a return
-    last = min(len(days) - 1, pos + max(study.estimation.end, study.window.end))
+    positions = days.searchsorted(pd.DatetimeIndex(day0s))
+    first = max(0, int(positions.min()) + min(study.estimation.start, study.window.start) - 1)
+    last = min(len(days) - 1, int(positions.max()) + max(study.estimation.end, study.window.end))
     start, end = days[first], days[last]
+    failures: dict[str, EventStudyError] = {}
     try:
         prices = get_prices(
-            list(dict.fromkeys([ticker, market])), start, end, source=source,
+            list(dict.fromkeys(tickers)), start, end, source=source,
             cache_dir=cache_dir, data_dir=data_dir, exchange=exchange,
         )
     except BatchFetchError as error:
-        if len(error.failures) == 1:
-            raise next(iter(error.failures.values())) from None
-        raise
+        prices, failures = error.prices, error.failures
     factors = None
     if study.model.factor_sets:
         factor_source = {"yahoo": "french"}.get(source, source)
@@ -349,7 +353,7 @@ def _load_live(
              for name in study.model.factor_sets],
             axis=1, join="outer",
         )
-    return prices, factors
+    return prices, factors, failures
 
 
 def load_factor_sets(
