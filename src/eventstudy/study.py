@@ -311,8 +311,12 @@ def run_event_study(
         prices, factors, failures = load_live(
             study, [ticker, market], [day.day0], source, cache_dir, data_dir, exchange
         )
-        if failures:
+        if len(failures) == 1:
             raise next(iter(failures.values()))
+        if failures:
+            from eventstudy.exceptions import BatchFetchError
+
+            raise BatchFetchError(failures, prices)
     trading_days = pd.DatetimeIndex(prices.loc[prices["ticker"] == market, "date"])
     returns = simple_returns(prices, calendar=trading_days)
     return study.run(
