@@ -657,7 +657,7 @@ def _allocate(n: int, t: int, k: int) -> dict[str, np.ndarray]:
     shapes = {"sigma": (n,), "params": (n, k), "realised": (n, t), "abnormal": (n, t),
               "se": (n, t), "t": (n, t), "p": (n, t), "car": (n,), "car_se": (n,),
               "car_t": (n,), "car_p": (n,), "bhar": (n,)}
-    out = {"nobs": np.empty(n, dtype=np.int64), "df": np.empty(n, dtype=np.int64)}
+    out: dict[str, np.ndarray] = {"nobs": np.empty(n, dtype=np.int64), "df": np.empty(n, dtype=np.int64)}
     out.update({name: np.empty(shape) for name, shape in shapes.items()})
     return out
 

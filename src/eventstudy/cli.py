@@ -111,7 +111,7 @@ def _add_study_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
 
 
-def _study_options(args: argparse.Namespace) -> dict[str, object]:
+def _study_options(args: argparse.Namespace) -> dict[str, Any]:
     return {
         "market": args.market,
         "model": args.model,
@@ -189,8 +189,8 @@ def _fetch(args: argparse.Namespace) -> int:
             print(f"eventstudy: warning: {warning.message}", file=sys.stderr)
     for line in done:
         print(line)
-    for name, error in failures.items():
-        print(f"eventstudy: failed: {name}: {error}", file=sys.stderr)
+    for name, failure in failures.items():
+        print(f"eventstudy: failed: {name}: {failure}", file=sys.stderr)
     total = len(args.tickers) + (len(FRENCH_FILES) if args.factors else 0)
     print(f"{total - len(failures)} of {total} fetched into {cache_dir(args.cache_dir)}"
           + (f"; failed: {', '.join(failures)}" if failures else ""))

@@ -263,7 +263,7 @@ def run_multi_event_study(
             skipped.append({"row": row, "ticker": group.at[row, "ticker"],
                             "event_date": group.at[row, "event_date"], "reason": reason})
         group = group.drop(index=list(reasons))
-        if group.empty:
+        if group.empty or prices is None:
             continue
         calendar = pd.DatetimeIndex(prices.loc[prices["ticker"] == market_name, "date"])
         returns = simple_returns(prices, calendar=calendar)
@@ -283,10 +283,10 @@ def run_multi_event_study(
     )
     studied = sum(batch.n_events for _, batch in parts)
     if studied < 2:
-        reasons = "; ".join(f"{s['ticker']} {s['event_date']}: {s['reason']}" for s in skipped[:3])
+        examples = "; ".join(f"{s['ticker']} {s['event_date']}: {s['reason']}" for s in skipped[:3])
         raise DataError(
             f"events: {studied} of {len(table)} events could be studied; the multi-event tests "
-            f"need at least 2" + (f" (skipped: {reasons})" if reasons else "")
+            f"need at least 2" + (f" (skipped: {examples})" if examples else "")
         )
     return _combine(study, caar_window, parts, skipped_frame, tests)
 

@@ -50,7 +50,7 @@ from eventstudy.exceptions import (
     ParameterError,
 )
 from eventstudy.progress import progress_bar
-from eventstudy.yahoo import Resolved, download_prices, resolve_symbol
+from eventstudy.yahoo import Download, Resolved, download_prices, resolve_symbol
 
 SOURCES = ("snapshot", "cache", "yahoo", "auto")
 DEFAULT_SOURCE = "snapshot"
@@ -252,7 +252,7 @@ def _neighbour(entry: CacheEntry | None, day: pd.Timestamp, before: bool) -> pd.
 
 
 def _fill_cache(symbols: list[str], start: pd.Timestamp, end: pd.Timestamp, cache: TableCache, *,
-                refresh: bool, exchange: str, download: Callable[..., object]) -> _Fill:
+                refresh: bool, exchange: str, download: Callable[..., Download]) -> _Fill:
     open_days = sessions(start, end, exchange=exchange)
     entries: dict[str, CacheEntry] = {}
     fetched: dict[str, list[Range]] = {s: [] for s in symbols}
@@ -424,13 +424,15 @@ def load(
                 f"fill it with `eventstudy fetch {' '.join(resolved)} --start {lo:%Y-%m-%d} "
                 f"--end {top:%Y-%m-%d}` or use source 'auto'"
             )
-            entries, fill = {}, None
+            entries: dict[str, CacheEntry] = {}
+            fill: _Fill | None = None
             for ticker, r in resolved.items():
                 try:
                     entry = cache.read(r.symbol, strict=True)
                     require_covered(entry, r.symbol, lo, top, sessions(lo, top, exchange=exchange),
                                     cache.folder, hint)
-                    entries[r.symbol] = entry
+                    if entry is not None:  # require_covered raised otherwise
+                        entries[r.symbol] = entry
                 except EventStudyError as error:
                     failures[ticker] = error
         else:
@@ -488,8 +490,8 @@ def _rename(error: EventStudyError, resolved: Resolved) -> EventStudyError:
     return error
 
 
-def _downloader(retries: int, backoff: float, sleep: Callable[[float], None]) -> Callable[..., object]:
-    def download(symbols: list[str], start: pd.Timestamp, end: pd.Timestamp) -> object:
+def _downloader(retries: int, backoff: float, sleep: Callable[[float], None]) -> Callable[..., Download]:
+    def download(symbols: list[str], start: pd.Timestamp, end: pd.Timestamp) -> Download:
         return download_prices(symbols, start, end, retries=retries, backoff=backoff, sleep=sleep)
 
     return download

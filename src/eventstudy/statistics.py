@@ -1013,7 +1013,7 @@ def multi_event_tests(
     car = abnormal[:, cols].sum(axis=1)
     sar = abnormal / abnormal_sd
     scar = car / car_sd
-    r = mean_residual_correlation(residuals) if any(x.startswith("kolari") for x in names) else None
+    r = mean_residual_correlation(residuals) if any(x.startswith("kolari") for x in names) else float("nan")
 
     compute = {
         "cross_sectional_t": lambda: (cross_sectional_t(abnormal), cross_sectional_t(car)),
