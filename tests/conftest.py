@@ -2,17 +2,24 @@
 
 from __future__ import annotations
 
+import os
 import sys
 from pathlib import Path
 
 import matplotlib
 import pytest
+from hypothesis import settings
 
 sys.path.insert(0, str(Path(__file__).parent))
 import network_guard  # noqa: E402
 
 matplotlib.use("Agg")
 network_guard.install()
+
+# Property-based tests explore new examples on a developer's machine, the same ones in CI.
+settings.register_profile("ci", derandomize=True, deadline=None, print_blob=True)
+if os.environ.get("CI"):
+    settings.load_profile("ci")
 
 PROJECT = Path(__file__).resolve().parent.parent
 
