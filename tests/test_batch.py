@@ -174,7 +174,7 @@ def test_residuals_and_test_inputs_are_the_single_paths(panel):
         assert result.ok.tolist() == [True, True, True, False]
         residuals = result.residuals()
         inputs = result.test_inputs()
-        assert inputs["residuals"].shape == (3, len(study.estimation))
+        np.testing.assert_array_equal(inputs["residuals"](np.arange(3)), residuals)
         for row, i in enumerate(np.flatnonzero(result.ok)):
             single = study.run(returns[events["security"][i]], returns[MARKET],
                                events["event_date"][i], factors=factors)
@@ -196,8 +196,13 @@ def test_test_inputs_feed_the_multi_event_statistics(panel):
                                                          "2018-04-13", "2018-07-13",
                                                          "2018-01-12"])})
     result = batch_event_study(panel, events, MARKET)
-    rows = statistics.multi_event_tests(**result.test_inputs())
-    assert len(rows) > 0
+    inputs = result.test_inputs()
+    streamed = statistics.multi_event_tests(**{**inputs, "chunk_size": 2})
+    whole = statistics.multi_event_tests(**{**inputs, "residuals": result.residuals()})
+    assert len(streamed) == len(whole) == 11 * 4
+    for a, b in zip(streamed, whole):
+        assert (a.name, a.rel_day, a.window, a.dist) == (b.name, b.rel_day, b.window, b.dist)
+        np.testing.assert_allclose([a.stat, a.pvalue], [b.stat, b.pvalue], rtol=1e-12, atol=1e-15)
 
 
 def test_event_dates_as_text_and_timestamps_follow_the_single_path(panel):

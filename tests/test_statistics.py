@@ -814,3 +814,31 @@ def test_clustered_events_inflate_unadjusted_tests_and_kolari_pynnonen_corrects(
     for name in ("kolari_pynnonen_patell", "kolari_pynnonen_bmp", "corrado_rank"):
         for where in ("day 0", "window"):
             assert 0.025 <= rates[(name, where)] <= 0.085, rates
+
+
+def test_residuals_read_in_chunks_give_the_same_statistics():
+    """A function of the rows, read a few events at a time, equals the whole residual array."""
+    rng = np.random.default_rng(11)
+    n, t, length = 23, 3, 60
+    abnormal = rng.normal(0, 0.02, (n, t))
+    abnormal_sd = rng.uniform(0.015, 0.025, (n, t))
+    car_sd = rng.uniform(0.03, 0.04, n)
+    residuals = rng.normal(0, 0.02, (n, length))
+    residuals[rng.random((n, length)) < 0.1] = np.nan
+    df = np.sum(~np.isnan(residuals), axis=1) - 2.0
+    args = dict(abnormal=abnormal, abnormal_sd=abnormal_sd, car_sd=car_sd, df=df,
+                rel_days=[-1, 0, 1], window=(-1, 1))
+    whole = S.multi_event_tests(residuals=residuals, **args)
+    calls = []
+
+    def by_rows(rows):
+        calls.append(len(rows))
+        return residuals[rows]
+
+    streamed = S.multi_event_tests(residuals=by_rows, chunk_size=5, **args)
+    assert calls == [5, 5, 5, 5, 3]
+    assert [(a.name, a.rel_day) for a in streamed] == [(b.name, b.rel_day) for b in whole]
+    assert_allclose([a.stat for a in streamed], [b.stat for b in whole], rtol=1e-12, atol=1e-15)
+    assert_allclose([a.pvalue for a in streamed], [b.pvalue for b in whole], rtol=1e-12, atol=1e-15)
+    with pytest.raises(ParameterError, match=r"residuals: 'shape \(5, 59\) for 5 events' is not allowed"):
+        S.multi_event_tests(residuals=lambda rows: residuals[rows][:, : 60 - (rows[0] > 0)], chunk_size=5, **args)

@@ -395,8 +395,10 @@ class BatchResult:
 
     def test_inputs(self, *, residuals: bool = True) -> dict[str, Any]:
         """Keyword arguments of :func:`eventstudy.statistics.multi_event_tests` for the studied
-        events (``car_sd`` over :attr:`car_window`). ``residuals=False`` leaves the ``N x L``
-        residuals out (the parametric tests do not read them)."""
+        events (``car_sd`` over :attr:`car_window`). The residuals come as a function of the rows
+        (:meth:`residuals`), which the statistics read chunk by chunk, so the ``N x L`` matrix is
+        never held whole; ``residuals=False`` leaves them out (the parametric tests do not read
+        them)."""
         rows = np.flatnonzero(self.ok)
         inputs: dict[str, Any] = {
             "abnormal": self.abnormal[rows],
@@ -408,7 +410,7 @@ class BatchResult:
             "event_dates": self.day0[rows],
         }
         if residuals:
-            inputs["residuals"] = self.residuals(rows)
+            inputs["residuals"] = lambda studied: self.residuals(rows[studied])
         return inputs
 
 

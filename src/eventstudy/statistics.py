@@ -356,19 +356,8 @@ def mean_residual_correlation(residuals: np.ndarray) -> float:
     ----------
     Kolari, J. W. & Pynnonen, S. (2010). *Rev. Financ. Stud.* 23(11), 3996-4025.
     """
-    e = np.asarray(residuals, dtype=float)
-    present = ~np.isnan(e)
-    count = present.sum(axis=1)
-    mean = np.nansum(e, axis=1) / count
-    centred = np.where(present, e - mean[:, None], 0.0)
-    sd = np.sqrt(np.sum(centred**2, axis=1) / count)
-    z = centred / sd[:, None]
-    n_tau = present.sum(axis=0).astype(float)
-    numerator = np.sum(z.sum(axis=0) ** 2 - (z**2).sum(axis=0))
-    denominator = np.sum(n_tau**2 - n_tau)
-    if denominator == 0:
-        return float("nan")
-    return float(numerator / denominator)
+    residuals = np.asarray(residuals, dtype=float)
+    return _ResidualPass.over(residuals, kolari=True).correlation()
 
 
 def kolari_pynnonen_factor(r: float, n: int) -> float:
@@ -454,18 +443,17 @@ def _rank_rows(values: np.ndarray) -> np.ndarray:
     return stats.rankdata(values, axis=1, nan_policy="omit")
 
 
-def _weighted_rank_sd(deviations: np.ndarray) -> tuple[float, np.ndarray, int]:
-    r"""Cross-sectional means :math:`\bar D_t` and :math:`S^2 = \frac1D\sum_t (N_t/N)\bar D_t^2`.
+def _weighted_rank_sd(total: np.ndarray, count: np.ndarray, n: int) -> tuple[float, np.ndarray, int]:
+    r"""Cross-sectional means :math:`\bar D_t` and :math:`S^2 = \frac1D\sum_t (N_t/N)\bar D_t^2`
+    from the column sums ``total`` and counts ``count`` (:math:`N_t`) of the deviations.
 
     Returns :math:`S`, the means and :math:`D` (the number of days observed by some event).
     """
-    n = deviations.shape[0]
-    n_t = np.sum(~np.isnan(deviations), axis=0)
-    used = n_t > 0
-    mean_t = np.full(deviations.shape[1], np.nan)
-    mean_t[used] = np.nansum(deviations[:, used], axis=0) / n_t[used]
+    used = count > 0
+    mean_t = np.full(total.shape, np.nan)
+    mean_t[used] = total[used] / count[used]
     days = int(used.sum())
-    s2 = np.sum(n_t[used] / n * mean_t[used] ** 2) / days
+    s2 = np.sum(count[used] / n * mean_t[used] ** 2) / days
     return float(np.sqrt(s2)), mean_t, days
 
 
@@ -531,12 +519,8 @@ def corrado_rank(residuals: np.ndarray, abnormal: np.ndarray, window: Any = None
     abnormal = _events(abnormal, "abnormal")
     if abnormal.ndim == 1:
         abnormal = abnormal[:, None]
-    combined = np.concatenate([residuals, abnormal], axis=1)
-    ranks = _rank_rows(combined)
-    n_obs = np.sum(~np.isnan(combined), axis=1)
-    s, mean_t, _ = _weighted_rank_sd(ranks - (n_obs[:, None] + 1.0) / 2.0)
-    event_cols = residuals.shape[1] + np.arange(abnormal.shape[1])
-    return _rank_statistic(mean_t, s, event_cols, _window_index(window, abnormal.shape[1]))
+    rank_pass = _ResidualPass.over(residuals, abnormal=abnormal)
+    return rank_pass.corrado_rank(_window_index(window, abnormal.shape[1]))
 
 
 def _cross_sectional_restandardize(sar: np.ndarray) -> np.ndarray:
@@ -594,14 +578,10 @@ def corrado_zivney(
     abnormal_sd = np.asarray(abnormal_sd, dtype=float)
     if abnormal.ndim == 1:
         abnormal, abnormal_sd = abnormal[:, None], abnormal_sd[:, None]
-    est = residuals / residual_sd(residuals, df)[:, None]
-    evt = _cross_sectional_restandardize(abnormal / abnormal_sd)
-    combined = np.concatenate([est, evt], axis=1)
-    n_obs = np.sum(~np.isnan(combined), axis=1)
-    u = _rank_rows(combined) / (n_obs[:, None] + 1.0) - 0.5
-    s, mean_t, _ = _weighted_rank_sd(u)
-    event_cols = residuals.shape[1] + np.arange(abnormal.shape[1])
-    return _rank_statistic(mean_t, s, event_cols, _window_index(window, abnormal.shape[1]))
+    rank_pass = _ResidualPass.over(
+        residuals, df=np.asarray(df, dtype=float), zivney=abnormal / abnormal_sd
+    )
+    return rank_pass.corrado_zivney(_window_index(window, abnormal.shape[1]))
 
 
 def _rank_with_one_more(est_ranks: np.ndarray, est: np.ndarray, x: np.ndarray):
@@ -666,29 +646,7 @@ def generalized_rank(
     single = car.ndim == 1
     if single:
         car, car_sd = car[:, None], car_sd[:, None]
-    n, length = residuals.shape
-    est = residuals / residual_sd(residuals, df)[:, None]
-    est_ranks = _rank_rows(est)
-    n_obs = np.sum(~np.isnan(est), axis=1) + 1.0
-    n_tau = np.append(np.sum(~np.isnan(est), axis=0), n).astype(float)
-    used = n_tau > 0
-    days = int(used.sum())
-    scar = _cross_sectional_restandardize(car / car_sd)
-    stat = np.empty(car.shape[1])
-    for j in range(car.shape[1]):  # loop over windows (days), vectorised over events
-        new_est, x_rank = _rank_with_one_more(est_ranks, est, scar[:, j])
-        u_est = new_est / (n_obs[:, None] + 1.0) - 0.5
-        u_0 = x_rank / (n_obs + 1.0) - 0.5
-        mean_tau = np.zeros(length + 1)
-        mean_tau[:length][used[:length]] = (
-            np.nansum(u_est[:, used[:length]], axis=0) / n_tau[:length][used[:length]]
-        )
-        mean_tau[length] = u_0.mean()
-        s = np.sqrt(np.sum(n_tau[used] / n * mean_tau[used] ** 2) / days)
-        z = mean_tau[length] / s
-        with np.errstate(invalid="ignore", divide="ignore"):
-            stat[j] = z * np.sqrt((days - 2.0) / (days - 1.0 - z**2))
-    result = _student(stat, days - 2)
+    result = _ResidualPass.over(residuals, df=np.asarray(df, dtype=float), grank=car / car_sd).generalized_rank()
     if single:
         return StatResult(result.stat[0], result.pvalue[0], result.dist)
     return result
@@ -732,8 +690,7 @@ def positive_share(residuals: np.ndarray) -> float:
 
     ``NaN`` residuals (missing days) are skipped.
     """
-    e = np.asarray(residuals, dtype=float)
-    return float(np.sum(e > 0) / np.sum(~np.isnan(e)))
+    return _ResidualPass.over(np.asarray(residuals, dtype=float), sign=True).positive_share()
 
 
 def generalized_sign(abnormal: np.ndarray, residuals: np.ndarray) -> StatResult:
@@ -768,9 +725,11 @@ def generalized_sign(abnormal: np.ndarray, residuals: np.ndarray) -> StatResult:
     Cowan, A. R. (1992). Nonparametric event study tests. *Rev. Quant. Finance Account.* 2(4),
     343-358.
     """
-    x = _events(abnormal, "abnormal")
+    return _generalized_sign(_events(abnormal, "abnormal"), positive_share(residuals))
+
+
+def _generalized_sign(x: np.ndarray, p: float) -> StatResult:
     n = x.shape[0]
-    p = positive_share(residuals)
     w = np.sum(x > 0, axis=0)
     with np.errstate(divide="ignore", invalid="ignore"):
         return _normal((w - n * p) / np.sqrt(n * p * (1.0 - p)))
@@ -849,6 +808,136 @@ def wilcoxon(abnormal: np.ndarray) -> StatResult:
 # all tests at once
 
 
+class _ResidualPass:
+    r"""One pass over the events' estimation residuals, chunk by chunk, keeping only the column
+    sums and counts that the residual-based statistics need, so memory does not grow with the
+    number of events (the residuals of a million events need not be held at once).
+
+    What each statistic accumulates (its formulas are in its own docstring):
+
+    - Kolari-Pynnonen :math:`\bar r`: per day, :math:`\sum_i z_{i\tau}`, :math:`\sum_i z_{i\tau}^2`
+      and :math:`N_\tau` of the row-standardised residuals;
+    - generalised sign: the counts of positive and of present residuals;
+    - Corrado rank, Corrado-Zivney: per column of the combined estimation + event series, the sum
+      and count of the rank deviations;
+    - generalised rank: per window, the sums of :math:`U` on the estimation days and at the SCAR.
+
+    Each event's ranks depend on its own row only, and every cross-sectional quantity is a sum
+    over events, so summing chunk by chunk gives exactly the statistic on the whole array.
+    """
+
+    def __init__(self, n: int, length: int, *, kolari: bool = False, sign: bool = False,
+                 abnormal: np.ndarray | None = None, df: np.ndarray | None = None,
+                 zivney: np.ndarray | None = None, grank: np.ndarray | None = None) -> None:
+        self.n = n
+        self.kolari, self.sign = kolari, sign
+        self.abnormal = abnormal  # Corrado rank: raw event-window ARs (N, T)
+        self.df = df
+        # Corrado-Zivney and GRANK re-standardise the event values across all events first.
+        self.zivney = None if zivney is None else _cross_sectional_restandardize(zivney)
+        self.grank = None if grank is None else _cross_sectional_restandardize(grank)
+        self.positive, self.present = 0, 0
+        self.length = -1
+        self.widen(length)
+
+    def widen(self, length: int) -> None:
+        """Size the sums for ``length`` estimation days (once: every chunk must have it)."""
+        if length == self.length:
+            return
+        if self.length > 0:
+            raise ParameterError(
+                "residuals", f"{length} columns after {self.length}", "give every chunk the same L"
+            )
+        self.length = length
+        self.z_sum, self.z2_sum, self.z_count = np.zeros(length), np.zeros(length), np.zeros(length)
+        t = 0 if self.abnormal is None else self.abnormal.shape[1]
+        self.corrado_total, self.corrado_count = np.zeros(length + t), np.zeros(length + t)
+        tz = 0 if self.zivney is None else self.zivney.shape[1]
+        self.zivney_total, self.zivney_count = np.zeros(length + tz), np.zeros(length + tz)
+        m = 0 if self.grank is None else self.grank.shape[1]
+        self.grank_total, self.grank_zero = np.zeros((m, length)), np.zeros(m)
+        self.grank_count = np.zeros(length)
+
+    @classmethod
+    def over(cls, residuals: np.ndarray, **needs: Any) -> _ResidualPass:
+        """The pass over a whole residual array (one chunk)."""
+        rank_pass = cls(residuals.shape[0], residuals.shape[1], **needs)
+        rank_pass.add(np.arange(residuals.shape[0]), residuals)
+        return rank_pass
+
+    def add(self, rows: np.ndarray, residuals: np.ndarray) -> None:
+        """Accumulate the residuals of the events ``rows`` (``(len(rows), L)``, NaN: missing)."""
+        present = ~np.isnan(residuals)
+        if self.kolari:
+            count = present.sum(axis=1)
+            centred = np.where(present, residuals - np.nansum(residuals, axis=1)[:, None] / count[:, None], 0.0)
+            z = centred / np.sqrt(np.sum(centred**2, axis=1) / count)[:, None]
+            self.z_sum += z.sum(axis=0)
+            self.z2_sum += (z**2).sum(axis=0)
+            self.z_count += present.sum(axis=0)
+        if self.sign:
+            self.positive += int(np.sum(residuals > 0))
+            self.present += int(present.sum())
+        if self.abnormal is not None:
+            combined = np.concatenate([residuals, self.abnormal[rows]], axis=1)
+            n_obs = np.sum(~np.isnan(combined), axis=1)
+            deviations = _rank_rows(combined) - (n_obs[:, None] + 1.0) / 2.0
+            self.corrado_total += np.nansum(deviations, axis=0)
+            self.corrado_count += np.sum(~np.isnan(deviations), axis=0)
+        if self.zivney is None and self.grank is None:
+            return
+        if self.df is None:
+            raise ParameterError("df", None, "give L_i - k_i per event for the rank tests")
+        est = residuals / residual_sd(residuals, self.df[rows])[:, None]
+        if self.zivney is not None:
+            combined = np.concatenate([est, self.zivney[rows]], axis=1)
+            n_obs = np.sum(~np.isnan(combined), axis=1)
+            u = _rank_rows(combined) / (n_obs[:, None] + 1.0) - 0.5
+            self.zivney_total += np.nansum(u, axis=0)
+            self.zivney_count += np.sum(~np.isnan(u), axis=0)
+        if self.grank is not None:
+            est_ranks = _rank_rows(est)
+            n_obs = np.sum(~np.isnan(est), axis=1) + 1.0
+            self.grank_count += np.sum(~np.isnan(est), axis=0)
+            for j in range(self.grank.shape[1]):  # loop over windows, vectorised over events
+                new_est, x_rank = _rank_with_one_more(est_ranks, est, self.grank[rows, j])
+                self.grank_total[j] += np.nansum(new_est / (n_obs[:, None] + 1.0) - 0.5, axis=0)
+                self.grank_zero[j] += np.sum(x_rank / (n_obs + 1.0) - 0.5)
+
+    def correlation(self) -> float:
+        numerator = np.sum(self.z_sum**2 - self.z2_sum)
+        denominator = np.sum(self.z_count**2 - self.z_count)
+        return float("nan") if denominator == 0 else float(numerator / denominator)
+
+    def positive_share(self) -> float:
+        return self.positive / self.present
+
+    def corrado_rank(self, window: np.ndarray | None) -> StatResult:
+        s, mean_t, _ = _weighted_rank_sd(self.corrado_total, self.corrado_count, self.n)
+        return _rank_statistic(mean_t, s, self.length + np.arange(len(mean_t) - self.length), window)
+
+    def corrado_zivney(self, window: np.ndarray | None) -> StatResult:
+        s, mean_t, _ = _weighted_rank_sd(self.zivney_total, self.zivney_count, self.n)
+        return _rank_statistic(mean_t, s, self.length + np.arange(len(mean_t) - self.length), window)
+
+    def generalized_rank(self) -> StatResult:
+        n_tau = np.append(self.grank_count, self.n)
+        used = n_tau > 0
+        days = int(used.sum())
+        stat = np.empty(self.grank_total.shape[0])
+        for j in range(len(stat)):
+            mean_tau = np.zeros(self.length + 1)
+            mean_tau[: self.length][used[: self.length]] = (
+                self.grank_total[j][used[: self.length]] / n_tau[: self.length][used[: self.length]]
+            )
+            mean_tau[self.length] = self.grank_zero[j] / self.n
+            s = np.sqrt(np.sum(n_tau[used] / self.n * mean_tau[used] ** 2) / days)
+            z = mean_tau[self.length] / s
+            with np.errstate(invalid="ignore", divide="ignore"):
+                stat[j] = z * np.sqrt((days - 2.0) / (days - 1.0 - z**2))
+        return _student(stat, days - 2)
+
+
 def _check_inputs(abnormal, abnormal_sd, car_sd, residuals, df, rel_days, window, tests):
     abnormal = np.asarray(abnormal, dtype=float)
     if abnormal.ndim != 2:
@@ -876,20 +965,16 @@ def _check_inputs(abnormal, abnormal_sd, car_sd, residuals, df, rel_days, window
         raise ParameterError(
             "car_sd", "non-positive or non-finite values", "give positive finite SDs"
         )
-    residuals = np.asarray(residuals, dtype=float)
-    if residuals.ndim != 2 or residuals.shape[0] != n:
-        raise ParameterError(
-            "residuals", f"shape {residuals.shape}", f"give an (N, L) array with N = {n}"
-        )
-    if np.any(np.isinf(residuals)):
-        raise ParameterError(
-            "residuals", "infinite values", "give finite residuals, NaN where missing"
-        )
+    if not callable(residuals):
+        residuals = np.asarray(residuals, dtype=float)
+        if residuals.ndim != 2 or residuals.shape[0] != n:
+            raise ParameterError(
+                "residuals", f"shape {residuals.shape}", f"give an (N, L) array with N = {n}"
+            )
     df = np.asarray(df, dtype=float)
     if df.shape != (n,):
         raise ParameterError("df", f"shape {df.shape}", f"give L_i - k_i per event, shape {(n,)}")
-    counts = np.sum(~np.isnan(residuals), axis=1)
-    if not np.all((df >= 1) & (df <= counts)):
+    if not np.all(df >= 1):
         raise ParameterError(
             "df", df.tolist()[:5], "each L_i - k_i must be at least 1 and at most L_i"
         )
@@ -919,6 +1004,32 @@ def _check_inputs(abnormal, abnormal_sd, car_sd, residuals, df, rel_days, window
             "df", df[~(df > 2)].tolist()[:5], "Patell's test needs L_i - k_i > 2 for every event"
         )
     return abnormal, abnormal_sd, car_sd, residuals, df, rel, (a, b), names
+
+
+def _residual_chunks(residuals: Any, df: np.ndarray, chunk_size: int):
+    """``(rows, residuals of those rows)`` for all events, ``chunk_size`` at a time, each checked."""
+    n = len(df)
+    length = None
+    for start in range(0, n, chunk_size):
+        rows = np.arange(start, min(n, start + chunk_size))
+        chunk = np.asarray(
+            residuals(rows) if callable(residuals) else residuals[start : start + len(rows)], dtype=float
+        )
+        length = chunk.shape[1] if length is None and chunk.ndim == 2 else length
+        if chunk.ndim != 2 or chunk.shape != (len(rows), length):
+            raise ParameterError(
+                "residuals", f"shape {chunk.shape} for {len(rows)} events",
+                f"give an (N, L) array with N = {n}, or a function of the rows giving one",
+            )
+        if np.any(np.isinf(chunk)):
+            raise ParameterError(
+                "residuals", "infinite values", "give finite residuals, NaN where missing"
+            )
+        if not np.all(df[rows] <= np.sum(~np.isnan(chunk), axis=1)):
+            raise ParameterError(
+                "df", df[rows].tolist()[:5], "each L_i - k_i must be at least 1 and at most L_i"
+            )
+        yield rows, chunk
 
 
 def _warn_if_clustered(event_dates, n: int, names: Sequence[str]) -> None:
@@ -954,6 +1065,7 @@ def multi_event_tests(
     window: tuple[int, int],
     event_dates: Sequence[Any] | None = None,
     tests: Sequence[str] | None = None,
+    chunk_size: int = 65_536,
 ) -> list[TestStatistic]:
     r"""Every requested test for every relative day and for the CAAR window.
 
@@ -1013,7 +1125,25 @@ def multi_event_tests(
     car = abnormal[:, cols].sum(axis=1)
     sar = abnormal / abnormal_sd
     scar = car / car_sd
-    r = mean_residual_correlation(residuals) if any(x.startswith("kolari") for x in names) else float("nan")
+    t = abnormal.shape[1]
+    uses = set(names)
+    kolari = bool(uses & {"kolari_pynnonen_patell", "kolari_pynnonen_bmp"})
+    rank_pass = _ResidualPass(
+        n, 0, kolari=kolari, sign="generalized_sign" in uses,
+        abnormal=abnormal if "corrado_rank" in uses else None, df=df,
+        zivney=sar if "corrado_zivney" in uses else None,
+        grank=np.column_stack([sar, scar]) if "generalized_rank" in uses else None,
+    )
+    if kolari or uses & {"corrado_rank", "corrado_zivney", "generalized_rank", "generalized_sign"}:
+        for rows, chunk in _residual_chunks(residuals, df, chunk_size):
+            rank_pass.widen(chunk.shape[1])
+            rank_pass.add(rows, chunk)
+    r = rank_pass.correlation() if kolari else float("nan")
+
+    def grank() -> tuple[StatResult, StatResult]:
+        both = rank_pass.generalized_rank()
+        return (StatResult(both.stat[:t], both.pvalue[:t], both.dist),
+                StatResult(both.stat[t], both.pvalue[t], both.dist))
 
     compute = {
         "cross_sectional_t": lambda: (cross_sectional_t(abnormal), cross_sectional_t(car)),
@@ -1024,22 +1154,13 @@ def multi_event_tests(
             kolari_pynnonen_patell(scar, df, r),
         ),
         "kolari_pynnonen_bmp": lambda: (kolari_pynnonen_bmp(sar, r), kolari_pynnonen_bmp(scar, r)),
-        "corrado_rank": lambda: (
-            corrado_rank(residuals, abnormal),
-            corrado_rank(residuals, abnormal, window=cols),
-        ),
-        "corrado_zivney": lambda: (
-            corrado_zivney(residuals, df, abnormal, abnormal_sd),
-            corrado_zivney(residuals, df, abnormal, abnormal_sd, window=cols),
-        ),
-        "generalized_rank": lambda: (
-            generalized_rank(residuals, df, abnormal, abnormal_sd),
-            generalized_rank(residuals, df, car, car_sd),
-        ),
+        "corrado_rank": lambda: (rank_pass.corrado_rank(None), rank_pass.corrado_rank(cols)),
+        "corrado_zivney": lambda: (rank_pass.corrado_zivney(None), rank_pass.corrado_zivney(cols)),
+        "generalized_rank": grank,
         "sign": lambda: (sign_test(abnormal), sign_test(car)),
         "generalized_sign": lambda: (
-            generalized_sign(abnormal, residuals),
-            generalized_sign(car, residuals),
+            _generalized_sign(abnormal, rank_pass.positive_share()),
+            _generalized_sign(car, rank_pass.positive_share()),
         ),
         "wilcoxon": lambda: (wilcoxon(abnormal), wilcoxon(car)),
     }
