@@ -32,6 +32,7 @@ import resource
 import subprocess
 import sys
 import time
+import warnings
 from pathlib import Path
 
 import numpy as np
@@ -137,6 +138,15 @@ def measure(config: dict) -> dict:
     result = batch_event_study(returns, events, market, model=model, factors=factors,
                                progress=False)
     seconds = time.perf_counter() - start
+    tests_seconds = None
+    if config.get("tests"):  # every multi-event statistic, residuals read chunk by chunk
+        from eventstudy.statistics import multi_event_tests
+
+        start = time.perf_counter()
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")  # random events share dates: the clustering warning
+            multi_event_tests(**result.test_inputs())
+        tests_seconds = time.perf_counter() - start
     peak_mb = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024.0
 
     # the single path on a sample of the same events
@@ -170,6 +180,7 @@ def measure(config: dict) -> dict:
         "max_abs_diff": float(max_diff),
         "speedup_vs_single": round(rate / single_rate, 1),
         "single_events_per_second": round(single_rate, 1),
+        **({} if tests_seconds is None else {"tests_seconds": round(tests_seconds, 3)}),
     }
 
 
@@ -202,7 +213,7 @@ def configs(args: argparse.Namespace) -> list[dict]:
     for n in args.events:
         out += [{"panel": "synthetic", "model": m, "events": n, "securities": args.securities,
                  "days": args.days, "sample": args.sample} for m in args.models]
-    return out
+    return [{**c, "tests": args.tests} for c in out]
 
 
 def run_config(config: dict) -> dict:
@@ -218,14 +229,15 @@ def run_config(config: dict) -> dict:
 
 
 def table(rows: list[dict]) -> str:
+    tests = any("tests_seconds" in r for r in rows)
     header = (f"{'panel':<10}{'events':>10} {'model':<9}{'seconds':>9}{'events/s':>13}"
-              f"{'peak MB':>9}{'max |diff|':>12}{'vs single':>11}")
+              f"{'peak MB':>9}{'max |diff|':>12}{'vs single':>11}" + (f"{'tests s':>9}" if tests else ""))
     lines = [header, "-" * len(header)]
     for r in rows:
         lines.append(
             f"{r['panel']:<10}{r['events']:>10,} {r['model']:<9}{r['seconds']:>9.3f}"
             f"{r['events_per_second']:>13,.0f}{r['peak_mb']:>9.0f}{r['max_abs_diff']:>12.1e}"
-            f"{r['speedup_vs_single']:>10,.0f}x"
+            f"{r['speedup_vs_single']:>10,.0f}x" + (f"{r['tests_seconds']:>9.2f}" if tests else "")
         )
     return "\n".join(lines)
 
@@ -243,6 +255,9 @@ def main(argv: list[str] | None = None) -> int:
     parser.add_argument("--no-real", action="store_true", help="skip the committed panel")
     parser.add_argument("--quick", action="store_true",
                         help="a small smoke run: market model, 2,000 events on 50 securities")
+    parser.add_argument("--tests", action="store_true",
+                        help="also run every multi-event test statistic on each workload "
+                        "(column 'tests s'; peak MB then includes them)")
     parser.add_argument("--worker", help=argparse.SUPPRESS)
     args = parser.parse_args(argv)
     if args.worker:
@@ -254,7 +269,8 @@ def main(argv: list[str] | None = None) -> int:
     rows = [run_config(c) for c in configs(args)]
     worst = max(r["max_abs_diff"] for r in rows)
     if args.json:
-        print(json.dumps([{k: r[k] for k in KEYS} for r in rows], indent=1))
+        keys = [*KEYS, "tests_seconds"] if args.tests else KEYS
+        print(json.dumps([{k: r[k] for k in keys} for r in rows], indent=1))
     else:
         print(table(rows))
         print(f"\n{os.cpu_count()} CPUs; peak MB: maximum resident set of the benchmark process; "

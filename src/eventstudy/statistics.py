@@ -1065,7 +1065,7 @@ def multi_event_tests(
     window: tuple[int, int],
     event_dates: Sequence[Any] | None = None,
     tests: Sequence[str] | None = None,
-    chunk_size: int = 65_536,
+    chunk_size: int = 16_384,
 ) -> list[TestStatistic]:
     r"""Every requested test for every relative day and for the CAAR window.
 
@@ -1079,7 +1079,9 @@ def multi_event_tests(
     car_sd
         ``(N,)`` :math:`\sqrt{\mathbf 1' V_i \mathbf 1}` over the CAAR window (full covariance).
     residuals
-        ``(N, L)`` estimation-window residuals aligned by relative day, ``NaN`` where missing.
+        ``(N, L)`` estimation-window residuals aligned by relative day, ``NaN`` where missing;
+        or a function of an array of rows returning their residuals (e.g.
+        :meth:`eventstudy.batch.BatchResult.residuals`), read ``chunk_size`` events at a time.
     df
         ``(N,)`` :math:`L_i - k_i`, :math:`L_i` the number of non-``NaN`` residuals of event
         :math:`i`.
@@ -1093,6 +1095,10 @@ def multi_event_tests(
         unadjusted statistics requested.
     tests
         Names among :data:`TEST_NAMES`; default all.
+    chunk_size
+        Events whose residuals are ranked at once. The residual-based statistics keep only column
+        sums between chunks, so memory is bounded by the chunk, not by :math:`N` (a million
+        events with every test peak near 1 GB; ``benchmarks/bench_batch.py --tests``).
 
     Returns
     -------
