@@ -19,7 +19,7 @@ NOTEBOOKS := $(wildcard notebooks/*.ipynb)
 flagship: $(STAMP)
 	@mkdir -p $(REPORTS)/flagship
 	$(BIN)/eventstudy run FB 2018-08-06 --market ^GSPC --model market --plot $(REPORTS)/flagship/fb_2018-08-06.png
-	@$(BIN)/papermill --no-progress-bar --log-level WARNING --cwd notebooks \
+	@$(BIN)/papermill --no-progress-bar --log-level WARNING --execution-timeout 600 --cwd notebooks \
 	  notebooks/01_facebook_bank_data.ipynb $(REPORTS)/flagship/01_facebook_bank_data.ipynb
 	@$(BIN)/jupyter nbconvert --log-level ERROR --to html $(REPORTS)/flagship/01_facebook_bank_data.ipynb
 	@echo "The full analysis, with its charts and text: $(REPORTS)/flagship/01_facebook_bank_data.html"
@@ -32,7 +32,7 @@ reports: $(STAMP)
 	@for nb in $(NOTEBOOKS); do \
 	  name=$$(basename $$nb .ipynb); \
 	  echo "running $$nb"; \
-	  $(BIN)/papermill --no-progress-bar --cwd notebooks $$nb $(REPORTS)/executed/$$name.ipynb || exit 1; \
+	  $(BIN)/papermill --no-progress-bar --execution-timeout 600 --cwd notebooks $$nb $(REPORTS)/executed/$$name.ipynb || exit 1; \
 	  $(BIN)/jupyter nbconvert --log-level ERROR --to html --output-dir $(REPORTS) $(REPORTS)/executed/$$name.ipynb || exit 1; \
 	done
 	@echo "reports written to $(REPORTS)/*.html"

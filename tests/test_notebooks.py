@@ -47,7 +47,7 @@ def execute(path: Path, out_dir: Path, **parameters) -> nbformat.NotebookNode:
     out = out_dir / path.name
     papermill.execute_notebook(
         str(path), str(out), parameters=parameters, cwd=str(path.parent), progress_bar=False,
-        kernel_name="python3",
+        kernel_name="python3", execution_timeout=600,  # a hung cell fails the test, never hangs it
     )
     return nbformat.read(out, as_version=4)
 
@@ -178,6 +178,13 @@ def test_explorer_follows_its_parameters(kernel_home):
     assert f"CAR is **{result.car.value:+.2%}** (t = {result.car.t:.2f}" in text
     grid = run_event_study("FB", "2018-08-06", window=(-5, 5), model="ff3").car_grid()
     assert f"Of the {len(grid)} windows inside (-5, +5)" in text
+
+
+def test_explorer_sliders_are_left_to_a_live_notebook():
+    """The widgets cell is there for JupyterLab and tagged so that batch runs skip it."""
+    nb = nbformat.read(EXPLORER, as_version=4)
+    sliders = [c for c in nb.cells if "widgets.interact(" in c.source]
+    assert len(sliders) == 1 and "skip-execution" in sliders[0].metadata.get("tags", [])
 
 
 def test_explorer_stops_with_a_clear_message_on_an_impossible_window(kernel_home):
