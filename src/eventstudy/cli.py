@@ -10,7 +10,7 @@ import argparse
 import json
 import sys
 import warnings
-from collections.abc import Callable, Sequence
+from collections.abc import Sequence
 from typing import Any
 
 from eventstudy.exceptions import EventStudyError, EventStudyWarning
@@ -137,10 +137,18 @@ def _batch(args: argparse.Namespace) -> int:
         print(f"eventstudy: warning: {warning.message}", file=sys.stderr)
     for row in result.skipped.itertuples():
         print(f"eventstudy: skipped {row.ticker} {row.event_date}: {row.reason}", file=sys.stderr)
-    if args.plot:
-        from eventstudy.plotting import save_multi_event_plot
+    return _report(args, result, "save_multi_event_plot")
 
-        if not _save_plot(save_multi_event_plot, result, args.plot):
+
+def _report(args: argparse.Namespace, result: Any, save: str) -> int:
+    """Write the charts (``--plot``, with ``eventstudy.plotting.<save>``) and print the result."""
+    if args.plot:
+        from eventstudy import plotting
+
+        try:
+            getattr(plotting, save)(result, args.plot)
+        except (OSError, ValueError) as error:
+            print(f"eventstudy: error: --plot: cannot write {args.plot!r}: {error}", file=sys.stderr)
             return 2
     if args.json:
         print(json.dumps(result.to_dict(), allow_nan=False))
@@ -149,16 +157,6 @@ def _batch(args: argparse.Namespace) -> int:
         if args.plot:
             print(f"\nCharts written to {args.plot}")
     return 0
-
-
-def _save_plot(save: Callable[[Any, str], None], result: Any, path: str) -> bool:
-    """Write a chart; on failure print the one-line error and return False."""
-    try:
-        save(result, path)
-    except (OSError, ValueError) as error:
-        print(f"eventstudy: error: --plot: cannot write {path!r}: {error}", file=sys.stderr)
-        return False
-    return True
 
 
 def _fetch(args: argparse.Namespace) -> int:
@@ -209,18 +207,7 @@ def main(argv: Sequence[str] | None = None) -> int:
     except EventStudyError as error:
         print(f"eventstudy: error: {error}", file=sys.stderr)
         return 2
-    if args.plot:
-        from eventstudy.plotting import save_event_study_plot
-
-        if not _save_plot(save_event_study_plot, result, args.plot):
-            return 2
-    if args.json:
-        print(json.dumps(result.to_dict(), allow_nan=False))
-    else:
-        print(result.summary())
-        if args.plot:
-            print(f"\nCharts written to {args.plot}")
-    return 0
+    return _report(args, result, "save_event_study_plot")
 
 
 if __name__ == "__main__":
