@@ -699,7 +699,7 @@ class _Engine:
     def __init__(self, values: np.ndarray, spec: _Spec, study: EventStudy, caar: Window,
                  first: np.ndarray, last: np.ndarray) -> None:
         self.values, self.spec, self.study, self.caar = values, spec, study, caar
-        n_dates, n_sec = values.shape
+        n_dates = values.shape[0]
         q = spec.q
         self.n_dates = n_dates
         self.n_y_moments = 3 + q

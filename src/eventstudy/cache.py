@@ -40,15 +40,12 @@ from pathlib import Path
 
 import pandas as pd
 
-from eventstudy.exceptions import CacheCorruptWarning, CacheError, ParameterError
+from eventstudy.exceptions import CacheCorruptWarning, CacheError
 
 CACHE_DIR_ENV = "EVENTSTUDY_CACHE_DIR"
 
 #: Written into every manifest; a manifest of another format is treated as corrupt.
 FORMAT = "eventstudy-cache-1"
-
-#: Yahoo's column names, in the order the cache files store them.
-YAHOO_PRICE_HEADER = ["Date", "Open", "High", "Low", "Close", "Adj Close", "Volume"]
 
 
 def default_cache_dir() -> Path:
@@ -279,10 +276,3 @@ def require_covered(entry: CacheEntry | None, key: str, start: pd.Timestamp, end
             f"cache: {key!r} in {str(folder)!r} covers {_range_text(entry.covered)}, "
             f"not {_range_text(gaps)}; {hint}"
         )
-
-
-def check_key(value: object, parameter: str) -> str:
-    """Validate a ticker or factor-set name used as a cache key."""
-    if not isinstance(value, str) or not value.strip():
-        raise ParameterError(parameter, value, "give a non-empty name")
-    return value.strip()
