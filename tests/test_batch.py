@@ -20,9 +20,9 @@ from scipy import stats
 
 import eventstudy as es
 from eventstudy.batch import BatchResult, batch_event_study
-from eventstudy.pvalues import two_sided_p
 from eventstudy.exceptions import EventStudyError, ParameterError
 from eventstudy.models import MODELS, MarketModel
+from eventstudy.pvalues import two_sided_p
 from eventstudy.study import EventStudy, load_factor_sets
 
 PROJECT = Path(__file__).resolve().parent.parent

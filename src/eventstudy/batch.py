@@ -31,7 +31,7 @@ from eventstudy.engine import OK as _OK
 from eventstudy.engine import Engine, ModelSpec, model_spec
 from eventstudy.exceptions import EventStudyError, ParameterError
 from eventstudy.models import ExpectedReturnModel
-from eventstudy.pvalues import critical_values, two_sided_p
+from eventstudy.pvalues import critical_values
 from eventstudy.study import DEFAULT_ESTIMATION, DEFAULT_WINDOW, EventStudy, model_data
 
 __all__ = ["BatchResult", "batch_event_study"]
