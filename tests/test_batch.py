@@ -225,7 +225,7 @@ def test_non_session_policies(panel, policy):
     result = batch_event_study(panel, events, MARKET, non_session=policy)
     if policy == "raise":
         assert result.ok.tolist() == [False, True]
-        assert "not a market session" in result.skipped["reason"].iloc[0]
+        assert "not a trading day" in result.skipped["reason"].iloc[0]
     else:
         assert pd.Timestamp(result.day0[0]) == pd.Timestamp("2018-08-03")
         single = EventStudy().run(panel["FB"], panel[MARKET], "2018-08-04", non_session="previous")

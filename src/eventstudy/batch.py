@@ -26,10 +26,11 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from eventstudy.calendar import Window, as_window, resolve_event
+from eventstudy.calendar import Window, as_window
 from eventstudy.engine import OK as _OK
 from eventstudy.engine import Engine, ModelSpec, model_spec
-from eventstudy.exceptions import EventStudyError, ParameterError
+from eventstudy.events import place_events
+from eventstudy.exceptions import ParameterError
 from eventstudy.models import ExpectedReturnModel
 from eventstudy.pvalues import critical_values
 from eventstudy.study import DEFAULT_ESTIMATION, DEFAULT_WINDOW, EventStudy, model_data
@@ -51,6 +52,7 @@ REASONS: dict[int, str] = {
     10: "min_estimation",
     11: "singular design",
     12: "exact fit",
+    13: "degenerate estimation",
 }
 
 #: Default size of the prefix-sum arrays of one block of securities.
@@ -73,8 +75,8 @@ class BatchResult:
     ----------
     study
         The specification (model, windows, level, ``min_estimation``).
-    car_window
-        Window of :attr:`car` (inside the event window).
+    car_windows
+        Windows of the CARs (inside the event window); the first is :attr:`car_window`.
     securities
         ``(N,)`` security of each event, as given.
     event_dates
@@ -93,14 +95,18 @@ class BatchResult:
         ``(N, T)`` event-window returns, abnormal returns, their standard errors
         :math:`\sqrt{V_{tt}}`, t statistics and two-sided p-values; column ``j`` is relative
         day ``rel_days[j]``.
-    car, car_se, car_t, car_p
-        ``(N,)`` CAR over :attr:`car_window`, :math:`\sqrt{\mathbf 1'V\mathbf 1}`, t and p.
-    bhar
-        ``(N,)`` buy-and-hold abnormal return over :attr:`car_window`.
+    window_car, window_car_se, window_car_t, window_car_p
+        ``(N, W)`` CAR over each of :attr:`car_windows`, :math:`\sqrt{\mathbf 1'V\mathbf 1}`,
+        t and p (:attr:`car`, :attr:`car_se`, :attr:`car_t`, :attr:`car_p`: the first window).
+    window_bhar
+        ``(N, W)`` buy-and-hold abnormal return over each window (:attr:`bhar`: the first).
+    estimation_days_lost
+        ``(N,)`` estimation days left out because another event of the same security had its
+        event window there (``exclude_events``; 0 otherwise).
     """
 
     study: EventStudy
-    car_window: Window
+    car_windows: tuple[Window, ...]
     securities: np.ndarray
     event_dates: np.ndarray
     day0: np.ndarray
@@ -114,15 +120,44 @@ class BatchResult:
     se: np.ndarray
     t: np.ndarray
     p: np.ndarray
-    car: np.ndarray
-    car_se: np.ndarray
-    car_t: np.ndarray
-    car_p: np.ndarray
-    bhar: np.ndarray
+    window_car: np.ndarray
+    window_car_se: np.ndarray
+    window_car_t: np.ndarray
+    window_car_p: np.ndarray
+    window_bhar: np.ndarray
+    estimation_days_lost: np.ndarray
     _panel: _Panel = field(repr=False)
     _details: dict[int, str] = field(repr=False, default_factory=dict)
 
     # ----- shape and selection --------------------------------------------------------------
+
+    @property
+    def car_window(self) -> Window:
+        """The first CAR window."""
+        return self.car_windows[0]
+
+    @property
+    def car(self) -> np.ndarray:
+        """``(N,)`` CAR over :attr:`car_window`."""
+        return self.window_car[:, 0]
+
+    @property
+    def car_se(self) -> np.ndarray:
+        """``(N,)`` :math:`\\sqrt{\\mathbf 1'V\\mathbf 1}` over :attr:`car_window`."""
+        return self.window_car_se[:, 0]
+
+    @property
+    def car_t(self) -> np.ndarray:
+        return self.window_car_t[:, 0]
+
+    @property
+    def car_p(self) -> np.ndarray:
+        return self.window_car_p[:, 0]
+
+    @property
+    def bhar(self) -> np.ndarray:
+        """``(N,)`` buy-and-hold abnormal return over :attr:`car_window`."""
+        return self.window_bhar[:, 0]
 
     @property
     def model(self) -> ExpectedReturnModel:
@@ -195,6 +230,9 @@ class BatchResult:
                     f"{spec.min_estimation} required; lower min_estimation or move the window")
         if code == 11:
             return f"estimation: the regressors of the {spec.model.label} are collinear for {name}"
+        if code == 13:
+            return (f"estimation: the {spec.model.label} gives {name} abnormal returns or standard "
+                    "errors that are not finite numbers (degenerate data)")
         if code == 12:
             return (f"estimation: the {spec.model.label} fits {name} exactly over the estimation "
                     "window (residual sd 0), so abnormal returns cannot be tested")
@@ -319,6 +357,8 @@ def batch_event_study(
     min_estimation: int | None = None,
     factors: pd.DataFrame | None = None,
     non_session: str = "next",
+    car_windows: Sequence[tuple[int, int] | Window] | None = None,
+    exclude_events: bool = False,
     chunk_size: int = 65_536,
     prefix_budget_mb: float = PREFIX_BUDGET_MB,
     workers: int | None = None,
@@ -341,6 +381,12 @@ def batch_event_study(
         As for :class:`~eventstudy.study.EventStudy`.
     car_window
         Window of the CAR and its test, inside the event window (default: the event window).
+    car_windows
+        Several CAR windows at once (instead of ``car_window``); the first is ``car_window``.
+    exclude_events
+        Leave out of each event's estimation window the event windows of the other events of
+        the same security (overlapping events); the days lost are counted
+        (:attr:`BatchResult.estimation_days_lost`) and ``min_estimation`` still applies.
     factors
         Daily French factors in decimals, indexed by date, for the factor models.
     non_session
@@ -379,11 +425,7 @@ def batch_event_study(
     """
     study = EventStudy(model=model, estimation=estimation, window=window, level=level,
                        min_estimation=min_estimation)
-    caar = as_window(car_window if car_window is not None else (study.window.start, study.window.end),
-                     "car_window")
-    if caar.start < study.window.start or caar.end > study.window.end:
-        raise ParameterError("car_window", (caar.start, caar.end),
-                             f"stay inside the event window {study.window}")
+    windows = car_windows_of(study, car_window, car_windows)
     if isinstance(chunk_size, bool) or not isinstance(chunk_size, int) or chunk_size < 1:
         raise ParameterError("chunk_size", chunk_size, "give a positive whole number of events")
     if workers is None:
@@ -406,10 +448,14 @@ def batch_event_study(
     if not isinstance(market, pd.Series):
         raise ParameterError("market", type(market).__name__, "give a Series or a column name")
 
-    market = market.dropna().astype(float)
+    market = _trading_days_series(market)
     dates = pd.DatetimeIndex(market.index)
     data = model_data(market, factors, study.model)  # raises when factors are missing
     spec = model_spec(study.model, data)
+    if returns.index.has_duplicates:
+        repeated = pd.DatetimeIndex(returns.index[returns.index.duplicated()][:3])
+        raise ParameterError("returns", f"repeated dates {[f'{d:%Y-%m-%d}' for d in repeated]}",
+                             "give one row per date")
     values = returns.reindex(dates).to_numpy(dtype=float)
     if not values.flags.c_contiguous:
         values = np.ascontiguousarray(values)
@@ -447,10 +493,14 @@ def batch_event_study(
     live = reason == _OK
     reason[live & (last[col_live] < pos + latest)] = 8
 
-    out = _allocate(n_events, len(win), spec.k)
+    out = _allocate(n_events, len(win), spec.k, len(windows))
     live = reason == _OK
+    excluded = _event_window_cells(pos, column, live, win, values.shape) if exclude_events else None
+    lost = np.zeros(n_events, dtype=np.int64)
+    if excluded is not None:
+        lost = _days_lost(excluded & has, pos, column, live, est)
     if live.any():
-        engine = Engine(values, spec, study, caar, first, last)
+        engine = Engine(values, spec, study, windows, first, last, excluded)
         used = np.flatnonzero(np.bincount(column[live], minlength=values.shape[1]))
         block = max(1, int(prefix_budget_mb * 2**20 // ((n_dates + 1) * engine.n_y_moments * 8)))
         if used[-1] - used[0] < block:
@@ -471,70 +521,108 @@ def batch_event_study(
     day0 = np.full(n_events, np.datetime64("NaT"), dtype="datetime64[ns]")
     placed = (pos >= 0) & (pos < n_dates)
     day0[placed] = dates.values[pos[placed]]
+    estimation_values = values if excluded is None else np.where(excluded, np.nan, values)
     return BatchResult(
-        study=study, car_window=caar, securities=securities, event_dates=event_dates,
-        day0=day0, reason_code=reason, **out,
-        _panel=_Panel(dates, values, np.where(placed, pos, 0), np.maximum(column, 0), spec),
+        study=study, car_windows=windows, securities=securities, event_dates=event_dates,
+        day0=day0, reason_code=reason, **out, estimation_days_lost=np.where(reason == _OK, lost, -1),
+        _panel=_Panel(dates, estimation_values, np.where(placed, pos, 0), np.maximum(column, 0),
+                      spec),
         _details=details,
     )
+
+
+def car_windows_of(
+    study: EventStudy, car_window: tuple[int, int] | Window | None,
+    car_windows: Sequence[tuple[int, int] | Window] | None,
+) -> tuple[Window, ...]:
+    """The CAR windows, validated: ``car_windows``, else ``car_window``, else the event window."""
+    if car_window is not None and car_windows is not None:
+        raise ParameterError("car_windows", car_windows, "give car_window or car_windows, not both")
+    if car_windows is not None:
+        if isinstance(car_windows, (str, bytes)) or len(car_windows) == 0:
+            raise ParameterError("car_windows", car_windows, "give one or more (start, end) windows")
+        chosen = [as_window(w, "car_window") for w in car_windows]
+    else:
+        default = (study.window.start, study.window.end)
+        chosen = [as_window(car_window if car_window is not None else default, "car_window")]
+    for window in chosen:
+        if window.start < study.window.start or window.end > study.window.end:
+            raise ParameterError("car_window", (window.start, window.end),
+                                 f"stay inside the event window {study.window}")
+    return tuple(dict.fromkeys(chosen))
+
+
+def _trading_days_series(market: pd.Series) -> pd.Series:
+    """The market's returns by trading day: missing values dropped, dates sorted, repeats and
+    non-numbers refused."""
+    try:
+        index = pd.DatetimeIndex(market.index)
+    except (TypeError, ValueError):
+        raise ParameterError("market", f"an index of {market.index.dtype}",
+                             "index the market's returns by date") from None
+    if index.tz is not None:
+        raise ParameterError("market", f"dates with time zone {index.tz}", "give plain dates")
+    try:
+        values = pd.to_numeric(market, errors="raise").astype(float)
+    except (TypeError, ValueError):
+        raise ParameterError("market", "values that are not numbers", "give returns as decimals") from None
+    values.index = index
+    values = values[values.notna()]
+    if values.index.has_duplicates:
+        repeated = values.index[values.index.duplicated()][:3]
+        raise ParameterError("market", f"repeated dates {[f'{d:%Y-%m-%d}' for d in repeated]}",
+                             "give one return per date")
+    if np.isinf(values.to_numpy()).any():
+        raise ParameterError("market", "infinite values", "give finite returns")
+    return values.sort_index()
+
+
+def _event_window_cells(pos: np.ndarray, column: np.ndarray, live: np.ndarray, win: Window,
+                        shape: tuple[int, int]) -> np.ndarray:
+    """``(D, S)`` True on the event-window days of every placed event of each security."""
+    excluded = np.zeros(shape, dtype=bool)
+    rows = np.flatnonzero(live)
+    days = pos[rows, None] + np.arange(win.start, win.end + 1)[None, :]
+    inside = (days >= 0) & (days < shape[0])
+    cols = np.broadcast_to(column[rows, None], days.shape)
+    excluded[days[inside], cols[inside]] = True
+    return excluded
+
+
+def _days_lost(lost_cells: np.ndarray, pos: np.ndarray, column: np.ndarray, live: np.ndarray,
+               est: Window) -> np.ndarray:
+    """Per event, the excluded cells with a return inside its estimation window."""
+    counts = np.zeros((lost_cells.shape[0] + 1, lost_cells.shape[1]), dtype=np.int32)
+    np.cumsum(lost_cells, axis=0, out=counts[1:])
+    lost = np.zeros(len(pos), dtype=np.int64)
+    rows = np.flatnonzero(live)
+    a = np.clip(pos[rows] + est.start, 0, lost_cells.shape[0])
+    b = np.clip(pos[rows] + est.end + 1, 0, lost_cells.shape[0])
+    lost[rows] = counts[b, column[rows]] - counts[a, column[rows]]
+    return lost
 
 
 def _day0_positions(
     column: pd.Series, dates: pd.DatetimeIndex, non_session: str,
     reason: np.ndarray, details: dict[int, str],
 ) -> np.ndarray:
-    """Row of day 0 on ``dates`` for every event (vectorised for plain dates)."""
-    n_dates = len(dates)
-    if non_session not in ("next", "previous", "raise"):
-        raise ParameterError("non_session", non_session, "choose 'next', 'previous' or 'raise'")
-    values = column.to_numpy()
-    if values.dtype.kind == "M":
-        stamps = values.astype("datetime64[ns]")
-        midnight = stamps.astype("datetime64[D]").astype("datetime64[ns]")
-        if not np.any(np.isnat(stamps)) and np.array_equal(stamps, midnight):
-            pos = dates.values.searchsorted(stamps, side="left").astype(np.int64)
-            inside = pos < n_dates
-            exact = np.zeros(len(pos), dtype=bool)
-            exact[inside] = dates.values[pos[inside]] == stamps[inside]
-            moved = inside & ~exact
-            if non_session == "previous":
-                pos = np.where(moved, pos - 1, pos)
-                bad = moved & (pos < 0)
-                for i in np.flatnonzero(bad):
-                    details[int(i)] = ("event_date: the market calendar has no session previous "
-                                       f"to {pd.Timestamp(stamps[i]):%Y-%m-%d}")
-                reason[bad] = 2
-            elif non_session == "raise":
-                for i in np.flatnonzero(moved):
-                    details[int(i)] = (f"event_date: {pd.Timestamp(stamps[i]):%Y-%m-%d} is not a "
-                                       "market session (non_session='raise')")
-                reason[moved] = 2
-            return pos
-    # general path: resolve each distinct value with the single path's rules
-    codes, uniques = pd.factorize(column, use_na_sentinel=False)
-    unique_pos = np.zeros(len(uniques), dtype=np.int64)
-    unique_error: dict[int, str] = {}
-    for j, value in enumerate(uniques):
-        try:
-            day = resolve_event(value, non_session=non_session, exchange=None, trading_days=dates)
-            unique_pos[j] = int(dates.searchsorted(day.day0, side="left"))
-        except EventStudyError as error:
-            unique_error[j] = str(error)
-    pos = unique_pos[codes]
-    if unique_error:
-        bad = np.isin(codes, list(unique_error))
-        for i in np.flatnonzero(bad):
-            details[int(i)] = unique_error[int(codes[i])]
-        reason[bad & (reason == _OK)] = 2
-    return pos
+    """Row of day 0 on ``dates`` for every event (:func:`eventstudy.events.place_events`);
+    events that cannot be placed (a date outside the data, a malformed date, ``"raise"`` on a
+    non-trading day) get reason 2 and their message."""
+    placed = place_events(column.to_numpy(), dates, non_session=non_session)
+    failed = np.flatnonzero(~placed.placed)
+    details.update(zip(failed.tolist(), placed.failed[failed].tolist()))
+    reason[failed] = 2
+    return placed.position
 
 
-def _allocate(n: int, t: int, k: int) -> dict[str, np.ndarray]:
+def _allocate(n: int, t: int, k: int, w: int) -> dict[str, np.ndarray]:
     """Output arrays, uninitialised: the engine writes every studied row, then
     :func:`_blank` fills the others."""
     shapes = {"sigma": (n,), "params": (n, k), "realised": (n, t), "abnormal": (n, t),
-              "se": (n, t), "t": (n, t), "p": (n, t), "car": (n,), "car_se": (n,),
-              "car_t": (n,), "car_p": (n,), "bhar": (n,)}
+              "se": (n, t), "t": (n, t), "p": (n, t), "window_car": (n, w),
+              "window_car_se": (n, w), "window_car_t": (n, w), "window_car_p": (n, w),
+              "window_bhar": (n, w)}
     out: dict[str, np.ndarray] = {"nobs": np.empty(n, dtype=np.int64), "df": np.empty(n, dtype=np.int64)}
     out.update({name: np.empty(shape) for name, shape in shapes.items()})
     return out

@@ -81,6 +81,8 @@ from eventstudy.study import EXACT_FIT, EventStudy
 
 #: Reason code of a studied event (see :data:`eventstudy.batch.REASONS`).
 OK = 0
+#: Reason code of an event whose numbers would not be finite (a degenerate estimation).
+DEGENERATE = 13
 
 
 # --------------------------------------------------------------------------------------------
@@ -167,9 +169,16 @@ class Engine:
     securities.
     """
 
-    def __init__(self, values: np.ndarray, spec: ModelSpec, study: EventStudy, caar: Window,
-                 first: np.ndarray, last: np.ndarray) -> None:
-        self.values, self.spec, self.study, self.caar = values, spec, study, caar
+    def __init__(self, values: np.ndarray, spec: ModelSpec, study: EventStudy,
+                 windows: tuple[Window, ...], first: np.ndarray, last: np.ndarray,
+                 excluded: np.ndarray | None = None) -> None:
+        # event-window returns come from ``values``; the estimation from ``values`` less the
+        # ``excluded`` cells (other events' windows of the same security)
+        self.values_t = np.ascontiguousarray(values.T)
+        if excluded is not None:
+            values = np.where(excluded, np.nan, values)
+        self.values, self.spec, self.study, self.windows = values, spec, study, windows
+        self.estimation_t = self.values_t if excluded is None else np.ascontiguousarray(values.T)
         n_dates = values.shape[0]
         q = spec.q
         self.n_dates = n_dates
@@ -202,7 +211,6 @@ class Engine:
         self.missing = missing
         self.miss_start = np.concatenate([[0], np.cumsum(missing.sum(axis=1))])[:-1]
         self.miss_prefix = _prefix(x_moments[keys % n_dates])
-        self.values_t = np.ascontiguousarray(values.T)
 
     def run(self, order: np.ndarray, pos: np.ndarray, column: np.ndarray, reason: np.ndarray,
             out: dict[str, np.ndarray], *, chunk_size: int, block: int, progress: bool | None,
@@ -270,7 +278,7 @@ class Engine:
         for lo in range(0, len(col), 1024):
             sl = slice(lo, lo + 1024)
             days = a[sl, None] + steps[None, :]
-            raw = np.take(self.values_t.reshape(-1), col[sl, None].astype(np.int64) * n_dates + days)
+            raw = np.take(self.estimation_t.reshape(-1), col[sl, None].astype(np.int64) * n_dates + days)
             y = raw - spec.offset[days] - self.y_centre[col[sl]][:, None]
             valid = np.isfinite(y) & spec.valid[days]
             fitted = np.einsum("ntq,nq->nt", self.z_tilde[days] - z_bar[sl, None, :], slopes[sl])
@@ -287,7 +295,7 @@ class Engine:
     def _solve(self, target: slice | np.ndarray, rows: np.ndarray, p: np.ndarray,
                col: np.ndarray, local: np.ndarray, y_prefix: np.ndarray, reason: np.ndarray,
                out: dict[str, np.ndarray]) -> None:
-        spec, study, caar = self.spec, self.study, self.caar
+        spec, study = self.spec, self.study
         est, win = study.estimation, study.window
         q, n_dates = spec.q, self.n_dates
         # estimation-window sums: shared regressor moments less the security's missing days
@@ -405,19 +413,31 @@ class Engine:
         s = np.sqrt(s2)
         inv_n = h / n
         se = s[:, None] * np.sqrt(1.0 + inv_n[:, None] + np.einsum("itj,itj->it", u, u))
-        first, stop = caar.start - win.start, caar.end - win.start + 1
-        width = stop - first
-        u_sum = u[:, first:stop, :].sum(axis=1)
-        car = ar[:, first:stop].sum(axis=1)
-        car_se = s * np.sqrt(width + width * width * inv_n + np.einsum("ij,ij->i", u_sum, u_sum))
         t_day = ar / se
-        t_car = car / car_se
         dff = np.where(status == OK, df, 1.0)
         p_day = two_sided_p(np.where(status[:, None] == OK, t_day, 0.0), dff)
-        p_car = two_sided_p(np.where(status == OK, t_car, 0.0), dff)
-        window_returns = realised[:, first:stop]
-        bhar = (np.prod(1.0 + window_returns, axis=1)
-                - np.prod(1.0 + window_returns - ar[:, first:stop], axis=1))
+        n_windows = len(self.windows)
+        car, car_se, bhar = (np.empty((len(rows), n_windows)) for _ in range(3))
+        for w, window in enumerate(self.windows):
+            first, stop = window.start - win.start, window.end - win.start + 1
+            width = stop - first
+            u_sum = u[:, first:stop, :].sum(axis=1)
+            car[:, w] = ar[:, first:stop].sum(axis=1)
+            car_se[:, w] = s * np.sqrt(width + width * width * inv_n
+                                       + np.einsum("ij,ij->i", u_sum, u_sum))
+            window_returns = realised[:, first:stop]
+            bhar[:, w] = (np.prod(1.0 + window_returns, axis=1)
+                          - np.prod(1.0 + window_returns - ar[:, first:stop], axis=1))
+        t_car = car / car_se
+        p_car = two_sided_p(np.where(status[:, None] == OK, t_car, 0.0), dff)
+        # last guard: whatever the data, a studied event has finite numbers
+        finite = (np.isfinite(ar).all(axis=1) & (se > 0).all(axis=1) & np.isfinite(se).all(axis=1)
+                  & np.isfinite(car_se).all(axis=1) & (car_se > 0).all(axis=1)
+                  & np.isfinite(params).all(axis=1))
+        degenerate = (status == OK) & ~finite
+        if degenerate.any():
+            status[degenerate] = DEGENERATE
+            reason[rows] = np.where(reason[rows] == OK, status, reason[rows])
 
         put = _writer(target)
         put(out["nobs"], np.where(np.isfinite(n), n, -1).astype(np.int64))
@@ -429,11 +449,11 @@ class Engine:
         put(out["se"], se)
         put(out["t"], t_day)
         put(out["p"], p_day)
-        put(out["car"], car)
-        put(out["car_se"], car_se)
-        put(out["car_t"], t_car)
-        put(out["car_p"], p_car)
-        put(out["bhar"], bhar)
+        put(out["window_car"], car)
+        put(out["window_car_se"], car_se)
+        put(out["window_car_t"], t_car)
+        put(out["window_car_p"], p_car)
+        put(out["window_bhar"], bhar)
 
 
 #: Recompute SSR from the residuals when it is below this share of the centred sum of squares
