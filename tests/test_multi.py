@@ -89,13 +89,13 @@ def test_per_event_market_column():
 
 
 def test_bad_tables_and_too_few_events():
-    with pytest.raises(ParameterError, match=r"events: \['symbol', 'date'\] is not allowed; the table needs columns ticker,event_date"):
+    with pytest.raises(ParameterError, match=r"events: \['symbol', 'date'\] is not allowed; the events table needs a security column \(ticker or security\) and an event_date column"):
         run_multi_event_study(pd.DataFrame({"symbol": ["FB"], "date": ["2018-08-06"]}))
     with pytest.raises(DataError, match="events: 1 of 2 events could be studied; the multi-event tests need at least 2"):
         run_multi_event_study(pd.DataFrame({"ticker": ["FB", "NOPE"], "event_date": ["2018-08-06"] * 2}))
     with pytest.raises(ParameterError, match=r"car_window: \(-3, 1\) is not allowed; stay inside the event window"):
         run_multi_event_study(SPREAD, car_window=(-3, 1))
-    with pytest.raises(ParameterError, match="events: '.*missing.csv' is not allowed; give the path of a CSV file"):
+    with pytest.raises(ParameterError, match="events: '.*missing.csv' is not allowed; no such file"):
         run_multi_event_study("missing.csv")
 
 
@@ -106,12 +106,16 @@ def test_batch_json(tmp_path, capsys):
     out, err = capsys.readouterr()
     payload = json.loads(out)
     assert payload["model"] == "market" and payload["n_events"] == 6
-    assert set(payload) == {"model", "n_events", "events", "aar", "caar", "tests", "skipped", "warnings"}
+    assert set(payload) == {"model", "n_events", "events", "aar", "caar", "tests", "skipped",
+                            "accounting", "warnings"}
     assert set(payload["events"][0]) == {"ticker", "event_date", "day0", "car", "car_se", "car_t", "car_p"}
     assert [a["rel_day"] for a in payload["aar"]] == [-2, -1, 0, 1, 2]
-    assert payload["caar"]["start"] == -1 and payload["caar"]["end"] == 1
+    assert len(payload["caar"]) == 1
+    assert payload["caar"][0]["start"] == -1 and payload["caar"][0]["end"] == 1
     direct = run_multi_event_study(SPREAD, window=(-2, 2), car_window=(-1, 1))
-    assert payload["caar"]["value"] == pytest.approx(direct.caar, rel=1e-14)
+    assert payload["caar"][0]["value"] == pytest.approx(direct.caar, rel=1e-14)
+    assert payload["accounting"]["counts"] == {"rows": 6, "studied": 6, "studied_day0_moved": 0,
+                                               "duplicate": 0, "skipped": 0}
     patell_window = [t for t in payload["tests"] if t["name"] == "patell" and t["window"] == [-1, 1]]
     assert len(patell_window) == 1 and patell_window[0]["rel_day"] is None
     assert payload["skipped"] == [] and err == ""
@@ -147,7 +151,7 @@ def test_event_timestamps_follow_the_exchange_calendar():
     single = run_event_study("FB", "2018-07-25T16:05-04:00")
     assert result.events["car"].iloc[0] == pytest.approx(single.car.value, rel=1e-10)
     assert result.labels == ["FB 2018-07-26", "FB 2018-03-19", "AAPL"]
-    with pytest.raises(DataError, match="2018-03-17 is not a market session"):
+    with pytest.raises(DataError, match="2018-03-17 is not a NYSE session"):
         run_multi_event_study(events.iloc[1:2].assign(ticker="FB").pipe(lambda e: pd.concat([e, e])), non_session="raise")
 
 

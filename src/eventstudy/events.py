@@ -145,7 +145,7 @@ def read_events(
     if security is None or "event_date" not in table.columns:
         wanted = " or ".join(dict.fromkeys(candidates))
         raise ParameterError(
-            "events", sorted(table.columns)[:10],
+            "events", list(table.columns)[:10],
             f"{name} needs a security column ({wanted}) and an event_date column",
         )
     if len(table) == 0:

@@ -9,39 +9,63 @@ For :math:`N` events with abnormal returns :math:`AR_{i,t}` on relative day :mat
 history, missing data) is listed with its reason in ``skipped``; the others still run.
 
 All events are estimated at once by the vectorised engine of :mod:`eventstudy.batch`, which
-gives the per-event numbers of ``eventstudy run`` (to 1e-10, tested).
+gives the per-event numbers of ``eventstudy run`` (to 1e-10, tested). The returns come from the
+snapshot, the cache or Yahoo, or the user's own panel file (:mod:`eventstudy.inputs`,
+:mod:`eventstudy.panel`); every row of the events table is accounted for
+(:mod:`eventstudy.events`): studied, studied with day 0 moved, a duplicate, or skipped with
+the reason. No step grows faster than the number of events, and the estimation residuals are
+read chunk by chunk from the engine by the statistics, never held whole.
 """
-
 from __future__ import annotations
 
+import math
 import os
 import warnings
-from collections.abc import Sequence
+from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
-from pathlib import Path
-from typing import Any
+from typing import Any, cast
 
 import numpy as np
 import pandas as pd
 
-from eventstudy.batch import BatchResult, batch_event_study
-from eventstudy.calendar import DEFAULT_EXCHANGE, Window, as_window, resolve_event
-from eventstudy.data import available_tickers, load_prices
-from eventstudy.exceptions import DataError, EventStudyError, ParameterError, UnknownTickerError
-from eventstudy.results import preformatted_html
-from eventstudy.returns import simple_returns
-from eventstudy.statistics import TestStatistic, mean_residual_correlation, multi_event_tests
-from eventstudy.study import (
-    DEFAULT_ESTIMATION,
-    DEFAULT_MARKET,
-    DEFAULT_WINDOW,
-    EventStudy,
-    load_factor_sets,
-    load_live,
+from eventstudy.batch import BatchResult, batch_event_study, car_windows_of
+from eventstudy.calendar import DEFAULT_EXCHANGE, Window
+from eventstudy.events import (
+    STATUSES,
+    accounting_counts,
+    accounting_frame,
+    find_duplicates,
+    place_events,
+    read_events,
 )
+from eventstudy.exceptions import DataError
+from eventstudy.inputs import (
+    MarketData,
+    UserPanel,
+    check_sources,
+    live_data,
+    nyse_day0s,
+    panel_data,
+    snapshot_data,
+)
+from eventstudy.panel import PanelFile
+from eventstudy.results import preformatted_html
 from eventstudy.sources import check_source
+from eventstudy.statistics import TestStatistic, mean_residual_correlation, multi_event_tests
+from eventstudy.study import DEFAULT_ESTIMATION, DEFAULT_MARKET, DEFAULT_WINDOW, EventStudy
 
-REQUIRED_COLUMNS = ("ticker", "event_date")
+__all__ = ["MultiEventResult", "read_events", "run_multi_event_study"]
+
+
+def _finite(value: float) -> float | None:
+    """The value, or None where it is not a finite number (JSON has no NaN or infinity)."""
+    value = float(value)
+    return value if math.isfinite(value) else None
+
+
+def window_label(window: Window) -> str:
+    """Column suffix of a CAR window, e.g. ``(-1,+1)``."""
+    return f"({window.start:+d},{window.end:+d})".replace("(+0", "(0").replace(",+0)", ",0)")
 
 
 @dataclass(frozen=True)
@@ -52,45 +76,78 @@ class MultiEventResult:
     ----------
     study
         The specification (model, windows, level) shared by all events.
-    car_window
-        The window of the CAAR and its tests.
+    car_windows
+        The windows of the CAAR and their tests; the first is :attr:`car_window`.
     events
         One row per studied event, indexed by its row in the events table: ``ticker``,
-        ``market``, ``event_date``, ``day0``, ``nobs``, ``df``, ``sigma``, the model's
+        ``market``, ``event_date`` (as given), ``day0``, ``nobs``, ``df``, ``sigma``, the model's
         parameters, the CAR over :attr:`car_window` (``car``, ``car_se``, ``car_t``, ``car_p``,
-        ``car_ci_low``, ``car_ci_high``) and ``bhar``.
+        ``car_ci_low``, ``car_ci_high``), ``bhar``; for each further window the same CAR
+        columns suffixed by the window (``car(-5,+5)``...); ``estimation_days_lost`` with
+        ``exclude_events``; then the other columns of the events table.
     abnormal, abnormal_se
         Abnormal returns and their standard errors, one row per studied event (same index as
         :attr:`events`), one column per relative day.
-    residuals
-        Estimation-window residuals, one row per studied event (labelled by :attr:`labels`),
-        aligned by relative day (NaN: missing).
-    skipped
-        Events that could not be studied: ``ticker``, ``event_date``, ``reason``.
+    accounting
+        One row per row of the events table: ``ticker``, ``event_date``, ``status`` (one of
+        :data:`eventstudy.events.STATUSES`), ``day0``, ``reason``, ``duplicate_of`` and, with
+        ``exclude_events``, ``estimation_days_lost``.
     tests
-        Every multi-event test statistic, per relative day and for the CAAR window.
+        Every multi-event test statistic, per relative day and for each CAAR window.
     warnings
-        Warnings raised while testing (e.g. events clustered on the same day).
+        Warnings raised while reading and testing (e.g. events clustered on the same day).
     """
 
     study: EventStudy
-    car_window: Window
+    car_windows: tuple[Window, ...]
     events: pd.DataFrame
     abnormal: pd.DataFrame
     abnormal_se: pd.DataFrame
-    residuals: pd.DataFrame
-    skipped: pd.DataFrame
+    accounting: pd.DataFrame
     tests: tuple[TestStatistic, ...]
     warnings: tuple[str, ...] = field(default=())
+    residual_rows: Callable[[np.ndarray], np.ndarray] | None = field(default=None, repr=False)
+    window_dates: Callable[[], np.ndarray] | None = field(default=None, repr=False)
+
+    @property
+    def car_window(self) -> Window:
+        """The first CAAR window."""
+        return self.car_windows[0]
 
     @property
     def n_events(self) -> int:
         return len(self.events)
 
     @property
+    def skipped(self) -> pd.DataFrame:
+        """Rows of the events table that were not studied: ``ticker``, ``event_date``,
+        ``reason`` (duplicates are in :attr:`accounting`, studied under their first row)."""
+        rows = self.accounting[self.accounting["status"] == "skipped"]
+        return rows[["ticker", "event_date", "reason"]].rename_axis(None)
+
+    @property
+    def counts(self) -> dict[str, int]:
+        """Rows read and how many are studied, studied with day 0 moved, duplicates, skipped."""
+        return accounting_counts(self.accounting)
+
+    @property
     def labels(self) -> list[str]:
         """One label per event: the ticker, with the day-0 date where a ticker repeats."""
-        return _labels(self.events)
+        tickers = self.events["ticker"].astype(str)
+        repeated = tickers.duplicated(keep=False).to_numpy()
+        day0 = pd.DatetimeIndex(self.events["day0"]).strftime("%Y-%m-%d")
+        return np.where(repeated, tickers.to_numpy() + " " + np.asarray(day0, dtype=object),
+                        tickers.to_numpy()).tolist()
+
+    @property
+    def residuals(self) -> pd.DataFrame:
+        """Estimation-window residuals, one row per studied event (labelled by :attr:`labels`),
+        aligned by relative day (NaN: missing). Computed on demand: ``8 N L`` bytes."""
+        rows = np.arange(self.n_events)
+        values = (self.residual_rows(rows) if self.residual_rows is not None
+                  else np.full((self.n_events, len(self.study.estimation)), np.nan))
+        return pd.DataFrame(values, index=self.labels,
+                            columns=pd.Index(list(self.study.estimation.days), name="rel_day"))
 
     @property
     def residual_correlation(self) -> float:
@@ -110,7 +167,11 @@ class MultiEventResult:
     @property
     def caar(self) -> float:
         """CAAR over :attr:`car_window`."""
-        return float(self.aar.loc[self.car_window.start : self.car_window.end].sum())
+        return self.caar_over(self.car_window)
+
+    def caar_over(self, window: Window) -> float:
+        """CAAR over ``window`` (inside the event window)."""
+        return float(self.aar.loc[window.start : window.end].sum())
 
     def tests_frame(self) -> pd.DataFrame:
         """The test statistics as a frame: name, rel_day, window, stat, p, dist."""
@@ -118,30 +179,59 @@ class MultiEventResult:
             {**t.to_dict(), "dist": t.dist} for t in self.tests
         ])
 
+    def to_frame(self) -> pd.DataFrame:
+        """The per-event table (:attr:`events`)."""
+        return self.events
+
     def to_dict(self) -> dict[str, Any]:
-        """JSON-ready: model, n_events, events, aar, caar, tests, skipped, warnings."""
+        """JSON-ready: model, n_events, events, aar, caar (one entry per window), tests,
+        skipped, accounting, warnings. Every number is finite (a statistic that is not is
+        ``null``)."""
+        events = self.events
+        day0 = pd.DatetimeIndex(events["day0"]).strftime("%Y-%m-%d").tolist()
+        columns = [events["ticker"].astype(str).tolist(), events["event_date"].astype(str).tolist(),
+                   day0, events["car"].tolist(), events["car_se"].tolist(),
+                   events["car_t"].tolist(), events["car_p"].tolist()]
+        keys = ("ticker", "event_date", "day0", "car", "car_se", "car_t", "car_p")
+        records = [dict(zip(keys, values)) for values in zip(*columns)]
+        if len(self.car_windows) > 1:
+            for w, window in enumerate(self.car_windows):
+                suffix = "" if w == 0 else window_label(window)
+                values = zip(*(events[f"{name}{suffix}"].tolist()
+                               for name in ("car", "car_se", "car_t", "car_p")))
+                for record, (car, se, t, p) in zip(records, values):
+                    record.setdefault("windows", []).append(
+                        {"start": window.start, "end": window.end, "car": car, "car_se": se,
+                         "car_t": t, "car_p": p})
+        accounting = self.accounting
+        acc_day0 = pd.DatetimeIndex(accounting["day0"]).strftime("%Y-%m-%d")
+        acc_columns = [
+            accounting.index.tolist(), accounting["ticker"].astype(str).tolist(),
+            accounting["event_date"].astype(str).tolist(), accounting["status"].astype(str).tolist(),
+            [None if pd.isna(d) else d for d in acc_day0], accounting["reason"].tolist(),
+            [None if pd.isna(d) else int(d) for d in accounting["duplicate_of"]],
+        ]
+        acc_keys = ["row", "ticker", "event_date", "status", "day0", "reason", "duplicate_of"]
+        if "estimation_days_lost" in accounting.columns:
+            acc_columns.append([None if pd.isna(d) else int(d)
+                                for d in accounting["estimation_days_lost"]])
+            acc_keys.append("estimation_days_lost")
         return {
             "model": self.study.model.name,
             "n_events": self.n_events,
-            "events": [
-                {
-                    "ticker": row.ticker,
-                    "event_date": str(row.event_date),
-                    "day0": f"{row.day0:%Y-%m-%d}",
-                    "car": float(row.car),
-                    "car_se": float(row.car_se),
-                    "car_t": float(row.car_t),
-                    "car_p": float(row.car_p),
-                }
-                for row in self.events.itertuples()
-            ],
+            "events": records,
             "aar": [{"rel_day": int(k), "value": float(v)} for k, v in self.aar.items()],
-            "caar": {"start": self.car_window.start, "end": self.car_window.end, "value": self.caar},
-            "tests": [t.to_dict() for t in self.tests],
+            "caar": [{"start": w.start, "end": w.end, "value": self.caar_over(w)}
+                     for w in self.car_windows],
+            "tests": [
+                {**t.to_dict(), "stat": _finite(t.stat), "p": _finite(t.pvalue)} for t in self.tests
+            ],
             "skipped": [
                 {"ticker": row.ticker, "event_date": str(row.event_date), "reason": row.reason}
                 for row in self.skipped.itertuples()
             ],
+            "accounting": {"counts": self.counts,
+                           "rows": [dict(zip(acc_keys, values)) for values in zip(*acc_columns)]},
             "warnings": list(self.warnings),
         }
 
@@ -152,18 +242,22 @@ class MultiEventResult:
             f"Multi-event study: {self.n_events} events, {spec.model.label}, "
             f"estimation window {spec.estimation}, event window {spec.window}",
         ]
-        if len(self.skipped):
-            lines.append(f"  {len(self.skipped)} event(s) skipped (see .skipped)")
+        counts = self.counts
+        if counts["rows"] != self.n_events:
+            lines.append("  rows read: " + ", ".join(f"{counts[k]} {k.replace('_', ' ')}"
+                                                     for k in ("rows", *STATUSES) if counts[k]))
         lines += [f"  warning: {w}" for w in self.warnings]
         table = pd.DataFrame({"AAR": self.aar, "CAAR": self.caar_path}).map("{:+.3%}".format)
         lines += ["", *("  " + line for line in table.to_string().splitlines()), ""]
-        lines.append(f"CAAR{self.car_window} = {self.caar:+.3%}")
         frame = self.tests_frame()
-        if len(frame):
-            window_tests = frame[frame["rel_day"].isna()]
-            lines.append("Tests of the CAAR window:")
-            for row in window_tests.itertuples():
-                lines.append(f"  {row.name:<24} {row.stat:+8.3f}  p {row.p:.4f}  {row.dist}")
+        for window in self.car_windows:
+            lines.append(f"CAAR{window} = {self.caar_over(window):+.3%}")
+            if len(frame):
+                window_tests = frame[frame["window"].apply(
+                    lambda w, window=window: w == [window.start, window.end])]
+                lines.append("Tests of the CAAR window:")
+                for row in window_tests.itertuples():
+                    lines.append(f"  {row.name:<24} {row.stat:+8.3f}  p {row.p:.4f}  {row.dist}")
         return "\n".join(lines)
 
     def __str__(self) -> str:
@@ -172,22 +266,12 @@ class MultiEventResult:
     def _repr_html_(self) -> str:
         return preformatted_html(self.summary())
 
+    def write(self, directory: str | os.PathLike[str], format: str = "csv") -> list[str]:
+        """Write the per-event table, the abnormal returns in long form, the tests and the
+        accounting to ``directory`` (see :func:`eventstudy.output.write_multi_event_result`)."""
+        from eventstudy.output import write_multi_event_result
 
-def read_events(events: pd.DataFrame | str | os.PathLike[str]) -> pd.DataFrame:
-    """Validate an events table (``ticker``, ``event_date``, optional ``market``) or read it from CSV."""
-    if isinstance(events, (str, os.PathLike)):
-        path = Path(events)
-        if not path.is_file():
-            raise ParameterError("events", str(path), "give the path of a CSV file with columns ticker,event_date")
-        events = pd.read_csv(path, dtype=str, keep_default_na=False)
-    missing = [c for c in REQUIRED_COLUMNS if c not in events.columns]
-    if missing:
-        raise ParameterError(
-            "events", list(events.columns), "the table needs columns ticker,event_date (and optionally market)"
-        )
-    if len(events) == 0:
-        raise ParameterError("events", "an empty table", "give at least two events")
-    return events.reset_index(drop=True)
+        return write_multi_event_result(self, directory, format)
 
 
 def run_multi_event_study(
@@ -198,6 +282,7 @@ def run_multi_event_study(
     estimation: tuple[int, int] = DEFAULT_ESTIMATION,
     window: tuple[int, int] = DEFAULT_WINDOW,
     car_window: tuple[int, int] | None = None,
+    car_windows: Sequence[tuple[int, int]] | None = None,
     level: float = 0.95,
     min_estimation: int | None = None,
     tests: Sequence[str] | None = None,
@@ -205,9 +290,16 @@ def run_multi_event_study(
     source: str = "snapshot",
     cache_dir: str | os.PathLike[str] | None = None,
     data_dir: str | os.PathLike[str] | None = None,
+    returns: pd.DataFrame | str | os.PathLike[str] | None = None,
+    prices: pd.DataFrame | str | os.PathLike[str] | None = None,
+    columns: Sequence[str] | str | None = None,
+    market_returns: pd.Series | str | os.PathLike[str] | None = None,
+    factors: pd.DataFrame | str | os.PathLike[str] | None = None,
+    factors_unit: str = "decimal",
+    exclude_events: bool = False,
     progress: bool | None = None,
 ) -> MultiEventResult:
-    """Study many events from the committed snapshot and test the average abnormal returns.
+    """Study many events and test the average abnormal returns.
 
     Every event is estimated at once by the vectorised engine
     (:func:`eventstudy.batch.batch_event_study`), which gives the numbers of
@@ -216,177 +308,282 @@ def run_multi_event_study(
     Parameters
     ----------
     events
-        A table (or CSV path) with columns ``ticker`` and ``event_date`` and optionally ``market``
-        (the default market is used where it is missing or empty). An event date may be a date
-        or a timestamp with a time zone: a timestamp at or after the 16:00 New York close, or a
-        day without a session, moves day 0 as ``non_session`` says (the market's trading days,
-        in the snapshot the NYSE's sessions).
+        A table (or CSV path) with columns ``ticker`` (or ``security``, or the id column named
+        by ``columns``) and ``event_date``, optionally ``market`` (the default market where it
+        is missing or empty); other columns are kept in :attr:`MultiEventResult.events`. An
+        event date may be a date or a timestamp with a time zone: a timestamp at or after the
+        NYSE close (16:00 New York, 13:00 on early-close days), or a day without a trading
+        day, moves day 0 as ``non_session`` says.
     market, model, estimation, window, level, min_estimation
-        As for :func:`eventstudy.run_event_study`, shared by all events.
-    car_window
-        Window of the CAAR and its tests, inside the event window (default: the event window).
+        As for :func:`eventstudy.run_event_study`, shared by all events. With a panel,
+        ``market`` is the id of the market series in it (e.g. CRSP's ``vwretd``), unless
+        ``market_returns`` gives the market.
+    car_window, car_windows
+        Window of the CAAR and its tests (default: the event window), or several windows.
     tests
         Names of the tests to run (default: all of :mod:`eventstudy.statistics`).
     source, cache_dir
-        Where prices come from, as for :func:`eventstudy.run_event_study`: ``"snapshot"``
-        (default), ``"cache"``, ``"yahoo"`` or ``"auto"``. Tickers that cannot be had skip their
-        events, with the reason.
+        Where prices come from without a panel: ``"snapshot"`` (default), ``"cache"``,
+        ``"yahoo"`` or ``"auto"``. Tickers that cannot be had skip their events, with the reason.
+    returns, prices
+        The user's panel instead: a CSV/Parquet file (long or wide, see :mod:`eventstudy.panel`)
+        or a DataFrame (dates x securities). Only the securities and dates the events need are
+        read.
+    columns
+        ``(ID, DATE, VALUE)`` names of a long panel's columns, e.g. ``"permno,date,ret"``.
+    market_returns
+        The market's returns from their own file (``date,return``) or a Series.
+    factors, factors_unit
+        Daily factors for the factor models (a file or a frame, ``"decimal"`` or
+        ``"percent"``); default: the snapshot's French factors.
+    exclude_events
+        Leave the other events' windows of the same security out of each estimation window
+        (their number is in the accounting's ``estimation_days_lost``).
     progress
         Progress bar for long batches (default: only when stderr is a terminal).
+
+    Returns
+    -------
+    MultiEventResult
+        Per-event numbers, AAR/CAAR, every test, and the accounting of every row read.
     """
     study = EventStudy(
         model=model, estimation=estimation, window=window, level=level, min_estimation=min_estimation
     )
-    caar_window = as_window(
-        car_window if car_window is not None else (study.window.start, study.window.end), "car_window"
-    )
-    if caar_window.start < study.window.start or caar_window.end > study.window.end:
-        raise ParameterError(
-            "car_window", (caar_window.start, caar_window.end), f"stay inside the event window {study.window}"
-        )
-    table = read_events(events)
-    table["market"] = (
-        table["market"].where(table["market"].astype(str).str.strip() != "", market)
-        if "market" in table.columns else market
-    )
+    windows = car_windows_of(study, car_window, car_windows)
     check_source(source)
-    skipped: list[dict[str, Any]] = []
-    parts: list[tuple[pd.DataFrame, BatchResult]] = []
-    for market_name, group in table.groupby("market", sort=False):
-        if source == "snapshot":
-            prices, factors, reasons = _snapshot_prices(study, group, market_name, data_dir)
-        else:
-            prices, factors, reasons = _live_prices(
-                study, group, market_name, source, cache_dir, data_dir, non_session
-            )
-        for row, reason in reasons.items():
-            skipped.append({"row": row, "ticker": group.at[row, "ticker"],
-                            "event_date": group.at[row, "event_date"], "reason": reason})
-        group = group.drop(index=list(reasons))
-        if group.empty or prices is None:
-            continue
-        calendar = pd.DatetimeIndex(prices.loc[prices["ticker"] == market_name, "date"])
-        returns = simple_returns(prices, calendar=calendar)
-        batch = batch_event_study(
-            returns, group[["ticker", "event_date"]].reset_index(drop=True), returns[market_name],
-            model=study.model, estimation=study.estimation, window=study.window,
-            car_window=caar_window, level=study.level, min_estimation=study.min_estimation,
-            factors=factors, non_session=non_session, progress=progress,
-        )
-        for position, row in batch.skipped.iterrows():
-            skipped.append({"row": group.index[position], "ticker": row["security"],
-                            "event_date": row["event_date"], "reason": row["reason"]})
-        parts.append((group, batch))
-    skipped_frame = (
-        pd.DataFrame(skipped, columns=["row", "ticker", "event_date", "reason"])
-        .sort_values("row").set_index("row").rename_axis(None)
-    )
-    studied = sum(batch.n_events for _, batch in parts)
+    user = UserPanel.of(returns=returns, prices=prices, columns=columns,
+                        market_returns=market_returns, factors=factors, factors_unit=factors_unit)
+    check_sources(source, user)
+    id_column = (user.panel.columns[0] if user is not None and isinstance(user.panel, PanelFile)
+                 and user.panel.columns else None)
+    table = read_events(events, id_column=id_column)
+    n_rows = len(table)
+    markets = (table["market"].where(table["market"] != "", market).to_numpy(dtype=object)
+               if "market" in table.columns else np.full(n_rows, market, dtype=object))
+    state = _Accounting(n_rows)
+    parts: list[_Part] = []
+    codes, market_names = pd.factorize(markets)
+    groups = np.split(np.argsort(codes, kind="stable"), np.cumsum(np.bincount(codes))[:-1])
+    for group, market_name in zip(groups, market_names):
+        part = _study_market(study, windows, table, group, str(market_name), user, source,
+                             cache_dir, data_dir, non_session, exclude_events, progress, state)
+        if part is not None:
+            parts.append(part)
+    studied = sum(part.batch.n_events for part in parts)
     if studied < 2:
-        examples = "; ".join(f"{s['ticker']} {s['event_date']}: {s['reason']}" for s in skipped[:3])
+        skipped = np.flatnonzero(state.status == "skipped")[:3]
+        examples = "; ".join(f"{table.at[i, 'ticker']} {table.at[i, 'event_date']}: "
+                             f"{state.reason[i]}" for i in skipped)
         raise DataError(
-            f"events: {studied} of {len(table)} events could be studied; the multi-event tests "
+            f"events: {studied} of {n_rows} events could be studied; the multi-event tests "
             f"need at least 2" + (f" (skipped: {examples})" if examples else "")
         )
-    return _combine(study, caar_window, parts, skipped_frame, tests)
+    return _combine(study, windows, table, parts, state, tests, exclude_events)
 
 
-def _snapshot_prices(
-    study: EventStudy, group: pd.DataFrame, market: str, data_dir: str | os.PathLike[str] | None
-) -> tuple[pd.DataFrame | None, pd.DataFrame | None, dict[Any, str]]:
-    """Prices of one market's events from the committed snapshot; unknown tickers get a reason."""
-    known = available_tickers(data_dir)
-    reasons: dict[Any, str] = {}
-    for row, ticker in group["ticker"].items():
-        if market not in known:
-            reasons[row] = str(UnknownTickerError(market, known, parameter="market"))
-        elif ticker not in known:
-            reasons[row] = str(UnknownTickerError(ticker, known, parameter="ticker"))
-    wanted = sorted(set(group["ticker"].drop(index=list(reasons))) | {market})
-    if len(reasons) == len(group):
-        return None, None, reasons
-    return load_prices(wanted, data_dir=data_dir), load_factor_sets(study.model.factor_sets, data_dir), reasons
+class _Accounting:
+    """What became of every row, filled as the study goes."""
+
+    def __init__(self, n: int) -> None:
+        self.status = np.full(n, "skipped", dtype=object)
+        self.reason = np.full(n, "", dtype=object)
+        self.day0 = np.full(n, np.datetime64("NaT"), dtype="datetime64[ns]")
+        self.duplicate_of = np.full(n, -1, dtype=np.int64)
+        self.lost = np.full(n, -1, dtype=np.int64)
+
+    def skip(self, rows: np.ndarray, reasons: np.ndarray | str) -> None:
+        self.status[rows] = "skipped"
+        self.reason[rows] = reasons
 
 
-def _live_prices(
-    study: EventStudy, group: pd.DataFrame, market: str, source: str,
-    cache_dir: str | os.PathLike[str] | None, data_dir: str | os.PathLike[str] | None,
-    non_session: str,
-) -> tuple[pd.DataFrame | None, pd.DataFrame | None, dict[Any, str]]:
-    """Prices of one market's events from the cache or Yahoo, over the sessions their windows
-    need; events whose date, ticker or market cannot be had get a reason."""
-    reasons: dict[Any, str] = {}
-    day0s: dict[Any, pd.Timestamp] = {}
-    for row, value in group["event_date"].items():
-        try:
-            day0s[row] = resolve_event(value, non_session=non_session, exchange=DEFAULT_EXCHANGE).day0
-        except EventStudyError as error:
-            reasons[row] = str(error)
-    if not day0s:
-        return None, None, reasons
-    tickers = sorted(set(group.loc[list(day0s), "ticker"]))
-    prices, factors, failures = load_live(
-        study, [*tickers, market], list(day0s.values()), source, cache_dir, data_dir, DEFAULT_EXCHANGE
+@dataclass
+class _Part:
+    """The events of one market: their rows in the table, the batch that studied them, the
+    trading days, and day 0 per event."""
+
+    rows: np.ndarray
+    batch: BatchResult
+    trading_days: pd.DatetimeIndex
+    positions: np.ndarray
+    market: str
+
+
+def _study_market(
+    study: EventStudy, windows: tuple[Window, ...], table: pd.DataFrame, group: np.ndarray,
+    market: str, user: UserPanel | None, source: str, cache_dir: Any, data_dir: Any,
+    non_session: str, exclude_events: bool, progress: bool | None, state: _Accounting,
+) -> _Part | None:
+    """Load the returns of one market's events, place day 0, drop duplicates, run the batch."""
+    tickers = table["ticker"].to_numpy(dtype=object)[group]
+    given = table["event_date"].to_numpy(dtype=object)[group]
+    wanted = list(dict.fromkeys(tickers.tolist()))
+    earliest = min(study.estimation.start, study.window.start)
+    latest = max(study.estimation.end, study.window.end)
+    user_factors = user.factors if user is not None else None
+    data: MarketData | None
+    if user is not None and user.has_panel:
+        def day_range(days: pd.DatetimeIndex) -> tuple[pd.Timestamp, pd.Timestamp]:
+            placed = place_events(given, days, non_session=non_session, exchange=DEFAULT_EXCHANGE)
+            pos = placed.position[placed.placed]
+            if len(pos) == 0:
+                return days[0], days[0]
+            lo = max(0, int(pos.min()) + earliest - 1)
+            hi = min(len(days) - 1, int(pos.max()) + latest)
+            return days[lo], days[hi]
+
+        data = panel_data(study, user, wanted, market, day_range, data_dir)
+    elif source == "snapshot":
+        data = snapshot_data(study, wanted, market, data_dir, user_factors)
+        if data is None:
+            from eventstudy.data import available_tickers
+            from eventstudy.exceptions import UnknownTickerError
+
+            state.skip(group, str(UnknownTickerError(market, available_tickers(data_dir),
+                                                     parameter="market")))
+            return None
+    else:
+        day0s, failed = nyse_day0s(given, non_session)
+        if failed:
+            where = np.fromiter(failed, dtype=np.int64)
+            state.skip(group[where], np.array(list(failed.values()), dtype=object))
+        if not day0s:
+            return None
+        ok = np.setdiff1d(np.arange(len(group)), np.fromiter(failed, dtype=np.int64))
+        data, market_failure = live_data(study, sorted(set(tickers[ok])), market, day0s, source,
+                                         cache_dir, data_dir, user_factors)
+        if data is None:
+            state.skip(group[ok], str(market_failure))
+            return None
+    days = data.trading_days
+    placed = place_events(given, days, non_session=non_session, exchange=DEFAULT_EXCHANGE)
+    live = placed.placed.copy()
+    failed_rows = np.flatnonzero(~live & (state.reason[group] == ""))
+    state.skip(group[failed_rows], placed.failed[failed_rows])
+    if data.unavailable:
+        missing_reason = pd.Series(tickers).map(data.unavailable)
+        unavailable = live & missing_reason.notna().to_numpy()
+        state.skip(group[unavailable], missing_reason[unavailable].to_numpy(dtype=object))
+        live &= ~unavailable
+    live_rows = np.flatnonzero(live)
+    state.day0[group[live_rows]] = days.values[placed.position[live_rows]]
+    keys = pd.DataFrame({"ticker": tickers, "position": placed.position})
+    first = find_duplicates(keys, live)
+    repeats = np.flatnonzero(first >= 0)
+    state.status[group[repeats]] = "duplicate"
+    state.duplicate_of[group[repeats]] = group[first[repeats]]
+    state.reason[group[repeats]] = [f"duplicate of row {group[f]} (same security and day 0)"
+                                    for f in first[repeats]]
+    unique = np.flatnonzero(live & (first < 0))
+    if len(unique) == 0:
+        return None
+    positions = placed.position[unique]
+    frame = pd.DataFrame({"security": tickers[unique], "event_date": days.values[positions]})
+    batch = batch_event_study(
+        data.returns, frame, data.market, model=study.model, estimation=study.estimation,
+        window=study.window, car_windows=windows, level=study.level,
+        min_estimation=study.min_estimation, factors=data.factors, non_session=non_session,
+        exclude_events=exclude_events, progress=progress,
     )
-    for row in day0s:
-        failed = failures.get(market) or failures.get(group.at[row, "ticker"])
-        if failed is not None:
-            reasons[row] = str(failed)
-    return prices, factors, reasons
+    rows = group[unique]
+    ok = batch.ok
+    moved = placed.moved[unique]
+    state.status[rows[ok]] = np.where(moved[ok] != "", "studied_day0_moved", "studied")
+    state.reason[rows[ok]] = moved[ok]
+    if exclude_events:
+        state.lost[rows[ok]] = batch.estimation_days_lost[ok]
+    skipped = batch.skipped
+    state.skip(rows[skipped.index.to_numpy()], skipped["reason"].to_numpy(dtype=object))
+    return _Part(rows, batch, days, positions, market)
 
 
 def _combine(
-    study: EventStudy, car_window: Window, parts: list[tuple[pd.DataFrame, BatchResult]],
-    skipped: pd.DataFrame, tests: Sequence[str] | None,
+    study: EventStudy, windows: tuple[Window, ...], table: pd.DataFrame, parts: list[_Part],
+    state: _Accounting, tests: Sequence[str] | None, exclude_events: bool,
 ) -> MultiEventResult:
     """Join the per-market batches in the order of the events table and run the tests."""
-    frames, abnormal, se, residuals = [], [], [], []
-    for group, batch in parts:
-        rows = np.flatnonzero(batch.ok)
-        frame = batch.frame().rename(columns={"security": "ticker"})
-        frame.index = group.index[rows]
-        frame.insert(1, "market", group["market"].iloc[rows].to_numpy())
-        frame["event_date"] = group["event_date"].iloc[rows].to_numpy()
+    frames, abnormal, se, sources = [], [], [], []
+    for index, part in enumerate(parts):
+        ok = np.flatnonzero(part.batch.ok)
+        frame = part.batch.frame().rename(columns={"security": "ticker"})
+        frame.index = pd.Index(part.rows[ok])
+        frame.insert(1, "market", part.market)
+        frame["event_date"] = table["event_date"].to_numpy(dtype=object)[part.rows[ok]]
         frame["day0"] = pd.DatetimeIndex(frame["day0"])
+        for w, window in enumerate(windows[1:], start=1):
+            suffix = window_label(window)
+            frame[f"car{suffix}"] = part.batch.window_car[ok, w]
+            frame[f"car_se{suffix}"] = part.batch.window_car_se[ok, w]
+            frame[f"car_t{suffix}"] = part.batch.window_car_t[ok, w]
+            frame[f"car_p{suffix}"] = part.batch.window_car_p[ok, w]
+            frame[f"bhar{suffix}"] = part.batch.window_bhar[ok, w]
+        if exclude_events:
+            frame["estimation_days_lost"] = part.batch.estimation_days_lost[ok]
         frames.append(frame)
-        abnormal.append(batch.abnormal[rows])
-        se.append(batch.se[rows])
-        residuals.append(batch.residuals(rows))
-    events = pd.concat(frames)
+        abnormal.append(part.batch.abnormal[ok])
+        se.append(part.batch.se[ok])
+        sources.append(np.column_stack([np.full(len(ok), index), ok]))
+    events = pd.concat(frames) if len(frames) > 1 else frames[0]
     order = np.argsort(events.index.to_numpy(), kind="stable")
     events = events.iloc[order]
+    extra = [c for c in table.columns if c not in ("ticker", "event_date", "market")]
+    if extra:
+        characteristics = table.loc[events.index, extra]
+        characteristics.columns = [c if c not in events.columns else f"{c}_input" for c in extra]
+        events = pd.concat([events, characteristics], axis=1)
+    events.index.name = "row"
+    where = np.concatenate(sources)[order]  # (part, row in its batch) per studied event
     rel_days = pd.Index(list(study.window.days), name="rel_day")
     abnormal_frame = pd.DataFrame(np.concatenate(abnormal)[order], index=events.index, columns=rel_days)
     se_frame = pd.DataFrame(np.concatenate(se)[order], index=events.index, columns=rel_days)
-    residual_frame = pd.DataFrame(
-        np.concatenate(residuals)[order], index=_labels(events),
-        columns=pd.Index(list(study.estimation.days), name="rel_day"),
+
+    def residual_rows(rows: np.ndarray) -> np.ndarray:
+        out = np.empty((len(rows), len(study.estimation)))
+        for index, part in enumerate(parts):
+            mine = where[rows, 0] == index
+            if mine.any():
+                out[mine] = part.batch.residuals(where[rows[mine], 1])
+        return out
+
+    def window_dates() -> np.ndarray:
+        out = np.empty((len(events), len(study.window)), dtype="datetime64[ns]")
+        offsets = np.arange(study.window.start, study.window.end + 1)
+        for index, part in enumerate(parts):
+            mine = where[:, 0] == index
+            positions = part.positions[np.flatnonzero(part.batch.ok)][where[mine, 1]]
+            out[mine] = part.trading_days.values[positions[:, None] + offsets[None, :]]
+        return out
+
+    statistics, caught = _run_tests(study, windows, events, abnormal_frame, se_frame,
+                                    residual_rows, tests)
+    accounting = accounting_frame(table, state.status, state.reason, state.day0,
+                                  state.duplicate_of, state.lost if exclude_events else None)
+    return MultiEventResult(
+        study=study, car_windows=windows, events=events, abnormal=abnormal_frame,
+        abnormal_se=se_frame, accounting=accounting, tests=tuple(statistics),
+        warnings=tuple(caught), residual_rows=residual_rows, window_dates=window_dates,
     )
+
+
+def _run_tests(
+    study: EventStudy, windows: tuple[Window, ...], events: pd.DataFrame,
+    abnormal: pd.DataFrame, se: pd.DataFrame, residual_rows: Callable[[np.ndarray], np.ndarray],
+    tests: Sequence[str] | None,
+) -> tuple[list[TestStatistic], list[str]]:
+    """Every test per day and for the first window, then the window tests of the others."""
+    statistics: list[TestStatistic] = []
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        statistics = multi_event_tests(
-            abnormal=abnormal_frame.to_numpy(),
-            abnormal_sd=se_frame.to_numpy(),
-            car_sd=events["car_se"].to_numpy(),
-            residuals=residual_frame.to_numpy(),
-            df=events["df"].to_numpy(),
-            rel_days=list(rel_days),
-            window=(car_window.start, car_window.end),
-            event_dates=list(events["day0"]),
-            tests=tests,
-        )
+        for w, window in enumerate(windows):
+            suffix = "" if w == 0 else window_label(window)
+            results = multi_event_tests(
+                abnormal=abnormal.to_numpy(), abnormal_sd=se.to_numpy(),
+                car_sd=events[f"car_se{suffix}"].to_numpy(), residuals=cast(Any, residual_rows),
+                df=events["df"].to_numpy(), rel_days=list(abnormal.columns),
+                window=(window.start, window.end),
+                event_dates=events["day0"].to_numpy() if w == 0 else None, tests=tests,
+            )
+            statistics += results if w == 0 else [t for t in results if t.rel_day is None]
     for caught_warning in caught:  # re-raise for the caller, with their own classes
-        warnings.warn(caught_warning.message, caught_warning.category, stacklevel=3)
-    return MultiEventResult(
-        study=study, car_window=car_window, events=events, abnormal=abnormal_frame,
-        abnormal_se=se_frame, residuals=residual_frame, skipped=skipped,
-        tests=tuple(statistics), warnings=tuple(str(w.message) for w in caught),
-    )
-
-
-def _labels(events: pd.DataFrame) -> list[str]:
-    tickers = list(events["ticker"])
-    return [
-        t if tickers.count(t) == 1 else f"{t} {pd.Timestamp(d):%Y-%m-%d}"
-        for t, d in zip(tickers, events["day0"])
-    ]
+        warnings.warn(caught_warning.message, caught_warning.category, stacklevel=4)
+    return statistics, [str(w.message) for w in caught]
