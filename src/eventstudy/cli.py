@@ -52,13 +52,25 @@ def _parser() -> argparse.ArgumentParser:
         description="Per-event CARs, AAR and CAAR, and every multi-event test statistic.",
     )
     batch.add_argument(
-        "events", help="CSV file with columns ticker,event_date (and optionally market)"
+        "events", help="CSV file with columns ticker,event_date (and optionally market; other "
+        "columns are kept in the per-event table)"
     )
     _add_study_options(batch)
     batch.add_argument(
-        "--car-window", nargs=2, type=int, metavar=("A", "B"), default=None,
-        help="window of the CAAR and its tests, inside the event window (default: the event window)",
+        "--car-window", nargs=2, type=_relative_day, metavar=("A", "B"), action="append",
+        default=None, help="window of a CAAR and its tests, inside the event window; repeat for "
+        "several windows (default: the event window)",
     )
+    batch.add_argument("--tests", default=None, metavar="NAMES",
+                       help="comma-separated tests to run (default: all eleven)")
+    batch.add_argument("--exclude-events", action="store_true",
+                       help="leave the other events' windows of the same security out of each "
+                       "estimation window")
+    batch.add_argument("--output", metavar="DIR", default=None,
+                       help="write the per-event table, the abnormal returns (long form), the "
+                       "tests and the accounting to DIR")
+    batch.add_argument("--format", choices=["csv", "parquet"], default="csv",
+                       help="format of the --output tables (default csv)")
     batch.add_argument("--plot", metavar="PATH", help="write AAR/CAAR and the CAR distribution to PATH")
 
     fetch = commands.add_parser(
@@ -85,11 +97,11 @@ def _add_study_options(parser: argparse.ArgumentParser) -> None:
         "--model", default="market", help=f"expected-return model: {', '.join(MODELS)} (default market)"
     )
     parser.add_argument(
-        "--estimation", nargs=2, type=int, metavar=("A", "B"), default=list(DEFAULT_ESTIMATION),
+        "--estimation", nargs=2, type=_relative_day, metavar=("A", "B"), default=list(DEFAULT_ESTIMATION),
         help="estimation window in trading days relative to day 0, inclusive (default -250 -11)",
     )
     parser.add_argument(
-        "--window", nargs=2, type=int, metavar=("A", "B"), default=list(DEFAULT_WINDOW),
+        "--window", nargs=2, type=_relative_day, metavar=("A", "B"), default=list(DEFAULT_WINDOW),
         help="event window in trading days relative to day 0, inclusive (default -1 1)",
     )
     parser.add_argument("--level", type=float, default=0.95, help="confidence level (default 0.95)")
@@ -109,6 +121,40 @@ def _add_study_options(parser: argparse.ArgumentParser) -> None:
         help="day 0 for an event on a day the NYSE was closed (default next)",
     )
     parser.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
+    data = parser.add_argument_group("your own data (instead of the snapshot)")
+    data.add_argument("--returns", metavar="PATH", default=None,
+                      help="panel of daily returns (decimals): CSV, .csv.gz or Parquet, long "
+                      "(ticker,date,return) or wide (date, then one column per security)")
+    data.add_argument("--prices", metavar="PATH", default=None,
+                      help="panel of daily prices (long ticker,date,price or wide); returns are "
+                      "simple returns between consecutive trading days")
+    data.add_argument("--columns", metavar="ID,DATE,VALUE", default=None,
+                      help="names of a long panel's id, date and value columns, e.g. permno,date,ret")
+    data.add_argument("--market-returns", metavar="PATH", default=None,
+                      help="the market's returns from their own file (date,return) instead of "
+                      "the panel's --market series")
+    data.add_argument("--factors", metavar="PATH", default=None,
+                      help="daily factors (date, Mkt-RF, SMB, HML, RF, ...) for the factor models "
+                      "(default: the snapshot's French factors)")
+    data.add_argument("--factors-unit", choices=["decimal", "percent"], default="decimal",
+                      help="unit of the --factors file (default decimal)")
+
+
+#: Largest window end, in trading days either side of day 0 (about 400 years).
+MAX_RELATIVE_DAY = 100_000
+
+
+def _relative_day(text: str) -> int:
+    """A window end in trading days: a whole number within +-MAX_RELATIVE_DAY."""
+    try:
+        value = int(text)
+    except ValueError:
+        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of trading days") from None
+    if abs(value) > MAX_RELATIVE_DAY:
+        raise argparse.ArgumentTypeError(
+            f"{text[:24]!r} is out of range; give a number of trading days between "
+            f"-{MAX_RELATIVE_DAY} and {MAX_RELATIVE_DAY}")
+    return value
 
 
 def _study_options(args: argparse.Namespace) -> dict[str, Any]:
@@ -122,6 +168,12 @@ def _study_options(args: argparse.Namespace) -> dict[str, Any]:
         "non_session": args.non_session,
         "source": args.source,
         "cache_dir": args.cache_dir,
+        "returns": args.returns,
+        "prices": args.prices,
+        "columns": args.columns,
+        "market_returns": args.market_returns,
+        "factors": args.factors,
+        "factors_unit": args.factors_unit,
     }
 
 
@@ -130,14 +182,27 @@ def _batch(args: argparse.Namespace) -> int:
         warnings.simplefilter("always", EventStudyWarning)
         result = run_multi_event_study(
             args.events,
-            car_window=None if args.car_window is None else tuple(args.car_window),
+            car_windows=None if args.car_window is None else [tuple(w) for w in args.car_window],
+            tests=None if args.tests is None else [t.strip() for t in args.tests.split(",")],
+            exclude_events=args.exclude_events,
             **_study_options(args),
         )
     for warning in caught:
         print(f"eventstudy: warning: {warning.message}", file=sys.stderr)
-    for row in result.skipped.itertuples():
+    skipped = result.skipped
+    for row in skipped.head(SKIPPED_SHOWN).itertuples():
         print(f"eventstudy: skipped {row.ticker} {row.event_date}: {row.reason}", file=sys.stderr)
+    if len(skipped) > SKIPPED_SHOWN:
+        print(f"eventstudy: ... and {len(skipped) - SKIPPED_SHOWN} more skipped events (every "
+              "row's fate is in the accounting: --json or --output)", file=sys.stderr)
+    if args.output:
+        written = result.write(args.output, args.format)
+        print(f"eventstudy: wrote {', '.join(written)}", file=sys.stderr)
     return _report(args, result, "save_multi_event_plot")
+
+
+#: Skipped events listed one by one on stderr; the rest are counted.
+SKIPPED_SHOWN = 20
 
 
 def _report(args: argparse.Namespace, result: Any, save: str) -> int:
