@@ -141,7 +141,10 @@ def read_events(
                              "give a DataFrame or the path of a CSV file")
     table.columns = [str(c).strip() for c in table.columns]
     candidates = ((id_column,) if id_column else ()) + SECURITY_COLUMNS
-    security = next((c for c in candidates if c in table.columns), None)
+    lower = {str(c).lower(): c for c in table.columns}
+    security = next((lower[c.lower()] for c in candidates if c.lower() in lower), None)
+    if "event_date" not in table.columns and "event_date" in lower:
+        table = table.rename(columns={lower["event_date"]: "event_date"})
     if security is None or "event_date" not in table.columns:
         wanted = " or ".join(dict.fromkeys(candidates))
         raise ParameterError(

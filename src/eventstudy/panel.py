@@ -9,7 +9,9 @@ Layouts (recognised from the header)
 ------------------------------------
 - long: one row per security and date, columns ``ticker,date,return`` (or ``ticker,date,price``
   for a price panel); other names are mapped with ``columns=(ID, DATE, VALUE)``, e.g.
-  ``("permno", "date", "ret")``. Ids may be text or integers.
+  ``("permno", "date", "ret")``. Ids may be text or integers. The market is one more id of the
+  panel, or one more column holding one value per date (CRSP's ``vwretd`` beside ``ret``), or
+  its own file.
 - wide: ``date`` then one column per security.
 
 Files are CSV (also ``.csv.gz``) or Parquet, read by `DuckDB <https://duckdb.org>`_: one
@@ -315,7 +317,7 @@ class PanelReader:
             if duplicated:
                 total = con.execute(
                     "SELECT count(*) FROM (SELECT code, date FROM rows_read GROUP BY code, date "
-                    "HAVING count(*) > 1)").fetchone()[0]
+                    "HAVING count(*) > 1)").fetchall()[0][0]
                 raise DataError(
                     f"{label}: {total} (id, date) pair(s) appear more than once (id, date, rows: "
                     f"{_examples(duplicated)}); keep one row per security and date"
@@ -349,20 +351,20 @@ class PanelReader:
                 )
             letters = con.execute(
                 "SELECT count(*) FROM rows_read WHERE regexp_full_match(TRIM(raw), '[A-Za-z]')"
-            ).fetchone()[0]
+            ).fetchall()[0][0]
             self.stats.missing_codes += int(letters)
         if self.panel.kind == "returns":
             codes = ", ".join(str(c) for c in MISSING_CODES)
-            n = con.execute(f"SELECT count(*) FROM rows_read WHERE value IN ({codes})").fetchone()[0]
+            n = con.execute(f"SELECT count(*) FROM rows_read WHERE value IN ({codes})").fetchall()[0][0]
             self.stats.missing_codes += int(n)
             con.execute(f"UPDATE rows_read SET value = NULL WHERE value IN ({codes})")
-            infinite = con.execute("SELECT count(*) FROM rows_read WHERE isinf(value)").fetchone()[0]
+            infinite = con.execute("SELECT count(*) FROM rows_read WHERE isinf(value)").fetchall()[0][0]
         else:
-            negative = con.execute("SELECT count(*) FROM rows_read WHERE value < 0").fetchone()[0]
+            negative = con.execute("SELECT count(*) FROM rows_read WHERE value < 0").fetchall()[0][0]
             self.stats.negative_prices += int(negative)
             con.execute("UPDATE rows_read SET value = abs(value) WHERE value < 0")
             infinite = con.execute(
-                "SELECT count(*) FROM rows_read WHERE isinf(value) OR value = 0").fetchone()[0]
+                "SELECT count(*) FROM rows_read WHERE isinf(value) OR value = 0").fetchall()[0][0]
         if infinite:
             bad = con.execute(
                 "SELECT w.id, r.date, r.raw FROM rows_read r JOIN wanted_ids w USING (code) WHERE "
@@ -371,6 +373,33 @@ class PanelReader:
             allowed = "finite returns" if self.panel.kind == "returns" else "positive finite prices"
             raise DataError(f"{label}: column {column!r} has {infinite} value(s) that are not "
                             f"{allowed} (id, date, value: {_examples(bad)})")
+
+    def column_series(self, column: str) -> pd.Series:
+        """A long panel's extra column holding one value per date (e.g. CRSP's ``vwretd``
+        beside ``ret``), as a series by date; dates whose rows disagree are an error."""
+        import duckdb
+
+        types = self.layout.types
+        reader = _reader(self.panel.path)
+        value = (f"CAST({_quote(column)} AS DOUBLE)" if _numeric(types[column])
+                 else f"TRY_CAST(TRIM(CAST({_quote(column)} AS VARCHAR)) AS DOUBLE)")
+        date = _date_expression(self.layout.date, types[self.layout.date])
+        try:
+            rows = self.con.execute(
+                f"SELECT {date} AS date, min({value}) AS lo, max({value}) AS hi FROM {reader} "
+                "GROUP BY 1 HAVING date IS NOT NULL ORDER BY 1").fetchnumpy()
+        except duckdb.Error as error:
+            raise DataError(f"{self.label}: cannot read column {column!r}: "
+                            f"{str(error).splitlines()[0]}") from None
+        lo, hi = np.asarray(rows["lo"], dtype=float), np.asarray(rows["hi"], dtype=float)
+        dates = np.asarray(rows["date"]).astype("datetime64[ns]")
+        differ = np.flatnonzero(np.isfinite(lo) & (lo != hi))
+        if len(differ):
+            examples = ", ".join(f"{pd.Timestamp(dates[i]):%Y-%m-%d}" for i in differ[:3])
+            raise DataError(f"{self.label}: column {column!r} has different values on one date "
+                            f"({examples}); a market column holds one value per date")
+        self.stats.rows_read += len(dates)
+        return pd.Series(lo, index=pd.DatetimeIndex(dates), name=column)
 
     def ids_sample(self, limit: int = 5) -> list[str]:
         rows = self.con.execute(
@@ -554,15 +583,21 @@ def load_panel(
             if market is None:
                 raise ParameterError("market", None, "name the market series of the panel, or give "
                                      "--market-returns FILE")
-            name = reader.canonical_ids([market])[market]
-            if name is None:
-                raise _unknown_market(reader, market)
-            codes, dates, values = reader.read([name])
-            if len(codes) == 0:
-                raise _unknown_market(reader, market)
-            order = np.argsort(dates, kind="stable")
-            market_series = pd.Series(values[order], index=pd.DatetimeIndex(
-                dates[order].astype("datetime64[ns]")), name=market)
+            extra = [c for c in reader.layout.types
+                     if reader.layout.kind == "long" and c not in
+                     (reader.layout.id, reader.layout.date, reader.layout.value)]
+            name = None if market in extra else reader.canonical_ids([market])[market]
+            if market in extra:
+                market_series = reader.column_series(market)
+            else:
+                if name is None:
+                    raise _unknown_market(reader, market)
+                codes, dates, values = reader.read([name])
+                if len(codes) == 0:
+                    raise _unknown_market(reader, market)
+                order = np.argsort(dates, kind="stable")
+                market_series = pd.Series(values[order], index=pd.DatetimeIndex(
+                    dates[order].astype("datetime64[ns]")), name=market)
             if panel.kind == "prices":
                 market_series = market_series[market_series.notna()]
                 price_days = pd.DatetimeIndex(market_series.index)

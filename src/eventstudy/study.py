@@ -10,7 +10,9 @@ from __future__ import annotations
 import datetime as dt
 import math
 import os
+from collections.abc import Sequence
 from dataclasses import dataclass
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -30,6 +32,9 @@ from eventstudy.inference import check_level, t_statistics
 from eventstudy.models import ExpectedReturnModel, get_model
 from eventstudy.results import EventStudyResult
 from eventstudy.returns import simple_returns
+
+if TYPE_CHECKING:
+    from eventstudy.inputs import UserPanel
 
 DEFAULT_ESTIMATION = (-250, -11)
 DEFAULT_WINDOW = (-1, 1)
@@ -281,6 +286,12 @@ def run_event_study(
     cache_dir: str | os.PathLike[str] | None = None,
     non_session: str = "next",
     exchange: str = DEFAULT_EXCHANGE,
+    returns: pd.DataFrame | str | os.PathLike[str] | None = None,
+    prices: pd.DataFrame | str | os.PathLike[str] | None = None,
+    columns: Sequence[str] | str | None = None,
+    market_returns: pd.Series | str | os.PathLike[str] | None = None,
+    factors: pd.DataFrame | str | os.PathLike[str] | None = None,
+    factors_unit: str = "decimal",
 ) -> EventStudyResult:
     """Event study of ``ticker`` around ``event_date`` (offline by default, from the snapshot).
 
@@ -292,23 +303,34 @@ def run_event_study(
     (see :mod:`eventstudy.sources`); ``cache_dir`` is the cache folder. See :class:`EventStudy`
     for the other parameters and :class:`~eventstudy.results.EventStudyResult` for what comes
     back (``result.timing`` records the event as given, its date and day 0).
+
+    ``returns`` or ``prices`` (a CSV/Parquet file or a DataFrame, see :mod:`eventstudy.panel`)
+    take the data from the user's own panel instead, with ``columns``, ``market_returns``,
+    ``factors`` and ``factors_unit`` as for :func:`eventstudy.run_multi_event_study`.
     """
+    from eventstudy.inputs import UserPanel, check_sources
     from eventstudy.sources import check_source
 
     study = EventStudy(
         model=model, estimation=estimation, window=window, level=level, min_estimation=min_estimation
     )
     check_source(source)
+    user = UserPanel.of(returns=returns, prices=prices, columns=columns,
+                        market_returns=market_returns, factors=factors, factors_unit=factors_unit)
+    check_sources(source, user)
+    if user is not None and user.has_panel:
+        return _run_on_panel(study, user, ticker, event_date, market, non_session, exchange, data_dir)
     day = resolve_event(event_date, non_session=non_session, exchange=exchange)
     if source == "snapshot":
         known = available_tickers(data_dir)
         for parameter, name in (("ticker", ticker), ("market", market)):
             if name not in known:
                 raise UnknownTickerError(name, known, parameter=parameter)
-        prices = load_prices(list(dict.fromkeys([ticker, market])), data_dir=data_dir)
-        factors = load_factor_sets(study.model.factor_sets, data_dir)
+        price_table = load_prices(list(dict.fromkeys([ticker, market])), data_dir=data_dir)
+        factors = (user.factors if user is not None and user.factors is not None
+                   else load_factor_sets(study.model.factor_sets, data_dir))
     else:
-        prices, factors, failures = load_live(
+        price_table, factors, failures = load_live(
             study, [ticker, market], [day.day0], source, cache_dir, data_dir, exchange
         )
         if len(failures) == 1:
@@ -316,13 +338,36 @@ def run_event_study(
         if failures:
             from eventstudy.exceptions import BatchFetchError
 
-            raise BatchFetchError(failures, prices)
-    trading_days = pd.DatetimeIndex(prices.loc[prices["ticker"] == market, "date"])
-    returns = simple_returns(prices, calendar=trading_days)
+            raise BatchFetchError(failures, price_table)
+    trading_days = pd.DatetimeIndex(price_table.loc[price_table["ticker"] == market, "date"])
+    return_table = simple_returns(price_table, calendar=trading_days)
     return study.run(
-        returns[ticker], returns[market], event_date, factors=factors, ticker=ticker,
+        return_table[ticker], return_table[market], event_date, factors=factors, ticker=ticker,
         market_name=market, non_session=non_session, exchange=exchange,
     )
+
+
+def _run_on_panel(
+    study: EventStudy, user: UserPanel, ticker: str, event_date: str | dt.date | pd.Timestamp,
+    market: str, non_session: str, exchange: str, data_dir: str | os.PathLike[str] | None,
+) -> EventStudyResult:
+    """The study of one event on the user's panel: only the ticker and the market are read."""
+    from eventstudy.panel import load_panel
+
+    loaded = load_panel(user.panel, [ticker], market=market, market_returns=user.market_returns)
+    if loaded.ids.get(ticker) is None:
+        raise DataError(f"ticker: {ticker!r} is not an id of the panel {_panel_name(user)}")
+    factors = user.factors if user.factors is not None else load_factor_sets(
+        study.model.factor_sets, data_dir)
+    market_name = market if user.market_returns is None else "market returns file"
+    return study.run(loaded.returns[ticker], loaded.market, event_date, factors=factors,
+                     ticker=ticker, market_name=market_name, non_session=non_session,
+                     exchange=None if exchange is None else exchange)
+
+
+def _panel_name(user: UserPanel) -> str:
+    panel = user.panel
+    return "in memory" if isinstance(panel, pd.DataFrame) else str(panel.path)
 
 
 def load_live(
