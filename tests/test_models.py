@@ -86,3 +86,10 @@ def test_registry_and_errors():
         MarketModel().fit(pd.Series([0.01, 0.02, 0.0]), pd.DataFrame({"market": [0.0, 0.01, 0.0]}, index=[1, 2, 3]))
     with pytest.raises(DataError, match="missing returns in the estimation window"):
         MarketModel().fit(pd.Series([0.01, np.nan, 0.0]), pd.DataFrame({"market": [0.0, 0.01, 0.0]}))
+
+
+def test_the_cli_knows_every_model_without_importing_them():
+    from eventstudy.defaults import MODEL_NAMES
+    from eventstudy.models import MODELS
+
+    assert tuple(MODELS) == MODEL_NAMES

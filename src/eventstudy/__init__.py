@@ -2,38 +2,64 @@
 
 The main entry points:
 
-- :func:`run_event_study` -- a single-event study from the committed data snapshot;
+- :func:`run_event_study` -- a single-event study from the committed data snapshot, or from
+  your own panel file (``returns=`` / ``prices=``);
 - :class:`EventStudy` -- the same on any return series you bring;
-- :func:`run_multi_event_study` -- many events from the snapshot (or a cache, or Yahoo): AAR,
-  CAAR and every multi-event test statistic;
-- :func:`batch_event_study` -- many events on a returns panel you bring, vectorised, with the
+- :func:`run_multi_event_study` -- many events from the snapshot, a cache, Yahoo or your own
+  panel file: AAR, CAAR, every multi-event test statistic and the accounting of every event;
+- :func:`batch_event_study` -- many events on a returns panel in memory, vectorised, with the
   numbers of the single-event path;
 - :mod:`eventstudy.plotting` -- charts of a result.
+
+Names are imported on first use (PEP 562), so ``import eventstudy`` and ``eventstudy --help``
+do not pay for the batch engine, the statistics or scipy until they are needed.
 """
 
-from eventstudy.batch import BatchResult, batch_event_study
-from eventstudy.data import available_tickers, load_factors, load_prices
-from eventstudy.models import MODELS
-from eventstudy.multi import MultiEventResult, run_multi_event_study
-from eventstudy.results import CumulativeAbnormalReturn, EventStudyResult
-from eventstudy.returns import simple_returns
-from eventstudy.sources import get_prices
-from eventstudy.study import EventStudy, run_event_study
+from __future__ import annotations
 
-__all__ = [
-    "MODELS",
-    "BatchResult",
-    "CumulativeAbnormalReturn",
-    "EventStudy",
-    "EventStudyResult",
-    "MultiEventResult",
-    "available_tickers",
-    "batch_event_study",
-    "get_prices",
-    "load_factors",
-    "load_prices",
-    "run_event_study",
-    "run_multi_event_study",
-    "simple_returns",
-]
+import importlib
+from typing import TYPE_CHECKING, Any
+
+#: Where each public name lives.
+_EXPORTS = {
+    "MODELS": "eventstudy.models",
+    "BatchResult": "eventstudy.batch",
+    "batch_event_study": "eventstudy.batch",
+    "available_tickers": "eventstudy.data",
+    "load_factors": "eventstudy.data",
+    "load_prices": "eventstudy.data",
+    "MultiEventResult": "eventstudy.multi",
+    "run_multi_event_study": "eventstudy.multi",
+    "CumulativeAbnormalReturn": "eventstudy.results",
+    "EventStudyResult": "eventstudy.results",
+    "simple_returns": "eventstudy.returns",
+    "get_prices": "eventstudy.sources",
+    "EventStudy": "eventstudy.study",
+    "run_event_study": "eventstudy.study",
+}
+
+__all__ = sorted(_EXPORTS)
 __version__ = "0.1.0"
+
+if TYPE_CHECKING:
+    from eventstudy.batch import BatchResult, batch_event_study
+    from eventstudy.data import available_tickers, load_factors, load_prices
+    from eventstudy.models import MODELS
+    from eventstudy.multi import MultiEventResult, run_multi_event_study
+    from eventstudy.results import CumulativeAbnormalReturn, EventStudyResult
+    from eventstudy.returns import simple_returns
+    from eventstudy.sources import get_prices
+    from eventstudy.study import EventStudy, run_event_study
+
+
+def __getattr__(name: str) -> Any:
+    module = _EXPORTS.get(name)
+    if module is None:
+        raise AttributeError(f"module 'eventstudy' has no attribute {name!r}")
+    value = getattr(importlib.import_module(module), name)
+    globals()[name] = value
+    return value
+
+
+def __dir__() -> list[str]:
+    return sorted([*globals(), *_EXPORTS])

@@ -13,10 +13,8 @@ import warnings
 from collections.abc import Sequence
 from typing import Any
 
+from eventstudy.defaults import DEFAULT_ESTIMATION, DEFAULT_MARKET, DEFAULT_WINDOW, MODEL_NAMES
 from eventstudy.exceptions import EventStudyError, EventStudyWarning
-from eventstudy.models import MODELS
-from eventstudy.multi import run_multi_event_study
-from eventstudy.study import DEFAULT_ESTIMATION, DEFAULT_MARKET, DEFAULT_WINDOW, run_event_study
 
 
 class _ArgumentParser(argparse.ArgumentParser):
@@ -94,7 +92,7 @@ def _add_study_options(parser: argparse.ArgumentParser) -> None:
     """Options shared by ``run`` and ``batch``."""
     parser.add_argument("--market", default=DEFAULT_MARKET, help=f"market index or ETF (default {DEFAULT_MARKET})")
     parser.add_argument(
-        "--model", default="market", help=f"expected-return model: {', '.join(MODELS)} (default market)"
+        "--model", default="market", help=f"expected-return model: {', '.join(MODEL_NAMES)} (default market)"
     )
     parser.add_argument(
         "--estimation", nargs=2, type=_relative_day, metavar=("A", "B"), default=list(DEFAULT_ESTIMATION),
@@ -178,6 +176,8 @@ def _study_options(args: argparse.Namespace) -> dict[str, Any]:
 
 
 def _batch(args: argparse.Namespace) -> int:
+    from eventstudy.multi import run_multi_event_study
+
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", EventStudyWarning)
         result = run_multi_event_study(
@@ -268,6 +268,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _batch(args)
         if args.command == "fetch":
             return _fetch(args)
+        from eventstudy.study import run_event_study
+
         result = run_event_study(args.ticker, args.event_date, **_study_options(args))
     except EventStudyError as error:
         print(f"eventstudy: error: {error}", file=sys.stderr)

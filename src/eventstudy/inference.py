@@ -8,6 +8,8 @@ For an abnormal return (or a sum of them) :math:`A` with estimated standard erro
 
 Under normal, independent disturbances :math:`t` follows Student's t with :math:`\nu` degrees
 of freedom (Campbell, Lo & MacKinlay 1997, *The Econometrics of Financial Markets*, sec. 4.4.3).
+The tail and the quantile come from ``scipy.special.stdtr`` / ``stdtrit``, the functions behind
+``scipy.stats.t.sf`` / ``ppf``, without importing all of ``scipy.stats``.
 """
 
 from __future__ import annotations
@@ -15,7 +17,7 @@ from __future__ import annotations
 from dataclasses import dataclass
 
 import numpy as np
-from scipy import stats
+from scipy import special
 
 from eventstudy.exceptions import ParameterError
 
@@ -36,7 +38,7 @@ class TTest:
     @property
     def p(self) -> float:
         """Two-sided p-value."""
-        return float(2.0 * stats.t.sf(abs(self.t), self.df))
+        return float(2.0 * special.stdtr(self.df, -abs(self.t)))
 
     @property
     def ci_low(self) -> float:
@@ -61,9 +63,9 @@ def check_level(level: float) -> float:
 def t_statistics(values: np.ndarray, se: np.ndarray, df: int) -> tuple[np.ndarray, np.ndarray]:
     """Element-wise t statistics and two-sided p-values (see the module docstring)."""
     t = values / se
-    return t, 2.0 * stats.t.sf(np.abs(t), df)
+    return t, 2.0 * special.stdtr(df, -np.abs(t))
 
 
 def critical_value(level: float, df: int) -> float:
     """:math:`t_{\\nu, 1-a/2}` for a two-sided interval of confidence ``level``."""
-    return float(stats.t.ppf(0.5 + level / 2.0, df))
+    return float(special.stdtrit(df, 0.5 + level / 2.0))

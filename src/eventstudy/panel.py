@@ -278,101 +278,102 @@ class PanelReader:
     def read(self, ids: Sequence[str], start: pd.Timestamp | None = None,
              end: pd.Timestamp | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         """Rows of the ids (as the panel spells them) between ``start`` and ``end``: id codes
-        (positions in ``ids``), dates (datetime64[D]) and values (NaN where missing)."""
+        (positions in ``ids``), dates (datetime64[D]) and values (NaN where missing).
+
+        One scan of the file; the checks run on the rows read, and only an error reads the file
+        again, for examples."""
         import duckdb
 
-        con, label = self.con, self.label
         wanted = pd.DataFrame({"id": list(ids), "code": np.arange(len(ids), dtype=np.int64)})
         if self.integer_ids:
             wanted["id"] = wanted["id"].astype(np.int64)
-        con.register("wanted_ids", wanted)
-        where = []
-        if start is not None:
-            where.append(f"date >= DATE '{start:%Y-%m-%d}'")
-        if end is not None:
-            where.append(f"date <= DATE '{end:%Y-%m-%d}'")
-        condition = " AND ".join(where) or "TRUE"
-        id_sql = "src.id" if self.integer_ids or self.id_type == "VARCHAR" else "CAST(src.id AS VARCHAR)"
+        self.con.register("wanted_ids", wanted)
         try:
-            con.execute("DROP TABLE IF EXISTS rows_read")
-            con.execute(
-                f"CREATE TEMP TABLE rows_read AS SELECT w.code, {self.date_sql} AS date, "
-                f"{self._value_sql()} AS value, CAST(src.value_raw AS VARCHAR) AS raw, "
-                f"CAST(src.date_raw AS VARCHAR) AS date_text FROM ({self.source}) src "
-                f"JOIN wanted_ids w ON {id_sql} = w.id"
-            )
-            # dates that do not parse: an error naming examples
-            bad = con.execute("SELECT w.id, r.date_text FROM rows_read r JOIN wanted_ids w USING (code) "
-                              "WHERE r.date IS NULL AND r.date_text IS NOT NULL LIMIT 3").fetchall()
-            if bad:
-                column = self.layout.date
-                raise DataError(f"{label}: column {column!r} has dates that do not parse "
-                                f"(id, date: {_examples(bad)}); give YYYY-MM-DD or YYYYMMDD")
-            con.execute(f"DELETE FROM rows_read WHERE NOT ({condition}) OR date IS NULL")
-            self._check_values(con, label)
-            duplicated = con.execute(
-                "SELECT w.id, r.date, count(*) AS n FROM rows_read r JOIN wanted_ids w USING (code) "
-                "GROUP BY w.id, r.date HAVING count(*) > 1 ORDER BY w.id, r.date LIMIT 3"
-            ).fetchall()
-            if duplicated:
-                total = con.execute(
-                    "SELECT count(*) FROM (SELECT code, date FROM rows_read GROUP BY code, date "
-                    "HAVING count(*) > 1)").fetchall()[0][0]
-                raise DataError(
-                    f"{label}: {total} (id, date) pair(s) appear more than once (id, date, rows: "
-                    f"{_examples(duplicated)}); keep one row per security and date"
-                )
-            data = con.execute(
-                "SELECT code, date, COALESCE(value, 'NaN'::DOUBLE) AS value FROM rows_read"
-            ).fetchnumpy()
+            data = self.con.execute(self._select(start, end)).fetchnumpy()
         except duckdb.Error as error:
             first = str(error).strip().splitlines()[0]
-            raise DataError(f"{label}: cannot read the panel: {first}") from None
-        finally:
-            con.unregister("wanted_ids")
-        self.stats.rows_read += len(data["code"])
+            raise DataError(f"{self.label}: cannot read the panel: {first}") from None
+        codes = np.asarray(data["code"], dtype=np.int64)
+        if np.asarray(data["bad_date"]).any():
+            bad = self._examples("bad_date", ["w.id", "CAST(src.date_raw AS VARCHAR)"], start, end)
+            self.con.unregister("wanted_ids")
+            raise DataError(f"{self.label}: column {self.layout.date!r} has dates that do not parse "
+                            f"(id, date: {_examples(bad)}); give YYYY-MM-DD or YYYYMMDD")
+        if "bad_value" in data and np.asarray(data["bad_value"]).any():
+            bad = self._examples("bad_value", ["w.id", "CAST(src.date_raw AS VARCHAR)",
+                                               "CAST(src.value_raw AS VARCHAR)"], start, end)
+            self.con.unregister("wanted_ids")
+            raise DataError(
+                f"{self.label}: column {self._value_column!r} has values that are not numbers (id, "
+                f"date, value: {_examples(bad)}); give decimals, leave missing values empty")
+        self.con.unregister("wanted_ids")
+        if "letter" in data:
+            self.stats.missing_codes += int(np.asarray(data["letter"]).sum())
         dates = np.asarray(data["date"]).astype("datetime64[D]")
-        return np.asarray(data["code"], dtype=np.int64), dates, np.asarray(data["value"], dtype=float)
+        values = np.asarray(data["value"], dtype=float)
+        self._check_values(ids, codes, dates, values)
+        self.stats.rows_read += len(codes)
+        return codes, dates, values
 
-    def _check_values(self, con: Any, label: str) -> None:
-        """Values that are not numbers (except missing codes) are errors; codes become NULL."""
-        column = self.layout.value or "(the securities' columns)"
+    @property
+    def _value_column(self) -> str:
+        return self.layout.value or "(the securities' columns)"
+
+    def _flags(self) -> dict[str, str]:
+        """SQL of the row flags: an unparseable date, a value that is not a number, a code."""
+        flags = {"bad_date": f"src.date_raw IS NOT NULL AND ({self.date_sql}) IS NULL"}
         if not self.value_numeric:
-            bad = con.execute(
-                "SELECT w.id, r.date, r.raw FROM rows_read r JOIN wanted_ids w USING (code) "
-                "WHERE r.value IS NULL AND r.raw IS NOT NULL AND TRIM(r.raw) <> '' "
-                "AND NOT regexp_full_match(TRIM(r.raw), '[A-Za-z]') "
-                "AND upper(TRIM(r.raw)) NOT IN ('NA', 'NAN', 'NULL', '.') LIMIT 3"
-            ).fetchall()
-            if bad:
-                raise DataError(
-                    f"{label}: column {column!r} has values that are not numbers (id, date, value: "
-                    f"{_examples(bad)}); give decimals, leave missing values empty"
-                )
-            letters = con.execute(
-                "SELECT count(*) FROM rows_read WHERE regexp_full_match(TRIM(raw), '[A-Za-z]')"
-            ).fetchall()[0][0]
-            self.stats.missing_codes += int(letters)
+            raw = "TRIM(CAST(src.value_raw AS VARCHAR))"
+            flags["bad_value"] = (
+                f"({self._value_sql()}) IS NULL AND {raw} <> '' AND NOT regexp_full_match({raw}, "
+                f"'[A-Za-z]') AND upper({raw}) NOT IN ('NA', 'NAN', 'NULL', '.')")
+            flags["letter"] = f"regexp_full_match({raw}, '[A-Za-z]')"
+        return flags
+
+    def _where(self, start: pd.Timestamp | None, end: pd.Timestamp | None) -> str:
+        date = f"({self.date_sql})"
+        where = [f"{date} >= DATE '{start:%Y-%m-%d}'" if start is not None else "TRUE",
+                 f"{date} <= DATE '{end:%Y-%m-%d}'" if end is not None else "TRUE"]
+        return f"(({' AND '.join(where)}) OR ({self._flags()['bad_date']}))"
+
+    def _from(self) -> str:
+        id_sql = ("src.id" if self.integer_ids or self.id_type == "VARCHAR"
+                  else "CAST(src.id AS VARCHAR)")
+        return f"FROM ({self.source}) src JOIN wanted_ids w ON {id_sql} = w.id"
+
+    def _select(self, start: pd.Timestamp | None, end: pd.Timestamp | None) -> str:
+        flags = ", ".join(f"COALESCE({sql}, false) AS {name}" for name, sql in self._flags().items())
+        return (f"SELECT w.code, ({self.date_sql}) AS date, "
+                f"COALESCE({self._value_sql()}, 'NaN'::DOUBLE) AS value, {flags} "
+                f"{self._from()} WHERE {self._where(start, end)}")
+
+    def _examples(self, flag: str, columns: list[str], start: pd.Timestamp | None,
+                  end: pd.Timestamp | None) -> list[tuple[Any, ...]]:
+        return self.con.execute(
+            f"SELECT {', '.join(columns)} {self._from()} WHERE {self._where(start, end)} AND "
+            f"COALESCE({self._flags()[flag]}, false) LIMIT 3").fetchall()
+
+    def _check_values(self, ids: Sequence[str], codes: np.ndarray, dates: np.ndarray,
+                      values: np.ndarray) -> None:
+        """Missing codes become NaN (counted); infinite returns, zero or infinite prices are
+        errors naming rows; negative prices (CRSP's bid/ask average) count by absolute value."""
         if self.panel.kind == "returns":
-            codes = ", ".join(str(c) for c in MISSING_CODES)
-            n = con.execute(f"SELECT count(*) FROM rows_read WHERE value IN ({codes})").fetchall()[0][0]
-            self.stats.missing_codes += int(n)
-            con.execute(f"UPDATE rows_read SET value = NULL WHERE value IN ({codes})")
-            infinite = con.execute("SELECT count(*) FROM rows_read WHERE isinf(value)").fetchall()[0][0]
+            coded = np.isin(values, MISSING_CODES)
+            self.stats.missing_codes += int(coded.sum())
+            values[coded] = np.nan
+            bad = np.isinf(values)
+            allowed = "finite returns"
         else:
-            negative = con.execute("SELECT count(*) FROM rows_read WHERE value < 0").fetchall()[0][0]
-            self.stats.negative_prices += int(negative)
-            con.execute("UPDATE rows_read SET value = abs(value) WHERE value < 0")
-            infinite = con.execute(
-                "SELECT count(*) FROM rows_read WHERE isinf(value) OR value = 0").fetchall()[0][0]
-        if infinite:
-            bad = con.execute(
-                "SELECT w.id, r.date, r.raw FROM rows_read r JOIN wanted_ids w USING (code) WHERE "
-                + ("isinf(r.value)" if self.panel.kind == "returns" else "isinf(r.value) OR r.value = 0")
-                + " LIMIT 3").fetchall()
-            allowed = "finite returns" if self.panel.kind == "returns" else "positive finite prices"
-            raise DataError(f"{label}: column {column!r} has {infinite} value(s) that are not "
-                            f"{allowed} (id, date, value: {_examples(bad)})")
+            negative = values < 0
+            self.stats.negative_prices += int(negative.sum())
+            np.abs(values, out=values)
+            bad = np.isinf(values) | (values == 0)
+            allowed = "positive finite prices"
+        if bad.any():
+            rows = np.flatnonzero(bad)[:3]
+            examples = "; ".join(f"{ids[codes[i]]}, {dates[i]}, {values[i]}" for i in rows)
+            raise DataError(f"{self.label}: column {self._value_column!r} has {int(bad.sum())} "
+                            f"value(s) that are not {allowed} (id, date, value: {examples})")
 
     def column_series(self, column: str) -> pd.Series:
         """A long panel's extra column holding one value per date (e.g. CRSP's ``vwretd``
@@ -410,16 +411,36 @@ class PanelReader:
         self.con.close()
 
 
-def _scatter(codes: np.ndarray, dates: np.ndarray, values: np.ndarray, n_ids: int,
-             days: pd.DatetimeIndex, stats: PanelStats) -> np.ndarray:
-    """Dates x ids matrix on ``days`` (NaN where no row); rows on other dates are counted."""
+def _scatter(codes: np.ndarray, dates: np.ndarray, values: np.ndarray, ids: Sequence[str],
+             days: pd.DatetimeIndex, stats: PanelStats, label: str) -> np.ndarray:
+    """Dates x ids matrix on ``days`` (NaN where no row); rows on other dates are counted, and
+    an (id, date) pair given twice is an error."""
     day_values = days.values.astype("datetime64[D]")
-    pos = day_values.searchsorted(dates)
-    pos_clipped = np.minimum(pos, len(day_values) - 1)
-    on_day = (pos < len(day_values)) & (day_values[pos_clipped] == dates)
-    stats.off_calendar += int((~on_day).sum())
+    # position of each row's date on ``days`` through a table indexed by day number: O(rows)
+    first = day_values[0].astype(np.int64) if len(day_values) else 0
+    span = int(day_values[-1].astype(np.int64) - first + 1) if len(day_values) else 0
+    lookup = np.full(span + 2, -1, dtype=np.int64)
+    lookup[day_values.astype(np.int64) - first + 1] = np.arange(len(day_values))
+    offset = dates.astype(np.int64) - (first - 1)
+    if len(offset) and (offset.min() < 0 or offset.max() > span + 1):
+        np.clip(offset, 0, span + 1, out=offset)
+    pos = lookup[offset]
+    n_ids = len(ids)
+    pos *= n_ids
+    pos += codes  # the cell of each row in the dates x ids matrix, -1 and below: not a day
+    on_day = pos >= 0
+    off = len(on_day) - int(np.count_nonzero(on_day))
+    stats.off_calendar += off
+    cell = pos if off == 0 else pos[on_day]
+    counts = np.bincount(cell, minlength=len(days) * n_ids)
+    if counts.max(initial=0) > 1:
+        repeated = np.flatnonzero(counts > 1)
+        examples = "; ".join(f"{ids[c % n_ids]}, {day_values[c // n_ids]}, {counts[c]}"
+                             for c in repeated[:3])
+        raise DataError(f"{label}: {len(repeated)} (id, date) pair(s) appear more than once (id, "
+                        f"date, rows: {examples}); keep one row per security and date")
     matrix = np.full((len(days), n_ids), np.nan)
-    matrix[pos[on_day], codes[on_day]] = values[on_day]
+    matrix.reshape(-1)[cell] = values if off == 0 else values[on_day]
     return matrix
 
 
@@ -598,6 +619,10 @@ def load_panel(
                 order = np.argsort(dates, kind="stable")
                 market_series = pd.Series(values[order], index=pd.DatetimeIndex(
                     dates[order].astype("datetime64[ns]")), name=market)
+                if market_series.index.has_duplicates:
+                    repeated = market_series.index[market_series.index.duplicated()][:3]
+                    raise DataError(f"{reader.label}: the market {market!r} has more than one row "
+                                    f"on {', '.join(f'{d:%Y-%m-%d}' for d in repeated)}")
             if panel.kind == "prices":
                 market_series = market_series[market_series.notna()]
                 price_days = pd.DatetimeIndex(market_series.index)
@@ -614,7 +639,7 @@ def load_panel(
         present = [c for c in canonical.values() if c is not None]
         order_ids = list(dict.fromkeys(present))
         codes, dates, values = reader.read(order_ids, first, last)
-        matrix = _scatter(codes, dates, values, len(order_ids), matrix_days, reader.stats)
+        matrix = _scatter(codes, dates, values, order_ids, matrix_days, reader.stats, reader.label)
         frame = pd.DataFrame(matrix, index=matrix_days, columns=order_ids)
         if panel.kind == "prices":
             frame = frame.pct_change(fill_method=None).reindex(days)

@@ -27,6 +27,7 @@ from eventstudy.calendar import (
     resolve_event,
 )
 from eventstudy.data import available_tickers, load_factors, load_prices
+from eventstudy.defaults import DEFAULT_ESTIMATION, DEFAULT_MARKET, DEFAULT_WINDOW
 from eventstudy.exceptions import DataError, EventStudyError, ParameterError, UnknownTickerError, WindowError
 from eventstudy.inference import check_level, t_statistics
 from eventstudy.models import ExpectedReturnModel, get_model
@@ -36,9 +37,6 @@ from eventstudy.returns import simple_returns
 if TYPE_CHECKING:
     from eventstudy.inputs import UserPanel
 
-DEFAULT_ESTIMATION = (-250, -11)
-DEFAULT_WINDOW = (-1, 1)
-DEFAULT_MARKET = "^GSPC"
 #: A residual variance at most this many units of rounding (times the target's variance) is an
 #: exact fit; the batch engine uses the same rule.
 EXACT_FIT = 64.0 * np.finfo(float).eps
