@@ -450,13 +450,14 @@ def run_long_horizon(
     covered = first_gap > end
     last = np.where(covered, end, first_gap - 1)
     truncated = placed & ~covered
-    for i in np.flatnonzero(truncated):
-        why = _gap_reason(i, first_gap[i], n_dates, dates, values, security[i], bench[i],
-                          table["ticker"].iat[i], bench_names[i], window)
-        if past_data == "skip" or last[i] < start[i]:
-            reasons[int(i)] = why + ("" if past_data == "skip" else "; no day left to hold")
-        else:
-            reasons.pop(int(i), None)
+    gap_reasons = {  # one sentence per event not covered, never per event studied
+        int(i): _gap_reason(int(first_gap[i]), n_dates, dates, values, security[i], bench[i],
+                            table["ticker"].iat[i], bench_names[i], window)
+        for i in np.flatnonzero(truncated)
+    }
+    for row, why in gap_reasons.items():
+        if past_data == "skip" or last[row] < start[row]:
+            reasons[row] = why + ("" if past_data == "skip" else "; no day left to hold")
     studied = np.setdiff1d(np.arange(len(table)), np.fromiter(reasons, dtype=np.int64, count=len(reasons)))
     cumulative = np.vstack([np.zeros((1, values.shape[1])), np.cumsum(np.log1p(np.nan_to_num(values)), axis=0)])
     s, e = start[studied], last[studied]
@@ -471,11 +472,9 @@ def run_long_horizon(
     frame["n_days"] = e - s + 1
     frame["truncated"] = truncated[studied]
     notes_column = np.full(len(studied), "", dtype=object)
-    for j in np.flatnonzero(truncated[studied]):  # only the truncated events get a sentence
-        i = int(studied[j])
-        notes_column[j] = (_gap_reason(i, first_gap[i], n_dates, dates, values, security[i], bench[i],
-                                       table["ticker"].iat[i], bench_names[i], window)
-                           + f"; held {last[i] - start[i] + 1} of {len(window)} days")
+    for j in np.flatnonzero(truncated[studied]):
+        row = int(studied[j])
+        notes_column[j] = gap_reasons[row] + f"; held {last[row] - start[row] + 1} of {len(window)} days"
     frame["note"] = notes_column
     frame["return"] = own
     frame["benchmark_return"] = other
@@ -495,10 +494,10 @@ def run_long_horizon(
 
 
 def _gap_reason(
-    i: int, gap: int, n_dates: int, dates: pd.DatetimeIndex, values: np.ndarray, security: int,
+    gap: int, n_dates: int, dates: pd.DatetimeIndex, values: np.ndarray, security: int,
     bench: int, ticker: str, bench_name: str, window: Window,
 ) -> str:
-    """Why event ``i``'s horizon is not covered: the data end, or a missing return."""
+    """Why a horizon is not covered: the data end, or a missing return on day ``gap``."""
     if gap >= n_dates:
         return (f"horizon: day {window.end:+d} is past the last day of the data, {dates[-1]:%Y-%m-%d}")
     who = ticker if not np.isfinite(values[gap, security]) else bench_name
