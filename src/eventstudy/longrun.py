@@ -146,7 +146,7 @@ def bootstrap_skewness_adjusted(
         mean_b = draws.mean(axis=1)
         centred = draws - mean_b[:, None]
         sd_b = np.sqrt(np.sum(centred**2, axis=1) / (m - 1))
-        ok = sd_b > 0
+        ok = draws.max(axis=1) > draws.min(axis=1)  # not sd_b > 0: rounding leaves equal draws a tiny sd
         s_b = (mean_b[ok] - mean) / sd_b[ok]
         gamma_b = np.sum(centred[ok] ** 3, axis=1) / (m * sd_b[ok] ** 3)
         parts.append(np.sqrt(m) * (s_b + gamma_b * s_b**2 / 3.0 + gamma_b / (6.0 * m)))
@@ -181,7 +181,7 @@ def mean_tests(
     if n < MIN_EVENTS:
         return [], None, [f"the tests need at least {MIN_EVENTS} events; {n} studied"]
     sd = x.std(ddof=1)
-    if not sd > 0:
+    if not x.max() > x.min():
         return [], None, ["the tests need BHARs that differ; all are equal"]
     dist = f"t({n - 1})"
     t = float(np.sqrt(n) * x.mean() / sd)
