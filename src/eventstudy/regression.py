@@ -180,13 +180,14 @@ def regress_cars(
         model = smf.ols(formula, used)
     else:
         model = smf.wls(formula, used, weights=extra.loc[rows].to_numpy())
+    if cov_type in ("HC2", "HC3"):
+        _check_leverage(model.wexog, cov, rows)
     fit = model.fit(cov_type=cov_type, cov_kwds=kwargs or None, use_t=True)
     names = list(model.exog_names)
     bse = np.asarray(fit.bse, dtype=float)
     if not np.all(np.isfinite(bse)):
         bad = [n for n, v in zip(names, bse) if not np.isfinite(v)]
-        raise DataError(f"cov: {cov!r} gives no finite standard error for {bad} (an event with "
-                        "leverage one, or a cluster holding every event); choose another cov")
+        raise DataError(f"cov: {cov!r} gives no finite standard error for {bad}; choose another cov")
 
     def series(values: Any) -> pd.Series:
         return pd.Series(np.asarray(values, dtype=float), index=names)
@@ -198,6 +199,17 @@ def regress_cars(
         df_resid=float(getattr(fit, "df_resid_inference", None) or fit.df_resid),
         dropped=frame.index.difference(rows, sort=False), fit=fit,
     )
+
+
+def _check_leverage(exog: np.ndarray, cov: str, rows: pd.Index) -> None:
+    """HC2 and HC3 divide by :math:`1 - h_{ii}`: refuse an event whose leverage is one (a term
+    that only it has), whose standard error would be rounding noise."""
+    leverage = np.einsum("ij,ji->i", exog, np.linalg.pinv(exog))
+    alone = np.flatnonzero(leverage > 1.0 - 1e-8)
+    if len(alone):
+        raise DataError(f"cov: {cov!r} needs every event's leverage below one; event(s) "
+                        f"{list(rows[alone])[:5]} alone determine a coefficient (a term only they have); "
+                        "choose hc0 or hc1, or drop the term")
 
 
 def _covariance(cov: str, frame: pd.DataFrame) -> tuple[str, str | None]:
