@@ -429,7 +429,7 @@ def _monthly_factors(daily: pd.DataFrame, first_row: np.ndarray, months: pd.Peri
     return pd.DataFrame(out, index=months)
 
 
-def plot_cumulative_alpha(result: CalendarTimeResult, *, ax: Axes | None = None) -> Axes:
+def plot_cumulative_alpha(result: CalendarTimeResult, ax: Axes | None = None) -> Axes:
     r"""The portfolio's cumulative abnormal return :math:`\sum (\hat\alpha + \hat\varepsilon_t)`
     and the straight line :math:`t\,\hat\alpha` of its mean."""
     import matplotlib.pyplot as plt

@@ -505,7 +505,7 @@ def _gap_reason(
 
 
 def plot_bhar_paths(
-    result: LongHorizonResult, *, level: float = 0.95, ax: Axes | None = None,
+    result: LongHorizonResult, ax: Axes | None = None, *, level: float = 0.95,
     show_events: bool = True, label: str | None = None,
 ) -> Axes:
     r"""The mean BHAR path over the horizon with its confidence band, and each event's path.
