@@ -202,6 +202,15 @@ def test_a_hand_worked_panel_and_a_market_series_brought_by_the_caller():
     assert later.events.loc[2, "note"].startswith("horizon: no return of B on 2020-01-07")
 
 
+def test_a_market_column_in_the_events_file_is_each_events_market(data_dir):
+    events = pd.DataFrame({"ticker": ["FB", "AAPL"], "event_date": ["2018-03-19", "2018-03-19"],
+                           "market": ["QQQ", ""]})
+    result = run_long_horizon(events, (0, 20))
+    assert list(result.events["benchmark_ticker"]) == ["QQQ", "^GSPC"]
+    assert result.events["bhar"].iloc[0] == pytest.approx(
+        direct_bhar(data_dir, "FB", "QQQ", "2018-03-19", 0, 20), abs=1e-12)
+
+
 def test_bad_requests_name_the_parameter():
     with pytest.raises(ParameterError, match="horizon"):
         run_long_horizon(EVENTS, (10, 0))
@@ -209,6 +218,10 @@ def test_bad_requests_name_the_parameter():
         run_long_horizon(EVENTS, (0, 10), past_data="shorten")
     with pytest.raises(ParameterError, match="benchmark: 'industry'"):
         run_long_horizon(EVENTS, (0, 10), "industry")
+    with pytest.raises(ParameterError, match="^n_bootstrap: 0"):
+        run_long_horizon(EVENTS, (0, 10), n_bootstrap=0)
+    with pytest.raises(ParameterError, match="^resample_size: 2"):
+        run_long_horizon(EVENTS, (0, 10), resample_size=2)
     with pytest.raises(DataError, match="none of 1 events"):
         run_long_horizon(pd.DataFrame({"ticker": ["XYZ"], "event_date": ["2018-01-03"]}), (0, 10))
 

@@ -132,11 +132,10 @@ def bootstrap_skewness_adjusted(
     x = np.asarray(values, dtype=float)
     n = len(x)
     m = n // 4 if resample_size is None else resample_size
-    if isinstance(m, bool) or not isinstance(m, (int, np.integer)) or m < MIN_RESAMPLE:
+    if m < MIN_RESAMPLE:
         raise ParameterError("resample_size", resample_size if resample_size is not None else f"n/4 = {m}",
                              f"give a whole number of events of at least {MIN_RESAMPLE}")
-    if isinstance(n_bootstrap, bool) or not isinstance(n_bootstrap, (int, np.integer)) or n_bootstrap < 1:
-        raise ParameterError("n_bootstrap", n_bootstrap, "give a whole number of resamples, at least 1")
+    _check_bootstrap(n_bootstrap, resample_size)
     rng = np.random.default_rng(seed)
     mean = x.mean()
     rows = max(1, _BOOTSTRAP_CHUNK // m)
@@ -152,6 +151,17 @@ def bootstrap_skewness_adjusted(
         parts.append(np.sqrt(m) * (s_b + gamma_b * s_b**2 / 3.0 + gamma_b / (6.0 * m)))
     stats = np.concatenate(parts)
     return BootstrapDistribution(stats, int(m), int(n_bootstrap - len(stats)), seed)
+
+
+def _check_bootstrap(n_bootstrap: int, resample_size: int | None) -> None:
+    def whole(value: object) -> bool:
+        return isinstance(value, (int, np.integer)) and not isinstance(value, bool)
+
+    if not whole(n_bootstrap) or n_bootstrap < 1:
+        raise ParameterError("n_bootstrap", n_bootstrap, "give a whole number of resamples, at least 1")
+    if resample_size is not None and (not whole(resample_size) or resample_size < MIN_RESAMPLE):
+        raise ParameterError("resample_size", resample_size,
+                             f"give a whole number of events of at least {MIN_RESAMPLE}, or None for n/4")
 
 
 def bootstrap_p(stat: float, distribution: np.ndarray) -> float:
@@ -370,8 +380,9 @@ def run_long_horizon(
         Relative trading days ``(a, b)`` held, both inclusive; ``(0, 250)``: about a year from
         day 0.
     benchmark
-        ``"market"`` (the ``market`` series) or the name of a column of ``events`` naming, per
-        event, the benchmark security (a column of the panel).
+        ``"market"`` (each event's ``market`` column where the table has one and it is not empty,
+        as in ``eventstudy batch``; else the ``market`` series) or the name of a column of
+        ``events`` naming, per event, the benchmark security (a column of the panel).
     market
         The market: a ticker of the snapshot (default ``^GSPC``), a column of ``returns``, or a
         Series of its simple returns (then ``returns`` is required). Its dates are the trading
@@ -409,17 +420,22 @@ def run_long_horizon(
     if benchmark != "market" and benchmark not in table.columns:
         raise ParameterError("benchmark", benchmark,
                              f"give 'market' or a column of the events table: {list(table.columns)}")
-    bench_names = (None if benchmark == "market"
-                   else table[benchmark].astype(str).str.strip().to_numpy())
+    _check_bootstrap(n_bootstrap, resample_size)
+    named_by = benchmark if benchmark != "market" else ("market" if "market" in table.columns else None)
+    given = (None if named_by is None
+             else table[named_by].fillna("").astype(str).str.strip().to_numpy(dtype=object))
     panel, unknown = build_panel(
-        [*table["ticker"], *([] if bench_names is None else [b for b in bench_names if b])],
-        market, returns, data_dir,
+        [*table["ticker"], *([] if given is None else [b for b in given if b])], market, returns, data_dir,
     )
     dates, values = panel.dates, panel.returns.to_numpy(dtype=float)
     n_dates = len(dates)
     column_of = {name: j for j, name in enumerate(panel.returns.columns)}
-    if bench_names is None:
+    if given is None:
         bench_names = np.full(len(table), panel.market, dtype=object)
+    elif benchmark == "market":  # the events' own market where given, as in batch
+        bench_names = np.where(given != "", given, panel.market).astype(object)
+    else:
+        bench_names = given
     reasons: dict[int, str] = {}
     position, day0_reasons = day0_positions(table["event_date"], dates, non_session)
     reasons.update(day0_reasons)
