@@ -279,3 +279,17 @@ def test_cli_longrun_summary_and_one_line_errors(capsys, tmp_path):
     assert main(["longrun", str(path), "--horizon", "0", "20", "--benchmark", "industry"]) == 2
     err = capsys.readouterr().err
     assert err.startswith("eventstudy: error: benchmark: 'industry' is not allowed") and err.count("\n") == 1
+
+
+def test_a_panel_brought_by_the_caller_is_checked():
+    dates = pd.bdate_range("2020-01-01", periods=6)
+    events = pd.DataFrame({"ticker": ["A"], "event_date": ["2020-01-02"]})
+    good = pd.DataFrame({"A": [0.01] * 6, "M": [0.0] * 6}, index=dates)
+    with pytest.raises(ParameterError, match="^returns: 'DataFrame' is not allowed; give a DataFrame .* indexed by date"):
+        run_long_horizon(events, (0, 2), returns=good.reset_index(drop=True), market="M")
+    with pytest.raises(DataError, match="^returns: the panel holds .* -100% or less"):
+        run_long_horizon(events, (0, 2), returns=good.assign(A=-1.5), market="M")
+    with pytest.raises(ParameterError, match="^market: 'SPX' is not allowed; name a column of returns"):
+        run_long_horizon(events, (0, 2), returns=good, market="SPX")
+    with pytest.raises(ParameterError, match="^returns: None is not allowed; give a returns panel"):
+        run_long_horizon(events, (0, 2), market=good["M"])
