@@ -170,3 +170,29 @@ def test_output_tables_in_csv_and_parquet(tmp_path, capsys):
         assert_allclose(fb["abnormal"], single.days["abnormal"], rtol=1e-10)
         assert_allclose(fb["p"], single.days["p"], rtol=1e-8)
         assert [f"{pd.Timestamp(d):%Y-%m-%d}" for d in fb["date"]] == [f"{d:%Y-%m-%d}" for d in single.days["date"]]
+
+
+def test_batch_regress_equals_statsmodels_on_the_events_table(tmp_path, capsys):
+    import statsmodels.formula.api as smf
+
+    events = pd.DataFrame({
+        "ticker": ["FB", "AAPL", "JPM", "GOOGL", "AMZN", "WFC", "C", "USB"],
+        "event_date": ["2018-08-06", "2018-05-02", "2018-10-12", "2019-04-30", "2019-02-01",
+                       "2017-10-13", "2018-07-13", "2018-07-18"],
+        "surprise": [0.4, 1.2, -0.3, 0.8, -1.1, 0.1, 0.5, -0.6],
+    })
+    path = tmp_path / "events.csv"
+    events.to_csv(path, index=False)
+    assert main(["batch", str(path), "--regress", "car ~ surprise", "--json"]) == 0
+    payload = json.loads(capsys.readouterr().out)
+    direct = run_multi_event_study(events)
+    frame = pd.DataFrame({"car": [e["car"] for e in payload["events"]], "surprise": events["surprise"]})
+    fit = smf.ols("car ~ surprise", data=frame).fit(cov_type="HC3", use_t=True)  # p from t(n - k)
+    terms = {t["name"]: t for t in payload["regression"]["terms"]}
+    assert payload["regression"]["n"] == 8 and payload["regression"]["cov"] == "hc3"
+    assert_allclose([terms["surprise"]["coef"], terms["surprise"]["se"], terms["surprise"]["p"]],
+                    [fit.params["surprise"], fit.bse["surprise"], fit.pvalues["surprise"]], rtol=1e-10)
+    scar = direct.regress("scar ~ surprise", cov="ols")
+    by_hand = smf.ols("scar ~ surprise", data=frame.assign(
+        scar=direct.events["car"].to_numpy() / direct.events["car_se"].to_numpy())).fit()
+    assert_allclose(scar.params["surprise"], by_hand.params["surprise"], rtol=1e-10)

@@ -23,6 +23,7 @@ FLAGSHIP = PROJECT / "notebooks" / "01_facebook_bank_data.ipynb"
 BANKS = PROJECT / "notebooks" / "02_banks_clustered_events.ipynb"
 FB2018 = PROJECT / "notebooks" / "03_facebook_2018.ipynb"
 EXPLORER = PROJECT / "notebooks" / "04_window_explorer.ipynb"
+AFTER = PROJECT / "notebooks" / "05_after_the_news.ipynb"
 
 pytestmark = pytest.mark.notebook
 
@@ -87,8 +88,8 @@ def test_kernels_run_the_network_guard(kernel_home):
     assert ran.cells[0].outputs[0]["text"].strip() == "blocked"
 
 
-def test_all_four_notebooks_are_there():
-    assert [p.name for p in NOTEBOOKS] == [FLAGSHIP.name, BANKS.name, FB2018.name, EXPLORER.name]
+def test_all_notebooks_are_there():
+    assert [p.name for p in NOTEBOOKS] == [FLAGSHIP.name, BANKS.name, FB2018.name, EXPLORER.name, AFTER.name]
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
@@ -191,3 +192,37 @@ def test_explorer_stops_with_a_clear_message_on_an_impossible_window(kernel_home
     with pytest.raises(papermill.PapermillExecutionError) as info:
         execute(EXPLORER, kernel_home / "explorer-bad", ESTIMATION=[-250, 0])
     assert "estimation: (-250, 0) is not allowed; the estimation window must not overlap" in str(info.value)
+
+
+def test_after_the_news_text_shows_the_computed_numbers(executed):
+    """Notebook 05: the BHAR tests, the calendar-time alpha and the regression slope in its text are
+    the package's own numbers for the notebook's parameters."""
+    from eventstudy.calendar_time import run_calendar_time
+    from eventstudy.longrun import run_long_horizon
+    from eventstudy.regression import regress_cars
+
+    nb = executed(AFTER)
+    text = markdown_outputs(nb)
+    params = {}
+    exec(next(c.source for c in nb.cells if "parameters" in c.metadata.get("tags", [])), params)
+    events = pd.DataFrame({"ticker": "FB", "event_date": list(params["FB_EVENTS"].values())})
+    options = dict(n_bootstrap=params["N_BOOTSTRAP"], resample_size=params["RESAMPLE_SIZE"], seed=params["SEED"])
+    market = run_long_horizon(events, tuple(params["HORIZON"]), **options)
+    t, sa, boot = (market.test(n) for n in ("t", "skewness_adjusted_t", "bootstrap_skewness_adjusted_t"))
+    assert (f"the mean BHAR of the 9 events over (+0, +250) is **{market.mean_bhar:+.1%}**: conventional t = "
+            f"{t.stat:.2f} (p = {t.p:.3f}), skewness-adjusted t = {sa.stat:.2f} (p = {sa.p:.3f}), "
+            f"bootstrap p = {boot.p:.3f}") in text
+    peer = run_long_horizon(events.assign(peer="AMZN"), tuple(params["HORIZON"]), "peer", **options)
+    assert f"Against AMZN, the mean BHAR of the 9 events over (+0, +250) is **{peer.mean_bhar:+.1%}**" in text
+    portfolio_events = pd.DataFrame([(k, d) for k, dates in params["PORTFOLIO_EVENTS"].items() for d in dates],
+                                    columns=["ticker", "event_date"])
+    portfolio = run_calendar_time(portfolio_events, tuple(params["PORTFOLIO_HORIZON"]), params["PORTFOLIO_MODEL"])
+    assert f"alpha is **{portfolio.alpha:+.3%} per trading day** (Newey-West se {portfolio.se:.3%}" in text
+    assert f"t = {portfolio.t:.2f}, p = {portfolio.p:.3f}) over {portfolio.n_periods} days" in text
+    peers = pd.DataFrame({"ticker": params["CROSS_SECTION_TICKERS"], "event_date": params["CROSS_SECTION_DATE"]})
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", ClusteredEventsWarning)
+        study = run_multi_event_study(peers, window=tuple(params["CAR_WINDOW"]))
+    momentum = run_long_horizon(peers, tuple(params["MOMENTUM_WINDOW"]), n_bootstrap=1)
+    fit = regress_cars(study.events.join(momentum.to_frame()["bhar"].rename("momentum")), "car ~ momentum")
+    assert f"**{10 * fit.params['momentum']:+.2f} points** different (HC3 se {fit.bse['momentum']:.3f}" in text

@@ -112,3 +112,18 @@ def test_readme_shows_the_real_flagship_output(capsys):
     readme = (PROJECT / "README.md").read_text()
     block = readme.split("<!-- flagship-output:start -->\n```text\n", 1)[1].split("\n```\n<!-- flagship-output:end -->", 1)[0]
     assert block == printed, "refresh the README block with the output of `make flagship`"
+
+
+def test_every_public_name_is_exported_and_lazy():
+    import subprocess
+    import sys
+
+    import eventstudy
+
+    assert sorted(eventstudy.__all__) == sorted(eventstudy._EXPORTS)
+    for name in eventstudy.__all__:
+        assert getattr(eventstudy, name) is not None
+    code = ("import sys, eventstudy, eventstudy.cli; "
+            "print(sorted(m for m in ('pandas', 'scipy', 'duckdb', 'eventstudy.batch') if m in sys.modules))")
+    out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
+    assert out.strip() == "[]"  # 'eventstudy --help' pays for none of them

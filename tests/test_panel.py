@@ -185,3 +185,21 @@ def test_cli_panel_errors_are_one_line(tmp_path, capsys):
     assert err.count("\n") == 1 and "returns:" in err and "no such file" in err
     assert main(["batch", str(events), "--returns", str(events), "--prices", str(events)]) == 2
     assert "give returns or prices, not both" in capsys.readouterr().err
+
+
+def test_long_horizon_and_calendar_time_read_the_panel_file(crsp, capsys, snapshot_returns):
+    path, events = crsp
+    common = ["--returns", str(path), "--columns", "PERMNO,date,RET", "--market", "vwretd", "--json"]
+    assert main(["longrun", str(events), "--horizon", "0", "20", "--seed", "1", *common]) == 0
+    payload = json.loads(capsys.readouterr().out)
+    assert payload["n_events"] == 5
+    fb = next(e for e in payload["events"] if e["ticker"] == str(PERMNO["FB"]))
+    days = snapshot_returns.index
+    pos = days.get_loc(pd.Timestamp("2018-08-06"))
+    held = slice(pos, pos + 21)
+    expected = (np.prod(1 + snapshot_returns["FB"].to_numpy()[held])
+                - np.prod(1 + snapshot_returns["^GSPC"].to_numpy()[held]))
+    assert fb["bhar"] == pytest.approx(expected, rel=1e-12)
+    assert main(["calendar-time", str(events), "--horizon", "0", "20", "--model", "capm", *common]) == 0
+    payload = json.loads(capsys.readouterr().out)
+    assert payload["model"] == "capm" and payload["n_periods"] > 0

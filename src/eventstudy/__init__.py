@@ -36,16 +36,46 @@ _EXPORTS = {
     "get_prices": "eventstudy.sources",
     "EventStudy": "eventstudy.study",
     "run_event_study": "eventstudy.study",
+    "LongHorizonResult": "eventstudy.longrun",
+    "run_long_horizon": "eventstudy.longrun",
+    "CalendarTimeResult": "eventstudy.calendar_time",
+    "run_calendar_time": "eventstudy.calendar_time",
+    "RegressionResult": "eventstudy.regression",
+    "regress_cars": "eventstudy.regression",
 }
 
-__all__ = sorted(_EXPORTS)
+__all__ = [
+    "BatchResult",
+    "CalendarTimeResult",
+    "CumulativeAbnormalReturn",
+    "EventStudy",
+    "EventStudyResult",
+    "LongHorizonResult",
+    "MODELS",
+    "MultiEventResult",
+    "RegressionResult",
+    "available_tickers",
+    "batch_event_study",
+    "get_prices",
+    "load_factors",
+    "load_prices",
+    "regress_cars",
+    "run_calendar_time",
+    "run_event_study",
+    "run_long_horizon",
+    "run_multi_event_study",
+    "simple_returns",
+]
 __version__ = "0.1.0"
 
 if TYPE_CHECKING:
     from eventstudy.batch import BatchResult, batch_event_study
+    from eventstudy.calendar_time import CalendarTimeResult, run_calendar_time
     from eventstudy.data import available_tickers, load_factors, load_prices
+    from eventstudy.longrun import LongHorizonResult, run_long_horizon
     from eventstudy.models import MODELS
     from eventstudy.multi import MultiEventResult, run_multi_event_study
+    from eventstudy.regression import RegressionResult, regress_cars
     from eventstudy.results import CumulativeAbnormalReturn, EventStudyResult
     from eventstudy.returns import simple_returns
     from eventstudy.sources import get_prices

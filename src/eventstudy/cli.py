@@ -13,6 +13,8 @@ import warnings
 from collections.abc import Sequence
 from typing import Any
 
+from eventstudy import cli_methods
+from eventstudy.cli_options import add_data_options, data_options
 from eventstudy.defaults import DEFAULT_ESTIMATION, DEFAULT_MARKET, DEFAULT_WINDOW, MODEL_NAMES
 from eventstudy.exceptions import EventStudyError, EventStudyWarning
 
@@ -69,6 +71,13 @@ def _parser() -> argparse.ArgumentParser:
                        "tests and the accounting to DIR")
     batch.add_argument("--format", choices=["csv", "parquet"], default="csv",
                        help="format of the --output tables (default csv)")
+    batch.add_argument("--regress", metavar="FORMULA", default=None,
+                       help="cross-sectional regression of the CARs on columns of the events file, "
+                       "e.g. 'car ~ surprise + np.log(size)' (car, scar or bhar on the left)")
+    batch.add_argument("--regress-cov", default="hc3", metavar="COV",
+                       help="its covariance: hc3 (default), hc0, hc1, hc2, ols, cluster:COLUMN")
+    batch.add_argument("--regress-weights", default=None, metavar="WEIGHTS",
+                       help="inverse_variance (WLS with 1/var(CAR)) or a column of weights")
     batch.add_argument("--plot", metavar="PATH", help="write AAR/CAAR and the CAR distribution to PATH")
 
     fetch = commands.add_parser(
@@ -85,6 +94,7 @@ def _parser() -> argparse.ArgumentParser:
     fetch.add_argument("--factors", action="store_true",
                        help="also fetch the Fama-French daily factors (ff3, ff5, mom)")
     fetch.add_argument("--refresh", action="store_true", help="fetch the whole range even if cached")
+    cli_methods.register(commands)
     return parser
 
 
@@ -119,23 +129,7 @@ def _add_study_options(parser: argparse.ArgumentParser) -> None:
         help="day 0 for an event on a day the NYSE was closed (default next)",
     )
     parser.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
-    data = parser.add_argument_group("your own data (instead of the snapshot)")
-    data.add_argument("--returns", metavar="PATH", default=None,
-                      help="panel of daily returns (decimals): CSV, .csv.gz or Parquet, long "
-                      "(ticker,date,return) or wide (date, then one column per security)")
-    data.add_argument("--prices", metavar="PATH", default=None,
-                      help="panel of daily prices (long ticker,date,price or wide); returns are "
-                      "simple returns between consecutive trading days")
-    data.add_argument("--columns", metavar="ID,DATE,VALUE", default=None,
-                      help="names of a long panel's id, date and value columns, e.g. permno,date,ret")
-    data.add_argument("--market-returns", metavar="PATH", default=None,
-                      help="the market's returns from their own file (date,return) instead of "
-                      "the panel's --market series")
-    data.add_argument("--factors", metavar="PATH", default=None,
-                      help="daily factors (date, Mkt-RF, SMB, HML, RF, ...) for the factor models "
-                      "(default: the snapshot's French factors)")
-    data.add_argument("--factors-unit", choices=["decimal", "percent"], default="decimal",
-                      help="unit of the --factors file (default decimal)")
+    add_data_options(parser)
 
 
 #: Largest window end, in trading days either side of day 0 (about 400 years).
@@ -166,12 +160,7 @@ def _study_options(args: argparse.Namespace) -> dict[str, Any]:
         "non_session": args.non_session,
         "source": args.source,
         "cache_dir": args.cache_dir,
-        "returns": args.returns,
-        "prices": args.prices,
-        "columns": args.columns,
-        "market_returns": args.market_returns,
-        "factors": args.factors,
-        "factors_unit": args.factors_unit,
+        **data_options(args),
     }
 
 
@@ -195,17 +184,20 @@ def _batch(args: argparse.Namespace) -> int:
     if len(skipped) > SKIPPED_SHOWN:
         print(f"eventstudy: ... and {len(skipped) - SKIPPED_SHOWN} more skipped events (every "
               "row's fate is in the accounting: --json or --output)", file=sys.stderr)
+    regression = None
+    if args.regress:
+        regression = result.regress(args.regress, cov=args.regress_cov, weights=args.regress_weights)
     if args.output:
         written = result.write(args.output, args.format)
         print(f"eventstudy: wrote {', '.join(written)}", file=sys.stderr)
-    return _report(args, result, "save_multi_event_plot")
+    return _report(args, result, "save_multi_event_plot", regression)
 
 
 #: Skipped events listed one by one on stderr; the rest are counted.
 SKIPPED_SHOWN = 20
 
 
-def _report(args: argparse.Namespace, result: Any, save: str) -> int:
+def _report(args: argparse.Namespace, result: Any, save: str, regression: Any = None) -> int:
     """Write the charts (``--plot``, with ``eventstudy.plotting.<save>``) and print the result."""
     if args.plot:
         from eventstudy import plotting
@@ -216,9 +208,14 @@ def _report(args: argparse.Namespace, result: Any, save: str) -> int:
             print(f"eventstudy: error: --plot: cannot write {args.plot!r}: {error}", file=sys.stderr)
             return 2
     if args.json:
-        print(json.dumps(result.to_dict(), allow_nan=False))
+        payload = result.to_dict()
+        if regression is not None:
+            payload["regression"] = regression.to_dict()
+        print(json.dumps(payload, allow_nan=False))
     else:
         print(result.summary())
+        if regression is not None:
+            print("\n" + regression.summary())
         if args.plot:
             print(f"\nCharts written to {args.plot}")
     return 0
@@ -268,6 +265,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _batch(args)
         if args.command == "fetch":
             return _fetch(args)
+        if args.command in cli_methods.COMMANDS:
+            return cli_methods.handle(args)
         from eventstudy.study import run_event_study
 
         result = run_event_study(args.ticker, args.event_date, **_study_options(args))

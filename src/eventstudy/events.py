@@ -27,6 +27,7 @@ import gzip
 import io
 import os
 import warnings
+from collections.abc import Sequence
 from dataclasses import dataclass
 from pathlib import Path
 
@@ -159,6 +160,15 @@ def read_events(
         if column in table.columns:
             table[column] = table[column].astype(str).str.strip()
     return table.reset_index(drop=True)
+
+
+def id_column_of(columns: Sequence[str] | str | None) -> str | None:
+    """The id column named by a panel's ``columns=(ID, DATE, VALUE)`` (``"permno,date,ret"``):
+    the events file may name its securities the same way."""
+    if columns is None:
+        return None
+    names = [c.strip() for c in columns.split(",")] if isinstance(columns, str) else list(columns)
+    return str(names[0]) if names and names[0] else None
 
 
 @dataclass(frozen=True)

@@ -35,6 +35,7 @@ from eventstudy.events import (
     accounting_counts,
     accounting_frame,
     find_duplicates,
+    id_column_of,
     place_events,
     read_events,
 )
@@ -48,7 +49,6 @@ from eventstudy.inputs import (
     panel_data,
     snapshot_data,
 )
-from eventstudy.panel import PanelFile
 from eventstudy.results import preformatted_html
 from eventstudy.sources import check_source
 from eventstudy.statistics import TestStatistic, mean_residual_correlation, multi_event_tests
@@ -82,7 +82,7 @@ class MultiEventResult:
         One row per studied event, indexed by its row in the events table: ``ticker``,
         ``market``, ``event_date`` (as given), ``day0``, ``nobs``, ``df``, ``sigma``, the model's
         parameters, the CAR over :attr:`car_window` (``car``, ``car_se``, ``car_t``, ``car_p``,
-        ``car_ci_low``, ``car_ci_high``), ``bhar``; for each further window the same CAR
+        ``scar`` the standardised CAR ``car / car_se``, ``car_ci_low``, ``car_ci_high``), ``bhar``; for each further window the same CAR
         columns suffixed by the window (``car(-5,+5)``...); ``estimation_days_lost`` with
         ``exclude_events``; then the other columns of the events table.
     abnormal, abnormal_se
@@ -182,6 +182,16 @@ class MultiEventResult:
     def to_frame(self) -> pd.DataFrame:
         """The per-event table (:attr:`events`)."""
         return self.events
+
+    def regress(self, formula: str, cov: str = "hc3", weights: str | None = None) -> Any:
+        """Cross-sectional regression of the events' CARs (``"car ~ x + ..."``, or ``scar``,
+        the standardised CAR, or ``bhar``) on columns of the events table, by
+        :func:`eventstudy.regression.regress_cars` (OLS with HC3 standard errors by default;
+        ``cov="cluster:day0"`` clusters by day 0; ``weights="inverse_variance"`` is WLS with
+        :math:`1/\\operatorname{var}(CAR)`)."""
+        from eventstudy.regression import regress_cars
+
+        return regress_cars(self.events, formula, cov=cov, weights=weights)
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready: model, n_events, events, aar, caar (one entry per window), tests,
@@ -355,9 +365,7 @@ def run_multi_event_study(
     user = UserPanel.of(returns=returns, prices=prices, columns=columns,
                         market_returns=market_returns, factors=factors, factors_unit=factors_unit)
     check_sources(source, user)
-    id_column = (user.panel.columns[0] if user is not None and isinstance(user.panel, PanelFile)
-                 and user.panel.columns else None)
-    table = read_events(events, id_column=id_column)
+    table = read_events(events, id_column=id_column_of(columns))
     n_rows = len(table)
     markets = (table["market"].where(table["market"] != "", market).to_numpy(dtype=object)
                if "market" in table.columns else np.full(n_rows, market, dtype=object))
@@ -508,6 +516,7 @@ def _combine(
         frame = part.batch.frame().rename(columns={"security": "ticker"})
         frame.index = pd.Index(part.rows[ok])
         frame.insert(1, "market", part.market)
+        frame.insert(frame.columns.get_loc("car_ci_low"), "scar", frame["car"] / frame["car_se"])
         frame["event_date"] = table["event_date"].to_numpy(dtype=object)[part.rows[ok]]
         frame["day0"] = pd.DatetimeIndex(frame["day0"])
         for w, window in enumerate(windows[1:], start=1):
@@ -516,6 +525,7 @@ def _combine(
             frame[f"car_se{suffix}"] = part.batch.window_car_se[ok, w]
             frame[f"car_t{suffix}"] = part.batch.window_car_t[ok, w]
             frame[f"car_p{suffix}"] = part.batch.window_car_p[ok, w]
+            frame[f"scar{suffix}"] = frame[f"car{suffix}"] / frame[f"car_se{suffix}"]
             frame[f"bhar{suffix}"] = part.batch.window_bhar[ok, w]
         if exclude_events:
             frame["estimation_days_lost"] = part.batch.estimation_days_lost[ok]
