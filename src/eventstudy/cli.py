@@ -13,6 +13,7 @@ import warnings
 from collections.abc import Sequence
 from typing import Any
 
+from eventstudy import cli_simulate
 from eventstudy.exceptions import EventStudyError, EventStudyWarning
 from eventstudy.models import MODELS
 from eventstudy.multi import run_multi_event_study
@@ -75,6 +76,7 @@ def _parser() -> argparse.ArgumentParser:
     fetch.add_argument("--factors", action="store_true",
                        help="also fetch the Fama-French daily factors (ff3, ff5, mom)")
     fetch.add_argument("--refresh", action="store_true", help="fetch the whole range even if cached")
+    cli_simulate.register(commands)
     return parser
 
 
@@ -203,6 +205,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _batch(args)
         if args.command == "fetch":
             return _fetch(args)
+        if args.command == "simulate":
+            return cli_simulate.handle(args)
         result = run_event_study(args.ticker, args.event_date, **_study_options(args))
     except EventStudyError as error:
         print(f"eventstudy: error: {error}", file=sys.stderr)

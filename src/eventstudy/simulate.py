@@ -91,7 +91,8 @@ from eventstudy.study import (
     model_data,
 )
 
-__all__ = ["SimulationResult", "power_table", "simulate", "snapshot_panel"]
+__all__ = ["SimulationResult", "clopper_pearson", "power_summary", "power_table", "simulate",
+           "snapshot_panel"]
 
 #: Snapshot tickers that are not stocks (indices and ETFs), and GOOG, the second share class of
 #: GOOGL (their returns correlate at about 0.99, so clustered samples would hold one firm twice).
@@ -104,23 +105,40 @@ TAILS: tuple[str, ...] = ("two_sided", "lower", "upper")
 INTERVAL_COVERAGE = 0.95
 
 
-def snapshot_panel(market: str = DEFAULT_MARKET) -> tuple[pd.DataFrame, pd.Series]:
+def snapshot_panel(
+    market: str = DEFAULT_MARKET, tickers: Sequence[str] | None = None
+) -> tuple[pd.DataFrame, pd.Series]:
     """The committed snapshot's stocks as a returns panel, and the market's returns.
+
+    Parameters
+    ----------
+    market
+        The market's ticker.
+    tickers
+        The stocks; default every snapshot ticker except :data:`NOT_SIMULATED`.
 
     Returns
     -------
     returns, market
         Simple returns (:func:`eventstudy.returns.simple_returns` of the adjusted closes) on the
-        market's trading days, one column per stock (every snapshot ticker except
-        :data:`NOT_SIMULATED`), and the market's returns.
+        market's trading days, one column per stock, and the market's returns.
     """
     from eventstudy.data import available_tickers, load_prices
+    from eventstudy.exceptions import UnknownTickerError
     from eventstudy.returns import simple_returns
 
-    tickers = available_tickers()
-    if market not in tickers:
-        raise ParameterError("market", market, f"choose a snapshot ticker: {', '.join(tickers)}")
-    stocks = [t for t in tickers if t not in NOT_SIMULATED and t != market]
+    known = available_tickers()
+    if market not in known:
+        raise ParameterError("market", market, f"choose a snapshot ticker: {', '.join(known)}")
+    if tickers is None:
+        stocks = [t for t in known if t not in NOT_SIMULATED and t != market]
+    else:
+        stocks = list(dict.fromkeys(tickers))
+        for ticker in stocks:
+            if ticker not in known:
+                raise UnknownTickerError(ticker, known, parameter="tickers")
+        if not stocks or market in stocks:
+            raise ParameterError("tickers", list(tickers), "give one or more stocks other than the market")
     prices = load_prices([*stocks, market])
     calendar = pd.DatetimeIndex(prices.loc[prices["ticker"] == market, "date"])
     returns = simple_returns(prices, calendar=calendar)
@@ -637,3 +655,36 @@ def power_table(results: Sequence[SimulationResult], *, tail: str = "two_sided",
     frame = pd.DataFrame(columns)
     frame.columns.name = "shift"
     return frame
+
+
+def power_summary(results: Sequence[SimulationResult], *, tail: str = "two_sided") -> str:
+    """Plain text: the rejection rate of every test for each simulation (e.g. one per shift),
+    on day 0 and over the CAR window, one column per shift.
+
+    The simulations should share everything but the shift (with one seed they then share
+    their pseudo-events).
+    """
+    day0 = power_table(results, tail=tail, where="day 0")
+    window = power_table(results, tail=tail, where="window")
+    first = results[0].design
+    a, b = first["car_window"]
+    shifts = [f"{shift:.1%}" for shift in day0.columns]
+    width = 7 * len(shifts)
+    tail_text = {"two_sided": "two-sided", "lower": "lower tail", "upper": "upper tail"}[tail]
+    lines = [
+        f"Rejection rates ({tail_text}, alpha = {first['alpha']:g}) of {first['samples']} samples "
+        f"of {first['events']} pseudo-events on {first['returns']}",
+        f"({first['model']} model, market {first['market']}, estimation "
+        f"{tuple(first['estimation'])}, seed {first['seed']}), by abnormal return added on days "
+        f"{first['shift_window'][0]:+d}..{first['shift_window'][1]:+d}:",
+        "",
+        f"{'':<24}{'day 0':>{width}}   {f'CAR({a:+d}, {b:+d})':>{width}}",
+        f"{'shift':<24}" + "".join(f"{s:>7}" for s in shifts) + "   "
+        + "".join(f"{s:>7}" for s in shifts),
+    ]
+    for name in day0.index:
+        lines.append(
+            f"{name:<24}" + "".join(f"{_pct(v):>7}" for v in day0.loc[name]) + "   "
+            + "".join(f"{_pct(v):>7}" for v in window.loc[name])
+        )
+    return "\n".join(lines)
