@@ -377,5 +377,5 @@ def plot_power(
     ax.set_xlabel(f"abnormal return added on days {design['shift_window'][0]:+d}..{design['shift_window'][1]:+d}")
     ax.set_ylabel(f"rejection rate ({tail.replace('_', '-')})")
     ax.set_title(f"Power of each test, {place}: {design['samples']} samples of {design['events']} events")
-    ax.legend(loc="lower right", fontsize="x-small", ncols=2)
+    ax.legend(loc="best", fontsize="x-small", ncols=2)
     return ax
