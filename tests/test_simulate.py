@@ -233,6 +233,16 @@ def test_pseudo_events_have_full_windows_and_use_the_admissible_days(small_panel
     assert (positions[late.to_numpy()] >= 300 + 250).all()
 
 
+def test_a_sample_never_holds_the_same_study_twice():
+    """2 securities x 11 admissible days: 10 random pairs would repeat in most samples."""
+    returns, market = synthetic_panel(n_dates=262, n_securities=2, seed=6)
+    result = simulate(returns, market, events=10, samples=50, seed=1, tests=("patell",))
+    assert not result.events.duplicated(["sample", "security", "day0"]).any()
+    assert result.events["day0"].nunique() == 11 and result.events["security"].nunique() == 2
+    with pytest.raises(ParameterError, match="only 22 admissible"):
+        simulate(returns, market, events=23, samples=1)
+
+
 def test_same_date_needs_enough_securities(small_panel):
     returns, market = small_panel
     with pytest.raises(ParameterError, match="at most 8 securities"):

@@ -14,7 +14,8 @@ Brown & Warner (1985, *J. Financ. Econ.* 14(1), 3-31) on daily returns:
    admissible when the whole event window has the security's return and every model input,
    the estimation window has at least ``min_estimation`` of them, and both windows lie within
    the security's first and last return (the rules of :func:`~eventstudy.batch.batch_event_study`,
-   so no drawn event is skipped). With ``same_date=True`` each sample draws one day 0 uniformly
+   so no drawn event is skipped). A (security, day 0) pair drawn twice in one sample is drawn
+   again, so a sample never holds the same study twice (frequent on a small panel). With ``same_date=True`` each sample draws one day 0 uniformly
    among the days admissible for at least ``events`` securities, and ``events`` distinct
    securities uniformly among those admissible that day (clustered events).
 2. **Studies.** All ``samples x events`` pseudo-events go through ONE call of the vectorised
@@ -449,7 +450,7 @@ def simulate(
 
     design = {
         "returns": source,
-        "securities": int(len(np.unique(column))),
+        "securities": int(eligible.any(axis=0).sum()),
         "market": str(market_series.name),
         "model": study.model.name,
         "estimation": [est.start, est.end],
@@ -565,10 +566,23 @@ def _draw(eligible: np.ndarray, events: int, samples: int, same_date: bool,
             "returns", "this panel",
             "no security has a day with full estimation and event windows; shorten the windows",
         )
+    if len(cells) < events:
+        raise ParameterError(
+            "events", events, f"this panel has only {len(cells)} admissible (security, day 0) pairs"
+        )
     starts = np.concatenate([[0], np.cumsum(counts)])[:-1]
-    security = usable[rng.integers(len(usable), size=total)]
-    offset = np.floor(rng.random(total) * counts[security]).astype(np.int64)
-    cell = cells[starts[security] + offset]
+    sample = np.repeat(np.arange(samples), events)
+    cell = np.empty(total, dtype=np.int64)
+    redraw = np.arange(total)
+    while len(redraw):  # draw, then draw again the repeats of a pair within a sample
+        security = usable[rng.integers(len(usable), size=len(redraw))]
+        offset = np.floor(rng.random(len(redraw)) * counts[security]).astype(np.int64)
+        cell[redraw] = cells[starts[security] + offset]
+        keys = sample * eligible.size + cell
+        order = np.argsort(keys, kind="stable")
+        repeated = np.zeros(total, dtype=bool)
+        repeated[order[1:]] = keys[order[1:]] == keys[order[:-1]]
+        redraw = np.flatnonzero(repeated)
     return cell % n_dates, cell // n_dates
 
 
