@@ -578,10 +578,10 @@ def _draw(eligible: np.ndarray, events: int, samples: int, same_date: bool,
         security = usable[rng.integers(len(usable), size=len(redraw))]
         offset = np.floor(rng.random(len(redraw)) * counts[security]).astype(np.int64)
         cell[redraw] = cells[starts[security] + offset]
-        keys = sample * eligible.size + cell
-        order = np.argsort(keys, kind="stable")
+        pair_keys = sample * eligible.size + cell
+        order = np.argsort(pair_keys, kind="stable")
         repeated = np.zeros(total, dtype=bool)
-        repeated[order[1:]] = keys[order[1:]] == keys[order[:-1]]
+        repeated[order[1:]] = pair_keys[order[1:]] == pair_keys[order[:-1]]
         redraw = np.flatnonzero(repeated)
     return cell % n_dates, cell // n_dates
 
