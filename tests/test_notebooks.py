@@ -24,6 +24,9 @@ BANKS = PROJECT / "notebooks" / "02_banks_clustered_events.ipynb"
 FB2018 = PROJECT / "notebooks" / "03_facebook_2018.ipynb"
 EXPLORER = PROJECT / "notebooks" / "04_window_explorer.ipynb"
 AFTER = PROJECT / "notebooks" / "05_after_the_news.ipynb"
+WHICH_TEST = PROJECT / "notebooks" / "07_which_test.ipynb"
+#: Parameters the tests run a notebook with, when its own would take too long.
+SMALL = {WHICH_TEST: {"SAMPLES": 40}}
 
 pytestmark = pytest.mark.notebook
 
@@ -60,7 +63,7 @@ def executed(kernel_home):
 
     def run(path: Path) -> nbformat.NotebookNode:
         if path not in runs:
-            runs[path] = execute(path, kernel_home / "default")
+            runs[path] = execute(path, kernel_home / "default", **SMALL.get(path, {}))
         return runs[path]
 
     return run
@@ -89,7 +92,8 @@ def test_kernels_run_the_network_guard(kernel_home):
 
 
 def test_all_notebooks_are_there():
-    assert [p.name for p in NOTEBOOKS] == [FLAGSHIP.name, BANKS.name, FB2018.name, EXPLORER.name, AFTER.name]
+    assert [p.name for p in NOTEBOOKS] == [FLAGSHIP.name, BANKS.name, FB2018.name, EXPLORER.name, AFTER.name,
+                                           WHICH_TEST.name]
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
@@ -226,3 +230,22 @@ def test_after_the_news_text_shows_the_computed_numbers(executed):
     momentum = run_long_horizon(peers, tuple(params["MOMENTUM_WINDOW"]), n_bootstrap=1)
     fit = regress_cars(study.events.join(momentum.to_frame()["bhar"].rename("momentum")), "car ~ momentum")
     assert f"**{10 * fit.params['momentum']:+.2f} points** different (HC3 se {fit.bse['momentum']:.3f}" in text
+
+
+def test_which_test_text_shows_the_simulated_rates(executed):
+    from eventstudy.simulate import simulate, snapshot_panel
+
+    text = markdown_outputs(executed(WHICH_TEST))
+    samples = SMALL[WHICH_TEST]["SAMPLES"]
+    noisy = simulate(events=50, samples=samples, seed=0, variance_multiplier=2.0,
+                     tests=("patell", "bmp")).to_frame()
+    two = noisy[(noisy["tail"] == "two_sided") & (noisy["where"] == "day 0")].set_index("name")
+    assert f"Patell's test rejects **{two.loc['patell', 'rate']:.1%}**" in text
+    assert f"BMP rejects **{two.loc['bmp', 'rate']:.1%}**" in text
+    assert "theory on normal returns: 16.6%" in text
+    returns, market = snapshot_panel(tickers=["JPM", "WFC", "C", "USB"])
+    banks = simulate(returns, market, events=4, samples=samples, seed=0, same_date=True,
+                     tests=("kolari_pynnonen_patell",)).to_frame()
+    kp = banks[(banks["tail"] == "two_sided") & (banks["where"] == "day 0")]["rate"].iloc[0]
+    assert f"the Kolari-Pynnönen versions **{kp:.1%}** (Patell)" in text
+    assert "**The 4 banks on one date**: report" in text and "**Facebook, 4 events" in text

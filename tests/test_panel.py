@@ -203,3 +203,11 @@ def test_long_horizon_and_calendar_time_read_the_panel_file(crsp, capsys, snapsh
     assert main(["calendar-time", str(events), "--horizon", "0", "20", "--model", "capm", *common]) == 0
     payload = json.loads(capsys.readouterr().out)
     assert payload["model"] == "capm" and payload["n_periods"] > 0
+
+
+def test_simulate_draws_from_the_panel_file(crsp, capsys):
+    path, _ = crsp
+    assert main(["simulate", "--returns", str(path), "--columns", "PERMNO,date,RET", "--market",
+                 "vwretd", "--samples", "20", "--events", "5", "--tests", "patell", "--json"]) == 0
+    payload = json.loads(capsys.readouterr().out)
+    assert payload["n_samples"] == 20 and payload["events_per_sample"] == 5

@@ -13,7 +13,7 @@ import warnings
 from collections.abc import Sequence
 from typing import Any
 
-from eventstudy import cli_methods
+from eventstudy import cli_methods, cli_simulate
 from eventstudy.cli_options import add_data_options, data_options
 from eventstudy.defaults import DEFAULT_ESTIMATION, DEFAULT_MARKET, DEFAULT_WINDOW, MODEL_NAMES
 from eventstudy.exceptions import EventStudyError, EventStudyWarning
@@ -95,6 +95,7 @@ def _parser() -> argparse.ArgumentParser:
                        help="also fetch the Fama-French daily factors (ff3, ff5, mom)")
     fetch.add_argument("--refresh", action="store_true", help="fetch the whole range even if cached")
     cli_methods.register(commands)
+    cli_simulate.register(commands)
     return parser
 
 
@@ -265,6 +266,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _batch(args)
         if args.command == "fetch":
             return _fetch(args)
+        if args.command == "simulate":
+            return cli_simulate.handle(args)
         if args.command in cli_methods.COMMANDS:
             return cli_methods.handle(args)
         from eventstudy.study import run_event_study

@@ -11,3 +11,18 @@ DEFAULT_MARKET = "^GSPC"
 #: (a test keeps the two in step).
 MODEL_NAMES = ("constant_mean", "market_adjusted", "market", "capm", "ff3", "carhart", "ff5",
                "scholes_williams", "dimson")
+#: Names of the multi-event test statistics, in the order they are reported
+#: (:mod:`eventstudy.statistics`).
+TEST_NAMES: tuple[str, ...] = (
+    "cross_sectional_t",
+    "patell",
+    "bmp",
+    "kolari_pynnonen_patell",
+    "kolari_pynnonen_bmp",
+    "corrado_rank",
+    "corrado_zivney",
+    "generalized_rank",
+    "sign",
+    "generalized_sign",
+    "wilcoxon",
+)

@@ -402,6 +402,12 @@ class PanelReader:
         self.stats.rows_read += len(dates)
         return pd.Series(lo, index=pd.DatetimeIndex(dates), name=column)
 
+    def distinct_ids(self) -> list[str]:
+        """Every id of the panel, in order."""
+        rows = self.con.execute(
+            f"SELECT DISTINCT CAST(id AS VARCHAR) AS id FROM ({self.source}) ORDER BY 1").fetchall()
+        return [str(r[0]) for r in rows]
+
     def ids_sample(self, limit: int = 5) -> list[str]:
         rows = self.con.execute(
             f"SELECT DISTINCT CAST(id AS VARCHAR) FROM ({self.source}) LIMIT {limit}").fetchall()
@@ -660,6 +666,24 @@ def load_panel(
     returns = returns.rename(columns=rename)
     returns.index = pd.DatetimeIndex(returns.index).astype("datetime64[ns]")
     return LoadedPanel(returns, market_series.astype(float), ids_map, stats)
+
+
+def load_whole_panel(
+    panel: PanelFile | pd.DataFrame, market: str,
+    market_returns: pd.Series | str | os.PathLike[str] | None = None,
+    ids: Sequence[str] | None = None,
+) -> LoadedPanel:
+    """Every security of a panel (or the ``ids`` given) over all its dates: for designs that
+    draw securities at random (:func:`eventstudy.simulate.simulate`)."""
+    if ids is None and isinstance(panel, PanelFile):
+        reader = PanelReader(panel)
+        try:
+            ids = [i for i in reader.distinct_ids() if i != market]
+        finally:
+            reader.close()
+    elif ids is None and isinstance(panel, pd.DataFrame):
+        ids = [str(c) for c in panel.columns if str(c) != market]
+    return load_panel(panel, list(ids or []), market=market, market_returns=market_returns)
 
 
 def _unknown_market(reader: PanelReader, market: str) -> DataError:

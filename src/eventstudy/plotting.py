@@ -3,6 +3,8 @@
 from __future__ import annotations
 
 import os
+from collections.abc import Sequence
+from typing import TYPE_CHECKING
 
 import numpy as np
 import pandas as pd
@@ -14,6 +16,9 @@ from eventstudy.exceptions import ParameterError
 from eventstudy.inference import check_level, critical_value
 from eventstudy.multi import MultiEventResult
 from eventstudy.results import EventStudyResult
+
+if TYPE_CHECKING:
+    from eventstudy.simulate import SimulationResult
 
 _AR_COLOR = "#1f77b4"
 _CAR_COLOR = "#d62728"
@@ -313,3 +318,64 @@ def save_multi_event_plot(result: MultiEventResult, path: str | os.PathLike[str]
     plot_aar(result, ax=aar_ax)
     plot_car_distribution(result, ax=car_ax)
     fig.savefig(path, dpi=120)
+
+
+#: Line styles of the test families in :func:`plot_power`.
+_FAMILY_STYLE = {
+    "cross_sectional_t": "-", "patell": "-", "bmp": "-",
+    "kolari_pynnonen_patell": "--", "kolari_pynnonen_bmp": "--",
+    "corrado_rank": "-.", "corrado_zivney": "-.", "generalized_rank": "-.",
+    "sign": ":", "generalized_sign": ":", "wilcoxon": ":",
+}
+
+
+def plot_power(
+    results: Sequence[SimulationResult],
+    *,
+    where: str = "day 0",
+    tail: str = "two_sided",
+    tests: Sequence[str] | None = None,
+    ax: Axes | None = None,
+) -> Axes:
+    """Power curves: each test's rejection rate against the abnormal return added (the shift),
+    from simulations that differ only in the shift (:func:`eventstudy.simulate.simulate`), with
+    the nominal level marked.
+
+    Parameters
+    ----------
+    results
+        Simulations, one per shift.
+    where
+        ``"day 0"`` or ``"window"`` (the CAR window).
+    tail
+        ``two_sided``, ``lower`` or ``upper``.
+    tests
+        Tests drawn (default every test simulated).
+    """
+    from eventstudy.simulate import power_table
+
+    ax = _axes(ax)
+    table = power_table(results, tail=tail, where=where)
+    names = list(table.index) if tests is None else list(tests)
+    unknown = [name for name in names if name not in table.index]
+    if unknown:
+        raise ParameterError("tests", unknown, f"choose among the tests simulated: {', '.join(table.index)}")
+    shifts = np.asarray(table.columns, dtype=float) * 100
+    order = np.argsort(shifts)
+    colors = [f"C{j}" if j < 10 else "black" for j in range(len(names))]
+    for name, color in zip(names, colors):
+        ax.plot(shifts[order], table.loc[name].to_numpy()[order] * 100, marker="o", markersize=4,
+                linestyle=_FAMILY_STYLE.get(name, "-"), color=color, label=name)
+    design = results[0].design
+    alpha = design["alpha"] * 100
+    ax.axhline(alpha, color="black", linestyle="--", linewidth=1, label=f"nominal level {alpha:g}%")
+    ax.set_ylim(0, 100)
+    ax.xaxis.set_major_formatter(PercentFormatter(decimals=None))
+    ax.yaxis.set_major_formatter(PercentFormatter(decimals=None))
+    a, b = design["car_window"]
+    place = "day 0" if where == "day 0" else f"CAR({a:+d}, {b:+d})"
+    ax.set_xlabel(f"abnormal return added on days {design['shift_window'][0]:+d}..{design['shift_window'][1]:+d}")
+    ax.set_ylabel(f"rejection rate ({tail.replace('_', '-')})")
+    ax.set_title(f"Power of each test, {place}: {design['samples']} samples of {design['events']} events")
+    ax.legend(loc="best", fontsize="x-small", ncols=2)
+    return ax

@@ -78,22 +78,8 @@ import numpy as np
 import pandas as pd
 from scipy import stats
 
+from eventstudy.defaults import TEST_NAMES  # the order multi_event_tests reports them in
 from eventstudy.exceptions import ClusteredEventsWarning, ParameterError
-
-#: Names of the tests, in the order :func:`multi_event_tests` reports them.
-TEST_NAMES: tuple[str, ...] = (
-    "cross_sectional_t",
-    "patell",
-    "bmp",
-    "kolari_pynnonen_patell",
-    "kolari_pynnonen_bmp",
-    "corrado_rank",
-    "corrado_zivney",
-    "generalized_rank",
-    "sign",
-    "generalized_sign",
-    "wilcoxon",
-)
 
 #: Tests that assume cross-sectional independence and are not adjusted for it (the clustering
 #: warning names these).
