@@ -259,23 +259,39 @@ def _fetch(args: argparse.Namespace) -> int:
 
 
 def main(argv: Sequence[str] | None = None) -> int:
-    """Entry point of the ``eventstudy`` command; returns the exit status."""
-    args = _parser().parse_args(argv)
-    try:
-        if args.command == "batch":
-            return _batch(args)
-        if args.command == "fetch":
-            return _fetch(args)
-        if args.command == "simulate":
-            return cli_simulate.handle(args)
-        if args.command in cli_methods.COMMANDS:
-            return cli_methods.handle(args)
-        from eventstudy.study import run_event_study
+    """Entry point of the ``eventstudy`` command; returns the exit status.
 
-        result = run_event_study(args.ticker, args.event_date, **_study_options(args))
-    except EventStudyError as error:
-        print(f"eventstudy: error: {error}", file=sys.stderr)
-        return 2
+    The project's warnings are printed as ``eventstudy: warning: ...`` lines on stderr (other
+    warnings pass through as they are)."""
+    args = _parser().parse_args(argv)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always", EventStudyWarning)
+        try:
+            status = _dispatch(args)
+        except EventStudyError as error:
+            print(f"eventstudy: error: {error}", file=sys.stderr)
+            status = 2
+    for warning in caught:
+        if issubclass(warning.category, EventStudyWarning):
+            print(f"eventstudy: warning: {warning.message}", file=sys.stderr)
+        else:
+            warnings.showwarning(warning.message, warning.category, warning.filename,
+                                 warning.lineno)
+    return status
+
+
+def _dispatch(args: argparse.Namespace) -> int:
+    if args.command == "batch":
+        return _batch(args)
+    if args.command == "fetch":
+        return _fetch(args)
+    if args.command == "simulate":
+        return cli_simulate.handle(args)
+    if args.command in cli_methods.COMMANDS:
+        return cli_methods.handle(args)
+    from eventstudy.study import run_event_study
+
+    result = run_event_study(args.ticker, args.event_date, **_study_options(args))
     return _report(args, result, "save_event_study_plot")
 
 
