@@ -44,6 +44,8 @@ def _parser() -> argparse.ArgumentParser:
         "(day 0 is that NYSE session; after the 16:00 close or on a closed day, the next one)",
     )
     _add_study_options(run)
+    run.add_argument("--measure", default="return", choices=["return", "volume"],
+                     help="what to study: returns (default) or log volume ln(1 + Volume)")
     run.add_argument("--plot", metavar="PATH", help="write the charts to PATH (e.g. fb.png)")
 
     batch = commands.add_parser(
@@ -203,7 +205,8 @@ def main(argv: Sequence[str] | None = None) -> int:
             return _batch(args)
         if args.command == "fetch":
             return _fetch(args)
-        result = run_event_study(args.ticker, args.event_date, **_study_options(args))
+        result = run_event_study(args.ticker, args.event_date, measure=args.measure,
+                                 **_study_options(args))
     except EventStudyError as error:
         print(f"eventstudy: error: {error}", file=sys.stderr)
         return 2

@@ -30,6 +30,7 @@ from eventstudy.inference import check_level, t_statistics
 from eventstudy.models import ExpectedReturnModel, get_model
 from eventstudy.results import EventStudyResult
 from eventstudy.returns import simple_returns
+from eventstudy.volume import VOLUME_MODELS, check_measure, log_volume
 
 DEFAULT_ESTIMATION = (-250, -11)
 DEFAULT_WINDOW = (-1, 1)
@@ -57,6 +58,10 @@ class EventStudy:
         what the model needs). Estimation days without a stock return (or without the model's
         market or factor data) are left out of the fit and counted in ``fit.nobs`` / the result's
         ``n_missing``.
+    measure
+        ``"return"`` (default) or ``"volume"``: the series given to :meth:`run` are then log
+        volumes :math:`\ln(1 + \text{Volume})` (:mod:`eventstudy.volume`; models ``market``,
+        ``constant_mean`` and ``market_adjusted``).
     """
 
     model: ExpectedReturnModel
@@ -64,6 +69,7 @@ class EventStudy:
     window: Window
     level: float
     min_estimation: int
+    measure: str
 
     def __init__(
         self,
@@ -72,8 +78,13 @@ class EventStudy:
         window: tuple[int, int] | Window = DEFAULT_WINDOW,
         level: float = 0.95,
         min_estimation: int | None = None,
+        measure: str = "return",
     ) -> None:
         object.__setattr__(self, "model", get_model(model))
+        object.__setattr__(self, "measure", check_measure(measure))
+        if measure == "volume" and self.model.name not in VOLUME_MODELS:
+            raise ParameterError("model", self.model.name,
+                                 f"the volume study takes the models {', '.join(VOLUME_MODELS)}")
         object.__setattr__(self, "estimation", as_window(estimation, "estimation"))
         object.__setattr__(self, "window", as_window(window, "window"))
         object.__setattr__(self, "level", check_level(level))
@@ -211,15 +222,18 @@ class EventStudy:
             estimation_data=estimation_data,
             days=days,
             covariance=pd.DataFrame(covariance, index=rel_days, columns=rel_days),
+            measure=self.measure,
         )
 
 
 def model_data(
     market: pd.Series, factors: pd.DataFrame | None, model: ExpectedReturnModel
 ) -> pd.DataFrame:
-    """Market returns (with the previous and next trading day's) and factors, by trading day."""
+    """Market returns (with the previous and next trading day's), the trading day's number
+    (``session``, 0 for the first) and factors, by trading day."""
     data = pd.DataFrame(
-        {"market": market, "market_lag1": market.shift(1), "market_lead1": market.shift(-1)}
+        {"market": market, "market_lag1": market.shift(1), "market_lead1": market.shift(-1),
+         "session": np.arange(len(market))}
     )
     if model.factor_sets:
         if factors is None:
@@ -281,6 +295,7 @@ def run_event_study(
     cache_dir: str | os.PathLike[str] | None = None,
     non_session: str = "next",
     exchange: str = DEFAULT_EXCHANGE,
+    measure: str = "return",
 ) -> EventStudyResult:
     """Event study of ``ticker`` around ``event_date`` (offline by default, from the snapshot).
 
@@ -292,11 +307,15 @@ def run_event_study(
     (see :mod:`eventstudy.sources`); ``cache_dir`` is the cache folder. See :class:`EventStudy`
     for the other parameters and :class:`~eventstudy.results.EventStudyResult` for what comes
     back (``result.timing`` records the event as given, its date and day 0).
+    ``measure="volume"`` studies the log volume :math:`\ln(1 + \text{Volume})` of the stock
+    against the market series' instead of their returns (Campbell & Wasley 1996; see
+    :mod:`eventstudy.volume`).
     """
     from eventstudy.sources import check_source
 
     study = EventStudy(
-        model=model, estimation=estimation, window=window, level=level, min_estimation=min_estimation
+        model=model, estimation=estimation, window=window, level=level, min_estimation=min_estimation,
+        measure=measure,
     )
     check_source(source)
     day = resolve_event(event_date, non_session=non_session, exchange=exchange)
@@ -318,7 +337,10 @@ def run_event_study(
 
             raise BatchFetchError(failures, prices)
     trading_days = pd.DatetimeIndex(prices.loc[prices["ticker"] == market, "date"])
-    returns = simple_returns(prices, calendar=trading_days)
+    if measure == "volume":
+        returns = log_volume(prices, calendar=trading_days)
+    else:
+        returns = simple_returns(prices, calendar=trading_days)
     return study.run(
         returns[ticker], returns[market], event_date, factors=factors, ticker=ticker,
         market_name=market, non_session=non_session, exchange=exchange,
