@@ -28,7 +28,10 @@ its variance the analytic :math:`k`-step conditional-variance forecast made at :
 .. math:: h_{T+1} = \hat\omega + \hat a\, \hat\varepsilon_T^2 + \hat b\, h_T, \qquad
           h_{T+k} = \hat\omega + (\hat a + \hat b)\, h_{T+k-1} \quad (k \ge 2),
 
-so :math:`se_t = \sqrt{h_{T+k}}` and, the errors being serially uncorrelated, the CAR over
+where :math:`h_{T+1}` is ``arch``'s one-step forecast (``arch`` restarts the variance
+recursion for forecasting from a backcast of the fitted residuals, so :math:`h_{T+1}` can
+differ slightly from continuing the fitted :math:`h_t` when :math:`a + b` is close to 1; we
+keep ``arch``'s forecast). So :math:`se_t = \sqrt{h_{T+k}}` and, the errors being serially uncorrelated, the CAR over
 days :math:`W` has variance :math:`\sum_{t \in W} h_t` (:math:`V` is diagonal). The error in
 the estimated parameters is ignored (the forecasts treat them as known), unlike the linear
 models' prediction-error term. t statistics use Student's t with :math:`L - K` degrees of
@@ -94,6 +97,8 @@ class GarchEstimate:
         Degrees of freedom of Student's t errors (``NaN`` for normal errors).
     residuals, variance
         :math:`\\hat\\varepsilon_t` and :math:`h_t` over the estimation returns.
+    next_variance
+        ``arch``'s one-step forecast :math:`h_{T+1}` made at the last estimation return.
     converged
         Whether the optimiser reported success; ``message`` is what it said.
     """
@@ -106,6 +111,7 @@ class GarchEstimate:
     nu: float
     residuals: np.ndarray
     variance: np.ndarray
+    next_variance: float
     converged: bool
     message: str
 
@@ -150,6 +156,7 @@ def estimate_garch(returns: np.ndarray, market: np.ndarray, dist: str = "normal"
         res = model.fit(disp="off", show_warning=False)
     params = res.params.to_numpy()
     opt = res.optimization_result
+    one_step = res.forecast(horizon=1, x={"x0": np.zeros((1, 1))}, reindex=False)
     return GarchEstimate(
         alpha=float(params[0]) / SCALE,
         beta=float(params[1]),
@@ -159,6 +166,7 @@ def estimate_garch(returns: np.ndarray, market: np.ndarray, dist: str = "normal"
         nu=float(params[5]) if dist == "t" else float("nan"),
         residuals=np.asarray(res.resid, dtype=float) / SCALE,
         variance=np.asarray(res.conditional_volatility, dtype=float) ** 2 / SCALE**2,
+        next_variance=float(one_step.variance.to_numpy()[0, 0]) / SCALE**2,
         converged=bool(res.convergence_flag == 0),
         message=f"{opt.message} (SLSQP status {opt.status})",
     )
@@ -166,17 +174,18 @@ def estimate_garch(returns: np.ndarray, market: np.ndarray, dist: str = "normal"
 
 def variance_forecasts(
     omega: np.ndarray | float, arch: np.ndarray | float, garch: np.ndarray | float,
-    last_residual: np.ndarray | float, last_variance: np.ndarray | float, horizons: np.ndarray,
+    next_variance: np.ndarray | float, horizons: np.ndarray,
 ) -> np.ndarray:
     r"""Analytic multi-step GARCH(1,1) conditional-variance forecasts.
 
-    .. math:: h_{T+1} = \omega + a\,\varepsilon_T^2 + b\,h_T, \qquad
-              h_{T+k} = \omega + (a + b)\,h_{T+k-1}
+    .. math:: h_{T+k} = \omega + (a + b)\,h_{T+k-1} \quad (k \ge 2)
+
+    from the one-step forecast :math:`h_{T+1}` (:math:`= \omega + a\,\varepsilon_T^2 + b\,h_T`).
 
     Parameters
     ----------
-    omega, arch, garch, last_residual, last_variance
-        ``(N,)`` (or scalars): parameters, :math:`\varepsilon_T` and :math:`h_T` per event.
+    omega, arch, garch, next_variance
+        ``(N,)`` (or scalars): parameters and :math:`h_{T+1}` per event.
     horizons
         ``(N, T)`` or ``(T,)``: steps :math:`k \ge 1` ahead of the last estimation day.
 
@@ -185,8 +194,8 @@ def variance_forecasts(
     numpy.ndarray
         ``(N, T)`` forecasts :math:`h_{T+k}` (``(1, T)`` for scalar inputs).
     """
-    omega, arch, garch, e_last, h_last = (
-        np.atleast_1d(np.asarray(v, dtype=float)) for v in (omega, arch, garch, last_residual, last_variance)
+    omega, arch, garch, h = (
+        np.atleast_1d(np.asarray(v, dtype=float)) for v in (omega, arch, garch, next_variance)
     )
     horizons = np.asarray(horizons)
     steps = np.broadcast_to(horizons, (len(omega), horizons.shape[-1]))
@@ -196,7 +205,6 @@ def variance_forecasts(
             "GARCH forecasts run forward: the event window must start after the estimation window",
         )
     persistence = arch + garch
-    h = omega + arch * e_last**2 + garch * h_last  # h_{T+1}
     k_max = int(steps.max()) if steps.size else 1
     path = np.empty((len(omega), k_max))
     for k in range(k_max):  # a loop over horizon steps, vectorised over events
@@ -236,9 +244,7 @@ class GarchFit(FittedModel):
         """Conditional-variance forecasts :math:`h_{T+k}` for the rows of ``data`` (``session``)."""
         est = self.estimate
         horizons = data["session"].to_numpy(dtype=np.int64) - self.last_session
-        return variance_forecasts(
-            est.omega, est.arch, est.garch, est.residuals[-1], est.variance[-1], horizons
-        )[0]
+        return variance_forecasts(est.omega, est.arch, est.garch, est.next_variance, horizons)[0]
 
     def abnormal_covariance(self, data: pd.DataFrame) -> np.ndarray:
         """:math:`V = \\operatorname{diag}(h_{T+k})` for the rows of ``data``."""
@@ -466,8 +472,7 @@ def garch_events(
     params = np.full((n, len(names)), np.nan)
     residuals = np.full((n, n_est), np.nan)
     nobs = np.full(n, -1, dtype=np.int64)
-    last_resid = np.full(n, np.nan)
-    last_var = np.full(n, np.nan)
+    next_var = np.full(n, np.nan)
     last_day = np.zeros(n, dtype=np.int64)
     with progress_bar(len(rows), desc="GARCH fits", enabled=progress, unit="event") as bar:
         for j, i in enumerate(rows):
@@ -481,7 +486,7 @@ def garch_events(
             params[i] = [fit.alpha, fit.beta, fit.omega, fit.arch, fit.garch] + (
                 [fit.nu] if dist == "t" else [])
             residuals[i, keep] = fit.residuals
-            last_resid[i], last_var[i] = fit.residuals[-1], fit.variance[-1]
+            next_var[i] = fit.next_variance
             last_day[i] = est_days[j, keep][-1]
 
     ok = reason == ""
@@ -493,7 +498,7 @@ def garch_events(
     df = np.where(ok, nobs - len(names), -1)
     if len(studied):
         p_ = params[studied]
-        h = variance_forecasts(p_[:, 2], p_[:, 3], p_[:, 4], last_resid[studied], last_var[studied],
+        h = variance_forecasts(p_[:, 2], p_[:, 3], p_[:, 4], next_var[studied],
                                evt_days - last_day[studied][:, None])
         col_s = pd.Index(returns.columns).get_indexer(placed.securities[studied])
         realised = values[evt_days, col_s[:, None]]

@@ -66,7 +66,7 @@ class EventStudyResult:
         Covariance :math:`V` of the event-window ARs (``rel_day`` x ``rel_day``).
     measure
         ``"return"`` (simple returns) or ``"volume"`` (``return`` and ``market`` hold
-        :math:`\ln(1 + \text{volume})` and ``abnormal`` the abnormal log volume; see
+        :math:`\\ln(1 + \\text{volume})` and ``abnormal`` the abnormal log volume; see
         :mod:`eventstudy.volume`).
     """
 

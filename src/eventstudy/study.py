@@ -60,7 +60,7 @@ class EventStudy:
         ``n_missing``.
     measure
         ``"return"`` (default) or ``"volume"``: the series given to :meth:`run` are then log
-        volumes :math:`\ln(1 + \text{Volume})` (:mod:`eventstudy.volume`; models ``market``,
+        volumes :math:`\\ln(1 + \\text{Volume})` (:mod:`eventstudy.volume`; models ``market``,
         ``constant_mean`` and ``market_adjusted``).
     """
 
@@ -307,7 +307,7 @@ def run_event_study(
     (see :mod:`eventstudy.sources`); ``cache_dir`` is the cache folder. See :class:`EventStudy`
     for the other parameters and :class:`~eventstudy.results.EventStudyResult` for what comes
     back (``result.timing`` records the event as given, its date and day 0).
-    ``measure="volume"`` studies the log volume :math:`\ln(1 + \text{Volume})` of the stock
+    ``measure="volume"`` studies the log volume :math:`\\ln(1 + \\text{Volume})` of the stock
     against the market series' instead of their returns (Campbell & Wasley 1996; see
     :mod:`eventstudy.volume`).
     """
