@@ -8,6 +8,7 @@ import warnings
 from pathlib import Path
 
 import nbformat
+import numpy as np
 import pandas as pd
 import papermill
 import pytest
@@ -23,6 +24,7 @@ FLAGSHIP = PROJECT / "notebooks" / "01_facebook_bank_data.ipynb"
 BANKS = PROJECT / "notebooks" / "02_banks_clustered_events.ipynb"
 FB2018 = PROJECT / "notebooks" / "03_facebook_2018.ipynb"
 EXPLORER = PROJECT / "notebooks" / "04_window_explorer.ipynb"
+VOLUME_VOLATILITY = PROJECT / "notebooks" / "06_volume_and_volatility.ipynb"
 
 pytestmark = pytest.mark.notebook
 
@@ -87,8 +89,9 @@ def test_kernels_run_the_network_guard(kernel_home):
     assert ran.cells[0].outputs[0]["text"].strip() == "blocked"
 
 
-def test_all_four_notebooks_are_there():
-    assert [p.name for p in NOTEBOOKS] == [FLAGSHIP.name, BANKS.name, FB2018.name, EXPLORER.name]
+def test_every_notebook_is_there():
+    assert [p.name for p in NOTEBOOKS] == [FLAGSHIP.name, BANKS.name, FB2018.name, EXPLORER.name,
+                                           VOLUME_VOLATILITY.name]
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
@@ -191,3 +194,20 @@ def test_explorer_stops_with_a_clear_message_on_an_impossible_window(kernel_home
     with pytest.raises(papermill.PapermillExecutionError) as info:
         execute(EXPLORER, kernel_home / "explorer-bad", ESTIMATION=[-250, 0])
     assert "estimation: (-250, 0) is not allowed; the estimation window must not overlap" in str(info.value)
+
+
+def test_volume_and_volatility_text_shows_the_computed_numbers(executed):
+    text = markdown_outputs(executed(VOLUME_VOLATILITY))
+    fb = run_event_study("FB", "2018-08-06", window=(-3, 3), measure="volume")
+    av = fb.days.loc[0]
+    assert f"log volume was **{av['abnormal']:+.3f}**" in text
+    assert f"a volume {np.exp(av['abnormal']):.2f} times the expected one (t = {av['t']:.2f}" in text
+    banks = [run_event_study(t, "2018-08-06", window=(-3, 3), measure="volume").days.loc[0, "abnormal"]
+             for t in ("JPM", "WFC", "C", "USB")]
+    assert f"range from {min(banks):+.3f} to {max(banks):+.3f}" in text
+    garch = run_event_study("FB", "2018-08-09", model="garch", estimation=(-250, -1), window=(0, 0))
+    market = run_event_study("FB", "2018-08-09", estimation=(-250, -1), window=(0, 0))
+    assert f"b = {garch.params['beta[1]']:.4f}" in text
+    assert f"The market model's residual sd is {market.fit.sigma:.2%}" in text
+    crash = run_event_study("FB", "2018-07-26", window=(0, 10)).variance_ratio
+    assert f"the variance ratio is **{crash.value:.1f}** (F(11, 238) = {crash.F:.2f}" in text

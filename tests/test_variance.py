@@ -55,7 +55,7 @@ def test_under_the_null_the_statistic_is_f_distributed():
     days = pd.bdate_range("2020-01-01", periods=80)
     study = EventStudy("market", estimation=(-60, -6), window=(-2, 2), min_estimation=55)
     pvalues = []
-    for _ in range(150):
+    for _ in range(100):
         market = pd.Series(rng.normal(0.0, 0.01, len(days)), index=days)
         stock = 0.001 + 1.2 * market + rng.normal(0.0, 0.02, len(days))
         pvalues.append(study.run(stock, market, days[70], ticker="S", market_name="M").variance_ratio.p)
