@@ -105,3 +105,17 @@ def test_the_volume_panel_is_log_one_plus_volume_on_the_calendar(data_dir):
     assert panel["SNAP"][:"2017-03-01"].isna().all()  # before its listing: missing, not zero
     assert_allclose(panel["SNAP"]["2017-03-02":].to_numpy(), csv_log_volume(data_dir, "SNAP").to_numpy(),
                     rtol=1e-15)
+
+
+def test_charts_of_a_volume_study_are_in_log_volume_units():
+    from eventstudy.plotting import plot_event_study
+
+    result = run_event_study("FB", "2018-08-06", measure="volume")
+    fig = plot_event_study(result)
+    ar_ax, car_ax, fit_ax = fig.axes
+    heights = [bar.get_height() for bar in ar_ax.patches]
+    assert_allclose(heights, result.days["abnormal"].to_numpy(), rtol=1e-12)
+    labels = [ar_ax.get_ylabel(), car_ax.get_ylabel(), fit_ax.get_xlabel(), fit_ax.get_ylabel()]
+    assert labels == ["Abnormal log volume", "CAV from day -1", "^GSPC daily log volume",
+                      "FB daily log volume"]
+    assert "CAV(-1, +1) = " + f"{result.car.value:+.3f}" in fig._suptitle.get_text()
