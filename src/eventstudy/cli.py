@@ -46,6 +46,8 @@ def _parser() -> argparse.ArgumentParser:
     _add_study_options(run)
     run.add_argument("--measure", default="return", choices=["return", "volume"],
                      help="what to study: returns (default) or log volume ln(1 + Volume)")
+    run.add_argument("--alternative", default="two-sided", choices=["two-sided", "greater", "less"],
+                     help="alternative of the p-values (default two-sided)")
     run.add_argument("--plot", metavar="PATH", help="write the charts to PATH (e.g. fb.png)")
 
     batch = commands.add_parser(
@@ -206,7 +208,7 @@ def main(argv: Sequence[str] | None = None) -> int:
         if args.command == "fetch":
             return _fetch(args)
         result = run_event_study(args.ticker, args.event_date, measure=args.measure,
-                                 **_study_options(args))
+                                 alternative=args.alternative, **_study_options(args))
     except EventStudyError as error:
         print(f"eventstudy: error: {error}", file=sys.stderr)
         return 2

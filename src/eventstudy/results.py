@@ -68,6 +68,9 @@ class EventStudyResult:
         ``"return"`` (simple returns) or ``"volume"`` (``return`` and ``market`` hold
         :math:`\\ln(1 + \\text{volume})` and ``abnormal`` the abnormal log volume; see
         :mod:`eventstudy.volume`).
+    alternative
+        Alternative of the p-values: ``"two-sided"``, ``"greater"`` or ``"less"``
+        (:func:`eventstudy.inference.p_values`).
     """
 
     ticker: str
@@ -80,6 +83,7 @@ class EventStudyResult:
     days: pd.DataFrame
     covariance: pd.DataFrame
     measure: str = "return"
+    alternative: str = "two-sided"
 
     @property
     def event_date(self) -> pd.Timestamp:
@@ -116,6 +120,7 @@ class EventStudyResult:
             level=self.level if level is None else check_level(level),
             start=sub.start,
             end=sub.end,
+            alternative=self.alternative,
         )
 
     def _sub_window(self, start: int | None, end: int | None) -> Window:
@@ -243,6 +248,7 @@ class EventStudyResult:
             "bhar": {"start": self.event_window.start, "end": self.event_window.end, "value": self.bhar},
             "variance_ratio": self.variance_ratio.to_dict(),
             "measure": self.measure,
+            "alternative": self.alternative,
         }
         if self.measure == "volume":
             del out["bhar"]  # compounding log volumes means nothing
@@ -280,6 +286,9 @@ class EventStudyResult:
             "",
             f"Abnormal {'log volume' if volume else 'returns'}, event window {self.timing.window}:",
         ]
+        if self.alternative != "two-sided":
+            lines.insert(-1, f"p-values one-sided: H1 {'>' if self.alternative == 'greater' else '<'} 0 "
+                             "(confidence intervals two-sided)")
         table = pd.DataFrame(
             {
                 "date": self.days["date"].dt.strftime("%Y-%m-%d"),

@@ -26,7 +26,7 @@ from eventstudy.calendar import (
 )
 from eventstudy.data import available_tickers, load_factors, load_prices
 from eventstudy.exceptions import DataError, EventStudyError, ParameterError, UnknownTickerError, WindowError
-from eventstudy.inference import check_level, t_statistics
+from eventstudy.inference import check_alternative, check_level, t_statistics
 from eventstudy.models import ExpectedReturnModel, get_model
 from eventstudy.results import EventStudyResult
 from eventstudy.returns import simple_returns
@@ -62,6 +62,9 @@ class EventStudy:
         ``"return"`` (default) or ``"volume"``: the series given to :meth:`run` are then log
         volumes :math:`\\ln(1 + \\text{Volume})` (:mod:`eventstudy.volume`; models ``market``,
         ``constant_mean`` and ``market_adjusted``).
+    alternative
+        ``"two-sided"`` (default), ``"greater"`` or ``"less"``: the alternative of every
+        p-value (daily ARs and CARs); confidence intervals stay two-sided.
     """
 
     model: ExpectedReturnModel
@@ -70,6 +73,7 @@ class EventStudy:
     level: float
     min_estimation: int
     measure: str
+    alternative: str
 
     def __init__(
         self,
@@ -79,8 +83,10 @@ class EventStudy:
         level: float = 0.95,
         min_estimation: int | None = None,
         measure: str = "return",
+        alternative: str = "two-sided",
     ) -> None:
         object.__setattr__(self, "model", get_model(model))
+        object.__setattr__(self, "alternative", check_alternative(alternative))
         object.__setattr__(self, "measure", check_measure(measure))
         if measure == "volume" and self.model.name not in VOLUME_MODELS:
             raise ParameterError("model", self.model.name,
@@ -186,7 +192,7 @@ class EventStudy:
         abnormal = realised - expected
         covariance = fit.abnormal_covariance(evt)
         se = np.sqrt(np.diag(covariance))
-        t, p = t_statistics(abnormal, se, fit.df)
+        t, p = t_statistics(abnormal, se, fit.df, self.alternative)
         rel_days = pd.Index(list(self.window.days), name="rel_day")
         days = pd.DataFrame(
             {
@@ -223,6 +229,7 @@ class EventStudy:
             days=days,
             covariance=pd.DataFrame(covariance, index=rel_days, columns=rel_days),
             measure=self.measure,
+            alternative=self.alternative,
         )
 
 
@@ -296,6 +303,7 @@ def run_event_study(
     non_session: str = "next",
     exchange: str = DEFAULT_EXCHANGE,
     measure: str = "return",
+    alternative: str = "two-sided",
 ) -> EventStudyResult:
     """Event study of ``ticker`` around ``event_date`` (offline by default, from the snapshot).
 
@@ -309,13 +317,14 @@ def run_event_study(
     back (``result.timing`` records the event as given, its date and day 0).
     ``measure="volume"`` studies the log volume :math:`\\ln(1 + \\text{Volume})` of the stock
     against the market series' instead of their returns (Campbell & Wasley 1996; see
-    :mod:`eventstudy.volume`).
+    :mod:`eventstudy.volume`). ``alternative`` (``"two-sided"``, ``"greater"``, ``"less"``) is
+    the alternative of every p-value.
     """
     from eventstudy.sources import check_source
 
     study = EventStudy(
         model=model, estimation=estimation, window=window, level=level, min_estimation=min_estimation,
-        measure=measure,
+        measure=measure, alternative=alternative,
     )
     check_source(source)
     day = resolve_event(event_date, non_session=non_session, exchange=exchange)
