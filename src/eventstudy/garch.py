@@ -457,27 +457,30 @@ def garch_events(
     values = returns.reindex(dates).to_numpy(dtype=float)
     x = market_series.to_numpy()
 
-    n, n_days, n_est = len(placed), len(win), len(est)
+    n, n_days = len(placed), len(win)
     names = study.model.param_names + ("omega", "alpha[1]", "beta[1]") + (("nu",) if dist == "t" else ())
     reason = np.full(n, "", dtype=object)
     skipped = placed.skipped
     reason[skipped.index.to_numpy()] = skipped["reason"].to_numpy()
+    # day 0's row on the market's dates and the security's column, for the events placed
+    pos = np.zeros(n, dtype=np.int64)
+    col = np.zeros(n, dtype=np.int64)
     rows = np.flatnonzero(placed.ok)
-    pos = dates.searchsorted(pd.DatetimeIndex(placed.day0[rows]))
-    col = pd.Index(returns.columns).get_indexer(placed.securities[rows])
-    est_days = pos[:, None] + np.arange(est.start, est.end + 1)[None, :]
-    y_est = values[est_days, col[:, None]]
-    valid = np.isfinite(y_est)
+    pos[rows] = dates.searchsorted(pd.DatetimeIndex(placed.day0[rows]))
+    col[rows] = pd.Index(returns.columns).get_indexer(placed.securities[rows])
+    est_offsets = np.arange(est.start, est.end + 1)
 
     params = np.full((n, len(names)), np.nan)
-    residuals = np.full((n, n_est), np.nan)
+    residuals = np.full((n, len(est)), np.nan)
     nobs = np.full(n, -1, dtype=np.int64)
-    next_var = np.full(n, np.nan)
-    last_day = np.zeros(n, dtype=np.int64)
+    next_variance = np.full(n, np.nan)
+    origin = np.zeros(n, dtype=np.int64)  # row of the last estimation return (forecast origin)
     with progress_bar(len(rows), desc="GARCH fits", enabled=progress, unit="event") as bar:
-        for j, i in enumerate(rows):
-            keep = valid[j]
-            fit = estimate_garch(y_est[j, keep], x[est_days[j, keep]], dist)
+        for i in rows:  # one maximum-likelihood fit per event
+            days = pos[i] + est_offsets
+            y = values[days, col[i]]
+            keep = np.isfinite(y)
+            fit = estimate_garch(y[keep], x[days[keep]], dist)
             bar.update(1)
             nobs[i] = int(keep.sum())
             if not fit.converged:
@@ -486,37 +489,36 @@ def garch_events(
             params[i] = [fit.alpha, fit.beta, fit.omega, fit.arch, fit.garch] + (
                 [fit.nu] if dist == "t" else [])
             residuals[i, keep] = fit.residuals
-            next_var[i] = fit.next_variance
-            last_day[i] = est_days[j, keep][-1]
+            next_variance[i] = fit.next_variance
+            origin[i] = days[keep][-1]
 
     ok = reason == ""
-    studied = np.flatnonzero(ok)
-    evt_days = dates.searchsorted(pd.DatetimeIndex(placed.day0[studied]))[:, None] + np.array(
-        list(win.days))[None, :]
-    out = {name: np.full((n, n_days), np.nan) for name in ("realised", "abnormal", "se", "t", "p")}
-    car = {name: np.full(n, np.nan) for name in ("car", "car_se", "car_t", "car_p")}
     df = np.where(ok, nobs - len(names), -1)
-    if len(studied):
-        p_ = params[studied]
-        h = variance_forecasts(p_[:, 2], p_[:, 3], p_[:, 4], next_var[studied],
-                               evt_days - last_day[studied][:, None])
-        col_s = pd.Index(returns.columns).get_indexer(placed.securities[studied])
-        realised = values[evt_days, col_s[:, None]]
-        abnormal = realised - (p_[:, [0]] + p_[:, [1]] * x[evt_days])
-        se = np.sqrt(h)
-        dfs = df[studied][:, None].astype(float)
-        t = abnormal / se
-        out["realised"][studied], out["abnormal"][studied], out["se"][studied] = realised, abnormal, se
-        out["t"][studied], out["p"][studied] = t, 2.0 * stats.t.sf(np.abs(t), dfs)
+    out: dict[str, np.ndarray] = {
+        name: np.full((n, n_days), np.nan) for name in ("realised", "abnormal", "se", "t", "p")
+    }
+    out.update({name: np.full(n, np.nan) for name in ("car", "car_se", "car_t", "car_p")})
+    studied = np.flatnonzero(ok)
+    if len(studied):  # every studied event at once
+        coef = params[studied]
+        event_days = pos[studied][:, None] + np.array(list(win.days))[None, :]
+        h = variance_forecasts(coef[:, 2], coef[:, 3], coef[:, 4], next_variance[studied],
+                               event_days - origin[studied][:, None])
+        realised = values[event_days, col[studied][:, None]]
+        abnormal = realised - (coef[:, [0]] + coef[:, [1]] * x[event_days])
+        t = abnormal / np.sqrt(h)
+        dfs = df[studied].astype(float)
         cols = np.arange(caar.start - win.start, caar.end - win.start + 1)
         car_value, car_se = abnormal[:, cols].sum(axis=1), np.sqrt(h[:, cols].sum(axis=1))
-        car["car"][studied], car["car_se"][studied] = car_value, car_se
-        car["car_t"][studied] = car_value / car_se
-        car["car_p"][studied] = 2.0 * stats.t.sf(np.abs(car_value / car_se), dfs[:, 0])
+        for name, value in (("realised", realised), ("abnormal", abnormal), ("se", np.sqrt(h)),
+                            ("t", t), ("p", 2.0 * stats.t.sf(np.abs(t), dfs[:, None])),
+                            ("car", car_value), ("car_se", car_se), ("car_t", car_value / car_se),
+                            ("car_p", 2.0 * stats.t.sf(np.abs(car_value / car_se), dfs))):
+            out[name][studied] = value
     return GarchEvents(
         rel_days=list(win.days), car_window=caar, dist=dist, param_names=names,
         securities=placed.securities, event_dates=placed.event_dates, day0=placed.day0,
-        reason=reason, nobs=nobs, df=df, params=params, residuals=residuals, **out, **car,
+        reason=reason, nobs=nobs, df=df, params=params, residuals=residuals, **out,
     )
 
 
