@@ -156,6 +156,13 @@ def test_many_events_match_the_single_path_one_by_one():
         est = single.fit.residuals.to_numpy()
         assert_allclose(many.residuals[i][np.isfinite(many.residuals[i])], est, rtol=1e-10, atol=1e-14)
     assert many.nobs[1] == 240 - 14  # JPM's 14 missing March 2017 sessions left out
+    from eventstudy.statistics import multi_event_tests
+
+    tests = multi_event_tests(**many.test_inputs(), tests=["bmp", "corrado_rank"])
+    assert len(tests) == 2 * (len(many.rel_days) + 1)
+    bmp_day0 = next(s for s in tests if s.name == "bmp" and s.rel_day == 0)
+    savickas_day0 = next(s for s in many.savickas() if s.rel_day == 0)
+    assert_allclose(bmp_day0.stat, savickas_day0.stat, rtol=1e-12)  # the same standardisation
     frame = many.frame()
     assert list(frame.index) == [0, 1, 2, 3, 6]
     assert {"omega", "alpha[1]", "beta[1]", "car_p"} <= set(frame.columns)

@@ -378,6 +378,18 @@ class GarchEvents:
                      "car_t": self.car_t[rows], "car_p": self.car_p[rows]})
         return pd.DataFrame(data, index=pd.Index(rows, name="event"))
 
+    def test_inputs(self) -> dict[str, Any]:
+        """Keyword arguments of :func:`eventstudy.statistics.multi_event_tests` for the studied
+        events, as :meth:`eventstudy.batch.BatchResult.test_inputs` gives them: the GARCH
+        conditional sds stand for the prediction-error sds, so BMP and Patell standardise by
+        them."""
+        rows = np.flatnonzero(self.ok)
+        return {
+            "abnormal": self.abnormal[rows], "abnormal_sd": self.se[rows], "car_sd": self.car_se[rows],
+            "residuals": self.residuals[rows], "df": self.df[rows], "rel_days": self.rel_days,
+            "window": (self.car_window.start, self.car_window.end), "event_dates": self.day0[rows],
+        }
+
     def savickas(self) -> list[TestStatistic]:
         """The Savickas (2003) test of the studied events (see :func:`savickas`)."""
         rows = np.flatnonzero(self.ok)
