@@ -73,7 +73,7 @@ def test_market_model_is_accurate_on_nearly_collinear_long_panels():
 
 def test_registry_and_errors():
     assert list(MODELS) == ["constant_mean", "market_adjusted", "market", "capm", "ff3", "carhart",
-                            "ff5", "scholes_williams", "dimson"]
+                            "ff5", "scholes_williams", "dimson", "garch", "garch_t"]
     assert get_model("market") is MODELS["market"]
     model = MarketModel()
     assert get_model(model) is model

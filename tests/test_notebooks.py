@@ -8,6 +8,7 @@ import warnings
 from pathlib import Path
 
 import nbformat
+import numpy as np
 import pandas as pd
 import papermill
 import pytest
@@ -27,6 +28,7 @@ AFTER = PROJECT / "notebooks" / "05_after_the_news.ipynb"
 WHICH_TEST = PROJECT / "notebooks" / "07_which_test.ipynb"
 #: Parameters the tests run a notebook with, when its own would take too long.
 SMALL = {WHICH_TEST: {"SAMPLES": 40}}
+VOLUME_VOLATILITY = PROJECT / "notebooks" / "06_volume_and_volatility.ipynb"
 
 pytestmark = pytest.mark.notebook
 
@@ -93,7 +95,7 @@ def test_kernels_run_the_network_guard(kernel_home):
 
 def test_all_notebooks_are_there():
     assert [p.name for p in NOTEBOOKS] == [FLAGSHIP.name, BANKS.name, FB2018.name, EXPLORER.name, AFTER.name,
-                                           WHICH_TEST.name]
+                                           VOLUME_VOLATILITY.name, WHICH_TEST.name]
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
@@ -249,3 +251,20 @@ def test_which_test_text_shows_the_simulated_rates(executed):
     kp = banks[(banks["tail"] == "two_sided") & (banks["where"] == "day 0")]["rate"].iloc[0]
     assert f"the Kolari-Pynnönen versions **{kp:.1%}** (Patell)" in text
     assert "**The 4 banks on one date**: report" in text and "**Facebook, 4 events" in text
+
+
+def test_volume_and_volatility_text_shows_the_computed_numbers(executed):
+    text = markdown_outputs(executed(VOLUME_VOLATILITY))
+    fb = run_event_study("FB", "2018-08-06", window=(-3, 3), measure="volume")
+    av = fb.days.loc[0]
+    assert f"log volume was **{av['abnormal']:+.3f}**" in text
+    assert f"a volume {np.exp(av['abnormal']):.2f} times the expected one (t = {av['t']:.2f}" in text
+    banks = [run_event_study(t, "2018-08-06", window=(-3, 3), measure="volume").days.loc[0, "abnormal"]
+             for t in ("JPM", "WFC", "C", "USB")]
+    assert f"range from {min(banks):+.3f} to {max(banks):+.3f}" in text
+    garch = run_event_study("FB", "2018-08-09", model="garch", estimation=(-250, -1), window=(0, 0))
+    market = run_event_study("FB", "2018-08-09", estimation=(-250, -1), window=(0, 0))
+    assert f"b = {garch.params['beta[1]']:.4f}" in text
+    assert f"The market model's residual sd is {market.fit.sigma:.2%}" in text
+    crash = run_event_study("FB", "2018-07-26", window=(0, 10)).variance_ratio
+    assert f"the variance ratio is **{crash.value:.1f}** (F(11, 238) = {crash.F:.2f}" in text

@@ -44,6 +44,10 @@ def _parser() -> argparse.ArgumentParser:
         "(day 0 is that NYSE session; after the 16:00 close or on a closed day, the next one)",
     )
     _add_study_options(run)
+    run.add_argument("--measure", default="return", choices=["return", "volume"],
+                     help="what to study: returns (default) or log volume ln(1 + Volume)")
+    run.add_argument("--alternative", default="two-sided", choices=["two-sided", "greater", "less"],
+                     help="alternative of the p-values (default two-sided)")
     run.add_argument("--plot", metavar="PATH", help="write the charts to PATH (e.g. fb.png)")
 
     batch = commands.add_parser(
@@ -291,7 +295,8 @@ def _dispatch(args: argparse.Namespace) -> int:
         return cli_methods.handle(args)
     from eventstudy.study import run_event_study
 
-    result = run_event_study(args.ticker, args.event_date, **_study_options(args))
+    result = run_event_study(args.ticker, args.event_date, measure=args.measure,
+                             alternative=args.alternative, **_study_options(args))
     return _report(args, result, "save_event_study_plot")
 
 

@@ -10,7 +10,7 @@ DEFAULT_MARKET = "^GSPC"
 #: Names of the built-in expected-return models, in the order of ``eventstudy.models.MODELS``
 #: (a test keeps the two in step).
 MODEL_NAMES = ("constant_mean", "market_adjusted", "market", "capm", "ff3", "carhart", "ff5",
-               "scholes_williams", "dimson")
+               "scholes_williams", "dimson", "garch", "garch_t")
 #: Names of the multi-event test statistics, in the order they are reported
 #: (:mod:`eventstudy.statistics`).
 TEST_NAMES: tuple[str, ...] = (

@@ -6,6 +6,10 @@ For an abnormal return (or a sum of them) :math:`A` with estimated standard erro
 .. math:: t = A / \widehat{se}, \qquad p = 2\,P(T_\nu > |t|), \qquad
           CI_{1-a} = A \pm t_{\nu,\,1-a/2}\,\widehat{se}.
 
+The p-value is two-sided unless a one-sided alternative is chosen (:func:`p_values`):
+``"greater"`` (:math:`H_1: A > 0`) gives :math:`P(T_\nu > t)`, ``"less"`` gives
+:math:`P(T_\nu < t)`; the confidence interval stays two-sided.
+
 Under normal, independent disturbances :math:`t` follows Student's t with :math:`\nu` degrees
 of freedom (Campbell, Lo & MacKinlay 1997, *The Econometrics of Financial Markets*, sec. 4.4.3).
 The tail and the quantile come from ``scipy.special.stdtr`` / ``stdtrit``, the functions behind
@@ -14,7 +18,7 @@ The tail and the quantile come from ``scipy.special.stdtr`` / ``stdtrit``, the f
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import numpy as np
 from scipy import special
@@ -30,6 +34,8 @@ class TTest:
     se: float
     df: int
     level: float
+    #: ``"two-sided"``, ``"greater"`` or ``"less"`` (see :func:`p_values`).
+    alternative: str = field(default="two-sided", kw_only=True)
 
     @property
     def t(self) -> float:
@@ -37,8 +43,8 @@ class TTest:
 
     @property
     def p(self) -> float:
-        """Two-sided p-value."""
-        return float(2.0 * special.stdtr(self.df, -abs(self.t)))
+        """p-value for :attr:`alternative` (two-sided by default)."""
+        return float(p_values(np.asarray(self.t), self.df, self.alternative))
 
     @property
     def ci_low(self) -> float:
@@ -60,10 +66,37 @@ def check_level(level: float) -> float:
     return float(level)
 
 
-def t_statistics(values: np.ndarray, se: np.ndarray, df: int) -> tuple[np.ndarray, np.ndarray]:
-    """Element-wise t statistics and two-sided p-values (see the module docstring)."""
+#: Alternatives of the t tests.
+ALTERNATIVES = ("two-sided", "greater", "less")
+
+
+def check_alternative(alternative: str) -> str:
+    """Validate ``alternative`` (``"two-sided"``, ``"greater"`` or ``"less"``)."""
+    if alternative not in ALTERNATIVES:
+        raise ParameterError("alternative", alternative, f"choose one of {', '.join(ALTERNATIVES)}")
+    return alternative
+
+
+def p_values(t: np.ndarray, df: float, alternative: str = "two-sided") -> np.ndarray:
+    r"""p-values of Student-t statistics for an alternative.
+
+    ``"two-sided"``: :math:`2 P(T_\nu > |t|)`; ``"greater"``: :math:`P(T_\nu > t)`;
+    ``"less"``: :math:`P(T_\nu < t)`. So ``greater + less = 1`` and
+    ``two-sided = 2 min(greater, less)``.
+    """
+    if check_alternative(alternative) == "greater":
+        return special.stdtr(df, -t)
+    if alternative == "less":
+        return special.stdtr(df, t)
+    return 2.0 * special.stdtr(df, -np.abs(t))
+
+
+def t_statistics(
+    values: np.ndarray, se: np.ndarray, df: int, alternative: str = "two-sided"
+) -> tuple[np.ndarray, np.ndarray]:
+    """Element-wise t statistics and their p-values (two-sided by default; see :func:`p_values`)."""
     t = values / se
-    return t, 2.0 * special.stdtr(df, -np.abs(t))
+    return t, p_values(t, df, alternative)
 
 
 def critical_value(level: float, df: int) -> float:

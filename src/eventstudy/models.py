@@ -15,6 +15,10 @@ with :math:`L - k` degrees of freedom (Campbell, Lo & MacKinlay 1997, *The Econo
 Financial Markets*, ch. 4, eqs. 4.4.7-4.4.8 and 4.4.13; MacKinlay 1997, *J. Econ. Lit.* 35(1)).
 
 Adding a model means writing its design matrix and offset; see :class:`MarketModel`.
+
+One model is not linear in that sense: :class:`GarchMarketModel` keeps the market model's mean
+but fits it by maximum likelihood with GARCH(1,1) errors, and its :math:`V` is the diagonal of
+conditional-variance forecasts (:mod:`eventstudy.garch`).
 """
 
 from __future__ import annotations
@@ -370,6 +374,50 @@ class ScholesWilliams(ExpectedReturnModel):
         )
 
 
+class GarchMarketModel(MarketModel):
+    r"""Market model with GARCH(1,1) errors, fitted by maximum likelihood (normal errors).
+
+    .. math:: R_t = \alpha + \beta R_{m,t} + \varepsilon_t, \qquad
+              \varepsilon_t = \sqrt{h_t}\, z_t, \qquad
+              h_t = \omega + a\, \varepsilon_{t-1}^2 + b\, h_{t-1}
+
+    (Bollerslev 1986, *J. Econometrics* 31(3)). The fit, the conditional-variance forecasts
+    that give the abnormal returns' standard errors and the multi-event tools live in
+    :mod:`eventstudy.garch`; the ``arch`` package does the estimation.
+    """
+
+    name = "garch"
+    label = "market model with GARCH(1,1) errors"
+    #: Parameters of the mean (the design's columns); the fit adds ``omega``, ``alpha[1]``,
+    #: ``beta[1]`` (and ``nu`` for Student's t) to ``FittedModel.params``.
+    param_names = ("alpha", "beta")
+    #: ``session`` numbers the trading days, so forecasts know their horizon.
+    columns = ("market", "session")
+    #: Error distribution passed to ``arch``: ``"normal"`` or ``"t"``.
+    dist: ClassVar[str] = "normal"
+
+    @property
+    def min_observations(self) -> int:
+        from eventstudy.garch import MIN_GARCH_OBSERVATIONS
+
+        return MIN_GARCH_OBSERVATIONS
+
+    def fit(self, returns: pd.Series, data: pd.DataFrame) -> FittedModel:
+        """Fit by maximum likelihood with ``arch``; see :func:`eventstudy.garch.fit_garch_model`."""
+        from eventstudy.garch import fit_garch_model
+
+        self._check_inputs(returns, data)
+        return fit_garch_model(self, returns, data)
+
+
+class GarchTMarketModel(GarchMarketModel):
+    """:class:`GarchMarketModel` with standardised Student's t errors (``nu`` estimated)."""
+
+    name = "garch_t"
+    label = "market model with GARCH(1,1) Student-t errors"
+    dist = "t"
+
+
 def _slope(x: np.ndarray, y: np.ndarray) -> float:
     """OLS slope of ``y`` on ``x`` with an intercept."""
     xc = x - x.mean()
@@ -389,6 +437,8 @@ MODELS: dict[str, ExpectedReturnModel] = {
         FamaFrench5(),
         ScholesWilliams(),
         Dimson(),
+        GarchMarketModel(),
+        GarchTMarketModel(),
     )
 }
 

@@ -34,12 +34,22 @@ def _axes(ax: Axes | None) -> Axes:
     return plt.gca()
 
 
-def _event_time_axes(ax: Axes, days: list[int], xlabel: str, ylabel: str, title: str) -> Axes:
+def _units(result: EventStudyResult) -> tuple[float, str, str]:
+    """Scale, unit suffix and noun of a result's measure: returns in percent, log volume as is."""
+    if result.measure == "volume":
+        return 1.0, "", "log volume"
+    return 100.0, " (%)", "return"
+
+
+def _event_time_axes(
+    ax: Axes, days: list[int], xlabel: str, ylabel: str, title: str, percent: bool = True
+) -> Axes:
     """Day 0 marked, one tick per relative day, percent y axis, labels, title and legend."""
     ax.axvline(0, color=_DAY0_COLOR, linestyle="--", linewidth=1, label="day 0", zorder=0)
     ax.axhline(0, color="black", linewidth=0.8, zorder=0)
     ax.set_xticks(days)
-    ax.yaxis.set_major_formatter(PercentFormatter(decimals=None))
+    if percent:
+        ax.yaxis.set_major_formatter(PercentFormatter(decimals=None))
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
     ax.set_title(title)
@@ -54,65 +64,72 @@ def plot_abnormal_returns(
     ax = _axes(ax)
     level = result.level if level is None else check_level(level)
     days = result.days
-    half = critical_value(level, result.fit.df) * days["se"] * 100
-    ax.bar(days.index, days["abnormal"] * 100, color=_AR_COLOR, alpha=0.8, label="abnormal return")
+    scale, unit, noun = _units(result)
+    half = critical_value(level, result.fit.df) * days["se"] * scale
+    ax.bar(days.index, days["abnormal"] * scale, color=_AR_COLOR, alpha=0.8, label=f"abnormal {noun}")
     ax.errorbar(
-        days.index, days["abnormal"] * 100, yerr=half, fmt="none", ecolor="black",
+        days.index, days["abnormal"] * scale, yerr=half, fmt="none", ecolor="black",
         capsize=4, linewidth=1, label=f"{level * 100:g}% confidence interval",
     )
     return _event_time_axes(
         ax, list(days.index), f"Trading day relative to day 0 ({result.day0:%Y-%m-%d})",
-        "Abnormal return (%)", f"{result.ticker}: daily abnormal returns ({result.model.label})",
+        f"Abnormal {noun}{unit}", f"{result.ticker}: daily abnormal {noun}s ({result.model.label})",
+        percent=bool(unit),
     )
 
 
 def plot_car(result: EventStudyResult, ax: Axes | None = None) -> Axes:
     """The cumulative abnormal return through the event window with its confidence band."""
     ax = _axes(ax)
-    path = result.car_path * 100
+    scale, unit, noun = _units(result)
+    path = result.car_path * scale
     ax.fill_between(
         path.index, path["ci_low"], path["ci_high"], color=_CAR_COLOR, alpha=0.15,
         label=f"{result.level * 100:g}% confidence band",
     )
-    ax.plot(path.index, path["car"], color=_CAR_COLOR, marker="o", label="CAR")
+    ax.plot(path.index, path["car"], color=_CAR_COLOR, marker="o",
+            label="CAV" if result.measure == "volume" else "CAR")
     return _event_time_axes(
         ax, list(path.index), f"Trading day relative to day 0 ({result.day0:%Y-%m-%d})",
-        f"CAR from day {result.event_window.start:+d} (%)", f"{result.ticker}: cumulative abnormal return",
+        f"{'CAV' if result.measure == 'volume' else 'CAR'} from day {result.event_window.start:+d}{unit}",
+        f"{result.ticker}: cumulative abnormal {noun}", percent=bool(unit),
     )
 
 
 def plot_estimation_fit(result: EventStudyResult, ax: Axes | None = None) -> Axes:
     """Stock against market returns in the estimation window, the fitted model, and event days."""
     ax = _axes(ax)
-    est = result.estimation_data * 100
+    scale, unit, noun = _units(result)
+    est = result.estimation_data * scale
     ax.scatter(
         est["market"], est["return"], s=10, color="0.55", alpha=0.7,
         label=f"estimation window {result.estimation_window} ({result.fit.nobs} days)",
     )
-    label = f"expected return ({result.model.label})"
+    label = f"expected {noun} ({result.model.label})"
     if set(result.model.columns) == {"market"}:  # expected return is a line in the market return
         grid = np.linspace(est["market"].min(), est["market"].max(), 50)
-        fitted = result.fit.expected(pd.DataFrame({"market": grid / 100})) * 100
+        fitted = result.fit.expected(pd.DataFrame({"market": grid / scale})) * scale
         ax.plot(grid, fitted, color=_AR_COLOR, linewidth=1.5, label=label)
     else:  # it depends on other inputs too (factors, lagged market): show the fitted points
         ax.scatter(est["market"], est["expected"], s=8, color=_AR_COLOR, marker="x", label=label)
     days = result.days
     ax.scatter(
-        days["market"] * 100, days["return"] * 100, s=45, color=_CAR_COLOR, zorder=3,
+        days["market"] * scale, days["return"] * scale, s=45, color=_CAR_COLOR, zorder=3,
         label=f"event window {result.event_window}",
     )
     # Label every event day in a short window, only day 0 in a long one (labels would collide).
     labelled = days if len(days) <= 5 else days.loc[[0]] if 0 in days.index else days.iloc[:0]
     for rel_day, row in labelled.iterrows():
         ax.annotate(
-            f"day {rel_day:+d}" if rel_day else "day 0", (row["market"] * 100, row["return"] * 100),
+            f"day {rel_day:+d}" if rel_day else "day 0", (row["market"] * scale, row["return"] * scale),
             textcoords="offset points", xytext=(6, 5), fontsize="small", color=_CAR_COLOR,
             bbox={"boxstyle": "round,pad=0.15", "facecolor": "white", "edgecolor": "none", "alpha": 0.8},
         )
-    ax.xaxis.set_major_formatter(PercentFormatter(decimals=None))
-    ax.yaxis.set_major_formatter(PercentFormatter(decimals=None))
-    ax.set_xlabel(f"{result.market} daily return (%)")
-    ax.set_ylabel(f"{result.ticker} daily return (%)")
+    if unit:
+        ax.xaxis.set_major_formatter(PercentFormatter(decimals=None))
+        ax.yaxis.set_major_formatter(PercentFormatter(decimals=None))
+    ax.set_xlabel(f"{result.market} daily {noun}{unit}")
+    ax.set_ylabel(f"{result.ticker} daily {noun}{unit}")
     ax.set_title(f"{result.ticker} vs {result.market}: estimation window and event days")
     ax.legend(loc="upper left", fontsize="small")
     return ax
@@ -129,9 +146,11 @@ def plot_event_study(result: EventStudyResult, fig: Figure | None = None) -> Fig
     plot_abnormal_returns(result, ax=ar_ax)
     plot_car(result, ax=car_ax)
     plot_estimation_fit(result, ax=fit_ax)
+    volume = result.measure == "volume"
+    value = f"{result.car.value:+.3f}" if volume else f"{result.car.value:+.2%}"
     fig.suptitle(
         f"{result.ticker} around {result.event_date:%Y-%m-%d}: "
-        f"CAR{result.event_window} = {result.car.value:+.2%} (t = {result.car.t:.2f}, "
+        f"{'CAV' if volume else 'CAR'}{result.event_window} = {value} (t = {result.car.t:.2f}, "
         f"p = {result.car.p:.3f})",
         fontsize="large",
     )

@@ -12,6 +12,7 @@ from eventstudy.calendar import EventTiming, Window, as_window
 from eventstudy.exceptions import ParameterError
 from eventstudy.inference import TTest, check_level, critical_value
 from eventstudy.models import ExpectedReturnModel, FittedModel
+from eventstudy.variance import VarianceRatio, variance_ratio
 
 
 @dataclass(frozen=True)
@@ -63,6 +64,13 @@ class EventStudyResult:
         ``abnormal``, ``se``, ``t`` and two-sided ``p``.
     covariance
         Covariance :math:`V` of the event-window ARs (``rel_day`` x ``rel_day``).
+    measure
+        ``"return"`` (simple returns) or ``"volume"`` (``return`` and ``market`` hold
+        :math:`\\ln(1 + \\text{volume})` and ``abnormal`` the abnormal log volume; see
+        :mod:`eventstudy.volume`).
+    alternative
+        Alternative of the p-values: ``"two-sided"``, ``"greater"`` or ``"less"``
+        (:func:`eventstudy.inference.p_values`).
     """
 
     ticker: str
@@ -74,6 +82,8 @@ class EventStudyResult:
     estimation_data: pd.DataFrame
     days: pd.DataFrame
     covariance: pd.DataFrame
+    measure: str = "return"
+    alternative: str = "two-sided"
 
     @property
     def event_date(self) -> pd.Timestamp:
@@ -110,6 +120,7 @@ class EventStudyResult:
             level=self.level if level is None else check_level(level),
             start=sub.start,
             end=sub.end,
+            alternative=self.alternative,
         )
 
     def _sub_window(self, start: int | None, end: int | None) -> Window:
@@ -188,6 +199,13 @@ class EventStudyResult:
         )
 
     @property
+    def variance_ratio(self) -> VarianceRatio:
+        """Event-window over estimation-window variance with its F test
+        (:func:`eventstudy.variance.variance_ratio`)."""
+        return variance_ratio(self.days["abnormal"].to_numpy(), self.covariance.to_numpy(),
+                              self.fit.sigma, self.fit.df)
+
+    @property
     def estimation_window(self) -> Window:
         return self.timing.estimation
 
@@ -198,7 +216,7 @@ class EventStudyResult:
     def to_dict(self) -> dict[str, Any]:
         """The result as plain JSON-ready values (returns as decimals, dates as ``YYYY-MM-DD``)."""
         est = self.timing.estimation_dates
-        return {
+        out = {
             "ticker": self.ticker,
             "market": self.market,
             "model": self.model.name,
@@ -228,7 +246,13 @@ class EventStudyResult:
             ],
             "car": self.car.to_dict(),
             "bhar": {"start": self.event_window.start, "end": self.event_window.end, "value": self.bhar},
+            "variance_ratio": self.variance_ratio.to_dict(),
+            "measure": self.measure,
+            "alternative": self.alternative,
         }
+        if self.measure == "volume":
+            del out["bhar"]  # compounding log volumes means nothing
+        return out
 
     def summary(self) -> str:
         """A plain-text report: set-up, fitted model, daily ARs and the CAR."""
@@ -246,23 +270,32 @@ class EventStudyResult:
         else:
             lines.append(f"  day 0 = {self.day0:%Y-%m-%d (%A)}")
         params = ", ".join(f"{k} = {v:.6g}" for k, v in self.fit.params.items()) or "none estimated"
+        volume = self.measure == "volume"
+        # returns in percent; log volumes as plain numbers (0.5 = volume e^0.5 = 1.65 times expected)
+        signed, size = ("{:+.4f}", "{:.4f}") if volume else ("{:+.3%}", "{:.3%}")
+        value, abnormal, cumulative = ("log_volume", "AV", "CAV") if volume else ("return", "AR", "CAR")
         lines += [
-            f"Model: {self.model.label}, market {self.market}",
+            f"Model: {self.model.label}" + (" of log volume ln(1 + Volume)" if volume else "")
+            + f", market {self.market}",
             f"  estimation window {self.timing.estimation}: {est[0]:%Y-%m-%d} .. {est[-1]:%Y-%m-%d}, "
-            f"{self.fit.nobs} returns"
+            f"{self.fit.nobs} {'days' if volume else 'returns'}"
             + (f" ({self.n_missing} days missing, left out)" if self.n_missing else "")
             + f", df {self.fit.df}",
-            f"  parameters: {params}; residual sd {self.fit.sigma:.4%}",
+            f"  parameters: {params}; residual sd "
+            + (f"{self.fit.sigma:.4f}" if volume else f"{self.fit.sigma:.4%}"),
             "",
-            f"Abnormal returns, event window {self.timing.window}:",
+            f"Abnormal {'log volume' if volume else 'returns'}, event window {self.timing.window}:",
         ]
+        if self.alternative != "two-sided":
+            lines.insert(-1, f"p-values one-sided: H1 {'>' if self.alternative == 'greater' else '<'} 0 "
+                             "(confidence intervals two-sided)")
         table = pd.DataFrame(
             {
                 "date": self.days["date"].dt.strftime("%Y-%m-%d"),
-                "return": self.days["return"].map("{:+.3%}".format),
-                "expected": self.days["expected"].map("{:+.3%}".format),
-                "AR": self.days["abnormal"].map("{:+.3%}".format),
-                "se": self.days["se"].map("{:.3%}".format),
+                value: self.days["return"].map(signed.format),
+                "expected": self.days["expected"].map(signed.format),
+                abnormal: self.days["abnormal"].map(signed.format),
+                "se": self.days["se"].map(size.format),
                 "t": self.days["t"].map("{:+.2f}".format),
                 "p": self.days["p"].map("{:.4f}".format),
             }
@@ -271,10 +304,17 @@ class EventStudyResult:
         car = self.car
         lines += [
             "",
-            f"CAR{self.timing.window} = {car.value:+.3%}  se {car.se:.3%}  t {car.t:+.2f}  "
-            f"p {car.p:.4f}  {self.level * 100:g}% CI [{car.ci_low:+.3%}, {car.ci_high:+.3%}]",
-            f"BHAR{self.timing.window} = {self.bhar:+.3%}",
+            f"{cumulative}{self.timing.window} = {signed.format(car.value)}  se {size.format(car.se)}  "
+            f"t {car.t:+.2f}  p {car.p:.4f}  {self.level * 100:g}% CI "
+            f"[{signed.format(car.ci_low)}, {signed.format(car.ci_high)}]",
         ]
+        if not volume:
+            lines.append(f"BHAR{self.timing.window} = {self.bhar:+.3%}")
+        ratio = self.variance_ratio
+        lines.append(
+            f"Variance ratio (event / estimation window) {ratio.value:.2f}: "
+            f"F({ratio.df_num}, {ratio.df_den}) = {ratio.F:.2f}, p {ratio.p:.4f}"
+        )
         return "\n".join(lines)
 
     def __str__(self) -> str:

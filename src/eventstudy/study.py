@@ -29,10 +29,11 @@ from eventstudy.calendar import (
 from eventstudy.data import available_tickers, load_factors, load_prices
 from eventstudy.defaults import DEFAULT_ESTIMATION, DEFAULT_MARKET, DEFAULT_WINDOW
 from eventstudy.exceptions import DataError, EventStudyError, ParameterError, UnknownTickerError, WindowError
-from eventstudy.inference import check_level, t_statistics
+from eventstudy.inference import check_alternative, check_level, t_statistics
 from eventstudy.models import ExpectedReturnModel, get_model
 from eventstudy.results import EventStudyResult
 from eventstudy.returns import simple_returns
+from eventstudy.volume import VOLUME_MODELS, check_measure, log_volume
 
 if TYPE_CHECKING:
     from eventstudy.inputs import UserPanel
@@ -60,6 +61,13 @@ class EventStudy:
         what the model needs). Estimation days without a stock return (or without the model's
         market or factor data) are left out of the fit and counted in ``fit.nobs`` / the result's
         ``n_missing``.
+    measure
+        ``"return"`` (default) or ``"volume"``: the series given to :meth:`run` are then log
+        volumes :math:`\\ln(1 + \\text{Volume})` (:mod:`eventstudy.volume`; models ``market``,
+        ``constant_mean`` and ``market_adjusted``).
+    alternative
+        ``"two-sided"`` (default), ``"greater"`` or ``"less"``: the alternative of every
+        p-value (daily ARs and CARs); confidence intervals stay two-sided.
     """
 
     model: ExpectedReturnModel
@@ -67,6 +75,8 @@ class EventStudy:
     window: Window
     level: float
     min_estimation: int
+    measure: str
+    alternative: str
 
     def __init__(
         self,
@@ -75,8 +85,15 @@ class EventStudy:
         window: tuple[int, int] | Window = DEFAULT_WINDOW,
         level: float = 0.95,
         min_estimation: int | None = None,
+        measure: str = "return",
+        alternative: str = "two-sided",
     ) -> None:
         object.__setattr__(self, "model", get_model(model))
+        object.__setattr__(self, "alternative", check_alternative(alternative))
+        object.__setattr__(self, "measure", check_measure(measure))
+        if measure == "volume" and self.model.name not in VOLUME_MODELS:
+            raise ParameterError("model", self.model.name,
+                                 f"the volume study takes the models {', '.join(VOLUME_MODELS)}")
         object.__setattr__(self, "estimation", as_window(estimation, "estimation"))
         object.__setattr__(self, "window", as_window(window, "window"))
         object.__setattr__(self, "level", check_level(level))
@@ -178,7 +195,7 @@ class EventStudy:
         abnormal = realised - expected
         covariance = fit.abnormal_covariance(evt)
         se = np.sqrt(np.diag(covariance))
-        t, p = t_statistics(abnormal, se, fit.df)
+        t, p = t_statistics(abnormal, se, fit.df, self.alternative)
         rel_days = pd.Index(list(self.window.days), name="rel_day")
         days = pd.DataFrame(
             {
@@ -214,15 +231,19 @@ class EventStudy:
             estimation_data=estimation_data,
             days=days,
             covariance=pd.DataFrame(covariance, index=rel_days, columns=rel_days),
+            measure=self.measure,
+            alternative=self.alternative,
         )
 
 
 def model_data(
     market: pd.Series, factors: pd.DataFrame | None, model: ExpectedReturnModel
 ) -> pd.DataFrame:
-    """Market returns (with the previous and next trading day's) and factors, by trading day."""
+    """Market returns (with the previous and next trading day's), the trading day's number
+    (``session``, 0 for the first) and factors, by trading day."""
     data = pd.DataFrame(
-        {"market": market, "market_lag1": market.shift(1), "market_lead1": market.shift(-1)}
+        {"market": market, "market_lag1": market.shift(1), "market_lead1": market.shift(-1),
+         "session": np.arange(len(market))}
     )
     if model.factor_sets:
         if factors is None:
@@ -290,6 +311,8 @@ def run_event_study(
     market_returns: pd.Series | str | os.PathLike[str] | None = None,
     factors: pd.DataFrame | str | os.PathLike[str] | None = None,
     factors_unit: str = "decimal",
+    measure: str = "return",
+    alternative: str = "two-sided",
 ) -> EventStudyResult:
     """Event study of ``ticker`` around ``event_date`` (offline by default, from the snapshot).
 
@@ -305,18 +328,26 @@ def run_event_study(
     ``returns`` or ``prices`` (a CSV/Parquet file or a DataFrame, see :mod:`eventstudy.panel`)
     take the data from the user's own panel instead, with ``columns``, ``market_returns``,
     ``factors`` and ``factors_unit`` as for :func:`eventstudy.run_multi_event_study`.
+    ``measure="volume"`` studies the log volume :math:`\\ln(1 + \\text{Volume})` of the stock
+    against the market series' instead of their returns (Campbell & Wasley 1996; see
+    :mod:`eventstudy.volume`). ``alternative`` (``"two-sided"``, ``"greater"``, ``"less"``) is
+    the alternative of every p-value.
     """
     from eventstudy.inputs import UserPanel, check_sources
     from eventstudy.sources import check_source
 
     study = EventStudy(
-        model=model, estimation=estimation, window=window, level=level, min_estimation=min_estimation
+        model=model, estimation=estimation, window=window, level=level, min_estimation=min_estimation,
+        measure=measure, alternative=alternative,
     )
     check_source(source)
     user = UserPanel.of(returns=returns, prices=prices, columns=columns,
                         market_returns=market_returns, factors=factors, factors_unit=factors_unit)
     check_sources(source, user)
     if user is not None and user.has_panel:
+        if measure == "volume":
+            raise ParameterError("measure", measure, "needs trading volume, which the snapshot, the "
+                                 "cache and Yahoo hold; a returns or prices panel has none")
         return _run_on_panel(study, user, ticker, event_date, market, non_session, exchange, data_dir)
     day = resolve_event(event_date, non_session=non_session, exchange=exchange)
     if source == "snapshot":
@@ -338,7 +369,10 @@ def run_event_study(
 
             raise BatchFetchError(failures, price_table)
     trading_days = pd.DatetimeIndex(price_table.loc[price_table["ticker"] == market, "date"])
-    return_table = simple_returns(price_table, calendar=trading_days)
+    if measure == "volume":
+        return_table = log_volume(price_table, calendar=trading_days)
+    else:
+        return_table = simple_returns(price_table, calendar=trading_days)
     return study.run(
         return_table[ticker], return_table[market], event_date, factors=factors, ticker=ticker,
         market_name=market, non_session=non_session, exchange=exchange,
