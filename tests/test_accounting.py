@@ -196,3 +196,20 @@ def test_batch_regress_equals_statsmodels_on_the_events_table(tmp_path, capsys):
     by_hand = smf.ols("scar ~ surprise", data=frame.assign(
         scar=direct.events["car"].to_numpy() / direct.events["car_se"].to_numpy())).fit()
     assert_allclose(scar.params["surprise"], by_hand.params["surprise"], rtol=1e-10)
+
+
+def test_batch_volume_and_garch_equal_the_single_path(tmp_path, capsys):
+    events = pd.DataFrame({"ticker": ["FB", "AAPL", "JPM", "WFC"],
+                           "event_date": ["2018-08-06", "2018-05-02", "2018-10-12", "2017-10-13"]})
+    volume = run_multi_event_study(events, measure="volume")
+    for row in volume.events.itertuples():
+        single = run_event_study(row.ticker, row.event_date, measure="volume")
+        assert_allclose([row.car, row.car_se], [single.car.value, single.car.se], rtol=1e-10)
+    path = tmp_path / "events.csv"
+    events.to_csv(path, index=False)
+    assert main(["batch", str(path), "--model", "garch", "--json"]) == 0
+    payload = json.loads(capsys.readouterr().out)
+    for event in payload["events"]:
+        single = run_event_study(event["ticker"], event["event_date"], model="garch")
+        assert_allclose([event["car"], event["car_se"]], [single.car.value, single.car.se], rtol=1e-8)
+    assert {t["name"] for t in payload["tests"]} >= {"savickas", "patell"}

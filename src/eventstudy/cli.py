@@ -44,8 +44,6 @@ def _parser() -> argparse.ArgumentParser:
         "(day 0 is that NYSE session; after the 16:00 close or on a closed day, the next one)",
     )
     _add_study_options(run)
-    run.add_argument("--measure", default="return", choices=["return", "volume"],
-                     help="what to study: returns (default) or log volume ln(1 + Volume)")
     run.add_argument("--alternative", default="two-sided", choices=["two-sided", "greater", "less"],
                      help="alternative of the p-values (default two-sided)")
     run.add_argument("--plot", metavar="PATH", help="write the charts to PATH (e.g. fb.png)")
@@ -133,6 +131,8 @@ def _add_study_options(parser: argparse.ArgumentParser) -> None:
         "--non-session", default="next", choices=["next", "previous", "raise"],
         help="day 0 for an event on a day the NYSE was closed (default next)",
     )
+    parser.add_argument("--measure", default="return", choices=["return", "volume"],
+                        help="what to study: returns (default) or log volume ln(1 + Volume)")
     parser.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
     add_data_options(parser)
 
@@ -178,7 +178,7 @@ def _batch(args: argparse.Namespace) -> int:
             args.events,
             car_windows=None if args.car_window is None else [tuple(w) for w in args.car_window],
             tests=None if args.tests is None else [t.strip() for t in args.tests.split(",")],
-            exclude_events=args.exclude_events,
+            exclude_events=args.exclude_events, measure=args.measure,
             **_study_options(args),
         )
     for warning in caught:

@@ -85,10 +85,20 @@ class UserPanel:
         return not (isinstance(self.panel, pd.DataFrame) and self.panel.empty)
 
 
+def _series(prices: pd.DataFrame, calendar: pd.DatetimeIndex, measure: str) -> pd.DataFrame:
+    """Returns (``measure="return"``) or log volumes (``"volume"``) on the trading days."""
+    if measure == "volume":
+        from eventstudy.volume import log_volume
+
+        return log_volume(prices, calendar=calendar)
+    return simple_returns(prices, calendar=calendar)
+
+
 def snapshot_data(study: EventStudy, tickers: Sequence[str], market: str,
                   data_dir: str | os.PathLike[str] | None,
                   factors: pd.DataFrame | None = None) -> MarketData | None:
-    """Returns from the committed snapshot (None when it does not hold the market)."""
+    """Returns (or log volumes, see :attr:`EventStudy.measure`) from the committed snapshot
+    (None when it does not hold the market)."""
     known = set(available_tickers(data_dir))
     unavailable = {t: str(UnknownTickerError(t, known)) for t in tickers if t not in known}
     if market not in known:
@@ -96,7 +106,7 @@ def snapshot_data(study: EventStudy, tickers: Sequence[str], market: str,
     wanted = sorted(set(tickers) - set(unavailable) | {market})
     prices = load_prices(wanted, data_dir=data_dir)
     calendar = pd.DatetimeIndex(prices.loc[prices["ticker"] == market, "date"])
-    returns = simple_returns(prices, calendar=calendar)
+    returns = _series(prices, calendar, study.measure)
     if factors is None:
         factors = load_factor_sets(study.model.factor_sets, data_dir)
     return MarketData(returns, returns[market].dropna(), factors, unavailable)
@@ -117,7 +127,7 @@ def live_data(study: EventStudy, tickers: Sequence[str], market: str,
         return None, str(failures[market])
     unavailable = {t: str(failures[t]) for t in tickers if t in failures}
     calendar = pd.DatetimeIndex(prices.loc[prices["ticker"] == market, "date"])
-    returns = simple_returns(prices, calendar=calendar)
+    returns = _series(prices, calendar, study.measure)
     return MarketData(returns, returns[market].dropna(),
                       factors if factors is not None else live_factors, unavailable), None
 
@@ -125,6 +135,9 @@ def live_data(study: EventStudy, tickers: Sequence[str], market: str,
 def panel_data(study: EventStudy, user: UserPanel, tickers: Sequence[str], market: str,
                day_range: DayRange, data_dir: str | os.PathLike[str] | None) -> MarketData:
     """Returns from the user's panel, only the ids and dates the events need."""
+    if study.measure == "volume":
+        raise ParameterError("measure", "volume", "needs trading volume, which the snapshot, the "
+                             "cache and Yahoo hold; a returns or prices panel has none")
     loaded: LoadedPanel = load_panel(user.panel, tickers, market=market,
                                      market_returns=user.market_returns, day_range=day_range)
     unavailable = {

@@ -28,7 +28,7 @@ from typing import Any, cast
 import numpy as np
 import pandas as pd
 
-from eventstudy.batch import BatchResult, batch_event_study, car_windows_of
+from eventstudy.batch import batch_event_study, car_windows_of
 from eventstudy.calendar import DEFAULT_EXCHANGE, Window
 from eventstudy.events import (
     STATUSES,
@@ -55,6 +55,9 @@ from eventstudy.statistics import TestStatistic, mean_residual_correlation, mult
 from eventstudy.study import DEFAULT_ESTIMATION, DEFAULT_MARKET, DEFAULT_WINDOW, EventStudy
 
 __all__ = ["MultiEventResult", "read_events", "run_multi_event_study"]
+
+#: Models fitted one likelihood per event (:mod:`eventstudy.garch_batch`), not by the engine.
+GARCH_MODEL_NAMES = ("garch", "garch_t")
 
 
 def _finite(value: float) -> float | None:
@@ -228,6 +231,7 @@ class MultiEventResult:
             acc_keys.append("estimation_days_lost")
         return {
             "model": self.study.model.name,
+            "measure": self.study.measure,
             "n_events": self.n_events,
             "events": records,
             "aar": [{"rel_day": int(k), "value": float(v)} for k, v in self.aar.items()],
@@ -257,11 +261,16 @@ class MultiEventResult:
             lines.append("  rows read: " + ", ".join(f"{counts[k]} {k.replace('_', ' ')}"
                                                      for k in ("rows", *STATUSES) if counts[k]))
         lines += [f"  warning: {w}" for w in self.warnings]
-        table = pd.DataFrame({"AAR": self.aar, "CAAR": self.caar_path}).map("{:+.3%}".format)
+        # returns in percent; abnormal log volumes in their own units
+        number = "{:+.4f}".format if spec.measure == "volume" else "{:+.3%}".format
+        if spec.measure == "volume":
+            lines.append("  measure: abnormal log volume ln(1 + Volume) (0.5 = 1.65 times the "
+                         "expected volume)")
+        table = pd.DataFrame({"AAR": self.aar, "CAAR": self.caar_path}).map(number)
         lines += ["", *("  " + line for line in table.to_string().splitlines()), ""]
         frame = self.tests_frame()
         for window in self.car_windows:
-            lines.append(f"CAAR{window} = {self.caar_over(window):+.3%}")
+            lines.append(f"CAAR{window} = {number(self.caar_over(window))}")
             if len(frame):
                 window_tests = frame[frame["window"].apply(
                     lambda w, window=window: w == [window.start, window.end])]
@@ -307,6 +316,7 @@ def run_multi_event_study(
     factors: pd.DataFrame | str | os.PathLike[str] | None = None,
     factors_unit: str = "decimal",
     exclude_events: bool = False,
+    measure: str = "return",
     progress: bool | None = None,
 ) -> MultiEventResult:
     """Study many events and test the average abnormal returns.
@@ -349,6 +359,10 @@ def run_multi_event_study(
     exclude_events
         Leave the other events' windows of the same security out of each estimation window
         (their number is in the accounting's ``estimation_days_lost``).
+    measure
+        ``"return"`` (default) or ``"volume"``: abnormal log trading volume,
+        :math:`\\ln(1 + \\text{Volume})` against the market's (Campbell & Wasley 1996,
+        :mod:`eventstudy.volume`); every test applies to it as to returns.
     progress
         Progress bar for long batches (default: only when stderr is a terminal).
 
@@ -358,7 +372,8 @@ def run_multi_event_study(
         Per-event numbers, AAR/CAAR, every test, and the accounting of every row read.
     """
     study = EventStudy(
-        model=model, estimation=estimation, window=window, level=level, min_estimation=min_estimation
+        model=model, estimation=estimation, window=window, level=level, min_estimation=min_estimation,
+        measure=measure,
     )
     windows = car_windows_of(study, car_window, car_windows)
     check_source(source)
@@ -411,7 +426,7 @@ class _Part:
     trading days, and day 0 per event."""
 
     rows: np.ndarray
-    batch: BatchResult
+    batch: Any  # BatchResult, or GarchBatch for the GARCH models
     trading_days: pd.DatetimeIndex
     positions: np.ndarray
     market: str
@@ -487,12 +502,20 @@ def _study_market(
         return None
     positions = placed.position[unique]
     frame = pd.DataFrame({"security": tickers[unique], "event_date": days.values[positions]})
-    batch = batch_event_study(
-        data.returns, frame, data.market, model=study.model, estimation=study.estimation,
-        window=study.window, car_windows=windows, level=study.level,
-        min_estimation=study.min_estimation, factors=data.factors, non_session=non_session,
-        exclude_events=exclude_events, progress=progress,
-    )
+    batch: Any
+    if study.model.name in GARCH_MODEL_NAMES:
+        from eventstudy.garch_batch import garch_batch
+
+        batch = garch_batch(data.returns, frame, data.market, study, windows,
+                            exclude_events=exclude_events, non_session=non_session,
+                            progress=progress)
+    else:
+        batch = batch_event_study(
+            data.returns, frame, data.market, model=study.model, estimation=study.estimation,
+            window=study.window, car_windows=windows, level=study.level,
+            min_estimation=study.min_estimation, factors=data.factors, non_session=non_session,
+            exclude_events=exclude_events, progress=progress,
+        )
     rows = group[unique]
     ok = batch.ok
     moved = placed.moved[unique]
@@ -511,6 +534,8 @@ def _combine(
 ) -> MultiEventResult:
     """Join the per-market batches in the order of the events table and run the tests."""
     frames, abnormal, se, sources = [], [], [], []
+    with_savickas = study.model.name in GARCH_MODEL_NAMES and (tests is None or "savickas" in tests)
+    tests = None if tests is None else [t for t in tests if t != "savickas"] or None
     for index, part in enumerate(parts):
         ok = np.flatnonzero(part.batch.ok)
         frame = part.batch.frame().rename(columns={"security": "ticker"})
@@ -566,6 +591,12 @@ def _combine(
 
     statistics, caught = _run_tests(study, windows, events, abnormal_frame, se_frame,
                                     residual_rows, tests)
+    if with_savickas:
+        from eventstudy.garch import savickas
+
+        statistics += savickas(abnormal_frame.to_numpy(), se_frame.to_numpy(),
+                               events["car_se"].to_numpy(), list(abnormal_frame.columns),
+                               (windows[0].start, windows[0].end))
     accounting = accounting_frame(table, state.status, state.reason, state.day0,
                                   state.duplicate_of, state.lost if exclude_events else None)
     return MultiEventResult(
