@@ -296,15 +296,21 @@ class BatchResult:
         panel, est = self._panel, self.study.estimation
         out = np.empty((len(rows), len(est)))
         offsets = np.arange(est.start, est.end + 1)
+        n_dates = panel.values_t.shape[1]
+        flat = panel.values_t.reshape(-1)
+        spec = panel.spec
         for lo in range(0, len(rows), 8192):
             chunk = rows[lo : lo + 8192]
             day = panel.day0_pos[chunk][:, None] + offsets[None, :]
-            col = panel.column[chunk][:, None]
-            y = panel.values[day, col] - panel.spec.offset[day]
-            fitted = np.einsum("ntk,nk->nt", panel.spec.design[day], self.params[chunk])
-            res = y - fitted
-            valid = panel.spec.valid[day] & np.isfinite(y)
-            out[lo : lo + len(chunk)] = np.where(valid, res, np.nan)
+            y = np.take(flat, panel.column[chunk].astype(np.int64)[:, None] * n_dates + day)
+            y -= spec.offset[day]
+            params = self.params[chunk]
+            if spec.design.shape[1]:  # the fit, column by column of the design
+                y -= params[:, :1] * spec.design[day, 0]
+                for j in range(1, spec.design.shape[1]):
+                    y -= params[:, j : j + 1] * spec.design[day, j]
+            y[~spec.valid[day]] = np.nan
+            out[lo : lo + len(chunk)] = y
         return out
 
     def test_inputs(self, *, residuals: bool = True) -> dict[str, Any]:
@@ -330,10 +336,12 @@ class BatchResult:
 
 @dataclass(frozen=True, eq=False)
 class _Panel:
-    """What the result needs to recompute residuals: returns, day-0 rows, columns, model."""
+    """What the result needs to recompute residuals: the estimation returns, securities x dates
+    (contiguous by security, so an event's window is one run of memory), day-0 rows, columns,
+    model."""
 
     dates: pd.DatetimeIndex
-    values: np.ndarray
+    values_t: np.ndarray
     day0_pos: np.ndarray
     column: np.ndarray
     spec: ModelSpec
@@ -521,12 +529,14 @@ def batch_event_study(
     day0 = np.full(n_events, np.datetime64("NaT"), dtype="datetime64[ns]")
     placed = (pos >= 0) & (pos < n_dates)
     day0[placed] = dates.values[pos[placed]]
-    estimation_values = values if excluded is None else np.where(excluded, np.nan, values)
+    if live.any():
+        estimation_t = engine.estimation_t
+    else:
+        estimation_t = np.ascontiguousarray(values.T)
     return BatchResult(
         study=study, car_windows=windows, securities=securities, event_dates=event_dates,
         day0=day0, reason_code=reason, **out, estimation_days_lost=np.where(reason == _OK, lost, -1),
-        _panel=_Panel(dates, estimation_values, np.where(placed, pos, 0), np.maximum(column, 0),
-                      spec),
+        _panel=_Panel(dates, estimation_t, np.where(placed, pos, 0), np.maximum(column, 0), spec),
         _details=details,
     )
 
