@@ -61,8 +61,30 @@ def test_environment_yml_pins_the_supported_python():
 def test_design_card_packages_are_declared():
     names = set(_pyproject_requirements())
     runtime = {Requirement(r).name.lower() for r in _pyproject()["project"]["dependencies"]}
-    assert {"pandas", "numpy", "statsmodels", "scipy", "yfinance", "matplotlib"} <= runtime
-    assert {"jupyterlab", "papermill", "pytest"} <= names
+    assert {"pandas", "numpy", "scipy", "yfinance", "matplotlib", "platformdirs"} <= runtime
+    assert {"jupyterlab", "papermill", "pytest", "statsmodels", "jinja2", "nbstripout"} <= names
+
+
+def test_runtime_dependencies_are_the_ones_src_imports():
+    """statsmodels checks the numbers in the tests; the package itself never imports it."""
+    runtime = {Requirement(r).name.lower() for r in _pyproject()["project"]["dependencies"]}
+    test_extra = {Requirement(r).name.lower() for r in _pyproject()["project"]["optional-dependencies"]["test"]}
+    source = "\n".join(p.read_text() for p in (PROJECT / "src" / "eventstudy").glob("*.py"))
+    assert not re.search(r"^\s*(import|from) statsmodels", source, re.M)
+    assert "statsmodels" not in runtime and "statsmodels" in test_extra
+    for name in ("numpy", "pandas", "scipy", "matplotlib", "yfinance", "platformdirs"):
+        assert re.search(rf"^\s*(import|from) {name}\b", source, re.M), f"{name} is declared but never imported"
+
+
+def test_distribution_name_is_our_own_and_the_license_ships():
+    project = _pyproject()["project"]
+    # 'eventstudy' on PyPI is an unrelated GPL package with the same import name.
+    assert project["name"] == "eventstudy-toolkit"
+    assert project["license"] == "MIT" and project["license-files"] == ["LICENSE"]
+    license_text = (PROJECT / "LICENSE").read_text()
+    assert license_text.startswith("MIT License") and "eventstudy developers" in license_text
+    readme = (PROJECT / "README.md").read_text()
+    assert "pip install ." in readme and "eventstudy-toolkit" in readme
 
 
 def test_constraints_pin_versions_that_satisfy_pyproject():
