@@ -126,9 +126,30 @@ def test_flagship_text_shows_the_computed_numbers(executed):
     assert "+3.75%" in text  # open to close, SOURCES.md: +3.755%
 
 
+def readme_papermill_command() -> list[str]:
+    """The papermill line the README shows, split as a shell would."""
+    import shlex
+
+    readme = (PROJECT / "README.md").read_text()
+    block = readme.split("<!-- papermill-example -->\n```bash\n", 1)[1].split("\n```", 1)[0]
+    return shlex.split(block)
+
+
 def test_flagship_follows_its_parameters(kernel_home):
-    """papermill overrides the parameters cell; the text follows the new window and model."""
-    nb = execute(FLAGSHIP, kernel_home / "flagship-params", WINDOW=[-5, 5], MODEL="market_adjusted")
+    """The README's papermill command, run as shown (only its output file moved to a temporary
+    folder), overrides the parameters cell; the text follows the new window and model."""
+    import subprocess
+    import sys
+
+    command = readme_papermill_command()
+    assert command[0] == ".venv/bin/papermill" and "-y" in command
+    out = kernel_home / "flagship-params" / Path(command[-1]).name
+    out.parent.mkdir(parents=True, exist_ok=True)
+    papermill_bin = str(Path(sys.executable).parent / "papermill")
+    proc = subprocess.run([papermill_bin, *command[1:-1], str(out)], cwd=PROJECT,
+                          capture_output=True, text=True, check=False, timeout=900)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    nb = nbformat.read(out, as_version=4)
     text = markdown_outputs(nb)
     result = run_event_study("FB", "2018-08-06", window=(-5, 5), model="market_adjusted")
     assert "Over the event window (-5, +5) the CAR was" in text

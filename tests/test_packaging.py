@@ -134,3 +134,72 @@ def test_readme_shows_the_real_flagship_output(capsys):
     readme = (PROJECT / "README.md").read_text()
     block = readme.split("<!-- flagship-output:start -->\n```text\n", 1)[1].split("\n```\n<!-- flagship-output:end -->", 1)[0]
     assert block == printed, "refresh the README block with the output of `make flagship`"
+
+
+def _make_recipe(target: str) -> str:
+    """The recipe lines of a Makefile target, continuation lines joined."""
+    makefile = (PROJECT / "Makefile").read_text().replace("\\\n", " ")
+    recipe = re.search(rf"^{re.escape(target)}:[^\n]*\n((?:\t[^\n]*\n?)*)", makefile, re.M)
+    assert recipe, target
+    return recipe.group(1)
+
+
+def test_make_strip_removes_outputs_and_leaves_a_clean_notebook_unchanged(tmp_path):
+    """`make strip` (and the pre-commit hook: same tool, same options) turns a notebook saved
+    with outputs back into the committed file, byte for byte."""
+    import shlex
+    import subprocess
+    import sys
+
+    import nbformat
+
+    recipe = _make_recipe("strip").strip()
+    assert recipe.startswith("$(BIN)/nbstripout ") and recipe.endswith(" $(NOTEBOOKS)")
+    options = shlex.split(recipe)[1:-1]
+    hooks = yaml.safe_load((PROJECT / ".pre-commit-config.yaml").read_text())["repos"][0]
+    assert hooks["repo"] == "https://github.com/kynan/nbstripout" and hooks["hooks"][0]["args"] == options
+    for path in sorted((PROJECT / "notebooks").glob("*.ipynb")):
+        nb = nbformat.read(path, as_version=4)
+        for cell in nb.cells:
+            if cell.cell_type == "code":
+                cell.execution_count = 3
+                cell.outputs = [nbformat.v4.new_output("stream", name="stdout", text="saved from JupyterLab\n")]
+        saved = tmp_path / path.name
+        nbformat.write(nb, saved)
+        nbstripout = str(Path(sys.executable).parent / "nbstripout")
+        subprocess.run([nbstripout, *options, str(saved)], check=True)
+        assert saved.read_bytes() == path.read_bytes(), path.name
+
+
+def test_make_clean_removes_what_the_runs_leave():
+    assert set(_make_recipe("clean").split()[2:]) >= {"$(VENV)", "$(REPORTS)", ".hypothesis", ".pytest_cache"}
+
+
+def test_make_reports_renders_offline_with_a_no_code_version_and_leaves_no_executed_copies():
+    makefile = (PROJECT / "Makefile").read_text().replace("\\\n", " ")
+    nbconvert = re.search(r"^NBCONVERT := (.*)", makefile, re.M).group(1)
+    assert "--template offline" in nbconvert and "extra_template_basedirs=notebooks/templates" in nbconvert
+    reports = _make_recipe("reports")
+    assert "--no-input --output $$name.no-code" in reports
+    assert "mktemp -d" in reports and "rm -rf $$tmp" in reports and "executed" not in reports
+    flagship = _make_recipe("flagship")
+    assert flagship.count("$(NBCONVERT)") == 1 and "rm -rf $$tmp" in flagship
+    assert "--log-level WARNING" in re.search(r"^PAPERMILL := (.*)", makefile, re.M).group(1)
+    # The kernel's TCP notice is silenced by the kernel configuration written at install.
+    assert "c.IPKernelApp.log_level = \"ERROR\"" in _make_recipe("$(STAMP)")
+
+
+def test_offline_template_loads_nothing_from_the_network():
+    """The HTML reports open without a network: no <script src=...>, no CDN URL, with or without code."""
+    import nbformat
+    from nbconvert import HTMLExporter
+
+    nb = nbformat.read(PROJECT / "notebooks" / "04_window_explorer.ipynb", as_version=4)
+    nb.metadata["widgets"] = {"application/vnd.jupyter.widget-state+json": {"state": {}}}
+    for exclude_input in (False, True):
+        exporter = HTMLExporter(template_name="offline", exclude_input=exclude_input,
+                                extra_template_basedirs=[str(PROJECT / "notebooks" / "templates")])
+        html, _ = exporter.from_notebook_node(nb)
+        assert "<script src" not in html and not re.search(r"(cdn|unpkg|jsdelivr|cdnjs)\.", html)
+        assert "Window explorer" in html
+        assert ("jp-InputArea-editor" in html) is not exclude_input
