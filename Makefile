@@ -62,6 +62,8 @@ install: $(STAMP)
 $(STAMP): pyproject.toml constraints.txt
 	@test -x $(BIN)/python || { echo "creating the virtual environment $(VENV)"; $(PYTHON) -m venv $(VENV); }
 	@echo "installing eventstudy and its pinned dependencies into $(VENV) (2-3 minutes the first time)"
+	@# The distribution was called 'eventstudy' before it took a name of its own: drop that record.
+	@$(BIN)/python -m pip uninstall --quiet --yes eventstudy 2>/dev/null || true
 	$(BIN)/python -m pip install --disable-pip-version-check --progress-bar on -c constraints.txt -e ".[notebooks,test,excel]"
 	@echo "registering the Jupyter kernel"
 	$(BIN)/python -m ipykernel install --sys-prefix --name python3 >/dev/null
