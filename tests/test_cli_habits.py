@@ -135,3 +135,13 @@ def test_market_given_to_a_model_that_ignores_it_warns(capsys, model):
 def test_market_given_to_the_market_model_does_not_warn(capsys):
     status, _, err = run_cli(capsys, "run", "FB", "2018-08-06", "--market", "SPY")
     assert status == 0 and err == ""
+
+
+def test_batch_plot_to_a_folder_is_named_after_the_events_file(capsys, tmp_path):
+    events = tmp_path / "banks.csv"
+    events.write_text("ticker,event_date\nJPM,2018-05-02\nWFC,2018-10-12\n")
+    charts = tmp_path / "charts"
+    charts.mkdir()
+    status, out, _ = run_cli(capsys, "batch", str(events), "--plot", str(charts))
+    assert status == 0 and (charts / "banks.png").read_bytes()[:4] == b"\x89PNG"
+    assert out.endswith(f"Charts written to {charts / 'banks.png'}\n")
