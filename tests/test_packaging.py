@@ -158,17 +158,18 @@ def test_make_strip_removes_outputs_and_leaves_a_clean_notebook_unchanged(tmp_pa
     options = shlex.split(recipe)[1:-1]
     hooks = yaml.safe_load((PROJECT / ".pre-commit-config.yaml").read_text())["repos"][0]
     assert hooks["repo"] == "https://github.com/kynan/nbstripout" and hooks["hooks"][0]["args"] == options
-    for path in sorted((PROJECT / "notebooks").glob("*.ipynb")):
+    committed = sorted((PROJECT / "notebooks").glob("*.ipynb"))
+    for path in committed:
         nb = nbformat.read(path, as_version=4)
         for cell in nb.cells:
             if cell.cell_type == "code":
                 cell.execution_count = 3
                 cell.outputs = [nbformat.v4.new_output("stream", name="stdout", text="saved from JupyterLab\n")]
-        saved = tmp_path / path.name
-        nbformat.write(nb, saved)
-        nbstripout = str(Path(sys.executable).parent / "nbstripout")
-        subprocess.run([nbstripout, *options, str(saved)], check=True)
-        assert saved.read_bytes() == path.read_bytes(), path.name
+        nbformat.write(nb, tmp_path / path.name)
+    nbstripout = str(Path(sys.executable).parent / "nbstripout")
+    subprocess.run([nbstripout, *options, *(str(tmp_path / p.name) for p in committed)], check=True)
+    for path in committed:
+        assert (tmp_path / path.name).read_bytes() == path.read_bytes(), path.name
 
 
 def test_make_clean_removes_what_the_runs_leave():
