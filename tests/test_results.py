@@ -82,6 +82,12 @@ def test_per_day_names_and_the_car_test(fb):
     assert fb.tvalues.equals(fb.days["t"]) and fb.bse.equals(fb.days["se"])
     assert fb.abnormal_returns.equals(fb.days["abnormal"])
     assert fb.car.pvalue == fb.car.p and fb.car.tvalue == fb.car.t
+    assert fb.car.conf_int() == (fb.car.ci_low, fb.car.ci_high)
+    from scipy import stats
+
+    half = stats.t.ppf(0.995, fb.fit.df) * fb.car.se
+    assert_allclose(fb.car.conf_int(alpha=0.01), (fb.car.value - half, fb.car.value + half), rtol=1e-12)
+    assert fb.car.conf_int(level=0.99) == fb.car.conf_int(alpha=0.01)
 
 
 def test_to_frame_is_days_with_the_interval_and_exports(fb, tmp_path):

@@ -56,6 +56,12 @@ class TTest:
     def ci_high(self) -> float:
         return self.value + self._half_width
 
+    def conf_int(self, *, level: float | None = None, alpha: float | None = None) -> tuple[float, float]:
+        """``(lower, upper)`` at the confidence ``level`` or significance ``alpha`` (keywords;
+        default: this test's level)."""
+        half = critical_value(resolve_level(level, alpha, self.level), self.df) * self.se
+        return self.value - half, self.value + half
+
     @property
     def _half_width(self) -> float:
         return critical_value(self.level, self.df) * self.se
