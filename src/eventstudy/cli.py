@@ -197,10 +197,8 @@ def _cli_terms(message: str) -> str:
 
 def _warn_unused_market(args: argparse.Namespace, argv: Sequence[str]) -> None:
     """``--market`` given with a model that does not use the market's returns: say so."""
-    from eventstudy.models import MODELS
-
     model = MODELS.get(args.model)
-    given = any(a == "--market" or a.startswith("--market=") for a in argv)
+    given = args.market != DEFAULT_MARKET or any(a == "--market" or a.startswith("--market=") for a in argv)
     if given and model is not None and not model.uses_market:
         print(
             f"eventstudy: warning: --market {args.market}: the {model.label} does not use the market's "
