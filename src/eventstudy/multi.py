@@ -171,7 +171,7 @@ class MultiEventResult:
             lines.append(f"  {len(self.skipped)} event(s) skipped (see .skipped)")
         def aligned(columns: dict[str, list[str]], left: tuple[str, ...] = ()) -> list[str]:
             """Rows of text columns, headers included; ``left`` columns flush left, others right."""
-            widths = {k: max(len(k), *(len(v) for v in vs)) for k, vs in columns.items()}
+            widths = {k: max([len(k), *(len(v) for v in vs)]) for k, vs in columns.items()}
             cells = [list(columns)] + [list(row) for row in zip(*columns.values())]
             return ["  " + "  ".join(
                 c.ljust(widths[k]) if k in left else c.rjust(widths[k]) for k, c in zip(columns, row)
