@@ -4,8 +4,8 @@
 #   make test       the whole test suite, notebooks included
 # and
 #   make reports    every notebook executed offline and rendered to HTML in reports/
-#   make strip     remove outputs from the notebooks before committing (nbstripout)
-#   make clean     remove .venv, reports/ and the test caches
+#   make strip      remove outputs from the notebooks before committing (nbstripout)
+#   make clean      remove .venv, reports/ and the test caches
 # All create .venv in the checkout when it is missing or out of date (2-3 minutes the first time,
 # with pip's progress), install the project into it, then run.
 
