@@ -4,7 +4,10 @@
 #   make test       the whole test suite, notebooks included
 # and
 #   make reports    every notebook executed offline and rendered to HTML in reports/
-# All create .venv in the checkout when it is missing or out of date, install the project into it, then run.
+#   make strip      remove outputs from the notebooks before committing (nbstripout)
+#   make clean      remove .venv, reports/ and the test caches
+# All create .venv in the checkout when it is missing or out of date (2-3 minutes the first time,
+# with pip's progress), install the project into it, then run.
 
 PYTHON ?= python3
 VENV   := .venv
@@ -14,37 +17,61 @@ REPORTS := reports
 
 NOTEBOOKS := $(wildcard notebooks/*.ipynb)
 
-.PHONY: flagship test reports install clean
+# Quiet execution: papermill's per-notebook INFO lines off (the kernel's TCP notice is silenced by
+# the kernel configuration written at install). HTML without CDN scripts (notebooks/templates/offline).
+PAPERMILL := $(BIN)/papermill --no-progress-bar --log-level WARNING --execution-timeout 600 --cwd notebooks
+NBCONVERT := $(BIN)/jupyter nbconvert --log-level ERROR --to html \
+             --TemplateExporter.extra_template_basedirs=notebooks/templates --template offline
+
+.PHONY: flagship test reports install strip clean
 
 flagship: $(STAMP)
 	@mkdir -p $(REPORTS)/flagship
 	$(BIN)/eventstudy run FB 2018-08-06 --market ^GSPC --model market --plot $(REPORTS)/flagship/fb_2018-08-06.png
-	@$(BIN)/papermill --no-progress-bar --log-level WARNING --execution-timeout 600 --cwd notebooks \
-	  notebooks/01_facebook_bank_data.ipynb $(REPORTS)/flagship/01_facebook_bank_data.ipynb
-	@$(BIN)/jupyter nbconvert --log-level ERROR --to html $(REPORTS)/flagship/01_facebook_bank_data.ipynb
+	@echo "running notebooks/01_facebook_bank_data.ipynb"
+	@tmp=$$(mktemp -d) && \
+	  $(PAPERMILL) notebooks/01_facebook_bank_data.ipynb $$tmp/01_facebook_bank_data.ipynb && \
+	  $(NBCONVERT) --output-dir $(REPORTS)/flagship $$tmp/01_facebook_bank_data.ipynb && \
+	  rm -rf $$tmp
 	@echo "The full analysis, with its charts and text: $(REPORTS)/flagship/01_facebook_bank_data.html"
 
 test: $(STAMP)
 	$(BIN)/python -m pytest
 
+# Each notebook twice in HTML: with its code (NAME.html) and without, for readers (NAME.no-code.html).
 reports: $(STAMP)
-	@mkdir -p $(REPORTS)/executed
-	@for nb in $(NOTEBOOKS); do \
+	@mkdir -p $(REPORTS)
+	@tmp=$$(mktemp -d) && \
+	for nb in $(NOTEBOOKS); do \
 	  name=$$(basename $$nb .ipynb); \
 	  echo "running $$nb"; \
-	  $(BIN)/papermill --no-progress-bar --execution-timeout 600 --cwd notebooks $$nb $(REPORTS)/executed/$$name.ipynb || exit 1; \
-	  $(BIN)/jupyter nbconvert --log-level ERROR --to html --output-dir $(REPORTS) $(REPORTS)/executed/$$name.ipynb || exit 1; \
-	done
-	@echo "reports written to $(REPORTS)/*.html"
+	  $(PAPERMILL) $$nb $$tmp/$$name.ipynb || { rm -rf $$tmp; exit 1; }; \
+	  $(NBCONVERT) --output-dir $(REPORTS) $$tmp/$$name.ipynb || { rm -rf $$tmp; exit 1; }; \
+	  $(NBCONVERT) --no-input --output $$name.no-code --output-dir $(REPORTS) $$tmp/$$name.ipynb || { rm -rf $$tmp; exit 1; }; \
+	done; \
+	rm -rf $$tmp
+	@echo "reports written to $(REPORTS)/*.html (with code) and $(REPORTS)/*.no-code.html (for readers)"
+
+# Notebooks are committed without outputs (the tests check); this strips them in place.
+strip: $(STAMP)
+	$(BIN)/nbstripout --keep-id $(NOTEBOOKS)
 
 install: $(STAMP)
 
 # Reinstall only when the packaging files change; a second run is quick.
 $(STAMP): pyproject.toml constraints.txt
-	@test -x $(BIN)/python || $(PYTHON) -m venv $(VENV)
-	$(BIN)/python -m pip install --quiet --disable-pip-version-check -c constraints.txt -e ".[notebooks,test]"
+	@test -x $(BIN)/python || { echo "creating the virtual environment $(VENV)"; $(PYTHON) -m venv $(VENV); }
+	@echo "installing eventstudy and its pinned dependencies into $(VENV) (2-3 minutes the first time)"
+	@# The distribution was called 'eventstudy' before it took a name of its own: drop that record.
+	@$(BIN)/python -m pip uninstall --quiet --yes eventstudy 2>/dev/null || true
+	$(BIN)/python -m pip install --disable-pip-version-check --progress-bar on -c constraints.txt -e ".[notebooks,test,excel]"
+	@echo "registering the Jupyter kernel"
 	$(BIN)/python -m ipykernel install --sys-prefix --name python3 >/dev/null
+	@# The kernel's "running over TCP without encryption" notice is about a local, single-user kernel.
+	@mkdir -p $(VENV)/etc/ipython
+	@echo 'c.IPKernelApp.log_level = "ERROR"' > $(VENV)/etc/ipython/ipython_kernel_config.py
 	@touch $(STAMP)
+	@echo "$(VENV) is ready"
 
 clean:
-	rm -rf $(VENV) $(REPORTS)
+	rm -rf $(VENV) $(REPORTS) .hypothesis .pytest_cache .mypy_cache

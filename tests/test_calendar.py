@@ -44,6 +44,16 @@ def test_window_validation():
         as_window((3, 1), "estimation")
 
 
+def test_windows_accept_any_integral_number():
+    import numpy as np
+
+    window = as_window((np.int64(-1), np.int32(1)), "window")
+    assert window == Window(-1, 1) and type(window.start) is int and type(window.end) is int
+    assert as_window(np.array([-5, 5]), "window") == Window(-5, 5)
+    with pytest.raises(ParameterError, match="start and end must be whole numbers"):
+        as_window((np.float64(-1.0), 1), "window")
+
+
 def test_windows_must_not_overlap_in_either_direction():
     with pytest.raises(ParameterError, match=r"estimation: \(0, 10\) is not allowed; the estimation window must not overlap"):
         locate_event(DAYS, pd.Timestamp("2024-02-07"), Window(0, 10), Window(-1, 1))

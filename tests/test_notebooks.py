@@ -133,15 +133,40 @@ def test_flagship_text_shows_the_computed_numbers(executed):
     assert "+3.75%" in text  # open to close, SOURCES.md: +3.755%
 
 
+def readme_papermill_command() -> list[str]:
+    """The papermill line the README shows, split as a shell would."""
+    import shlex
+
+    readme = (PROJECT / "README.md").read_text()
+    block = readme.split("<!-- papermill-example -->\n```bash\n", 1)[1].split("\n```", 1)[0]
+    return shlex.split(block)
+
+
 def test_flagship_follows_its_parameters(kernel_home):
-    """papermill overrides the parameters cell; the text follows the new window and model."""
-    nb = execute(FLAGSHIP, kernel_home / "flagship-params", WINDOW=[-5, 5], MODEL="market_adjusted")
+    """The README's papermill command, run as shown (only its output file moved to a temporary
+    folder), overrides the parameters cell; the text follows the new ticker, window and model, and
+    the press's 3.7% (about FB on 2018-08-06) is left out."""
+    import subprocess
+    import sys
+
+    command = readme_papermill_command()
+    assert command[0] == ".venv/bin/papermill" and "-y" in command
+    out = kernel_home / "flagship-params" / Path(command[-1]).name
+    out.parent.mkdir(parents=True, exist_ok=True)
+    papermill_bin = str(Path(sys.executable).parent / "papermill")
+    proc = subprocess.run([papermill_bin, *command[1:-1], str(out)], cwd=PROJECT,
+                          capture_output=True, text=True, check=False, timeout=900)
+    assert proc.returncode == 0, proc.stderr[-2000:]
+    nb = nbformat.read(out, as_version=4)
     text = markdown_outputs(nb)
-    result = run_event_study("FB", "2018-08-06", window=(-5, 5), model="market_adjusted")
+    result = run_event_study("AAPL", "2018-08-06", window=(-5, 5), model="market_adjusted")
     assert "Over the event window (-5, +5) the CAR was" in text
     assert f"**{result.car.value:+.2%}**" in text
     assert "beta of" not in text
     assert re.search(r"The market-adjusted model, fitted on 240 trading days", text)
+    assert "AAPL's" in text and "FB" not in text
+    assert "press" not in text and "3.7%" not in text
+    assert "The event study below uses close-to-close returns" in text
 
 
 def test_banks_text_shows_the_computed_adjustment(executed):
@@ -170,6 +195,7 @@ def test_facebook_2018_places_day0_by_the_calendar_and_finds_the_crash(executed)
     assert long.days.loc[-7, "date"] == pd.Timestamp("2018-07-26")
     assert f"the CAR is **{long.car.value:+.2%}**" in text
     assert "Day -7 of that window is 26 July" in text
+    assert "around 6 August, the CAR is" in text and "06 August" not in text
     after = long.cumulative(-6, 10)
     assert f"gives a CAR of {after.value:+.2%} (t = {after.t:.2f})" in text
     table = "".join(o.get("data", {}).get("text/html", "") for c in nb.cells for o in c.get("outputs", []))
@@ -268,3 +294,47 @@ def test_volume_and_volatility_text_shows_the_computed_numbers(executed):
     assert f"The market model's residual sd is {market.fit.sigma:.2%}" in text
     crash = run_event_study("FB", "2018-07-26", window=(0, 10)).variance_ratio
     assert f"the variance ratio is **{crash.value:.1f}** (F(11, 238) = {crash.F:.2f}" in text
+
+
+def test_model_lists_name_every_model():
+    """The EventStudy docstring and notebook 01's MODEL comment list the models MODELS has."""
+    from eventstudy import MODELS, EventStudy
+
+    doc = EventStudy.__doc__ or ""
+    assert all(f'``"{name}"``' in doc for name in MODELS)
+    nb = nbformat.read(FLAGSHIP, as_version=4)
+    parameters = next(c for c in nb.cells if "parameters" in c.metadata.get("tags", []))
+    line = next(line for line in parameters.source.splitlines() if line.startswith("MODEL ="))
+    assert line.split("#", 1)[1].split(":", 1)[1].strip() == ", ".join(MODELS)
+
+
+def test_explorer_sliders_wait_for_release_and_report_errors_as_messages():
+    nb = nbformat.read(EXPLORER, as_version=4)
+    sliders = next(c for c in nb.cells if "widgets.interact(" in c.source)
+    assert sliders.source.count("IntSlider(") == sliders.source.count("continuous_update=False") == 2
+    assert "except eventstudy.exceptions.EventStudyError" in sliders.source
+
+
+def test_notebook_text_does_not_turn_non_significance_into_absence():
+    """'not significant' is said as such, never as 'did not price' / 'did not move'."""
+    for path in NOTEBOOKS:
+        text = "\n".join(c.source for c in nbformat.read(path, as_version=4).cells)
+        for claim in ("did not price", "did not move abnormally"):
+            assert claim not in text, (path.name, claim)
+
+
+def test_banks_text_counts_the_stocks_it_was_given(kernel_home):
+    """Adding FB to the banks: the text counts five stocks and names them, from the data."""
+    nb = execute(BANKS, kernel_home / "banks-fb", BANKS=["JPM", "WFC", "C", "USB", "FB"])
+    text = markdown_outputs(nb)
+    assert "Across the 5 stocks (JPM, WFC, C, USB, FB)" in text
+    assert "5 banks" not in text and "the banks'" not in text
+
+
+def test_explorer_reports_a_grid_that_reaches_the_estimation_window_as_a_message(kernel_home):
+    nb = execute(EXPLORER, kernel_home / "explorer-grid", GRID=[-20, 20])
+    errors = [o for c in nb.cells for o in c.get("outputs", []) if o.get("output_type") == "error"]
+    assert not errors
+    text = markdown_outputs(nb)
+    assert "**No heat map for GRID = [-20, 20]**: estimation: (-250, -11) is not allowed" in text
+    assert "Across 9 models the CAR(-1, +1)" in text  # the rest of the notebook still runs

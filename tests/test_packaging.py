@@ -61,8 +61,30 @@ def test_environment_yml_pins_the_supported_python():
 def test_design_card_packages_are_declared():
     names = set(_pyproject_requirements())
     runtime = {Requirement(r).name.lower() for r in _pyproject()["project"]["dependencies"]}
-    assert {"pandas", "numpy", "statsmodels", "scipy", "yfinance", "matplotlib"} <= runtime
-    assert {"jupyterlab", "papermill", "pytest"} <= names
+    assert {"pandas", "numpy", "scipy", "yfinance", "matplotlib", "platformdirs"} <= runtime
+    assert {"jupyterlab", "papermill", "pytest", "statsmodels", "jinja2", "nbstripout"} <= names
+
+
+def test_runtime_dependencies_are_the_ones_src_imports():
+    """statsmodels checks the numbers in the tests; the package itself never imports it."""
+    runtime = {Requirement(r).name.lower() for r in _pyproject()["project"]["dependencies"]}
+    test_extra = {Requirement(r).name.lower() for r in _pyproject()["project"]["optional-dependencies"]["test"]}
+    source = "\n".join(p.read_text() for p in (PROJECT / "src" / "eventstudy").glob("*.py"))
+    assert not re.search(r"^\s*(import|from) statsmodels", source, re.M)
+    assert "statsmodels" not in runtime and "statsmodels" in test_extra
+    for name in ("numpy", "pandas", "scipy", "matplotlib", "yfinance", "platformdirs"):
+        assert re.search(rf"^\s*(import|from) {name}\b", source, re.M), f"{name} is declared but never imported"
+
+
+def test_distribution_name_is_our_own_and_the_license_ships():
+    project = _pyproject()["project"]
+    # 'eventstudy' on PyPI is an unrelated GPL package with the same import name.
+    assert project["name"] == "eventstudy-toolkit"
+    assert project["license"] == "MIT" and project["license-files"] == ["LICENSE"]
+    license_text = (PROJECT / "LICENSE").read_text()
+    assert license_text.startswith("MIT License") and "eventstudy developers" in license_text
+    readme = (PROJECT / "README.md").read_text()
+    assert "pip install ." in readme and "eventstudy-toolkit" in readme
 
 
 def test_constraints_pin_versions_that_satisfy_pyproject():
@@ -127,3 +149,73 @@ def test_every_public_name_is_exported_and_lazy():
             "print(sorted(m for m in ('pandas', 'scipy', 'duckdb', 'eventstudy.batch') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"  # 'eventstudy --help' pays for none of them
+
+
+def _make_recipe(target: str) -> str:
+    """The recipe lines of a Makefile target, continuation lines joined."""
+    makefile = (PROJECT / "Makefile").read_text().replace("\\\n", " ")
+    recipe = re.search(rf"^{re.escape(target)}:[^\n]*\n((?:\t[^\n]*\n?)*)", makefile, re.M)
+    assert recipe, target
+    return recipe.group(1)
+
+
+def test_make_strip_removes_outputs_and_leaves_a_clean_notebook_unchanged(tmp_path):
+    """`make strip` (and the pre-commit hook: same tool, same options) turns a notebook saved
+    with outputs back into the committed file, byte for byte."""
+    import shlex
+    import subprocess
+    import sys
+
+    import nbformat
+
+    recipe = _make_recipe("strip").strip()
+    assert recipe.startswith("$(BIN)/nbstripout ") and recipe.endswith(" $(NOTEBOOKS)")
+    options = shlex.split(recipe)[1:-1]
+    hooks = yaml.safe_load((PROJECT / ".pre-commit-config.yaml").read_text())["repos"][0]
+    assert hooks["repo"] == "https://github.com/kynan/nbstripout" and hooks["hooks"][0]["args"] == options
+    committed = sorted((PROJECT / "notebooks").glob("*.ipynb"))
+    for path in committed:
+        nb = nbformat.read(path, as_version=4)
+        for cell in nb.cells:
+            if cell.cell_type == "code":
+                cell.execution_count = 3
+                cell.outputs = [nbformat.v4.new_output("stream", name="stdout", text="saved from JupyterLab\n")]
+        nbformat.write(nb, tmp_path / path.name)
+    nbstripout = str(Path(sys.executable).parent / "nbstripout")
+    subprocess.run([nbstripout, *options, *(str(tmp_path / p.name) for p in committed)], check=True)
+    for path in committed:
+        assert (tmp_path / path.name).read_bytes() == path.read_bytes(), path.name
+
+
+def test_make_clean_removes_what_the_runs_leave():
+    assert set(_make_recipe("clean").split()[2:]) >= {"$(VENV)", "$(REPORTS)", ".hypothesis", ".pytest_cache"}
+
+
+def test_make_reports_renders_offline_with_a_no_code_version_and_leaves_no_executed_copies():
+    makefile = (PROJECT / "Makefile").read_text().replace("\\\n", " ")
+    nbconvert = re.search(r"^NBCONVERT := (.*)", makefile, re.M).group(1)
+    assert "--template offline" in nbconvert and "extra_template_basedirs=notebooks/templates" in nbconvert
+    reports = _make_recipe("reports")
+    assert "--no-input --output $$name.no-code" in reports
+    assert "mktemp -d" in reports and "rm -rf $$tmp" in reports and "executed" not in reports
+    flagship = _make_recipe("flagship")
+    assert flagship.count("$(NBCONVERT)") == 1 and "rm -rf $$tmp" in flagship
+    assert "--log-level WARNING" in re.search(r"^PAPERMILL := (.*)", makefile, re.M).group(1)
+    # The kernel's TCP notice is silenced by the kernel configuration written at install.
+    assert "c.IPKernelApp.log_level = \"ERROR\"" in _make_recipe("$(STAMP)")
+
+
+def test_offline_template_loads_nothing_from_the_network():
+    """The HTML reports open without a network: no <script src=...>, no CDN URL, with or without code."""
+    import nbformat
+    from nbconvert import HTMLExporter
+
+    nb = nbformat.read(PROJECT / "notebooks" / "04_window_explorer.ipynb", as_version=4)
+    nb.metadata["widgets"] = {"application/vnd.jupyter.widget-state+json": {"state": {}}}
+    for exclude_input in (False, True):
+        exporter = HTMLExporter(template_name="offline", exclude_input=exclude_input,
+                                extra_template_basedirs=[str(PROJECT / "notebooks" / "templates")])
+        html, _ = exporter.from_notebook_node(nb)
+        assert "<script src" not in html and not re.search(r"(cdn|unpkg|jsdelivr|cdnjs)\.", html)
+        assert "Window explorer" in html
+        assert ('<span class="n">interact</span>' in html) is not exclude_input  # the code

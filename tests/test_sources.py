@@ -4,6 +4,7 @@ from __future__ import annotations
 
 import json
 import os
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -308,6 +309,19 @@ def test_cache_folder_argument_then_environment_then_default(tmp_path, monkeypat
     assert cache_dir() == tmp_path / "env"
     assert cache_dir(tmp_path / "arg") == tmp_path / "arg"
     assert TableCache(None, "prices").folder == tmp_path / "env" / "prices"
+
+
+def test_default_cache_folder_is_the_platforms(monkeypatch):
+    """platformdirs picks the folder: ~/Library/Caches on macOS (XDG on Linux, checked above)."""
+    import platformdirs
+    from platformdirs.macos import MacOS
+
+    from eventstudy.cache import default_cache_dir
+
+    monkeypatch.delenv("EVENTSTUDY_CACHE_DIR", raising=False)
+    monkeypatch.setattr(platformdirs, "PlatformDirs", MacOS)
+    assert default_cache_dir() == Path.home() / "Library" / "Caches" / "eventstudy"
+    assert cache_dir() == default_cache_dir()
 
 
 def test_date_range_arithmetic():

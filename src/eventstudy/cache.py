@@ -31,7 +31,6 @@ import hashlib
 import io
 import json
 import os
-import sys
 import tempfile
 import urllib.parse
 import warnings
@@ -49,11 +48,14 @@ FORMAT = "eventstudy-cache-1"
 
 
 def default_cache_dir() -> Path:
-    """The platform's per-user cache folder for eventstudy (used when nothing else is set)."""
-    if sys.platform.startswith("win") and os.environ.get("LOCALAPPDATA"):
-        return Path(os.environ["LOCALAPPDATA"]) / "eventstudy" / "cache"
-    base = os.environ.get("XDG_CACHE_HOME") or str(Path.home() / ".cache")
-    return Path(base) / "eventstudy"
+    """The platform's per-user cache folder for eventstudy (used when nothing else is set).
+
+    From platformdirs: ``$XDG_CACHE_HOME/eventstudy`` (``~/.cache/eventstudy``) on Linux,
+    ``~/Library/Caches/eventstudy`` on macOS, ``%LOCALAPPDATA%\\eventstudy\\Cache`` on Windows.
+    """
+    from platformdirs import user_cache_dir
+
+    return Path(user_cache_dir("eventstudy", appauthor=False))
 
 
 def cache_dir(path: str | os.PathLike[str] | None = None) -> Path:

@@ -22,6 +22,7 @@ The exchange calendar is built on first use, never at import.
 from __future__ import annotations
 
 import datetime as dt
+import numbers
 import functools
 from dataclasses import dataclass
 from typing import Any
@@ -79,8 +80,9 @@ def as_window(value: Window | tuple[int, int] | list[int], parameter: str) -> Wi
         start, end = value
     except (TypeError, ValueError):
         raise ParameterError(parameter, value, "give two relative days (start, end)") from None
-    if not all(isinstance(v, int) and not isinstance(v, bool) for v in (start, end)):
+    if not all(isinstance(v, numbers.Integral) and not isinstance(v, bool) for v in (start, end)):
         raise ParameterError(parameter, value, "start and end must be whole numbers of trading days")
+    start, end = int(start), int(end)  # numpy integers too
     if end < start:
         raise ParameterError(
             parameter, (start, end), "the window must not end before it starts (start <= end)"

@@ -8,12 +8,15 @@ from __future__ import annotations
 
 import argparse
 import json
+import os
+import re
 import sys
 import warnings
 from collections.abc import Sequence
+from pathlib import Path
 from typing import Any
 
-from eventstudy import cli_methods, cli_simulate
+from eventstudy import cli_methods, cli_simulate, cli_tickers
 from eventstudy.cli_options import add_data_options, data_options
 from eventstudy.defaults import DEFAULT_ESTIMATION, DEFAULT_MARKET, DEFAULT_WINDOW, MODEL_NAMES
 from eventstudy.exceptions import EventStudyError, EventStudyWarning
@@ -27,11 +30,16 @@ class _ArgumentParser(argparse.ArgumentParser):
 
 
 def _parser() -> argparse.ArgumentParser:
+    from eventstudy import __version__
+
     parser = _ArgumentParser(
         prog="eventstudy",
         description="Event studies of daily stock returns from the committed data snapshot.",
     )
-    commands = parser.add_subparsers(dest="command", required=True, parser_class=_ArgumentParser)
+    parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
+    commands = parser.add_subparsers(
+        dest="command", title="commands", metavar="COMMAND", parser_class=_ArgumentParser
+    )
     run = commands.add_parser(
         "run",
         help="study one stock around one event date",
@@ -98,6 +106,7 @@ def _parser() -> argparse.ArgumentParser:
     fetch.add_argument("--refresh", action="store_true", help="fetch the whole range even if cached")
     cli_methods.register(commands)
     cli_simulate.register(commands)
+    cli_tickers.register(commands)
     return parser
 
 
@@ -202,28 +211,68 @@ def _batch(args: argparse.Namespace) -> int:
 SKIPPED_SHOWN = 20
 
 
+def _plot_path(args: argparse.Namespace, result: Any) -> Path:
+    """Where ``--plot`` writes: into a folder (existing, or given with a trailing ``/``) under a
+    name from the study; else the file given, with ``.png`` added when it has no extension."""
+    given = Path(args.plot)
+    if given.is_dir() or args.plot.endswith(("/", os.sep)):
+        name = (f"{result.ticker}_{result.day0:%Y-%m-%d}" if hasattr(result, "ticker")
+                else Path(args.events).stem)
+        return given / f"{name}.png"
+    return given if given.suffix else given.with_suffix(".png")
+
+
 def _report(args: argparse.Namespace, result: Any, save: str, regression: Any = None) -> int:
     """Write the charts (``--plot``, with ``eventstudy.plotting.<save>``) and print the result."""
-    if args.plot:
+    written = None
+    if args.plot is not None:
         from eventstudy import plotting
 
+        if not args.plot.strip():
+            print("eventstudy: error: --plot: '' is not allowed; give a file such as fb.png or a folder",
+                  file=sys.stderr)
+            return 2
+        written = _plot_path(args, result)
         try:
-            getattr(plotting, save)(result, args.plot)
+            getattr(plotting, save)(result, written)
         except (OSError, ValueError) as error:
-            print(f"eventstudy: error: --plot: cannot write {args.plot!r}: {error}", file=sys.stderr)
+            print(f"eventstudy: error: --plot: cannot write {str(written)!r}: {error}", file=sys.stderr)
             return 2
     if args.json:
         payload = result.to_dict()
         if regression is not None:
             payload["regression"] = regression.to_dict()
         print(json.dumps(payload, allow_nan=False))
+        if written is not None:
+            print(f"eventstudy: charts written to {written}", file=sys.stderr)
     else:
         print(result.summary())
         if regression is not None:
             print("\n" + regression.summary())
-        if args.plot:
-            print(f"\nCharts written to {args.plot}")
+        if written is not None:
+            print(f"\nCharts written to {written}")
     return 0
+
+
+def _cli_terms(message: str) -> str:
+    """A library message in command-line terms: ``non_session='next'`` -> ``--non-session next``."""
+    message = re.sub(r"non_session='(\w+)' or '(\w+)'", r"--non-session \1 or \2", message)
+    message = re.sub(r"non_session='(\w+)'", r"--non-session \1", message)
+    return message.replace("lower min_estimation", "lower --min-estimation")
+
+
+def _warn_unused_market(args: argparse.Namespace, argv: Sequence[str]) -> None:
+    """``--market`` given with a model that does not use the market's returns: say so."""
+    from eventstudy.models import MODELS
+
+    model = MODELS.get(args.model)
+    given = args.market != DEFAULT_MARKET or any(a == "--market" or a.startswith("--market=") for a in argv)
+    if given and model is not None and not model.uses_market:
+        print(
+            f"eventstudy: warning: --market {args.market}: the {model.label} does not use the market's "
+            "returns; the market series only sets the trading days",
+            file=sys.stderr,
+        )
 
 
 def _fetch(args: argparse.Namespace) -> int:
@@ -266,14 +315,32 @@ def main(argv: Sequence[str] | None = None) -> int:
     """Entry point of the ``eventstudy`` command; returns the exit status.
 
     The project's warnings are printed as ``eventstudy: warning: ...`` lines on stderr (other
-    warnings pass through as they are)."""
-    args = _parser().parse_args(argv)
+    warnings pass through as they are). Output piped into a reader that stops early
+    (``eventstudy run ... | head -3``) ends the program quietly, as for any Unix filter.
+    """
+    try:
+        status = _main(sys.argv[1:] if argv is None else list(argv))
+        sys.stdout.flush()
+        return status
+    except BrokenPipeError:
+        # Python flushes stdout again at exit: point it at /dev/null so that flush is silent.
+        devnull = os.open(os.devnull, os.O_WRONLY)
+        os.dup2(devnull, sys.stdout.fileno())
+        return 1
+
+
+def _main(argv: list[str]) -> int:
+    parser = _parser()
+    args = parser.parse_args(argv)
+    if args.command is None:
+        sys.stderr.write(parser.format_help())
+        return 2
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", EventStudyWarning)
         try:
-            status = _dispatch(args)
+            status = _dispatch(args, argv)
         except EventStudyError as error:
-            print(f"eventstudy: error: {error}", file=sys.stderr)
+            print(f"eventstudy: error: {_cli_terms(str(error))}", file=sys.stderr)
             status = 2
     for warning in caught:
         if issubclass(warning.category, EventStudyWarning):
@@ -284,17 +351,21 @@ def main(argv: Sequence[str] | None = None) -> int:
     return status
 
 
-def _dispatch(args: argparse.Namespace) -> int:
+def _dispatch(args: argparse.Namespace, argv: Sequence[str]) -> int:
     if args.command == "batch":
+        _warn_unused_market(args, argv)
         return _batch(args)
     if args.command == "fetch":
         return _fetch(args)
+    if args.command == "tickers":
+        return cli_tickers.handle(args)
     if args.command == "simulate":
         return cli_simulate.handle(args)
     if args.command in cli_methods.COMMANDS:
         return cli_methods.handle(args)
     from eventstudy.study import run_event_study
 
+    _warn_unused_market(args, argv)
     result = run_event_study(args.ticker, args.event_date, measure=args.measure,
                              alternative=args.alternative, **_study_options(args))
     return _report(args, result, "save_event_study_plot")

@@ -39,10 +39,25 @@ class UnknownTickerError(DataError):
         self.ticker = ticker
         self.available = sorted(available)
         self.parameter = parameter
+        hint = _ticker_hint(ticker, self.available)
         super().__init__(
             f"{parameter}: {ticker!r} has no data in the committed snapshot; "
-            f"available: {', '.join(self.available)}"
+            f"available: {', '.join(self.available)}" + (f"; {hint}" if hint else "")
         )
+
+
+def _ticker_hint(ticker: str, available: list[str]) -> str:
+    """A suggestion for a ticker the snapshot lacks: another case (``fb`` -> ``FB``), or the name
+    the snapshot keeps a renamed security under (``META`` -> ``FB``, from the alias table)."""
+    same = [name for name in available if name.upper() == ticker.strip().upper()]
+    if same:
+        return f"did you mean {same[0]!r}? (tickers are case-sensitive)"
+    from eventstudy.yahoo import ALIASES
+
+    for alias in ALIASES:
+        if alias.yahoo == ticker.strip().upper() and alias.symbol != alias.yahoo and alias.symbol in available:
+            return f"the snapshot has it as {alias.symbol!r} ({alias.note})"
+    return ""
 
 
 class WindowError(EventStudyError):

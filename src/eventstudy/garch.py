@@ -287,6 +287,7 @@ def fit_garch_model(model: ExpectedReturnModel, returns: pd.Series, data: pd.Dat
         nobs=len(returns),
         residuals=pd.Series(est.residuals, index=returns.index, name="residual"),
         xtx_inv=np.empty((0, 0)),
+        tss=float(((returns - returns.mean()) ** 2).sum()),
         estimate=est,
         conditional_variance=pd.Series(est.variance, index=returns.index, name="variance"),
         last_session=int(data["session"].iloc[-1]),

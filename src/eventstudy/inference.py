@@ -47,6 +47,16 @@ class TTest:
         return float(p_values(np.asarray(self.t), self.df, self.alternative))
 
     @property
+    def tvalue(self) -> float:
+        """The t statistic (statsmodels' name for :attr:`t`)."""
+        return self.t
+
+    @property
+    def pvalue(self) -> float:
+        """The two-sided p-value (statsmodels' name for :attr:`p`)."""
+        return self.p
+
+    @property
     def ci_low(self) -> float:
         return self.value - self._half_width
 
@@ -54,9 +64,27 @@ class TTest:
     def ci_high(self) -> float:
         return self.value + self._half_width
 
+    def conf_int(self, *, level: float | None = None, alpha: float | None = None) -> tuple[float, float]:
+        """``(lower, upper)`` at the confidence ``level`` or significance ``alpha`` (keywords;
+        default: this test's level)."""
+        half = critical_value(resolve_level(level, alpha, self.level), self.df) * self.se
+        return self.value - half, self.value + half
+
     @property
     def _half_width(self) -> float:
         return critical_value(self.level, self.df) * self.se
+
+
+def resolve_level(level: float | None, alpha: float | None, default: float) -> float:
+    """The confidence level from ``level`` (linearmodels' convention) or ``alpha`` (statsmodels':
+    ``level = 1 - alpha``); ``default`` when neither is given. Giving both is an error."""
+    if level is not None and alpha is not None:
+        raise ParameterError("level, alpha", (level, alpha), "give one of them, e.g. level=0.95 or alpha=0.05")
+    if alpha is not None:
+        if isinstance(alpha, bool) or not isinstance(alpha, (int, float)) or not 0.0 < float(alpha) < 1.0:
+            raise ParameterError("alpha", alpha, "give a significance level strictly between 0 and 1, e.g. 0.05")
+        return 1.0 - float(alpha)
+    return default if level is None else check_level(level)
 
 
 def check_level(level: float) -> float:

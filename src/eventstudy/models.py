@@ -54,6 +54,12 @@ class FittedModel:
         Estimation-window residuals, indexed by date.
     xtx_inv
         :math:`(X'X)^{-1}`, :math:`k \\times k` (0 x 0 when nothing is estimated).
+    tss
+        Total sum of squares of the regression target :math:`y = R - o` about its mean,
+        :math:`\\sum (y_t - \\bar y)^2`.
+
+    The statsmodels names are there too: ``resid``, ``rsquared``, ``bse``, ``tvalues``,
+    ``pvalues`` (checked against ``statsmodels.api.OLS`` in ``tests/test_models.py``).
     """
 
     model: ExpectedReturnModel
@@ -63,6 +69,45 @@ class FittedModel:
     nobs: int
     residuals: pd.Series
     xtx_inv: np.ndarray
+    tss: float
+
+    @property
+    def resid(self) -> pd.Series:
+        """The estimation-window residuals (statsmodels' name for :attr:`residuals`)."""
+        return self.residuals
+
+    @property
+    def rsquared(self) -> float:
+        r"""Coefficient of determination :math:`R^2 = 1 - \sum \hat e_t^2 / \sum (y_t - \bar y)^2`.
+
+        For the market-adjusted model, which estimates nothing, the residual is :math:`y` itself,
+        so :math:`R^2 = -L \bar y^2 / \sum (y_t - \bar y)^2 \le 0`.
+        """
+        if not self.tss > 0:
+            raise DataError("rsquared: the target is constant over the estimation window; R^2 is undefined")
+        ssr = float(self.residuals.to_numpy() @ self.residuals.to_numpy())
+        return 1.0 - ssr / self.tss
+
+    @property
+    def bse(self) -> pd.Series:
+        r"""Standard errors of the coefficients, :math:`s \sqrt{\mathrm{diag}((X'X)^{-1})}`.
+
+        For the Scholes-Williams model this is the convention of its variance (the market model's
+        :math:`(X'X)^{-1}`), not a standard error derived for its estimator.
+        """
+        return pd.Series(self.sigma * np.sqrt(np.diag(self.xtx_inv)), index=self.params.index, dtype=float)
+
+    @property
+    def tvalues(self) -> pd.Series:
+        """t statistics of the coefficients, ``params / bse``."""
+        return self.params / self.bse
+
+    @property
+    def pvalues(self) -> pd.Series:
+        """Two-sided p-values of the coefficients from Student's t with ``df`` degrees of freedom."""
+        from scipy import stats
+
+        return pd.Series(2.0 * stats.t.sf(np.abs(self.tvalues.to_numpy()), self.df), index=self.params.index)
 
     def expected(self, data: pd.DataFrame) -> np.ndarray:
         """Expected returns :math:`o^* + X^* \\hat b` on the rows of ``data``."""
@@ -90,6 +135,9 @@ class ExpectedReturnModel(ABC):
     columns: ClassVar[tuple[str, ...]] = ("market",)
     #: Kenneth French data sets the model needs (names of :func:`eventstudy.data.load_factors`).
     factor_sets: ClassVar[tuple[str, ...]] = ()
+    #: Whether expected returns depend on the study's market series. When not (constant-mean and
+    #: the Fama-French/Carhart factor models), the market series only supplies the trading days.
+    uses_market: ClassVar[bool] = True
 
     @abstractmethod
     def design(self, data: pd.DataFrame) -> np.ndarray:
@@ -131,6 +179,7 @@ class ExpectedReturnModel(ABC):
             nobs=len(returns),
             residuals=pd.Series(residuals, index=returns.index, name="residual"),
             xtx_inv=r_inv @ r_inv.T,
+            tss=_centred_sum_of_squares(target),
         )
 
     def _check_inputs(self, returns: pd.Series, data: pd.DataFrame) -> None:
@@ -161,6 +210,7 @@ class ConstantMean(ExpectedReturnModel):
     """
 
     name = "constant_mean"
+    uses_market = False
     label = "constant-mean model"
     param_names = ("mu",)
 
@@ -217,6 +267,7 @@ class MarketAdjusted(ExpectedReturnModel):
             nobs=len(returns),
             residuals=pd.Series(excess, index=returns.index, name="residual"),
             xtx_inv=np.empty((0, 0)),
+            tss=_centred_sum_of_squares(excess),
         )
 
 
@@ -267,6 +318,7 @@ class FamaFrench3(_ExcessReturnModel):
     """
 
     name = "ff3"
+    uses_market = False
     label = "Fama-French 3-factor model"
     param_names = ("alpha", "mkt_rf", "smb", "hml")
     factor_columns = ("Mkt-RF", "SMB", "HML")
@@ -281,6 +333,7 @@ class Carhart4(_ExcessReturnModel):
     """
 
     name = "carhart"
+    uses_market = False
     label = "Carhart 4-factor model"
     param_names = ("alpha", "mkt_rf", "smb", "hml", "mom")
     factor_columns = ("Mkt-RF", "SMB", "HML", "Mom")
@@ -297,6 +350,7 @@ class FamaFrench5(_ExcessReturnModel):
     """
 
     name = "ff5"
+    uses_market = False
     label = "Fama-French 5-factor model"
     param_names = ("alpha", "mkt_rf", "smb", "hml", "rmw", "cma")
     factor_columns = ("Mkt-RF", "SMB", "HML", "RMW", "CMA")
@@ -371,6 +425,7 @@ class ScholesWilliams(ExpectedReturnModel):
             nobs=len(y),
             residuals=pd.Series(residuals, index=returns.index, name="residual"),
             xtx_inv=np.linalg.inv(design.T @ design),
+            tss=_centred_sum_of_squares(y),
         )
 
 
@@ -416,6 +471,11 @@ class GarchTMarketModel(GarchMarketModel):
     name = "garch_t"
     label = "market model with GARCH(1,1) Student-t errors"
     dist = "t"
+
+
+def _centred_sum_of_squares(y: np.ndarray) -> float:
+    """:math:`\\sum (y_t - \\bar y)^2`."""
+    return float(((y - y.mean()) ** 2).sum())
 
 
 def _slope(x: np.ndarray, y: np.ndarray) -> float:

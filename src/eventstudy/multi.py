@@ -250,37 +250,92 @@ class MultiEventResult:
         }
 
     def summary(self) -> str:
-        """A plain-text report: set-up, AAR/CAAR by day, the CAAR window and its tests."""
+        """A plain-text report: set-up, AAR/CAAR by day, each event's CAR, the CAAR window's tests.
+
+        Warnings (e.g. clustered events) are not repeated here: Python emits them, the command
+        line prints them on stderr, and :attr:`warnings` keeps them.
+        """
+        from eventstudy.results import Summary
+
+        def day(d: int) -> str:
+            return f"{d:+d}" if d else "0"
+
+        def window(w: Window) -> str:
+            return f"({day(w.start)}, {day(w.end)})"
+
+        def pvalue(p: float) -> str:
+            return "n/a" if not math.isfinite(p) else "<0.0001" if p < 0.0001 else f"{p:.4f}"
+
         spec = self.study
         lines = [
             f"Multi-event study: {self.n_events} events, {spec.model.label}, "
-            f"estimation window {spec.estimation}, event window {spec.window}",
+            f"estimation window {window(spec.estimation)}, event window {window(spec.window)}",
         ]
         counts = self.counts
         if counts["rows"] != self.n_events:
             lines.append("  rows read: " + ", ".join(f"{counts[k]} {k.replace('_', ' ')}"
-                                                     for k in ("rows", *STATUSES) if counts[k]))
-        lines += [f"  warning: {w}" for w in self.warnings]
+                                                     for k in ("rows", *STATUSES) if counts[k])
+                         + " (every row's fate: .accounting)")
         # returns in percent; abnormal log volumes in their own units
-        number = "{:+.4f}".format if spec.measure == "volume" else "{:+.3%}".format
-        if spec.measure == "volume":
+        volume = spec.measure == "volume"
+        if volume:
             lines.append("  measure: abnormal log volume ln(1 + Volume) (0.5 = 1.65 times the "
                          "expected volume)")
-        table = pd.DataFrame({"AAR": self.aar, "CAAR": self.caar_path}).map(number)
-        lines += ["", *("  " + line for line in table.to_string().splitlines()), ""]
+
+        def number(v: float) -> str:
+            return f"{v:+.4f}" if volume else f"{v:+.3%}"
+
+        def spread(v: float) -> str:
+            return f"{v:.4f}" if volume else f"{v:.3%}"
+
+        def aligned(columns: dict[str, list[str]], left: tuple[str, ...] = ()) -> list[str]:
+            """Rows of text columns, headers included; ``left`` columns flush left, others right."""
+            widths = {k: max([len(k), *(len(v) for v in vs)]) for k, vs in columns.items()}
+            cells = [list(columns)] + [list(row) for row in zip(*columns.values())]
+            return ["  " + "  ".join(
+                c.ljust(widths[k]) if k in left else c.rjust(widths[k]) for k, c in zip(columns, row)
+            ).rstrip() for row in cells]
+
+        lines += ["", *aligned({
+            "rel_day": [day(int(d)) for d in self.aar.index],
+            "AAR": [number(v) for v in self.aar],
+            "CAAR": [number(v) for v in self.caar_path],
+        }), ""]
+        shown = self.events.iloc[:30]  # a report, not a dump: to_dict() / --json list every event
+        lines.append(f"Events, CAR{window(self.car_window)}:")
+        lines += aligned({
+            "ticker": shown["ticker"].astype(str).tolist(),
+            "event_date": shown["event_date"].astype(str).tolist(),
+            "day0": [f"{d:%Y-%m-%d}" for d in pd.to_datetime(shown["day0"])],
+            "CAR": [number(v) for v in shown["car"]],
+            "se": [spread(v) for v in shown["car_se"]],
+            "t": [f"{v:+.2f}" for v in shown["car_t"]],
+            "p": [pvalue(v) for v in shown["car_p"]],
+        }, left=("ticker", "event_date", "day0"))
+        if len(self.events) > len(shown):
+            lines.append(f"  ... and {len(self.events) - len(shown)} more events (to_dict() or --json has them all)")
         frame = self.tests_frame()
-        for window in self.car_windows:
-            lines.append(f"CAAR{window} = {number(self.caar_over(window))}")
+        for car_window in self.car_windows:
+            lines += ["", f"CAAR{window(car_window)} = {number(self.caar_over(car_window))}"]
             if len(frame):
                 window_tests = frame[frame["window"].apply(
-                    lambda w, window=window: w == [window.start, window.end])]
+                    lambda w, c=car_window: w == [c.start, c.end])]
                 lines.append("Tests of the CAAR window:")
-                for row in window_tests.itertuples():
-                    lines.append(f"  {row.name:<24} {row.stat:+8.3f}  p {row.p:.4f}  {row.dist}")
-        return "\n".join(lines)
+                lines += aligned({
+                    "test": window_tests["name"].tolist(),
+                    "stat": [f"{v:+.3f}" if math.isfinite(v) else "n/a" for v in window_tests["stat"]],
+                    "p": [pvalue(v) for v in window_tests["p"]],
+                    "distribution": window_tests["dist"].tolist(),
+                }, left=("test", "distribution"))
+        return Summary("\n".join(lines))
 
     def __str__(self) -> str:
         return self.summary()
+
+    def __repr__(self) -> str:
+        counts = self.counts
+        return (f"<MultiEventResult: {self.n_events} events of {counts['rows']} rows, "
+                f"{self.study.model.name}, CAAR{self.car_window} = {self.caar:+.4%}>")
 
     def _repr_html_(self) -> str:
         return preformatted_html(self.summary())

@@ -10,7 +10,7 @@ import numpy as np
 import pandas as pd
 from matplotlib.axes import Axes
 from matplotlib.figure import Figure
-from matplotlib.ticker import PercentFormatter
+from matplotlib.ticker import MaxNLocator, PercentFormatter
 
 from eventstudy.exceptions import ParameterError
 from eventstudy.inference import check_level, critical_value
@@ -34,11 +34,12 @@ def _axes(ax: Axes | None) -> Axes:
     return plt.gca()
 
 
-def _units(result: EventStudyResult) -> tuple[float, str, str]:
-    """Scale, unit suffix and noun of a result's measure: returns in percent, log volume as is."""
+def _units(result: EventStudyResult) -> tuple[float, str]:
+    """Scale and noun of a result's measure: returns in percent (the ticks say so), log volume
+    as is."""
     if result.measure == "volume":
-        return 1.0, "", "log volume"
-    return 100.0, " (%)", "return"
+        return 1.0, "log volume"
+    return 100.0, "return"
 
 
 def _event_time_axes(
@@ -64,7 +65,7 @@ def plot_abnormal_returns(
     ax = _axes(ax)
     level = result.level if level is None else check_level(level)
     days = result.days
-    scale, unit, noun = _units(result)
+    scale, noun = _units(result)
     half = critical_value(level, result.fit.df) * days["se"] * scale
     ax.bar(days.index, days["abnormal"] * scale, color=_AR_COLOR, alpha=0.8, label=f"abnormal {noun}")
     ax.errorbar(
@@ -73,15 +74,15 @@ def plot_abnormal_returns(
     )
     return _event_time_axes(
         ax, list(days.index), f"Trading day relative to day 0 ({result.day0:%Y-%m-%d})",
-        f"Abnormal {noun}{unit}", f"{result.ticker}: daily abnormal {noun}s ({result.model.label})",
-        percent=bool(unit),
+        f"Abnormal {noun}", f"{result.ticker}: daily abnormal {noun}s ({result.model.label})",
+        percent=scale == 100.0,
     )
 
 
 def plot_car(result: EventStudyResult, ax: Axes | None = None) -> Axes:
     """The cumulative abnormal return through the event window with its confidence band."""
     ax = _axes(ax)
-    scale, unit, noun = _units(result)
+    scale, noun = _units(result)
     path = result.car_path * scale
     ax.fill_between(
         path.index, path["ci_low"], path["ci_high"], color=_CAR_COLOR, alpha=0.15,
@@ -91,15 +92,15 @@ def plot_car(result: EventStudyResult, ax: Axes | None = None) -> Axes:
             label="CAV" if result.measure == "volume" else "CAR")
     return _event_time_axes(
         ax, list(path.index), f"Trading day relative to day 0 ({result.day0:%Y-%m-%d})",
-        f"{'CAV' if result.measure == 'volume' else 'CAR'} from day {result.event_window.start:+d}{unit}",
-        f"{result.ticker}: cumulative abnormal {noun}", percent=bool(unit),
+        f"{'CAV' if result.measure == 'volume' else 'CAR'} from day {result.event_window.start:+d}",
+        f"{result.ticker}: cumulative abnormal {noun}", percent=scale == 100.0,
     )
 
 
 def plot_estimation_fit(result: EventStudyResult, ax: Axes | None = None) -> Axes:
     """Stock against market returns in the estimation window, the fitted model, and event days."""
     ax = _axes(ax)
-    scale, unit, noun = _units(result)
+    scale, noun = _units(result)
     est = result.estimation_data * scale
     ax.scatter(
         est["market"], est["return"], s=10, color="0.55", alpha=0.7,
@@ -125,13 +126,14 @@ def plot_estimation_fit(result: EventStudyResult, ax: Axes | None = None) -> Axe
             textcoords="offset points", xytext=(6, 5), fontsize="small", color=_CAR_COLOR,
             bbox={"boxstyle": "round,pad=0.15", "facecolor": "white", "edgecolor": "none", "alpha": 0.8},
         )
-    if unit:
+    if scale == 100.0:
         ax.xaxis.set_major_formatter(PercentFormatter(decimals=None))
         ax.yaxis.set_major_formatter(PercentFormatter(decimals=None))
-    ax.set_xlabel(f"{result.market} daily {noun}{unit}")
-    ax.set_ylabel(f"{result.ticker} daily {noun}{unit}")
+    ax.set_xlabel(f"{result.market} daily {noun}")
+    ax.set_ylabel(f"{result.ticker} daily {noun}")
     ax.set_title(f"{result.ticker} vs {result.market}: estimation window and event days")
-    ax.legend(loc="upper left", fontsize="small")
+    # Below the axes, so no legend box can cover an event day or its label.
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.14), ncol=2, fontsize="small", frameon=False)
     return ax
 
 
@@ -166,7 +168,9 @@ def plot_aar(result: MultiEventResult, ax: Axes | None = None) -> Axes:
     """Average abnormal returns (bars) and the CAAR (line) with a cross-sectional confidence band.
 
     The band is CAAR :math:`\\pm t_{N-1} \\cdot sd(CAR_i)/\\sqrt N` at each day, from the events'
-    own cumulative ARs (the cross-sectional t test, which ignores cross-correlation).
+    own cumulative ARs (the cross-sectional t test, which ignores cross-correlation). The CAAR
+    window (``result.car_window``, the window of the tests) is shaded when it is narrower than the
+    event window.
     """
     ax = _axes(ax)
     aar, caar = result.aar * 100, result.caar_path * 100
@@ -179,8 +183,12 @@ def plot_aar(result: MultiEventResult, ax: Axes | None = None) -> Axes:
         label=f"{result.study.level * 100:g}% band (cross-sectional)",
     )
     ax.plot(caar.index, caar, color=_CAR_COLOR, marker="o", label="CAAR")
+    window = result.car_window
+    if (window.start, window.end) != (int(aar.index[0]), int(aar.index[-1])):
+        ax.axvspan(window.start - 0.5, window.end + 0.5, color="0.9", alpha=0.5, zorder=0,
+                   label=f"CAAR window {window} (tests)")
     return _event_time_axes(
-        ax, list(aar.index), "Trading day relative to day 0", "Average abnormal return (%)",
+        ax, list(aar.index), "Trading day relative to day 0", "Average abnormal return",
         f"{n} events: AAR and CAAR ({result.study.model.label})",
     )
 
@@ -245,15 +253,23 @@ def plot_car_grid(result: EventStudyResult, value: str = "t", ax: Axes | None = 
     ax = _axes(ax)
     grid = result.car_grid()
     table = grid[value].unstack("end") * (100 if value == "car" else 1)
-    limit = float(np.nanmax(np.abs(table.to_numpy())))
+    values = np.abs(table.to_numpy())
+    # A robust scale: three times the median |value|, so one extreme day (a crash inside the range,
+    # present in a third of the windows) does not wash out every other cell; cells beyond the scale
+    # take its end colours (arrows on the colour bar).
+    limit = min(3.0 * float(np.nanmedian(values)), float(np.nanmax(values))) or float(np.nanmax(values)) or 1.0
+    clipped = bool(np.nanmax(values) > limit)
     image = ax.imshow(table.to_numpy(), cmap="RdBu_r", vmin=-limit, vmax=limit, origin="lower",
                       extent=(table.columns[0] - 0.5, table.columns[-1] + 0.5,
                               table.index[0] - 0.5, table.index[-1] + 0.5))
-    label = "t statistic of the CAR" if value == "t" else "CAR (%)"
-    ax.figure.colorbar(image, ax=ax, label=label)
+    label = "t statistic of the CAR" if value == "t" else "CAR"
+    bar = ax.figure.colorbar(image, ax=ax, label=label, extend="both" if clipped else "neither")
+    if value == "car":
+        bar.ax.yaxis.set_major_formatter(PercentFormatter(decimals=None))
     significant = grid[grid["p"] < 1 - result.level].index
-    ax.scatter([b for _, b in significant], [a for a, _ in significant], s=4, color="black",
-               label=f"p < {1 - result.level:.2f}")
+    # White-edged dots stay visible on the darkest cells of either colour.
+    ax.scatter([b for _, b in significant], [a for a, _ in significant], s=14, color="black",
+               edgecolors="white", linewidths=0.7, label=f"p < {1 - result.level:.2f}")
     ax.axvline(0, color=_DAY0_COLOR, linestyle="--", linewidth=1)
     ax.axhline(0, color=_DAY0_COLOR, linestyle="--", linewidth=1)
     step = max(1, len(table.columns) // 10)
@@ -310,7 +326,7 @@ def plot_model_comparison(results: dict[str, EventStudyResult], ax: Axes | None 
     ax.xaxis.set_major_formatter(PercentFormatter(decimals=None))
     first = results[names[0]]
     level = first.level * 100
-    ax.set_xlabel(f"CAR{first.event_window} with its {level:g}% confidence interval (%)")
+    ax.set_xlabel(f"CAR{first.event_window} with its {level:g}% confidence interval")
     ax.set_title(f"{first.ticker} around {first.day0:%Y-%m-%d}: the CAR under each model")
     return ax
 
@@ -323,20 +339,34 @@ def plot_car_distribution(result: MultiEventResult, ax: Axes | None = None) -> A
     ax.axvline(result.caar * 100, color=_CAR_COLOR, linewidth=2, label=f"CAAR {result.caar:+.3%}")
     ax.axvline(0, color="black", linewidth=0.8)
     ax.xaxis.set_major_formatter(PercentFormatter(decimals=None))
-    ax.set_xlabel(f"CAR{result.car_window} (%)")
+    ax.yaxis.set_major_locator(MaxNLocator(integer=True))  # counts of events
+    ax.set_xlabel(f"CAR{result.car_window}")
     ax.set_ylabel("number of events")
-    ax.set_title(f"{result.n_events} events: distribution of the CARs")
+    ax.set_title(f"{result.n_events} events: distribution of the CARs{result.car_window}")
     ax.legend(loc="best", fontsize="small")
     return ax
 
 
-def save_multi_event_plot(result: MultiEventResult, path: str | os.PathLike[str]) -> None:
-    """Write AAR/CAAR and the CAR distribution side by side to ``path`` (format from the extension)."""
-    fig = Figure(figsize=(13, 4.8), layout="constrained")
+def plot_multi_event(result: MultiEventResult, fig: Figure | None = None) -> Figure:
+    """AAR/CAAR and the CAR distribution side by side, under a title with the CAAR.
+
+    Draws into ``fig`` when given, else into a new pyplot-free figure (see :func:`plot_event_study`).
+    """
+    fig = fig if fig is not None else Figure(figsize=(13, 4.8), layout="constrained")
     aar_ax, car_ax = fig.subplots(1, 2)
     plot_aar(result, ax=aar_ax)
     plot_car_distribution(result, ax=car_ax)
-    fig.savefig(path, dpi=120)
+    fig.suptitle(
+        f"{result.n_events} events ({result.study.model.label}): "
+        f"CAAR{result.car_window} = {result.caar:+.2%}",
+        fontsize="large",
+    )
+    return fig
+
+
+def save_multi_event_plot(result: MultiEventResult, path: str | os.PathLike[str]) -> None:
+    """Write :func:`plot_multi_event` to ``path`` (format from the extension, e.g. ``.png``)."""
+    plot_multi_event(result).savefig(path, dpi=120)
 
 
 #: Line styles of the test families in :func:`plot_power`.

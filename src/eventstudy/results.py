@@ -2,6 +2,7 @@
 
 from __future__ import annotations
 
+import html
 from dataclasses import dataclass
 from typing import Any
 
@@ -10,7 +11,7 @@ import pandas as pd
 
 from eventstudy.calendar import EventTiming, Window, as_window
 from eventstudy.exceptions import ParameterError
-from eventstudy.inference import TTest, check_level, critical_value
+from eventstudy.inference import TTest, check_level, critical_value, resolve_level
 from eventstudy.models import ExpectedReturnModel, FittedModel
 from eventstudy.variance import VarianceRatio, variance_ratio
 
@@ -190,9 +191,14 @@ class EventStudyResult:
         ]
         return pd.DataFrame(rows).set_index(["start", "end"])
 
-    def conf_int(self, level: float | None = None) -> pd.DataFrame:
-        """Confidence intervals of the daily ARs, columns ``lower`` and ``upper``."""
-        level = self.level if level is None else check_level(level)
+    def conf_int(self, *, level: float | None = None, alpha: float | None = None) -> pd.DataFrame:
+        """Confidence intervals of the daily ARs, columns ``lower`` and ``upper``.
+
+        Give the confidence ``level`` (``level=0.95``, linearmodels' convention) or the
+        significance ``alpha`` (``alpha=0.05``, statsmodels'), by keyword; default: the study's
+        level. The interval is :math:`AR \\pm t_{df, 1-a/2}\\,se`.
+        """
+        level = resolve_level(level, alpha, self.level)
         half = critical_value(level, self.fit.df) * self.days["se"]
         return pd.DataFrame(
             {"lower": self.days["abnormal"] - half, "upper": self.days["abnormal"] + half}
@@ -204,6 +210,37 @@ class EventStudyResult:
         (:func:`eventstudy.variance.variance_ratio`)."""
         return variance_ratio(self.days["abnormal"].to_numpy(), self.covariance.to_numpy(),
                               self.fit.sigma, self.fit.df)
+
+    @property
+    def abnormal_returns(self) -> pd.Series:
+        """The daily abnormal returns, indexed by ``rel_day``."""
+        return self.days["abnormal"]
+
+    @property
+    def bse(self) -> pd.Series:
+        """Standard errors of the daily ARs (prediction error included), by ``rel_day``."""
+        return self.days["se"]
+
+    @property
+    def tvalues(self) -> pd.Series:
+        """t statistics of the daily ARs, by ``rel_day``."""
+        return self.days["t"]
+
+    @property
+    def pvalues(self) -> pd.Series:
+        """Two-sided p-values of the daily ARs, by ``rel_day``."""
+        return self.days["p"]
+
+    @property
+    def nobs(self) -> int:
+        """Estimation returns the model was fitted on (``fit.nobs``)."""
+        return self.fit.nobs
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per event-window day: :attr:`days` with the confidence bounds ``ci_low``,
+        ``ci_high`` at the study's level; raw decimals, ready for ``to_csv`` or ``to_excel``."""
+        interval = self.conf_int()
+        return self.days.assign(ci_low=interval["lower"], ci_high=interval["upper"])
 
     @property
     def estimation_window(self) -> Window:
@@ -220,8 +257,12 @@ class EventStudyResult:
             "ticker": self.ticker,
             "market": self.market,
             "model": self.model.name,
+            "model_uses_market": self.model.uses_market,
+            "level": self.level,
             "event_date": f"{self.event_date:%Y-%m-%d}",
+            "event_time": None if self.timing.event_time is None else self.timing.event_time.isoformat(),
             "day0": f"{self.day0:%Y-%m-%d}",
+            "reason": self.timing.reason,
             "estimation": {
                 "start": f"{est[0]:%Y-%m-%d}",
                 "end": f"{est[-1]:%Y-%m-%d}",
@@ -236,6 +277,7 @@ class EventStudyResult:
                     "rel_day": int(rel_day),
                     "date": f"{row['date']:%Y-%m-%d}",
                     "return": float(row["return"]),
+                    "market_return": float(row["market"]),
                     "expected": float(row["expected"]),
                     "abnormal": float(row["abnormal"]),
                     "se": float(row["se"]),
@@ -254,8 +296,11 @@ class EventStudyResult:
             del out["bhar"]  # compounding log volumes means nothing
         return out
 
-    def summary(self) -> str:
-        """A plain-text report: set-up, fitted model, daily ARs and the CAR."""
+    def summary(self) -> Summary:
+        """A plain-text report: set-up, fitted model, daily ARs and the CAR.
+
+        A string: ``print(result.summary())`` prints it, and a notebook shows it as a table.
+        """
         est = self.timing.estimation_dates
         lines = [
             f"Event study of {self.ticker} around {self.event_date:%Y-%m-%d (%A)}",
@@ -276,7 +321,8 @@ class EventStudyResult:
         value, abnormal, cumulative = ("log_volume", "AV", "CAV") if volume else ("return", "AR", "CAR")
         lines += [
             f"Model: {self.model.label}" + (" of log volume ln(1 + Volume)" if volume else "")
-            + f", market {self.market}",
+            + f", market {self.market}"
+            + ("" if self.model.uses_market else " (trading days only: the model does not use its returns)"),
             f"  estimation window {self.timing.estimation}: {est[0]:%Y-%m-%d} .. {est[-1]:%Y-%m-%d}, "
             f"{self.fit.nobs} {'days' if volume else 'returns'}"
             + (f" ({self.n_missing} days missing, left out)" if self.n_missing else "")
@@ -315,16 +361,33 @@ class EventStudyResult:
             f"Variance ratio (event / estimation window) {ratio.value:.2f}: "
             f"F({ratio.df_num}, {ratio.df_den}) = {ratio.F:.2f}, p {ratio.p:.4f}"
         )
-        return "\n".join(lines)
+        return Summary("\n".join(lines))
 
     def __str__(self) -> str:
-        return self.summary()
+        return str(self.summary())
+
+    def __repr__(self) -> str:
+        car = self.car
+        return (
+            f"<EventStudyResult {self.ticker} day 0 {self.day0:%Y-%m-%d}, {self.model.name} model: "
+            f"CAR{self.event_window} = {car.value:+.3%}, t {car.t:+.2f}, p {car.p:.4f}>"
+        )
 
     def _repr_html_(self) -> str:
         return preformatted_html(self.summary())
 
 
+class Summary(str):
+    """A text report that displays as itself: ``print`` it, or leave it last in a notebook cell
+    (shown as monospaced HTML, not as a quoted string with ``\\n``)."""
+
+    def __repr__(self) -> str:
+        return str(self)
+
+    def _repr_html_(self) -> str:
+        return preformatted_html(self)
+
+
 def preformatted_html(text: str) -> str:
     """``text`` as monospaced HTML, so tables keep their columns in notebooks and reports."""
-    escaped = text.replace("&", "&amp;").replace("<", "&lt;").replace(">", "&gt;")
-    return f'<pre style="font-family: monospace; white-space: pre">{escaped}</pre>'
+    return f'<pre style="font-family: monospace; white-space: pre">{html.escape(text, quote=False)}</pre>'

@@ -50,7 +50,10 @@ class EventStudy:
     Parameters
     ----------
     model
-        ``"constant_mean"``, ``"market_adjusted"`` or ``"market"`` (see :mod:`eventstudy.models`).
+        A name in :data:`eventstudy.models.MODELS` -- ``"constant_mean"``, ``"market_adjusted"``,
+        ``"market"``, ``"capm"``, ``"ff3"``, ``"carhart"``, ``"ff5"``, ``"scholes_williams"``,
+        ``"dimson"`` -- or an :class:`~eventstudy.models.ExpectedReturnModel` (see
+        :mod:`eventstudy.models`).
     estimation, window
         Estimation and event windows ``(start, end)`` in trading days relative to day 0, both
         inclusive. They must not overlap.

@@ -204,9 +204,14 @@ def _reasons_by_symbol(messages: list[str], symbols: list[str]) -> dict[str, lis
     return out
 
 
-def _classify(reasons: list[str]) -> str:
+def _classify(reasons: list[str], raised: BaseException | None = None) -> str:
+    """``rate``, ``network`` or ``nodata``. What ``yf.download`` raises is classified by its type
+    (yfinance's typed exceptions); per-ticker failures reach us only as logged text (yfinance 1.7's
+    ``download`` logs each exception's repr), matched on the exception names and messages."""
+    from yfinance.exceptions import YFRateLimitError
+
     text = " | ".join(reasons)
-    if _RATE.search(text):
+    if isinstance(raised, YFRateLimitError) or _RATE.search(text):
         return "rate"
     if _NETWORK.search(text):
         return "network"
@@ -411,7 +416,7 @@ def download_prices(
             if tidy is not None and len(tidy):
                 frames[symbol] = tidy
                 continue
-            kind = _classify(reasons[symbol])
+            kind = _classify(reasons[symbol], raised)
             reason = _main_reason(reasons[symbol])
             if kind == "rate":
                 limited.append(symbol)

@@ -1,0 +1,7 @@
+"""``python -m eventstudy``: the ``eventstudy`` command."""
+
+import sys
+
+from eventstudy.cli import main
+
+sys.exit(main())
