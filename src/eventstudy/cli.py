@@ -71,8 +71,9 @@ def _parser() -> argparse.ArgumentParser:
         default=None, help="window of a CAAR and its tests, inside the event window; repeat for "
         "several windows (default: the event window)",
     )
-    batch.add_argument("--tests", default=None, metavar="NAMES",
-                       help="comma-separated tests to run (default: all eleven)")
+    batch.add_argument("--tests", default=None, nargs="+", metavar="NAME",
+                       help="tests to run, by name (separated by spaces or commas; default: all "
+                       "eleven)")
     batch.add_argument("--exclude-events", action="store_true",
                        help="leave the other events' windows of the same security out of each "
                        "estimation window")
@@ -181,17 +182,14 @@ def _study_options(args: argparse.Namespace) -> dict[str, Any]:
 def _batch(args: argparse.Namespace) -> int:
     from eventstudy.multi import run_multi_event_study
 
-    with warnings.catch_warnings(record=True) as caught:
-        warnings.simplefilter("always", EventStudyWarning)
-        result = run_multi_event_study(
-            args.events,
-            car_windows=None if args.car_window is None else [tuple(w) for w in args.car_window],
-            tests=None if args.tests is None else [t.strip() for t in args.tests.split(",")],
-            exclude_events=args.exclude_events, measure=args.measure,
-            **_study_options(args),
-        )
-    for warning in caught:
-        print(f"eventstudy: warning: {warning.message}", file=sys.stderr)
+    result = run_multi_event_study(
+        args.events,
+        car_windows=None if args.car_window is None else [tuple(w) for w in args.car_window],
+        tests=None if args.tests is None else [t.strip() for arg in args.tests
+                                               for t in arg.split(",") if t.strip()],
+        exclude_events=args.exclude_events, measure=args.measure,
+        **_study_options(args),
+    )
     skipped = result.skipped
     for row in skipped.head(SKIPPED_SHOWN).itertuples():
         print(f"eventstudy: skipped {row.ticker} {row.event_date}: {row.reason}", file=sys.stderr)
@@ -242,7 +240,7 @@ def _report(args: argparse.Namespace, result: Any, save: str, regression: Any = 
         payload = result.to_dict()
         if regression is not None:
             payload["regression"] = regression.to_dict()
-        print(json.dumps(payload, allow_nan=False))
+        _print_json(payload)
         if written is not None:
             print(f"eventstudy: charts written to {written}", file=sys.stderr)
     else:
@@ -252,6 +250,22 @@ def _report(args: argparse.Namespace, result: Any, save: str, regression: Any = 
         if written is not None:
             print(f"\nCharts written to {written}")
     return 0
+
+
+def _print_json(payload: dict[str, Any]) -> None:
+    """One JSON object on stdout, by orjson: a million events' records in a fraction of a second
+    (the standard library takes seconds). The results put ``None`` where a number is not
+    finite, so the output is strict JSON."""
+    import orjson
+
+    data = orjson.dumps(payload, option=orjson.OPT_SERIALIZE_NUMPY) + b"\n"
+    sys.stdout.flush()
+    buffer = getattr(sys.stdout, "buffer", None)
+    if buffer is None:
+        sys.stdout.write(data.decode("utf-8"))
+    else:
+        buffer.write(data)
+        buffer.flush()
 
 
 def _cli_terms(message: str) -> str:

@@ -52,7 +52,7 @@ class EventStudy:
     model
         A name in :data:`eventstudy.models.MODELS` -- ``"constant_mean"``, ``"market_adjusted"``,
         ``"market"``, ``"capm"``, ``"ff3"``, ``"carhart"``, ``"ff5"``, ``"scholes_williams"``,
-        ``"dimson"`` -- or an :class:`~eventstudy.models.ExpectedReturnModel` (see
+        ``"dimson"``, ``"garch"``, ``"garch_t"`` -- or an :class:`~eventstudy.models.ExpectedReturnModel` (see
         :mod:`eventstudy.models`).
     estimation, window
         Estimation and event windows ``(start, end)`` in trading days relative to day 0, both
