@@ -25,6 +25,7 @@ from __future__ import annotations
 
 import gzip
 import io
+import re
 import os
 import warnings
 from collections.abc import Sequence
@@ -40,7 +41,10 @@ from eventstudy.exceptions import DataError, DataQualityWarning, EventStudyError
 #: Column names accepted for the security of an event, in order of preference.
 SECURITY_COLUMNS = ("ticker", "security")
 
-#: The statuses of :class:`Accounting`, in the order they are counted.
+#: What a column name looks like (anything else in a header is not shown in messages).
+_COLUMN_NAME = re.compile(r"[\w .()%#-]{1,40}")
+
+#: The statuses of the accounting, in the order they are counted.
 STATUSES = ("studied", "studied_day0_moved", "duplicate", "skipped")
 
 _SIGNATURES = {
@@ -148,9 +152,12 @@ def read_events(
         table = table.rename(columns={lower["event_date"]: "event_date"})
     if security is None or "event_date" not in table.columns:
         wanted = " or ".join(dict.fromkeys(candidates))
+        header = [str(c) for c in table.columns]
+        # show the header only when it is one: never echo a line of some other file
+        shown: object = (header[:10] if all(_COLUMN_NAME.fullmatch(c) for c in header)
+                         else "a first line that is not a CSV header")
         raise ParameterError(
-            "events", list(table.columns)[:10],
-            f"{name} needs a security column ({wanted}) and an event_date column",
+            "events", shown, f"{name} needs a security column ({wanted}) and an event_date column",
         )
     if len(table) == 0:
         raise DataError(f"events: {name} has a header but no events")
