@@ -32,6 +32,7 @@ from __future__ import annotations
 import datetime as dt
 import os
 import time
+import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
@@ -39,15 +40,26 @@ import numpy as np
 import pandas as pd
 
 from eventstudy import data as _data
-from eventstudy.cache import CacheEntry, Range, TableCache, merge_ranges, missing_ranges, require_covered
+from eventstudy.cache import (
+    CacheEntry,
+    Range,
+    TableCache,
+    held_ranges,
+    merge_ranges,
+    missing_ranges,
+    require_covered,
+)
 from eventstudy.calendar import DEFAULT_EXCHANGE, last_closed_session, sessions
 from eventstudy.exceptions import (
     BatchFetchError,
     BeforeFirstTradeError,
+    CacheWriteError,
+    CacheWriteWarning,
     DataError,
     EventStudyError,
     NoDataError,
     ParameterError,
+    safe_text,
 )
 from eventstudy.progress import progress_bar
 from eventstudy.yahoo import Download, Resolved, download_prices, resolve_symbol
@@ -231,6 +243,7 @@ class _Fill:
     fetched: dict[str, list[Range]]
     notes: dict[str, str]
     errors: dict[str, EventStudyError]
+    unsaved: dict[str, CacheWriteError] = field(default_factory=dict)
 
 
 _STALE = (
@@ -251,17 +264,46 @@ def _neighbour(entry: CacheEntry | None, day: pd.Timestamp, before: bool) -> pd.
     return near[0] if len(near) else day
 
 
+def _answered(rows: pd.DataFrame, a: pd.Timestamp, b: pd.Timestamp, exchange: str) -> Range | None:
+    """The part of the request ``a .. b`` an answer really covers (``None`` when no row).
+
+    The answer covers the whole request when its rows reach the first and the last session of
+    it; a truncated answer covers only from its first row to its last, so the cache never
+    claims dates it does not hold.
+    """
+    if len(rows) == 0:
+        return None
+    open_days = sessions(a, b, exchange=exchange)
+    first, last = rows.index.min(), rows.index.max()
+    lo = a if len(open_days) == 0 or first <= open_days[0] else first
+    hi = b if len(open_days) == 0 or last >= open_days[-1] else last
+    return lo, hi
+
+
+def _valid_answer(symbol: str, rows: pd.DataFrame) -> DataError | None:
+    """The error that keeps an answer out of the cache (duplicated dates, bad prices), if any."""
+    try:
+        _data.price_errors(_from_yahoo(rows, rows.index.min(), rows.index.max()), symbol,
+                           source="Yahoo's answer")
+    except DataError as error:
+        return error
+    return None
+
+
 def _fill_cache(symbols: list[str], start: pd.Timestamp, end: pd.Timestamp, cache: TableCache, *,
-                refresh: bool, exchange: str, download: Callable[..., Download]) -> _Fill:
+                refresh: bool, exchange: str, download: Callable[..., Download],
+                tickers: dict[str, list[str]] | None = None) -> _Fill:
     open_days = sessions(start, end, exchange=exchange)
     entries: dict[str, CacheEntry] = {}
     fetched: dict[str, list[Range]] = {s: [] for s in symbols}
     notes: dict[str, str] = {}
     errors: dict[str, EventStudyError] = {}
+    unsaved: dict[str, CacheWriteError] = {}
     plan: dict[Range, list[str]] = {}
     for symbol in symbols:
-        entry = cache.read(symbol)
+        entry = None if refresh else cache.read(symbol)
         if entry is not None:
+            entry.covered = held_ranges(entry, exchange)
             entries[symbol] = entry
         if refresh or entry is None:
             needed = [(start, end)]
@@ -275,46 +317,72 @@ def _fill_cache(symbols: list[str], start: pd.Timestamp, end: pd.Timestamp, cach
             plan.setdefault(span, []).append(symbol)
     stale: list[str] = []
     changed: set[str] = set()
+    splits: dict[str, dict[str, float]] = {}
+
+    def meta(symbol: str) -> dict:
+        return {"symbol": symbol, "tickers": (tickers or {}).get(symbol, [symbol])}
+
+    def take(symbol: str, rows: pd.DataFrame, a: pd.Timestamp, b: pd.Timestamp) -> CacheEntry | None:
+        new = _to_yahoo(rows)
+        problem = _valid_answer(symbol, new)
+        if problem is not None:
+            errors.setdefault(symbol, problem)
+            return None
+        span = _answered(new, a, b, exchange)
+        return CacheEntry(new, [] if span is None else [span], meta(symbol))
+
     with progress_bar(len(plan), desc="fetching from Yahoo", unit="request") as bar:
         for (a, b), batch in plan.items():
             result = download(batch, a, b)
             bar.update()
             for symbol, error in result.errors.items():
                 errors.setdefault(symbol, error)
+            for symbol, found in getattr(result, "splits", {}).items():
+                splits.setdefault(symbol, {}).update(found)
             for symbol, rows in result.frames.items():
-                new = _to_yahoo(rows)
+                got = take(symbol, rows, a, b)
+                if got is None:
+                    continue
                 entry = entries.get(symbol)
                 fetched[symbol].append((a, b))
                 if entry is None:
-                    entries[symbol] = CacheEntry(new, [(a, b)], {"symbol": symbol})
-                elif not _agree(entry.frame, new):
+                    entries[symbol] = got
+                elif not _agree(entry.frame, got.frame):
                     if a > start or b < end:
                         stale.append(symbol)
                         continue
-                    entries[symbol] = CacheEntry(new, [(a, b)], {"symbol": symbol})
+                    entries[symbol] = got
                     notes[symbol] = _STALE
                 else:
-                    kept = entry.frame.loc[~entry.frame.index.isin(new.index)]
-                    entry.frame = pd.concat([kept, new]).sort_index()
-                    entry.covered = merge_ranges(entry.covered + [(a, b)])
+                    kept = entry.frame.loc[~entry.frame.index.isin(got.frame.index)]
+                    entry.frame = pd.concat([kept, got.frame]).sort_index()
+                    entry.covered = merge_ranges(entry.covered + got.covered)
                 changed.add(symbol)
     if stale:
         result = download(sorted(set(stale)), start, end)
+        for symbol, found in getattr(result, "splits", {}).items():
+            splits.setdefault(symbol, {}).update(found)
         for symbol in set(stale):
             if symbol in result.errors:
                 errors.setdefault(symbol, result.errors[symbol])
                 continue
-            new = _to_yahoo(result.frames[symbol])
-            entries[symbol] = CacheEntry(new, [(start, end)], {"symbol": symbol})
+            got = take(symbol, result.frames[symbol], start, end)
+            if got is None:
+                continue
+            entries[symbol] = got
             fetched[symbol] = [(start, end)]
             notes[symbol] = _STALE
             changed.add(symbol)
-    for symbol in changed - set(errors):
+    for symbol in sorted(changed - set(errors)):
         entry = entries[symbol]
-        entry.meta.update({"symbol": symbol, "source": "Yahoo Finance via yfinance",
-                           "auto_adjust": False})
-        cache.write(symbol, entry)
-    return _Fill(entries, fetched, notes, errors)
+        entry.meta.update({**meta(symbol), "source": "Yahoo Finance via yfinance", "auto_adjust": False})
+        if splits.get(symbol) or entry.meta.get("splits"):
+            entry.meta["splits"] = {**entry.meta.get("splits", {}), **splits.get(symbol, {})}
+        try:
+            cache.write(symbol, entry, merge=not refresh)
+        except CacheWriteError as error:  # this entry is not stored; the others still are
+            unsaved[symbol] = error
+    return _Fill(entries, fetched, notes, errors, unsaved)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -331,6 +399,7 @@ def load(
     data_dir: str | os.PathLike[str] | None = None,
     refresh: bool = False,
     use_snapshot: bool = True,
+    require_cache: bool = False,
     exchange: str = DEFAULT_EXCHANGE,
     return_bound: float = _data.RETURN_BOUND,
     retries: int = 3,
@@ -341,10 +410,13 @@ def load(
     """Load prices from ``source`` and report, per ticker, what worked and what failed.
 
     Parameters are those of :func:`get_prices`; ``refresh`` (with ``"auto"``) refetches the
-    whole range even when cached, and ``use_snapshot=False`` makes ``"auto"`` skip the
-    snapshot (cache, then Yahoo: what ``eventstudy fetch`` does). Nothing is raised for one
-    ticker's failure: see ``failures``. Request errors (a bad source, dates or ticker list)
-    still raise.
+    whole range from scratch, replacing what the cache held for it, and ``use_snapshot=False``
+    makes ``"auto"`` skip the snapshot (cache, then Yahoo: what ``eventstudy fetch`` does).
+    Data fetched but not stored (full disk, read-only cache folder) are still returned, with a
+    :class:`~eventstudy.exceptions.CacheWriteWarning`; with ``require_cache=True`` (what
+    ``eventstudy fetch`` asks) they are a failure of the ticker instead. Nothing is raised for
+    one ticker's failure: see ``failures``. Request errors (a bad source, dates, ticker list or
+    cache folder) still raise.
     """
     check_source(source)
     names = [tickers] if isinstance(tickers, str) else list(tickers)
@@ -360,7 +432,8 @@ def load(
     frames: dict[str, pd.DataFrame] = {}
 
     def accept(ticker: str, rows: pd.DataFrame, record: Provenance, where: str, listing: bool,
-               first: pd.Timestamp | None, last: pd.Timestamp | None) -> None:
+               first: pd.Timestamp | None, last: pd.Timestamp | None,
+               splits: dict[str, float] | None = None) -> None:
         rows.columns.name = None
         try:
             if first is not None and last is not None:
@@ -370,6 +443,8 @@ def load(
             failures[ticker] = error
             return
         record.rows = len(rows)
+        if splits:
+            _data.check_splits(rows, ticker, splits, source=where)
         if len(rows):
             record.start, record.end = rows["date"].min(), rows["date"].max()
         frames[ticker] = rows
@@ -429,6 +504,8 @@ def load(
             for ticker, r in resolved.items():
                 try:
                     entry = cache.read(r.symbol, strict=True)
+                    if entry is not None:
+                        entry.covered = held_ranges(entry, exchange)
                     require_covered(entry, r.symbol, lo, top, sessions(lo, top, exchange=exchange),
                                     cache.folder, hint)
                     if entry is not None:  # require_covered raised otherwise
@@ -437,8 +514,11 @@ def load(
                     failures[ticker] = error
         else:
             download = _downloader(retries, backoff, sleep)
+            asked: dict[str, list[str]] = {}
+            for ticker, r in resolved.items():
+                asked.setdefault(r.symbol, []).append(ticker)
             fill = _fill_cache(symbols, lo, top, cache, refresh=refresh or source == "yahoo",
-                               exchange=exchange, download=download)
+                               exchange=exchange, download=download, tickers=asked)
             entries = fill.entries
         for ticker, r in resolved.items():
             if ticker in failures:
@@ -446,6 +526,15 @@ def load(
             if fill is not None and r.symbol in fill.errors:
                 failures[ticker] = _rename(fill.errors[r.symbol], r)
                 continue
+            if fill is not None and r.symbol in fill.unsaved:
+                if require_cache:
+                    failures[ticker] = fill.unsaved[r.symbol]
+                    continue
+                warnings.warn(
+                    f"ticker {safe_text(ticker)}: the data were fetched and are used, but could "
+                    f"not be cached: {fill.unsaved[r.symbol]}",
+                    CacheWriteWarning, stacklevel=2,
+                )
             entry = entries[r.symbol]
             got = [] if fill is None else fill.fetched.get(r.symbol, [])
             if not got:
@@ -459,7 +548,8 @@ def load(
                                 path=str(cache.paths(r.symbol)[0]))
             rows = _from_yahoo(entry.frame, lo, top)
             where = "the cache" if kind == "cache" else "Yahoo's answer"
-            accept(ticker, rows, record, where, listing=True, first=lo, last=top)
+            accept(ticker, rows, record, where, listing=True, first=lo, last=top,
+                   splits=entry.meta.get("splits"))
 
     ordered = [t for t in names if t in frames]
     if ordered:

@@ -8,6 +8,8 @@ yfinance's ``download`` has traps this module closes:
   passed explicitly as ``False``, so both ``Close`` and ``Adj Close`` come back;
 * it returns MultiIndex columns ``(Price, Ticker)`` even for one ticker: both layouts are read;
 * its ``end`` is exclusive: :func:`download_prices` takes an inclusive end date;
+* its prices are occasionally not adjusted for a fresh split: the split actions are requested
+  too (``actions=True``) and returned in :attr:`Download.splits`, so the loaders can say so;
 * Yahoo rate-limits: a rate-limited request is retried with exponential backoff a bounded
   number of times, then :class:`~eventstudy.exceptions.RateLimitError` is raised.
 
@@ -47,7 +49,7 @@ import re
 import time
 import warnings
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pandas as pd
 
@@ -243,7 +245,7 @@ def _call_download(symbols: list[str], start: pd.Timestamp, end: pd.Timestamp, t
                 end=f"{end + pd.Timedelta(days=1):%Y-%m-%d}",  # yfinance's end is exclusive
                 interval="1d",
                 auto_adjust=False,  # keep both Close and Adj Close (the default became True)
-                actions=False,
+                actions=True,  # dividends and splits: a split the prices miss is reported
                 repair=False,
                 keepna=False,
                 group_by="column",
@@ -303,6 +305,22 @@ def _tidy(raw: pd.DataFrame, symbol: str, start: pd.Timestamp, end: pd.Timestamp
     return frame.reset_index()
 
 
+def _splits(raw: pd.DataFrame) -> dict[str, float]:
+    """Yahoo's split actions in an answer, ``{YYYY-MM-DD: ratio}`` (``1.5`` for 3:2)."""
+    if "Stock Splits" not in raw.columns:
+        return {}
+    column = pd.to_numeric(raw["Stock Splits"], errors="coerce")
+    index = pd.DatetimeIndex(raw.index)
+    if index.tz is not None:
+        index = index.tz_convert("America/New_York").tz_localize(None)
+    found = column.to_numpy()
+    return {
+        f"{day:%Y-%m-%d}": float(ratio)
+        for day, ratio in zip(index.normalize(), found, strict=True)
+        if ratio == ratio and ratio > 0 and ratio != 1.0
+    }
+
+
 def _first_trade_date(symbol: str) -> pd.Timestamp | None:
     """Yahoo's first trading date for ``symbol`` (from its history metadata), or ``None``."""
     try:
@@ -334,11 +352,15 @@ class Download:
         ``{symbol: FetchError}`` for symbols without (rate limit, network, no data).
     attempts
         Number of ``yf.download`` calls made (retries included).
+    splits
+        ``{symbol: {YYYY-MM-DD: ratio}}``: the splits Yahoo reported in the range (``2.0`` for
+        a 2-for-1 split), for symbols that had any.
     """
 
     frames: dict[str, pd.DataFrame]
     errors: dict[str, FetchError]
     attempts: int
+    splits: dict[str, dict[str, float]] = field(default_factory=dict)
 
 
 def download_prices(
@@ -390,6 +412,7 @@ def download_prices(
         raise ParameterError("end", f"{end:%Y-%m-%d}", f"give an end on or after start ({start:%Y-%m-%d})")
     frames: dict[str, pd.DataFrame] = {}
     errors: dict[str, FetchError] = {}
+    splits: dict[str, dict[str, float]] = {}
     pending = [s.upper() for s in names]
     attempts = 0
     span = f"{start:%Y-%m-%d}..{end:%Y-%m-%d}"
@@ -410,6 +433,8 @@ def download_prices(
                 continue
             if tidy is not None and len(tidy):
                 frames[symbol] = tidy
+                if found := _splits(parts[symbol]):
+                    splits[symbol] = found
                 continue
             kind = _classify(reasons[symbol])
             reason = _main_reason(reasons[symbol])
@@ -450,4 +475,4 @@ def download_prices(
         for symbol in limited:
             del errors[symbol]
         pending = limited
-    return Download(frames, errors, attempts)
+    return Download(frames, errors, attempts, splits)
