@@ -76,7 +76,8 @@ def test_downloaded_factors_equal_the_committed_copy(library, tmp_path, name):
     asked.clear()
     cached = french.get_factors(name, "2018-01-02", "2018-12-31", source="cache", cache_dir=tmp_path)
     assert asked == [] and len(cached) == 251
-    assert (tmp_path / "factors" / f"{name}.csv").read_text().startswith("Date,")
+    lines = (tmp_path / "factors" / f"{name}.csv").read_text().splitlines()
+    assert lines[0].startswith("# eventstudy-cache-2 {") and lines[1].startswith("Date,")
 
 
 def test_offline_sources_and_auto(library, tmp_path):

@@ -74,7 +74,8 @@ def _parser() -> argparse.ArgumentParser:
                        help="cache folder (default: $EVENTSTUDY_CACHE_DIR, else ~/.cache/eventstudy)")
     fetch.add_argument("--factors", action="store_true",
                        help="also fetch the Fama-French daily factors (ff3, ff5, mom)")
-    fetch.add_argument("--refresh", action="store_true", help="fetch the whole range even if cached")
+    fetch.add_argument("--refresh", action="store_true",
+                       help="fetch the whole range again and replace what the cache held for it")
     return parser
 
 
@@ -162,13 +163,14 @@ def _report(args: argparse.Namespace, result: Any, save: str) -> int:
 def _fetch(args: argparse.Namespace) -> int:
     """``eventstudy fetch``: fill the cache, one line per ticker; exit 1 if anything failed."""
     from eventstudy.cache import cache_dir
+    from eventstudy.exceptions import safe_name
     from eventstudy.french import FRENCH_FILES, fetch_factors
     from eventstudy.sources import load
 
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", EventStudyWarning)
         result = load(args.tickers, args.start, args.end, source="auto", use_snapshot=False,
-                      cache_dir=args.cache_dir, refresh=args.refresh)
+                      cache_dir=args.cache_dir, refresh=args.refresh, require_cache=True)
         failures = dict(result.failures)
         done = [record.describe() for record in result.provenance.values()]
         if args.factors:
@@ -188,10 +190,10 @@ def _fetch(args: argparse.Namespace) -> int:
     for line in done:
         print(line)
     for name, failure in failures.items():
-        print(f"eventstudy: failed: {name}: {failure}", file=sys.stderr)
+        print(f"eventstudy: failed: {safe_name(name)}: {failure}", file=sys.stderr)
     total = len(args.tickers) + (len(FRENCH_FILES) if args.factors else 0)
     print(f"{total - len(failures)} of {total} fetched into {cache_dir(args.cache_dir)}"
-          + (f"; failed: {', '.join(failures)}" if failures else ""))
+          + (f"; failed: {', '.join(safe_name(n) for n in failures)}" if failures else ""))
     return 1 if failures else 0
 
 

@@ -359,7 +359,7 @@ def check_prices(
         gaps = open_days.difference(dates)
         if len(gaps):
             warnings.warn(
-                f"ticker {ticker!r}: no row in {source} on {len(gaps)} day(s) the exchange "
+                f"ticker {safe_text(ticker)}: no row in {source} on {len(gaps)} day(s) the exchange "
                 f"({exchange}) was open: {_dates_text(gaps)}",
                 DataQualityWarning,
                 stacklevel=3,
@@ -368,7 +368,7 @@ def check_prices(
         closed = closed[closed >= open_days[0]] if len(open_days) else closed[:0]
         if len(closed):
             warnings.warn(
-                f"ticker {ticker!r}: rows in {source} on {len(closed)} day(s) the exchange "
+                f"ticker {safe_text(ticker)}: rows in {source} on {len(closed)} day(s) the exchange "
                 f"({exchange}) was closed: {_dates_text(closed)}",
                 DataQualityWarning,
                 stacklevel=3,
@@ -381,7 +381,7 @@ def check_prices(
             f"{ordered['date'].iloc[i + 1]:%Y-%m-%d} ({np.expm1(moves[i]):+.1%})" for i in extreme[:5]
         )
         warnings.warn(
-            f"ticker {ticker!r}: {len(extreme)} daily Adj Close return(s) in {source} beyond the "
+            f"ticker {safe_text(ticker)}: {len(extreme)} daily Adj Close return(s) in {source} beyond the "
             f"sane bound (|log return| > {return_bound:g}), kept as they are: {listed}; check for "
             "an unadjusted split or a bad print",
             DataQualityWarning,

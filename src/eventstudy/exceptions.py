@@ -31,6 +31,12 @@ def safe_text(value: object, limit: int = SAFE_TEXT_LIMIT) -> str:
     return shown + (f"... ({len(text)} characters)" if len(text) > limit else "")
 
 
+def safe_name(value: object) -> str:
+    """``value`` as it is when it is short printable text, else :func:`safe_text` (quoted)."""
+    text = value if isinstance(value, str) else str(value)
+    return text if text.isprintable() and 0 < len(text) <= SAFE_TEXT_LIMIT else safe_text(text)
+
+
 class EventStudyError(ValueError):
     """Base class of every error eventstudy raises on bad input or data."""
 
@@ -125,7 +131,7 @@ class BatchFetchError(FetchError):
     def __init__(self, failures: dict, prices: object) -> None:
         self.failures = dict(failures)
         self.prices = prices
-        names = ", ".join(self.failures)
+        names = ", ".join(safe_name(name) for name in self.failures)
         details = "; ".join(str(error) for error in self.failures.values())
         super().__init__(f"tickers: {len(self.failures)} failed ({names}): {details}")
 

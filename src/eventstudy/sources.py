@@ -59,6 +59,7 @@ from eventstudy.exceptions import (
     EventStudyError,
     NoDataError,
     ParameterError,
+    safe_name,
     safe_text,
 )
 from eventstudy.progress import progress_bar
@@ -154,7 +155,7 @@ class Provenance:
             where = {"cache": "already in the cache", "snapshot": "from the committed snapshot"}.get(
                 self.source, self.source
             )
-        text = f"{self.ticker}{alias}: {where}; {self.rows} rows {span}"
+        text = f"{safe_name(self.ticker)}{alias}: {where}; {self.rows} rows {span}"
         return text + (f"; {self.note}" if self.note else "")
 
 
@@ -190,11 +191,11 @@ def _check_span(frame: pd.DataFrame, ticker: str, start: pd.Timestamp, end: pd.T
             "start, end", f"{start:%Y-%m-%d}..{end:%Y-%m-%d}", "the range holds no exchange session"
         )
     if len(frame) == 0:
-        raise NoDataError(f"ticker {ticker!r}: no data in {where} for {start:%Y-%m-%d}..{end:%Y-%m-%d}", ticker)
+        raise NoDataError(f"ticker {safe_text(ticker)}: no data in {where} for {start:%Y-%m-%d}..{end:%Y-%m-%d}", ticker)
     first, last = frame["date"].min(), frame["date"].max()
     if first > wanted[0]:
         message = (
-            f"ticker {ticker!r}: the range starts {start:%Y-%m-%d}, before the first date with "
+            f"ticker {safe_text(ticker)}: the range starts {start:%Y-%m-%d}, before the first date with "
             f"data in {where}; first date available: {first:%Y-%m-%d}"
         )
         if listing:
@@ -202,7 +203,7 @@ def _check_span(frame: pd.DataFrame, ticker: str, start: pd.Timestamp, end: pd.T
         raise NoDataError(message + "; use source 'auto' or 'yahoo' for other dates", ticker)
     if last < wanted[-1]:
         raise NoDataError(
-            f"ticker {ticker!r}: the range ends {end:%Y-%m-%d}, after the last date with data in "
+            f"ticker {safe_text(ticker)}: the range ends {end:%Y-%m-%d}, after the last date with data in "
             f"{where}; last date available: {last:%Y-%m-%d}"
             + ("" if listing else "; use source 'auto' or 'yahoo' for other dates"),
             ticker,

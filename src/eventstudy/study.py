@@ -25,7 +25,14 @@ from eventstudy.calendar import (
     resolve_event,
 )
 from eventstudy.data import available_tickers, load_factors, load_prices
-from eventstudy.exceptions import DataError, EventStudyError, ParameterError, UnknownTickerError, WindowError
+from eventstudy.exceptions import (
+    DataError,
+    EventStudyError,
+    ParameterError,
+    UnknownTickerError,
+    WindowError,
+    safe_text,
+)
 from eventstudy.inference import check_level, t_statistics
 from eventstudy.models import EXACT_FIT, ExpectedReturnModel, exact_fit, get_model
 from eventstudy.results import EventStudyResult
@@ -158,7 +165,7 @@ class EventStudy:
         est_dates = est_all[valid.to_numpy()]
         if len(est_dates) < self.min_estimation:
             raise DataError(
-                f"min_estimation: {ticker!r} has {len(est_dates)} valid returns in the estimation "
+                f"min_estimation: {safe_text(ticker)} has {len(est_dates)} valid returns in the estimation "
                 f"window {self.estimation} ({len(est_all) - len(est_dates)} missing), fewer than the "
                 f"{self.min_estimation} required; lower min_estimation or move the window"
             )
@@ -173,7 +180,7 @@ class EventStudy:
         # (the rule is shared with the batch engine: eventstudy.models.exact_fit).
         if exact_fit(fit.sigma**2, sum_y2, fit.df):
             raise DataError(
-                f"estimation: the {self.model.label} fits {ticker!r} exactly over the estimation "
+                f"estimation: the {self.model.label} fits {safe_text(ticker)} exactly over the estimation "
                 "window (residual sd 0), so abnormal returns cannot be tested"
             )
 
@@ -241,17 +248,17 @@ def _check_history(stock: pd.Series, dates: pd.DatetimeIndex, window: str, ticke
     """Raise when a window reaches before the stock's first return or after its last."""
     valid = stock.dropna()
     if len(valid) == 0:
-        raise DataError(f"ticker: {ticker!r} has no returns on the market's trading days")
+        raise DataError(f"ticker: {safe_text(ticker)} has no returns on the market's trading days")
     if valid.index[0] > dates[0]:
         raise WindowError(
-            f"event_date: too little history for {ticker!r}: the {window} window starts on "
-            f"{dates[0]:%Y-%m-%d}, but the first return available for {ticker!r} is on "
+            f"event_date: too little history for {safe_text(ticker)}: the {window} window starts on "
+            f"{dates[0]:%Y-%m-%d}, but the first return available for {safe_text(ticker)} is on "
             f"{valid.index[0]:%Y-%m-%d}"
         )
     if valid.index[-1] < dates[-1]:
         missing = dates[dates > valid.index[-1]]
         raise WindowError(
-            f"event_date: no return for {ticker!r} on the last {len(missing)} day(s) of the "
+            f"event_date: no return for {safe_text(ticker)} on the last {len(missing)} day(s) of the "
             f"{window} window ({missing[0]:%Y-%m-%d} to {missing[-1]:%Y-%m-%d}): its last return "
             f"is on {valid.index[-1]:%Y-%m-%d} (missing prices on or before those days, or the "
             "end of its data)"
@@ -263,7 +270,7 @@ def _check_magnitude(stock: pd.Series, data: pd.DataFrame, estimation: pd.Dateti
                      sum_y2: float) -> None:
     """Refuse returns too large to compute with (``inf``, or squares that overflow)."""
     dates = estimation.append(event)
-    values = {f"{ticker!r} return": stock[dates]}
+    values = {f"{safe_text(ticker)} return": stock[dates]}
     values.update({f"{model.name} model input {c!r}": data.loc[dates, c] for c in model.columns})
     for what, series in values.items():
         numbers = series.to_numpy(dtype=float)
@@ -276,7 +283,7 @@ def _check_magnitude(stock: pd.Series, data: pd.DataFrame, estimation: pd.Dateti
             )
     if not np.isfinite(sum_y2):
         raise DataError(
-            f"returns: the estimation returns of {ticker!r} are too large to compute with (their "
+            f"returns: the estimation returns of {safe_text(ticker)} are too large to compute with (their "
             "sum of squares overflows); check the prices"
         )
 
@@ -315,9 +322,8 @@ def check_series(series: object, parameter: str) -> pd.Series:
         example = (f"{bad.iloc[0]!r} on {bad.index[0]:%Y-%m-%d}" if len(bad)
                    else f"values stored as {series.dtype}")
         raise ParameterError(parameter, example, "give returns as numbers (floats)")
-    if not index.is_monotonic_increasing:
-        series = series.sort_index()
-    return series.astype(float)
+    checked: pd.Series = series.astype(float)
+    return checked if index.is_monotonic_increasing else checked.sort_index()
 
 
 def check_frame(frame: object, parameter: str) -> pd.DataFrame:
@@ -333,7 +339,7 @@ def _check_event_window(
     model: ExpectedReturnModel, ticker: str,
 ) -> None:
     """Every event-window day needs the stock's return and the model's inputs: no silent gaps."""
-    inputs = {f"{ticker!r} return": stock[dates]}
+    inputs = {f"{safe_text(ticker)} return": stock[dates]}
     inputs.update({f"{model.name} model input {c!r}": data.loc[dates, c] for c in model.columns})
     for what, values in inputs.items():
         missing = dates[values.isna().to_numpy()]

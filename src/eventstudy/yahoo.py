@@ -61,6 +61,7 @@ from eventstudy.exceptions import (
     NoDataError,
     ParameterError,
     RateLimitError,
+    safe_text,
 )
 
 logger = logging.getLogger("eventstudy")
@@ -287,7 +288,7 @@ def _tidy(raw: pd.DataFrame, symbol: str, start: pd.Timestamp, end: pd.Timestamp
     missing = [c for c in YAHOO_COLUMNS if c not in raw.columns]
     if missing:
         raise FetchError(
-            f"ticker {symbol!r}: yfinance returned no {', '.join(missing)} column(s) "
+            f"ticker {safe_text(symbol)}: yfinance returned no {', '.join(missing)} column(s) "
             "(was auto_adjust left to its default True?)",
             symbol,
         )
@@ -441,13 +442,13 @@ def download_prices(
             if kind == "rate":
                 limited.append(symbol)
                 errors[symbol] = RateLimitError(
-                    f"ticker {symbol!r}: Yahoo is rate-limiting requests ({reason}); gave up after "
+                    f"ticker {safe_text(symbol)}: Yahoo is rate-limiting requests ({reason}); gave up after "
                     f"{attempts} attempt(s) with backoff; wait a few minutes and try again",
                     symbol,
                 )
             elif kind == "network":
                 errors[symbol] = NetworkError(
-                    f"ticker {symbol!r}: cannot reach Yahoo Finance ({reason}); check the "
+                    f"ticker {safe_text(symbol)}: cannot reach Yahoo Finance ({reason}); check the "
                     "connection, or work offline with source 'snapshot' or 'cache'",
                     symbol,
                 )
@@ -455,14 +456,14 @@ def download_prices(
                 first = _first_trade_date(symbol)
                 if first is not None and first > end:
                     errors[symbol] = BeforeFirstTradeError(
-                        f"ticker {symbol!r}: {span} is before its first trading day; first date "
+                        f"ticker {safe_text(symbol)}: {span} is before its first trading day; first date "
                         f"available: {first:%Y-%m-%d}",
                         symbol,
                         first_date=first,
                     )
                 else:
                     errors[symbol] = NoDataError(
-                        f"ticker {symbol!r}: Yahoo returned no data for {span}; yfinance said: "
+                        f"ticker {safe_text(symbol)}: Yahoo returned no data for {span}; yfinance said: "
                         f"{reason}",
                         symbol,
                         reason=reason,
