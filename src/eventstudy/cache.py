@@ -61,7 +61,14 @@ from pathlib import Path
 
 import pandas as pd
 
-from eventstudy.exceptions import CacheCorruptWarning, CacheError, CacheWriteError, ParameterError, safe_text
+from eventstudy.exceptions import (
+    CacheCorruptWarning,
+    CacheError,
+    CacheWriteError,
+    ParameterError,
+    safe_name,
+    safe_text,
+)
 
 CACHE_DIR_ENV = "EVENTSTUDY_CACHE_DIR"
 
@@ -287,10 +294,13 @@ def _cause(error: BaseException) -> str:
 class TableCache:
     """Entries of one folder of the cache (``prices`` or ``factors``): read, locked, written."""
 
-    def __init__(self, root: str | os.PathLike[str] | None, kind: str) -> None:
+    def __init__(self, root: str | os.PathLike[str] | None, kind: str,
+                 columns: tuple[str, ...] = ()) -> None:
         self.root = cache_dir(root)
         self.kind = kind
         self.folder = self.root / kind
+        #: Columns every entry must have (an entry without one is corrupt).
+        self.columns = columns
 
     def path(self, key: str) -> Path:
         """The file of ``key``."""
@@ -349,7 +359,7 @@ class TableCache:
             raise _Corrupt("its manifest is not a JSON object")
         if manifest.get("kind") != self.kind or manifest.get("key") != key:
             raise _Corrupt(
-                f"it holds {safe_text(manifest.get('kind'))} {safe_text(manifest.get('key'))}, "
+                f"it holds {safe_name(manifest.get('kind'))} {safe_text(manifest.get('key'))}, "
                 f"not {self.kind} {safe_text(key)}"
             )
         if "symbol" in manifest and manifest["symbol"] != key:
@@ -369,6 +379,9 @@ class TableCache:
             raise _Corrupt(f"it cannot be parsed: {str(error).splitlines()[0] if str(error) else error}") from None
         if not isinstance(frame.index, pd.DatetimeIndex):
             raise _Corrupt("its Date column holds values that are not dates")
+        missing = [c for c in self.columns if c not in frame.columns]
+        if missing:
+            raise _Corrupt(f"it has no {', '.join(repr(c) for c in missing)} column(s)")
         if len(frame) != manifest.get("rows"):
             raise _Corrupt(f"it has {len(frame)} rows, the manifest says {manifest.get('rows')}")
         frame.index.name = "Date"

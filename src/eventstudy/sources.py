@@ -493,7 +493,7 @@ def load(
                 resolved[ticker] = resolve_symbol(ticker, lo, top)
             except ParameterError as error:
                 failures[ticker] = error
-        cache = TableCache(cache_dir, "prices")
+        cache = TableCache(cache_dir, "prices", columns=tuple(_YAHOO_HEADER.values()))
         symbols = list(dict.fromkeys(r.symbol for r in resolved.values()))
         if source == "cache":
             hint = (
@@ -596,6 +596,7 @@ def get_prices(
     source: str = DEFAULT_SOURCE,
     cache_dir: str | os.PathLike[str] | None = None,
     data_dir: str | os.PathLike[str] | None = None,
+    refresh: bool = False,
     exchange: str = DEFAULT_EXCHANGE,
     return_bound: float = _data.RETURN_BOUND,
     retries: int = 3,
@@ -620,6 +621,9 @@ def get_prices(
         Cache folder (default: ``$EVENTSTUDY_CACHE_DIR``, else the user's cache folder).
     data_dir
         Snapshot folder (default: see :func:`eventstudy.data.snapshot_dir`).
+    refresh
+        With ``"auto"``: fetch the whole range again from scratch and replace what the cache
+        held for the ticker (a bad answer once cached is then gone).
     exchange
         Calendar the dates are checked against (default NYSE).
     return_bound
@@ -654,7 +658,7 @@ def get_prices(
     """
     result = load(
         tickers, start, end, source=source, cache_dir=cache_dir, data_dir=data_dir,
-        exchange=exchange, return_bound=return_bound, retries=retries, backoff=backoff,
+        refresh=refresh, exchange=exchange, return_bound=return_bound, retries=retries, backoff=backoff,
         sleep=sleep, now=now,
     )
     if result.failures:
