@@ -690,3 +690,13 @@ def test_ticker_text_is_printed_safely(yahoo, cache, capsys):
     assert safe_text(hostile) in err
     assert safe_text("x" * 500).endswith("... (500 characters)")
 
+
+
+def test_fetch_refresh_replaces_the_entry_and_an_empty_cache_dir_is_one_line(yahoo, cache, capsys):
+    fetch("JPM", "2018-01-02", "2018-12-31", cache)
+    argv = ["fetch", "JPM", "--start", "2018-07-02", "--end", "2018-08-31", "--cache-dir", str(cache)]
+    assert cli.main([*argv, "--refresh"]) == 0
+    assert manifest(cache / "prices" / "JPM.csv")["covered"] == [["2018-07-02", "2018-08-31"]]
+    assert cli.main([*argv[:-1], ""]) == 2
+    err = capsys.readouterr().err
+    assert err.splitlines()[-1].startswith("eventstudy: error: cache_dir: '' is not allowed")

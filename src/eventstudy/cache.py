@@ -59,6 +59,7 @@ from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
 from eventstudy.exceptions import (
@@ -203,11 +204,14 @@ def _fsync_folder(folder: Path) -> None:
     """Flush a folder's entries (the rename) to disk where the platform allows it."""
     if sys.platform.startswith("win"):
         return
-    descriptor = os.open(folder, os.O_RDONLY)
     try:
-        os.fsync(descriptor)
-    finally:
-        os.close(descriptor)
+        descriptor = os.open(folder, os.O_RDONLY)
+        try:
+            os.fsync(descriptor)
+        finally:
+            os.close(descriptor)
+    except OSError:  # some file systems cannot flush a folder; the rename itself is done
+        pass
 
 
 def atomic_write(path: Path, data: bytes) -> None:
@@ -253,12 +257,16 @@ class CacheEntry:
     meta: dict = field(default_factory=dict)
 
 
-def _agree(old: pd.DataFrame, new: pd.DataFrame) -> bool:
-    """True when the rows both frames hold carry the same values (to 1e-6, relative)."""
-    import numpy as np
+def rows_agree(old: pd.DataFrame, new: pd.DataFrame) -> bool:
+    """True when the rows both frames hold carry the same values (to 1e-6, relative).
 
+    Prices compare ``Close`` and ``Adj Close`` (the volume of the latest day may still move);
+    other tables compare every common column.
+    """
     common = old.index.intersection(new.index)
     columns = [c for c in new.columns if c in old.columns]
+    if {"Close", "Adj Close"} <= set(columns):
+        columns = ["Close", "Adj Close"]
     if len(common) == 0 or not columns:
         return True
     a = old.loc[common, columns].to_numpy(dtype=float)
@@ -273,7 +281,7 @@ def merge_entries(old: CacheEntry | None, new: CacheEntry) -> CacheEntry:
     recorded too. When the two disagree on a common date (the source's adjustment changed since
     ``old`` was written), ``old`` is dropped and ``new`` is stored alone.
     """
-    if old is None or len(old.frame) == 0 or not _agree(old.frame, new.frame):
+    if old is None or len(old.frame) == 0 or not rows_agree(old.frame, new.frame):
         return new
     kept = old.frame.loc[~old.frame.index.isin(new.frame.index)]
     frame = pd.concat([kept, new.frame]).sort_index() if len(kept) else new.frame.sort_index()
@@ -305,10 +313,6 @@ class TableCache:
     def path(self, key: str) -> Path:
         """The file of ``key``."""
         return self.folder / f"{file_stem(key)}.csv"
-
-    def paths(self, key: str) -> tuple[Path, Path]:
-        """The data file of ``key``, twice (kept for callers of the two-file layout)."""
-        return self.path(key), self.path(key)
 
     # Reading ----------------------------------------------------------------------------------
 

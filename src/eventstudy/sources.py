@@ -48,6 +48,7 @@ from eventstudy.cache import (
     merge_ranges,
     missing_ranges,
     require_covered,
+    rows_agree,
 )
 from eventstudy.calendar import DEFAULT_EXCHANGE, last_closed_session, sessions
 from eventstudy.exceptions import (
@@ -224,16 +225,6 @@ def _from_yahoo(frame: pd.DataFrame, start: pd.Timestamp, end: pd.Timestamp) -> 
     return out[["date", *_data.PRICE_COLUMNS]]
 
 
-def _agree(old: pd.DataFrame, new: pd.DataFrame) -> bool:
-    """True when the rows both frames hold (cache layout) carry the same Close and Adj Close."""
-    common = old.index.intersection(new.index)
-    if len(common) == 0:
-        return True
-    a = old.loc[common, ["Close", "Adj Close"]].to_numpy(dtype=float)
-    b = new.loc[common, ["Close", "Adj Close"]].to_numpy(dtype=float)
-    return bool(np.allclose(a, b, rtol=1e-6, atol=0.0))
-
-
 # ----------------------------------------------------------------------------------------------
 # Filling the cache from Yahoo
 
@@ -348,7 +339,7 @@ def _fill_cache(symbols: list[str], start: pd.Timestamp, end: pd.Timestamp, cach
                 fetched[symbol].append((a, b))
                 if entry is None:
                     entries[symbol] = got
-                elif not _agree(entry.frame, got.frame):
+                elif not rows_agree(entry.frame, got.frame):
                     if a > start or b < end:
                         stale.append(symbol)
                         continue
@@ -546,7 +537,7 @@ def load(
                 kind = "cache+yahoo"
             note = "; ".join(n for n in (r.note, clipped, "" if fill is None else fill.notes.get(r.symbol, "")) if n)
             record = Provenance(ticker, r.symbol, kind, fetched=list(got), note=note,
-                                path=str(cache.paths(r.symbol)[0]))
+                                path=str(cache.path(r.symbol)))
             rows = _from_yahoo(entry.frame, lo, top)
             where = "the cache" if kind == "cache" else "Yahoo's answer"
             accept(ticker, rows, record, where, listing=True, first=lo, last=top,
