@@ -75,7 +75,8 @@ def manifest(path: Path) -> dict:
 
 
 def temporaries(folder: Path) -> list[str]:
-    return sorted(p.name for p in folder.glob("*.tmp")) if folder.is_dir() else []
+    """Temporary files in a cache folder (its .tmp/) or anywhere under it."""
+    return sorted(p.name for p in folder.rglob("*.tmp") if p.is_file()) if folder.is_dir() else []
 
 
 # -- separate processes: kills and concurrency ----------------------------------------------------
@@ -132,7 +133,7 @@ def test_stale_temporaries_of_dead_writers_are_swept(tmp_path):
 
     table = TableCache(tmp_path / "cache", "prices")
     table.write("OTHER", entry(1))
-    stale = table.folder / ".SYN.csv.abc123.tmp"
+    stale = table.temp_folder / "SYN.csv.abc123.tmp"
     stale.write_bytes(b"half a file")
     assert table.remove_stale_temporaries() == 1 and not stale.exists()
 

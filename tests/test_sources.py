@@ -272,7 +272,7 @@ def test_a_corrupt_cache_file_is_reported_and_refetched(yahoo, cache, damage, re
 
 def test_an_interrupted_write_leaves_the_previous_files(yahoo, cache, monkeypatch):
     fetch("FB", "2018-07-02", "2018-08-31", cache, source="yahoo")
-    before = {p.name: p.read_bytes() for p in (cache / "prices").iterdir()}
+    before = {str(p): p.read_bytes() for p in (cache / "prices").rglob("*") if p.is_file()}
     real_replace = os.replace
 
     def crash(src, dst):
@@ -282,7 +282,7 @@ def test_an_interrupted_write_leaves_the_previous_files(yahoo, cache, monkeypatc
     with pytest.raises(KeyboardInterrupt):
         fetch("FB", "2018-07-02", "2018-10-31", cache)
     monkeypatch.setattr(cache_module.os, "replace", real_replace)
-    after = {p.name: p.read_bytes() for p in (cache / "prices").iterdir()}
+    after = {str(p): p.read_bytes() for p in (cache / "prices").rglob("*") if p.is_file()}
     assert after == before  # no temporary file left, nothing half written
     yahoo.requests.clear()
     prices = fetch("FB", "2018-07-02", "2018-08-31", cache, source="cache")

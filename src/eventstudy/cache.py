@@ -22,7 +22,8 @@ Guarantees
 ----------
 * **One version is one file.** The manifest (key, symbol, the tickers it was asked for as, date
   ranges covered, rows, size and sha256 of the CSV below it) and the data are written together
-  to a temporary file in the same folder, flushed to disk (``fsync``), then renamed over the old
+  to a temporary file in the folder's ``.tmp/`` (same file system), flushed to disk (``fsync``),
+  then renamed over the old
   file (:func:`os.replace`, atomic) and the folder flushed. A reader, which takes no lock, sees
   the old version or the new one, never a mix; a process killed at any point leaves the old
   version or the new one, and at worst a temporary file that the next writer removes.
@@ -214,12 +215,15 @@ def _fsync_folder(folder: Path) -> None:
         pass
 
 
-def atomic_write(path: Path, data: bytes) -> None:
+def atomic_write(path: Path, data: bytes, temp_dir: Path | None = None) -> None:
     """Write ``data`` to ``path`` through a flushed temporary file and an atomic rename.
 
-    On any failure (or interruption) the temporary file is removed and ``path`` is unchanged.
+    The temporary file is made in ``temp_dir`` (default: ``path``'s folder), which must be on
+    the same file system. On any failure (or interruption) the temporary file is removed and
+    ``path`` is unchanged.
     """
-    handle, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+    folder = path.parent if temp_dir is None else temp_dir
+    handle, temp = tempfile.mkstemp(dir=folder, prefix=f"{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(handle, "wb") as out:
             out.write(data)
@@ -309,6 +313,8 @@ class TableCache:
         self.folder = self.root / kind
         #: Columns every entry must have (an entry without one is corrupt).
         self.columns = columns
+        #: Where writers make their temporary files (small: only writes in progress, or dead).
+        self.temp_folder = self.folder / ".tmp"
 
     def path(self, key: str) -> Path:
         """The file of ``key``."""
@@ -408,6 +414,12 @@ class TableCache:
                         folder=str(self.folder),
                     )
             self.folder.mkdir(exist_ok=True)
+            if self.temp_folder.is_symlink():
+                raise CacheWriteError(
+                    f"cache_dir: {str(self.temp_folder)!r} is a link; nothing was written (remove it)",
+                    folder=str(self.folder),
+                )
+            self.temp_folder.mkdir(exist_ok=True)
         except FileExistsError:
             raise CacheWriteError(
                 f"cache_dir: {str(self.folder)!r} is a file, not a folder; nothing was written "
@@ -466,7 +478,7 @@ class TableCache:
                     warnings.simplefilter("ignore", CacheCorruptWarning)
                     stored = merge_entries(self.read(key), entry)
             try:
-                atomic_write(self.path(key), self._encode(key, stored))
+                atomic_write(self.path(key), self._encode(key, stored), self.temp_folder)
             except OSError as error:
                 raise self._write_error(error) from None
         return stored
@@ -494,7 +506,7 @@ class TableCache:
 
     def _remove_stale_temporaries(self, key: str) -> None:
         """Remove temporary files of ``key`` left by a writer that died (its lock is held now)."""
-        for temp in self.folder.glob(f".{glob.escape(self.path(key).name)}.*.tmp"):
+        for temp in self.temp_folder.glob(f"{glob.escape(self.path(key).name)}.*.tmp"):
             with contextlib.suppress(OSError):
                 temp.unlink()
 
@@ -502,15 +514,17 @@ class TableCache:
         """Remove every temporary file whose entry no writer holds now; return how many.
 
         A temporary file exists only while its writer holds the entry's lock, so one whose lock
-        can be taken at once belongs to a writer that died.
+        can be taken at once belongs to a writer that died. Only ``.tmp/`` is listed, which
+        holds nothing but writes in progress or interrupted: the cost does not grow with the
+        number of entries.
         """
         from filelock import FileLock, Timeout
 
         removed = 0
-        if not self.folder.is_dir():
+        if not self.temp_folder.is_dir():
             return 0
-        for temp in self.folder.glob(".*.tmp"):
-            name = temp.name[1:].rsplit(".", 2)[0]  # ".<stem>.csv.<random>.tmp" -> "<stem>.csv"
+        for temp in self.temp_folder.glob("*.tmp"):
+            name = temp.name.rsplit(".", 2)[0]  # "<stem>.csv.<random>.tmp" -> "<stem>.csv"
             lock = FileLock(self.folder / f".{name.removesuffix('.csv')}.lock", timeout=0)
             try:
                 with lock:
