@@ -701,3 +701,14 @@ def test_fetch_refresh_replaces_the_entry_and_an_empty_cache_dir_is_one_line(yah
     assert cli.main([*argv[:-1], ""]) == 2
     err = capsys.readouterr().err
     assert err.splitlines()[-1].startswith("eventstudy: error: cache_dir: '' is not allowed")
+
+
+def test_an_entry_of_the_former_two_file_layout_is_refetched_and_its_manifest_removed(yahoo, cache, data_dir):
+    folder = cache / "prices"
+    folder.mkdir(parents=True)
+    (folder / "JPM.csv").write_bytes((data_dir / "prices" / "JPM.csv").read_bytes())
+    (folder / "JPM.json").write_text('{"format": "eventstudy-cache-1"}')
+    with pytest.warns(CacheCorruptWarning, match="not an eventstudy-cache-2 file"):
+        prices = fetch("JPM", "2018-07-02", "2018-08-31", cache)
+    assert len(prices) == 44 and not (folder / "JPM.json").exists()
+    assert manifest(folder / "JPM.csv")["covered"] == [["2018-07-02", "2018-08-31"]]

@@ -481,6 +481,9 @@ class TableCache:
                 atomic_write(self.path(key), self._encode(key, stored), self.temp_folder)
             except OSError as error:
                 raise self._write_error(error) from None
+            # the manifest of the former two-file layout (eventstudy-cache-1), now stale
+            with contextlib.suppress(OSError):
+                self.path(key).with_suffix(".json").unlink(missing_ok=True)
         return stored
 
     def _encode(self, key: str, entry: CacheEntry) -> bytes:

@@ -25,6 +25,12 @@ A fetch that extends cached data requests the missing dates plus the adjacent ca
 compares the two answers for that day: when Yahoo's adjustment has changed since the cache was
 filled (a dividend or a split in between), the cached rows are not spliced to the new ones but
 replaced by a fresh download of the whole range.
+
+An answer that fails the checks (duplicated dates; missing, text, infinite or non-positive
+prices) is an error and is never cached; a truncated answer is cached for the dates it holds
+only. A cache write the file system refuses (full disk, read-only folder) leaves the previous
+entry and the fetched data are used all the same, with a
+:class:`~eventstudy.exceptions.CacheWriteWarning`.
 """
 
 from __future__ import annotations
@@ -643,9 +649,12 @@ def get_prices(
     Warns
     -----
     DataQualityWarning
-        Gaps on exchange sessions, rows on closed days, extreme returns (nothing dropped).
+        Gaps on exchange sessions, rows on closed days, extreme returns, splits the prices miss
+        (nothing dropped).
     CacheCorruptWarning
         A damaged cache file, which is then fetched again.
+    CacheWriteWarning
+        Fetched data that could not be stored in the cache (they are returned all the same).
     """
     result = load(
         tickers, start, end, source=source, cache_dir=cache_dir, data_dir=data_dir,
