@@ -712,3 +712,20 @@ def test_an_entry_of_the_former_two_file_layout_is_refetched_and_its_manifest_re
         prices = fetch("JPM", "2018-07-02", "2018-08-31", cache)
     assert len(prices) == 44 and not (folder / "JPM.json").exists()
     assert manifest(folder / "JPM.csv")["covered"] == [["2018-07-02", "2018-08-31"]]
+
+
+@pytest.mark.parametrize("price", ["1e308", "1e-300"])
+def test_absurd_prices_are_named_not_called_an_exact_fit(tmp_path, data_dir, capsys, price):
+    snapshot = tmp_path / "data"
+    (snapshot / "prices").mkdir(parents=True)
+    (snapshot / "prices" / "GSPC.csv").write_bytes((data_dir / "prices" / "GSPC.csv").read_bytes())
+    lines = (data_dir / "prices" / "FB.csv").read_text().splitlines()
+    row = next(i for i, line in enumerate(lines) if line.startswith("2018-05-01"))
+    fields = lines[row].split(",")
+    fields[1:6] = [price] * 5
+    lines[row] = ",".join(fields)
+    (snapshot / "prices" / "FB.csv").write_text("\n".join(lines) + "\n")
+    with pytest.warns(DataQualityWarning, match="beyond the sane bound"):
+        with pytest.raises(DataError, match="too large to be a daily return") as info:
+            run_event_study("FB", "2018-08-06", data_dir=snapshot)
+    assert "exactly" not in str(info.value)

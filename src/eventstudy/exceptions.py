@@ -66,7 +66,7 @@ class UnknownTickerError(DataError):
         self.available = sorted(available)
         self.parameter = parameter
         super().__init__(
-            f"{parameter}: {ticker!r} has no data in the committed snapshot; "
+            f"{parameter}: {safe_text(ticker)} has no data in the committed snapshot; "
             f"available: {', '.join(self.available)}"
         )
 

@@ -154,7 +154,7 @@ class Provenance:
     def describe(self) -> str:
         """One line for people: what, from where, which dates."""
         span = f"{self.start:%Y-%m-%d}..{self.end:%Y-%m-%d}" if self.start is not None else "no rows"
-        alias = f" (Yahoo symbol {self.symbol})" if self.symbol != self.ticker.upper() else ""
+        alias = f" (Yahoo symbol {safe_name(self.symbol)})" if self.symbol != self.ticker.upper() else ""
         if self.fetched:
             got = ", ".join(f"{a:%Y-%m-%d}..{b:%Y-%m-%d}" for a, b in self.fetched)
             where = f"fetched {got} from Yahoo" + (", rest from the cache" if self.source == "cache+yahoo" else "")
@@ -570,8 +570,8 @@ def _rename(error: EventStudyError, resolved: Resolved) -> EventStudyError:
     """Say the ticker the user asked for in a fetch error about the Yahoo symbol."""
     if resolved.symbol == resolved.ticker.upper():
         return error
-    old = f"ticker {resolved.symbol!r}:"
-    new = f"ticker {resolved.ticker!r} (Yahoo symbol {resolved.symbol!r}):"
+    old = f"ticker {safe_text(resolved.symbol)}:"
+    new = f"ticker {safe_text(resolved.ticker)} (Yahoo symbol {safe_text(resolved.symbol)}):"
     error.args = (str(error).replace(old, new, 1),) + error.args[1:]
     if hasattr(error, "ticker"):
         error.ticker = resolved.ticker
