@@ -731,3 +731,13 @@ def test_absurd_prices_are_named_not_called_an_exact_fit(tmp_path, data_dir, cap
         with pytest.raises(DataError, match="too large to be a daily return") as info:
             run_event_study("FB", "2018-08-06", data_dir=snapshot)
     assert "exactly" not in str(info.value)
+
+
+def test_a_damaged_snapshot_file_fails_its_ticker_only(tmp_path, data_dir):
+    snapshot = tmp_path / "data"
+    (snapshot / "prices").mkdir(parents=True)
+    (snapshot / "prices" / "GSPC.csv").write_bytes((data_dir / "prices" / "GSPC.csv").read_bytes())
+    (snapshot / "prices" / "FB.csv").write_text("")
+    result = load(["FB", "^GSPC"], source="snapshot", data_dir=snapshot)
+    assert list(result.provenance) == ["^GSPC"]
+    assert "FB.csv' is empty" in str(result.failures["FB"])

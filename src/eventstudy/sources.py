@@ -460,7 +460,11 @@ def load(
                 else:
                     later.append(ticker)
                 continue
-            rows = _data.read_snapshot_file(ticker, data_dir)
+            try:
+                rows = _data.read_snapshot_file(ticker, data_dir)
+            except DataError as error:  # a damaged file: this ticker fails, the others go on
+                failures[ticker] = error
+                continue
             if lo is not None or hi is not None:
                 rows = rows[(rows["date"] >= (lo or rows["date"].min())) & (rows["date"] <= (hi or rows["date"].max()))]
             rows = rows.reset_index(drop=True)
