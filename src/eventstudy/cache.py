@@ -104,7 +104,8 @@ def cache_dir(path: str | os.PathLike[str] | None = None) -> Path:
     """
     if path is not None:
         if not str(path).strip():
-            raise ParameterError("cache_dir", str(path), "give a folder path (an empty path is not one)")
+            raise ParameterError("cache_dir", str(path),
+                                 "give a folder path (an empty path is not one)")
         folder, parameter = Path(path), "cache_dir"
     elif os.environ.get(CACHE_DIR_ENV):
         folder, parameter = Path(os.environ[CACHE_DIR_ENV]), CACHE_DIR_ENV
@@ -373,7 +374,9 @@ class TableCache:
                 f"not {self.kind} {safe_text(key)}"
             )
         if "symbol" in manifest and manifest["symbol"] != key:
-            raise _Corrupt(f"its data were fetched as {safe_text(manifest['symbol'])}, not {safe_text(key)}")
+            raise _Corrupt(
+                f"its data were fetched as {safe_text(manifest['symbol'])}, not {safe_text(key)}"
+            )
         if len(data) != manifest.get("bytes"):
             raise _Corrupt(
                 f"its data have {len(data)} bytes, the manifest says {manifest.get('bytes')} "
@@ -386,7 +389,8 @@ class TableCache:
             frame = pd.read_csv(io.BytesIO(data), index_col=0, parse_dates=[0])
             covered = [(pd.Timestamp(a), pd.Timestamp(b)) for a, b in manifest["covered"]]
         except (ValueError, KeyError, TypeError, pd.errors.ParserError) as error:
-            raise _Corrupt(f"it cannot be parsed: {str(error).splitlines()[0] if str(error) else error}") from None
+            first = str(error).splitlines()[0] if str(error) else type(error).__name__
+            raise _Corrupt(f"it cannot be parsed: {first}") from None
         if not isinstance(frame.index, pd.DatetimeIndex):
             raise _Corrupt("its Date column holds values that are not dates")
         missing = [c for c in self.columns if c not in frame.columns]

@@ -22,7 +22,13 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
-from eventstudy.exceptions import DataError, DataQualityWarning, ParameterError, UnknownTickerError, safe_text
+from eventstudy.exceptions import (
+    DataError,
+    DataQualityWarning,
+    ParameterError,
+    UnknownTickerError,
+    safe_text,
+)
 
 DATA_DIR_ENV = "EVENTSTUDY_DATA_DIR"
 
@@ -213,15 +219,13 @@ def price_errors(frame: pd.DataFrame, ticker: str, *, source: str = "the snapsho
                 f"{_dates_text(frame['date'][text.index] if len(text) else frame['date'])}"
             )
     numbers = frame[columns].to_numpy(dtype=float)
-    nan_rows = np.isnan(numbers).any(axis=1)
-    if nan_rows.any():
-        raise DataError(f"ticker {name}: missing prices in {source} on {_dates_text(frame['date'][nan_rows])}")
-    infinite = np.isinf(numbers).any(axis=1)
-    if infinite.any():
-        raise DataError(f"ticker {name}: infinite prices in {source} on {_dates_text(frame['date'][infinite])}")
-    bad = (numbers <= 0).any(axis=1)
-    if bad.any():
-        raise DataError(f"ticker {name}: zero or negative prices in {source} on {_dates_text(frame['date'][bad])}")
+    for kind, rows in (("missing", np.isnan(numbers).any(axis=1)),
+                       ("infinite", np.isinf(numbers).any(axis=1)),
+                       ("zero or negative", (numbers <= 0).any(axis=1))):
+        if rows.any():
+            raise DataError(
+                f"ticker {name}: {kind} prices in {source} on {_dates_text(frame['date'][rows])}"
+            )
     volume = frame["volume"].astype(float)
     odd = np.isinf(volume) | (volume < 0)
     if odd.any():

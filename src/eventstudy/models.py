@@ -72,7 +72,8 @@ def singular_designs(centred: np.ndarray, squares: np.ndarray) -> np.ndarray:
         root = np.sqrt(np.where(singular, 1.0, pivot))
         chol[:, j, j] = root
         for i in range(j + 1, q):
-            chol[:, i, j] = (centred[:, i, j] - np.einsum("ik,ik->i", chol[:, i, :j], chol[:, j, :j])) / root
+            off = centred[:, i, j] - np.einsum("ik,ik->i", chol[:, i, :j], chol[:, j, :j])
+            chol[:, i, j] = off / root
     return singular
 
 
@@ -85,7 +86,9 @@ def singular_design(regressors: np.ndarray) -> bool:
     return bool(singular_designs((d.T @ d)[None], (x * x).sum(axis=0)[None])[0])
 
 
-def exact_fit(s2: np.ndarray | float, sum_y2: np.ndarray | float, df: np.ndarray | int) -> np.ndarray:
+def exact_fit(
+    s2: np.ndarray | float, sum_y2: np.ndarray | float, df: np.ndarray | int
+) -> np.ndarray:
     r"""Which fits are exact: :math:`s^2 \le` :data:`EXACT_FIT` :math:`\cdot |\sum y^2| / df`.
 
     ``y`` is the regression's target (the return less the model's offset), uncentred, so a
