@@ -48,6 +48,9 @@ class FakeYahoo:
     failures
         ``{symbol: [exception, ...]}``: raised in order by the next requests of that symbol
         (a symbol whose list is empty answers normally again).
+    splits
+        ``{symbol: {date: ratio}}``: split actions reported in the ``Stock Splits`` column
+        (``1.5`` for 3:2) with ``actions=True``; 0.0 on other days, as Yahoo answers.
     down
         When true, every request fails as with no network (curl error 6).
     requests
@@ -60,6 +63,7 @@ class FakeYahoo:
         self.histories: dict[str, pd.DataFrame] = {}
         self.first_trade: dict[str, str] = {}
         self.failures: dict[str, list[BaseException]] = {}
+        self.splits: dict[str, dict[str, float]] = {}
         self.down = False
         self.requests: list[tuple[str, str, str]] = []
         self.downloads: list[dict] = []
@@ -127,6 +131,10 @@ class FakeYahoo:
         if actions:
             rows["Dividends"] = 0.0
             rows["Stock Splits"] = 0.0
+            for day, ratio in self.splits.get(symbol, {}).items():
+                stamp = pd.Timestamp(day, tz="America/New_York")
+                if stamp in rows.index:
+                    rows.loc[stamp, "Stock Splits"] = ratio
         rows.index.name = "Date"
         return rows
 

@@ -106,7 +106,7 @@ def test_default_is_the_checkout_data_folder(data_dir):
     [
         (lambda rows: rows[:3] + [rows[2]] + rows[3:], "ticker 'FB': duplicated dates in the snapshot: 2016-01-05"),
         (lambda rows: rows[:2] + [rows[2].replace("102.730003,23258200", "0,23258200")] + rows[3:],
-         "ticker 'FB': missing or non-positive prices on 2016-01-05"),
+         "ticker 'FB': zero or negative prices in the snapshot on 2016-01-05"),
     ],
 )
 def test_bad_files_are_refused(tmp_path, data_dir, mutate, message):

@@ -76,7 +76,8 @@ def test_downloaded_factors_equal_the_committed_copy(library, tmp_path, name):
     asked.clear()
     cached = french.get_factors(name, "2018-01-02", "2018-12-31", source="cache", cache_dir=tmp_path)
     assert asked == [] and len(cached) == 251
-    assert (tmp_path / "factors" / f"{name}.csv").read_text().startswith("Date,")
+    lines = (tmp_path / "factors" / f"{name}.csv").read_text().splitlines()
+    assert lines[0].startswith("# eventstudy-cache-2 {") and lines[1].startswith("Date,")
 
 
 def test_offline_sources_and_auto(library, tmp_path):
@@ -136,3 +137,23 @@ def test_the_network_guard_stops_the_real_download():
 
     with pytest.raises(network_guard.NetworkBlockedError, match="name lookup of 'mba.tuck.dartmouth.edu' refused"):
         french.download_factors("ff3", retries=0)
+
+
+def test_a_refused_cache_write_keeps_the_download_with_a_warning(library, tmp_path, monkeypatch):
+    import errno
+    import os
+
+    from eventstudy import cache as cache_module
+    from eventstudy.exceptions import CacheWriteError, CacheWriteWarning
+
+    def no_space(descriptor):
+        raise OSError(errno.ENOSPC, os.strerror(errno.ENOSPC))
+
+    monkeypatch.setattr(cache_module.os, "fsync", no_space)
+    with pytest.warns(CacheWriteWarning, match="factors 'ff3': downloaded and used, but not cached: "
+                                              "cache_dir: cannot write to .*No space left on device"):
+        online = french.get_factors("ff3", source="french", cache_dir=tmp_path)
+    pd.testing.assert_frame_equal(online, load_factors("ff3"), check_freq=False)
+    assert list((tmp_path / "factors").glob("*.csv")) == [] and [p for p in (tmp_path / "factors").rglob("*.tmp") if p.is_file()] == []
+    with pytest.raises(CacheWriteError, match="No space left on device"):  # what `fetch --factors` reports
+        french.fetch_factors("ff3", cache_dir=tmp_path)

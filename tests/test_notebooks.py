@@ -340,3 +340,19 @@ def test_explorer_reports_a_grid_that_reaches_the_estimation_window_as_a_message
     from eventstudy import MODELS
 
     assert f"Across {len(MODELS)} models the CAR(-1, +1)" in text  # the rest of the notebook still runs
+
+
+def test_parameters_reach_the_html_escaped(kernel_home):
+    """A label given as a parameter is text in the rendered tables and prose, never live markup."""
+    hostile = "<img src=x onerror=alert(1)>"
+    nb = execute(FB2018, kernel_home / "hostile",
+                 EVENTS={hostile: "2018-03-17T12:00-04:00", "Q2 earnings": "2018-07-25T16:05-04:00",
+                         "bank data": "2018-08-06T07:00-04:00"})
+    rendered = "\n".join(
+        str(output.get("data", {}).get(kind, ""))
+        for cell in nb.cells
+        for output in cell.get("outputs", [])
+        for kind in ("text/html", "text/markdown")
+    )
+    assert "&lt;img src=x onerror=alert(1)&gt;" in rendered  # shown, as text
+    assert "<img src=x" not in rendered

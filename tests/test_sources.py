@@ -54,6 +54,13 @@ def no_snapshot(tmp_path):
     return tmp_path / "empty"
 
 
+def read_manifest(path):
+    """The manifest on the first line of a cache file."""
+    head = path.read_text().splitlines()[0]
+    assert head.startswith("# eventstudy-cache-2 ")
+    return json.loads(head.removeprefix("# eventstudy-cache-2 "))
+
+
 def fetch(tickers, start, end, cache, source="auto", data_dir=None, **kwargs):
     if data_dir is None:
         data_dir = cache.parent / "empty"
@@ -100,12 +107,14 @@ def test_fetch_fills_the_cache_and_a_second_request_makes_no_call(yahoo, cache):
     provenance = first.attrs["provenance"]
     assert provenance["FB"]["symbol"] == "META" and provenance["FB"]["source"] == "yahoo"
     assert first["ticker"].unique().tolist() == ["FB", "^GSPC"]  # the name asked for is kept
-    files = sorted(p.name for p in (cache / "prices").iterdir())
-    assert files == ["%5EGSPC.csv", "%5EGSPC.json", "META.csv", "META.json"]
+    files = sorted(p.name for p in (cache / "prices").iterdir() if not p.name.startswith("."))
+    assert files == ["%5EGSPC.csv", "META.csv"]  # one file per entry (and hidden lock files)
     text = (cache / "prices" / "META.csv").read_text().splitlines()
-    assert text[0] == "Date,Open,High,Low,Close,Adj Close,Volume"  # a file a person can read
-    manifest = json.loads((cache / "prices" / "META.json").read_text())
-    assert manifest["covered"] == [["2020-01-02", "2020-03-31"]] and manifest["rows"] == len(text) - 1
+    assert text[0].startswith("# eventstudy-cache-2 {")  # the manifest, then the CSV
+    assert text[1] == "Date,Open,High,Low,Close,Adj Close,Volume"  # a file a person can read
+    manifest = read_manifest(cache / "prices" / "META.csv")
+    assert manifest["covered"] == [["2020-01-02", "2020-03-31"]] and manifest["rows"] == len(text) - 2
+    assert manifest["key"] == manifest["symbol"] == "META" and manifest["tickers"] == ["FB"]
 
     yahoo.requests.clear()
     again = fetch(["FB", "^GSPC"], "2020-01-02", "2020-03-31", cache)
@@ -140,7 +149,7 @@ def test_a_longer_range_fetches_only_the_missing_part(yahoo, cache):
     record = prices.attrs["provenance"]["FB"]
     assert record["source"] == "cache+yahoo" and record["fetched"] == [["2019-12-31", "2020-03-31"]]
     assert prices["date"].min() == DAY("2019-07-01") and prices["date"].max() == DAY("2020-03-31")
-    manifest = json.loads((cache / "prices" / "META.json").read_text())
+    manifest = read_manifest(cache / "prices" / "META.csv")
     assert manifest["covered"] == [["2019-07-01", "2020-03-31"]]
     yahoo.requests.clear()
     fetch("FB", "2019-06-03", "2019-09-30", cache)  # extending backwards: June plus 2019-07-01
@@ -243,27 +252,28 @@ def test_bad_requests(yahoo, cache):
         (lambda csv, manifest: csv.write_bytes(csv.read_bytes()[:-40]), "truncated or changed"),
         (lambda csv, manifest: csv.write_bytes(csv.read_bytes().replace(b"185.69", b"185.96", 1)),
          "sha256 does not match"),
-        (lambda csv, manifest: manifest.unlink(), "manifest is missing"),
-        (lambda csv, manifest: manifest.write_text("{not json"), "manifest is unreadable"),
+        (lambda csv, manifest: csv.write_bytes(csv.read_bytes().split(b"\n", 1)[1]), "no manifest"),
+        (lambda csv, manifest: csv.write_bytes(csv.read_bytes().replace(b'"rows"', b'"rows', 1)),
+         "manifest is unreadable"),
     ],
 )
 def test_a_corrupt_cache_file_is_reported_and_refetched(yahoo, cache, damage, reason):
     fetch("FB", "2018-07-02", "2018-08-31", cache, source="yahoo")
-    good = (cache / "prices" / "META.csv").read_bytes()
-    damage(cache / "prices" / "META.csv", cache / "prices" / "META.json")
+    good = (cache / "prices" / "META.csv").read_bytes().split(b"\n", 1)[1]
+    damage(cache / "prices" / "META.csv", None)
     with pytest.raises(CacheError, match=f"cache: .*META.csv' is corrupt \\(.*{reason}.*\\); fetch it again"):
         fetch("FB", "2018-07-02", "2018-08-31", cache, source="cache")
     yahoo.requests.clear()
     with pytest.warns(CacheCorruptWarning, match=f"META.csv' is corrupt .*{reason}.*it is ignored and fetched again"):
         prices = fetch("FB", "2018-07-02", "2018-08-31", cache)
     assert yahoo.requests == [("META", "2018-07-02", "2018-09-01")]
-    assert (cache / "prices" / "META.csv").read_bytes() == good
+    assert (cache / "prices" / "META.csv").read_bytes().split(b"\n", 1)[1] == good
     assert prices.set_index("date").loc[DAY("2018-08-06"), "close"] == 185.690002
 
 
 def test_an_interrupted_write_leaves_the_previous_files(yahoo, cache, monkeypatch):
     fetch("FB", "2018-07-02", "2018-08-31", cache, source="yahoo")
-    before = {p.name: p.read_bytes() for p in (cache / "prices").iterdir()}
+    before = {str(p): p.read_bytes() for p in (cache / "prices").rglob("*") if p.is_file()}
     real_replace = os.replace
 
     def crash(src, dst):
@@ -273,32 +283,11 @@ def test_an_interrupted_write_leaves_the_previous_files(yahoo, cache, monkeypatc
     with pytest.raises(KeyboardInterrupt):
         fetch("FB", "2018-07-02", "2018-10-31", cache)
     monkeypatch.setattr(cache_module.os, "replace", real_replace)
-    after = {p.name: p.read_bytes() for p in (cache / "prices").iterdir()}
+    after = {str(p): p.read_bytes() for p in (cache / "prices").rglob("*") if p.is_file()}
     assert after == before  # no temporary file left, nothing half written
     yahoo.requests.clear()
     prices = fetch("FB", "2018-07-02", "2018-08-31", cache, source="cache")
     assert len(prices) == 44 and yahoo.requests == []
-
-
-def test_a_crash_between_data_and_manifest_is_detected(yahoo, cache, monkeypatch):
-    fetch("FB", "2018-07-02", "2018-08-31", cache, source="yahoo")
-    real = cache_module.atomic_write
-    calls = []
-
-    def second_write_dies(path, data):
-        calls.append(path.name)
-        if path.suffix == ".json":
-            raise OSError("disk full")
-        real(path, data)
-
-    monkeypatch.setattr(cache_module, "atomic_write", second_write_dies)
-    with pytest.raises(OSError):
-        fetch("FB", "2018-07-02", "2018-10-31", cache)
-    monkeypatch.setattr(cache_module, "atomic_write", real)
-    assert calls == ["META.csv", "META.json"]
-    with pytest.warns(CacheCorruptWarning, match="does not match|truncated"):
-        prices = fetch("FB", "2018-07-02", "2018-10-31", cache)
-    assert prices["date"].max() == DAY("2018-10-31")
 
 
 def test_cache_folder_argument_then_environment_then_default(tmp_path, monkeypatch):

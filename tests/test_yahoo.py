@@ -45,7 +45,7 @@ def test_one_batched_call_with_explicit_arguments_and_inclusive_end(yahoo):
     assert len(yahoo.downloads) == 1 and result.attempts == 1
     call = yahoo.downloads[0]
     assert call["tickers"] == ["META", "^GSPC"]
-    assert call["auto_adjust"] is False and call["actions"] is False and call["progress"] is False
+    assert call["auto_adjust"] is False and call["actions"] is True and call["progress"] is False
     assert call["end"] == "2018-08-08"  # the inclusive 2018-08-07, sent as yfinance's exclusive end
     assert sorted(yahoo.symbols_requested()) == ["META", "^GSPC"]
     meta = result.frames["META"]

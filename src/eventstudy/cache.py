@@ -1,4 +1,4 @@
-"""The on-disk cache of fetched data: plain CSV files a person can read, each with a JSON manifest.
+"""The on-disk cache of fetched data: one plain CSV file per entry, its manifest on the first line.
 
 Where it lives, in this order:
 
@@ -9,42 +9,79 @@ Where it lives, in this order:
 
 Layout::
 
-    <cache>/prices/META.csv     Date,Open,High,Low,Close,Adj Close,Volume (Yahoo's columns)
-    <cache>/prices/META.json    the manifest: symbol, date ranges covered, rows, sha256, ...
-    <cache>/factors/ff3.csv     Date,Mkt-RF,SMB,HML,RF in percent, as Kenneth French prints them
-    <cache>/factors/ff3.json
+    <cache>/prices/META.csv     # eventstudy-cache-2 {"key": "META", "symbol": "META", ...}
+                                Date,Open,High,Low,Close,Adj Close,Volume (Yahoo's columns)
+    <cache>/factors/ff3.csv     # eventstudy-cache-2 {...}
+                                Date,Mkt-RF,SMB,HML,RF in percent, as Kenneth French prints them
 
-File names are the Yahoo symbol, percent-encoded where needed (``^GSPC`` -> ``%5EGSPC.csv``).
+File names are the Yahoo symbol, percent-encoded where needed (``^GSPC`` -> ``%5EGSPC.csv``);
+a name too long for the file system is shortened and completed with a hash of the key (the
+manifest keeps the key itself).
 
-Every write goes to a temporary file in the same folder, is flushed to disk, then renamed over
-the old file (:func:`os.replace`, atomic), data first and manifest last: an interrupted run
-leaves the previous files intact. On every read the manifest's sha256, size and row count are
-checked against the data file; a file that fails (truncated, edited, manifest missing or
-unreadable) is reported with :class:`~eventstudy.exceptions.CacheCorruptWarning` and treated as
-absent, so it is fetched again rather than used. There is no pickle anywhere.
+Guarantees
+----------
+* **One version is one file.** The manifest (key, symbol, the tickers it was asked for as, date
+  ranges covered, rows, size and sha256 of the CSV below it) and the data are written together
+  to a temporary file in the folder's ``.tmp/`` (same file system), flushed to disk (``fsync``),
+  then renamed over the old
+  file (:func:`os.replace`, atomic) and the folder flushed. A reader, which takes no lock, sees
+  the old version or the new one, never a mix; a process killed at any point leaves the old
+  version or the new one, and at worst a temporary file that the next writer removes.
+* **Writers lock and merge.** Each entry has its own lock file (``.<name>.lock``, held with the
+  `filelock <https://py-filelock.readthedocs.io>`_ package, released by the system if the
+  process dies). Under the lock a writer re-reads the entry and merges: the rows and the date
+  ranges covered are the union of both, so concurrent fetches of different ranges all count.
+  When the two disagree on a common day (Yahoo's adjustment changed), the newer rows replace
+  the older ones.
+* **What is read is checked.** The manifest's size, sha256, row count, key and symbol must
+  match; a file that fails (truncated, edited, another ticker's data under this name, a
+  directory or a link in its place) is reported with
+  :class:`~eventstudy.exceptions.CacheCorruptWarning` and treated as absent, so it is fetched
+  again rather than used. There is no pickle anywhere.
+* **Writes fail cleanly.** A full disk, a read-only folder or a name the file system refuses
+  raise :class:`~eventstudy.exceptions.CacheWriteError` naming the folder and the cause; the old
+  entry is intact and no temporary file is left.
 """
 
 from __future__ import annotations
 
+import contextlib
 import datetime as dt
+import glob
 import hashlib
 import io
 import json
 import os
+import sys
 import tempfile
 import urllib.parse
 import warnings
+from collections.abc import Iterator
 from dataclasses import dataclass, field
 from pathlib import Path
 
+import numpy as np
 import pandas as pd
 
-from eventstudy.exceptions import CacheCorruptWarning, CacheError
+from eventstudy.exceptions import (
+    CacheCorruptWarning,
+    CacheError,
+    CacheWriteError,
+    ParameterError,
+    safe_name,
+    safe_text,
+)
 
 CACHE_DIR_ENV = "EVENTSTUDY_CACHE_DIR"
 
-#: Written into every manifest; a manifest of another format is treated as corrupt.
-FORMAT = "eventstudy-cache-1"
+#: The first word of every cache file's first line; a file of another format is treated as corrupt.
+FORMAT = "eventstudy-cache-2"
+
+#: Longest file stem written (bytes); longer keys are shortened and completed with a hash.
+MAX_STEM = 120
+
+#: Seconds a writer waits for another writer of the same entry before giving up.
+LOCK_TIMEOUT = 60.0
 
 
 def default_cache_dir() -> Path:
@@ -62,17 +99,39 @@ def cache_dir(path: str | os.PathLike[str] | None = None) -> Path:
     """Return the cache folder: ``path``, else ``$EVENTSTUDY_CACHE_DIR``, else the default.
 
     The folder is not created here; writes create it.
+
+    Raises
+    ------
+    ParameterError
+        If ``path`` is empty or names something that exists but is not a folder.
     """
     if path is not None:
-        return Path(path)
-    if os.environ.get(CACHE_DIR_ENV):
-        return Path(os.environ[CACHE_DIR_ENV])
-    return default_cache_dir()
+        if not str(path).strip():
+            raise ParameterError("cache_dir", str(path),
+                                 "give a folder path (an empty path is not one)")
+        folder, parameter = Path(path), "cache_dir"
+    elif os.environ.get(CACHE_DIR_ENV):
+        folder, parameter = Path(os.environ[CACHE_DIR_ENV]), CACHE_DIR_ENV
+    else:
+        return default_cache_dir()
+    if folder.exists() and not folder.is_dir():
+        raise ParameterError(parameter, str(folder), "give a folder; this path is a file")
+    return folder
 
 
-def file_stem(symbol: str) -> str:
-    """A file name for a symbol that is safe on every platform (``^GSPC`` -> ``%5EGSPC``)."""
-    return urllib.parse.quote(symbol, safe="-_.")
+def file_stem(key: str) -> str:
+    """A file name for a key that is safe on every platform (``^GSPC`` -> ``%5EGSPC``).
+
+    Keys whose encoded name is longer than :data:`MAX_STEM` bytes keep a prefix and end with
+    ``~`` and 16 hex digits of their sha256, so every key has a name the file system accepts.
+    """
+    stem = urllib.parse.quote(key, safe="-_.")
+    if stem in {"", ".", ".."}:
+        stem = urllib.parse.quote(key, safe="")
+    if len(stem) > MAX_STEM:
+        digest = hashlib.sha256(key.encode("utf-8", "surrogatepass")).hexdigest()[:16]
+        stem = f"{stem[: MAX_STEM - 17]}~{digest}"
+    return stem
 
 
 # ----------------------------------------------------------------------------------------------
@@ -112,22 +171,63 @@ def missing_ranges(covered: list[Range], start: pd.Timestamp, end: pd.Timestamp)
     return out
 
 
+def held_ranges(entry: CacheEntry, exchange: str = "XNYS") -> list[Range]:
+    """The covered ranges of ``entry`` cut to what its rows hold.
+
+    A range whose rows do not reach its first (last) exchange session is cut at its first
+    (last) row, and a range without rows is dropped: a manifest that claims more than its file
+    holds is then fetched again (source ``auto``) or reported (source ``cache``).
+    """
+    from eventstudy.calendar import sessions
+
+    out: list[Range] = []
+    index = pd.DatetimeIndex(entry.frame.index)
+    for lo, hi in entry.covered:
+        inside = index[(index >= lo) & (index <= hi)]
+        if len(inside) == 0:
+            continue
+        open_days = sessions(lo, hi, exchange=exchange)
+        start = lo if len(open_days) == 0 or inside[0] <= open_days[0] else inside[0]
+        end = hi if len(open_days) == 0 or inside[-1] >= open_days[-1] else inside[-1]
+        out.append((start, end))
+    return merge_ranges(out)
+
+
 def _range_text(ranges: list[Range]) -> str:
     return ", ".join(f"{a:%Y-%m-%d}..{b:%Y-%m-%d}" for a, b in ranges) or "nothing"
 
 
 # ----------------------------------------------------------------------------------------------
-# Atomic files with a manifest
+# One file per version, written atomically under a per-entry lock
 
 
 class _Corrupt(Exception):
     """Internal: a cache entry failed its integrity check (the message says why)."""
 
 
-def atomic_write(path: Path, data: bytes) -> None:
-    """Write ``data`` to ``path`` through a temporary file and an atomic rename."""
-    path.parent.mkdir(parents=True, exist_ok=True)
-    handle, temp = tempfile.mkstemp(dir=path.parent, prefix=f".{path.name}.", suffix=".tmp")
+def _fsync_folder(folder: Path) -> None:
+    """Flush a folder's entries (the rename) to disk where the platform allows it."""
+    if sys.platform.startswith("win"):
+        return
+    try:
+        descriptor = os.open(folder, os.O_RDONLY)
+        try:
+            os.fsync(descriptor)
+        finally:
+            os.close(descriptor)
+    except OSError:  # some file systems cannot flush a folder; the rename itself is done
+        pass
+
+
+def atomic_write(path: Path, data: bytes, temp_dir: Path | None = None) -> None:
+    """Write ``data`` to ``path`` through a flushed temporary file and an atomic rename.
+
+    The temporary file is made in ``temp_dir`` (default: ``path``'s folder), which must be on
+    the same file system. On any failure (or interruption) the temporary file is removed and
+    ``path`` is unchanged.
+    """
+    folder = path.parent if temp_dir is None else temp_dir
+    handle, temp = tempfile.mkstemp(dir=folder, prefix=f"{path.name}.", suffix=".tmp")
     try:
         with os.fdopen(handle, "wb") as out:
             out.write(data)
@@ -135,11 +235,10 @@ def atomic_write(path: Path, data: bytes) -> None:
             os.fsync(out.fileno())
         os.replace(temp, path)
     except BaseException:
-        try:
+        with contextlib.suppress(OSError):
             os.unlink(temp)
-        except FileNotFoundError:
-            pass
         raise
+    _fsync_folder(path.parent)
 
 
 def _sha256(data: bytes) -> str:
@@ -158,7 +257,7 @@ class CacheEntry:
         Inclusive date ranges that were requested and answered; dates inside them without a
         row had no data at the source.
     meta
-        Other manifest fields (``symbol``, ``source``, ``updated``, ...).
+        Other manifest fields (``symbol``, ``tickers``, ``source``, ``updated``, ...).
     """
 
     frame: pd.DataFrame
@@ -166,18 +265,66 @@ class CacheEntry:
     meta: dict = field(default_factory=dict)
 
 
-class TableCache:
-    """CSV files with JSON manifests in one folder of the cache (``prices`` or ``factors``)."""
+def rows_agree(old: pd.DataFrame, new: pd.DataFrame) -> bool:
+    """True when the rows both frames hold carry the same values (to 1e-6, relative).
 
-    def __init__(self, root: str | os.PathLike[str] | None, kind: str) -> None:
+    Prices compare ``Close`` and ``Adj Close`` (the volume of the latest day may still move);
+    other tables compare every common column.
+    """
+    common = old.index.intersection(new.index)
+    columns = [c for c in new.columns if c in old.columns]
+    if {"Close", "Adj Close"} <= set(columns):
+        columns = ["Close", "Adj Close"]
+    if len(common) == 0 or not columns:
+        return True
+    a = old.loc[common, columns].to_numpy(dtype=float)
+    b = new.loc[common, columns].to_numpy(dtype=float)
+    return bool(np.allclose(a, b, rtol=1e-6, atol=0.0, equal_nan=True))
+
+
+def merge_entries(old: CacheEntry | None, new: CacheEntry) -> CacheEntry:
+    """What a writer stores when the cache already holds ``old``: the union of both.
+
+    Rows and covered ranges are united (``new``'s rows win on common dates), and the tickers
+    recorded too. When the two disagree on a common date (the source's adjustment changed since
+    ``old`` was written), ``old`` is dropped and ``new`` is stored alone.
+    """
+    if old is None or len(old.frame) == 0 or not rows_agree(old.frame, new.frame):
+        return new
+    kept = old.frame.loc[~old.frame.index.isin(new.frame.index)]
+    frame = pd.concat([kept, new.frame]).sort_index() if len(kept) else new.frame.sort_index()
+    meta = {**old.meta, **new.meta}
+    tickers = list(dict.fromkeys([*old.meta.get("tickers", []), *new.meta.get("tickers", [])]))
+    if tickers:
+        meta["tickers"] = tickers
+    return CacheEntry(frame, merge_ranges(old.covered + new.covered), meta)
+
+
+def _cause(error: BaseException) -> str:
+    """The reason an OS call failed, in words (``No space left on device``, ...)."""
+    if isinstance(error, OSError) and error.errno is not None:
+        return os.strerror(error.errno)
+    return str(error) or type(error).__name__
+
+
+class TableCache:
+    """Entries of one folder of the cache (``prices`` or ``factors``): read, locked, written."""
+
+    def __init__(self, root: str | os.PathLike[str] | None, kind: str,
+                 columns: tuple[str, ...] = ()) -> None:
         self.root = cache_dir(root)
         self.kind = kind
         self.folder = self.root / kind
+        #: Columns every entry must have (an entry without one is corrupt).
+        self.columns = columns
+        #: Where writers make their temporary files (small: only writes in progress, or dead).
+        self.temp_folder = self.folder / ".tmp"
 
-    def paths(self, key: str) -> tuple[Path, Path]:
-        """The data file and the manifest of ``key``."""
-        stem = file_stem(key)
-        return self.folder / f"{stem}.csv", self.folder / f"{stem}.json"
+    def path(self, key: str) -> Path:
+        """The file of ``key``."""
+        return self.folder / f"{file_stem(key)}.csv"
+
+    # Reading ----------------------------------------------------------------------------------
 
     def read(self, key: str, *, strict: bool = False) -> CacheEntry | None:
         """Read ``key``; ``None`` when absent or corrupt.
@@ -185,14 +332,14 @@ class TableCache:
         A corrupt entry is reported with :class:`CacheCorruptWarning` (or raised as
         :class:`CacheError` when ``strict``, for offline use where nothing can be refetched).
         """
-        data_path, manifest_path = self.paths(key)
-        if not data_path.exists() and not manifest_path.exists():
-            return None
+        path = self.path(key)
         try:
-            return self._read(key, data_path, manifest_path)
+            return self._read(key, path)
+        except FileNotFoundError:
+            return None
         except _Corrupt as problem:
             message = (
-                f"cache: {str(data_path)!r} is corrupt ({problem}); "
+                f"cache: {str(path)!r} is corrupt ({problem}); "
                 + ("fetch it again (source 'auto' or 'yahoo', or `eventstudy fetch`)" if strict
                    else "it is ignored and fetched again")
             )
@@ -201,22 +348,41 @@ class TableCache:
             warnings.warn(message, CacheCorruptWarning, stacklevel=3)
             return None
 
-    def _read(self, key: str, data_path: Path, manifest_path: Path) -> CacheEntry:
+    def _read(self, key: str, path: Path) -> CacheEntry:
+        if self.folder.exists() and not self.folder.is_dir():
+            raise _Corrupt(f"{str(self.folder)!r} is a file, not a folder")
+        if path.is_symlink():
+            raise _Corrupt("it is a symbolic link, not a file the cache wrote")
         try:
-            manifest = json.loads(manifest_path.read_text(encoding="utf-8"))
+            raw = path.read_bytes()
         except FileNotFoundError:
-            raise _Corrupt("its manifest is missing") from None
-        except (OSError, ValueError) as error:
+            raise
+        except IsADirectoryError:
+            raise _Corrupt("it is a directory, not a file") from None
+        except OSError as error:
+            raise _Corrupt(f"it cannot be read: {_cause(error)}") from None
+        head, newline, data = raw.partition(b"\n")
+        prefix = f"# {FORMAT} ".encode()
+        if not newline or not head.startswith(prefix):
+            raise _Corrupt(f"it is not an {FORMAT} file (no manifest on its first line)")
+        try:
+            manifest = json.loads(head[len(prefix):].decode("utf-8"))
+        except ValueError as error:
             raise _Corrupt(f"its manifest is unreadable: {error}") from None
-        if not isinstance(manifest, dict) or manifest.get("format") != FORMAT:
-            raise _Corrupt(f"its manifest is not a {FORMAT} manifest")
-        try:
-            data = data_path.read_bytes()
-        except FileNotFoundError:
-            raise _Corrupt("the data file is missing") from None
+        if not isinstance(manifest, dict):
+            raise _Corrupt("its manifest is not a JSON object")
+        if manifest.get("kind") != self.kind or manifest.get("key") != key:
+            raise _Corrupt(
+                f"it holds {safe_name(manifest.get('kind'))} {safe_text(manifest.get('key'))}, "
+                f"not {self.kind} {safe_text(key)}"
+            )
+        if "symbol" in manifest and manifest["symbol"] != key:
+            raise _Corrupt(
+                f"its data were fetched as {safe_text(manifest['symbol'])}, not {safe_text(key)}"
+            )
         if len(data) != manifest.get("bytes"):
             raise _Corrupt(
-                f"the data file has {len(data)} bytes, the manifest says {manifest.get('bytes')} "
+                f"its data have {len(data)} bytes, the manifest says {manifest.get('bytes')} "
                 "(truncated or changed)"
             )
         if _sha256(data) != manifest.get("sha256"):
@@ -225,26 +391,118 @@ class TableCache:
             # pandas >= 3.1 parses floats exactly (round trip), so a cached value is the value fetched.
             frame = pd.read_csv(io.BytesIO(data), index_col=0, parse_dates=[0])
             covered = [(pd.Timestamp(a), pd.Timestamp(b)) for a, b in manifest["covered"]]
-        except (ValueError, KeyError, TypeError) as error:
-            raise _Corrupt(f"it cannot be parsed: {error}") from None
+        except (ValueError, KeyError, TypeError, pd.errors.ParserError) as error:
+            first = str(error).splitlines()[0] if str(error) else type(error).__name__
+            raise _Corrupt(f"it cannot be parsed: {first}") from None
+        if not isinstance(frame.index, pd.DatetimeIndex):
+            raise _Corrupt("its Date column holds values that are not dates")
+        missing = [c for c in self.columns if c not in frame.columns]
+        if missing:
+            raise _Corrupt(f"it has no {', '.join(repr(c) for c in missing)} column(s)")
         if len(frame) != manifest.get("rows"):
             raise _Corrupt(f"it has {len(frame)} rows, the manifest says {manifest.get('rows')}")
         frame.index.name = "Date"
-        meta = {k: v for k, v in manifest.items() if k not in {"covered"}}
+        meta = {k: v for k, v in manifest.items() if k != "covered"}
         return CacheEntry(frame=frame, covered=merge_ranges(covered), meta=meta)
 
-    def write(self, key: str, entry: CacheEntry) -> None:
-        """Write ``entry`` atomically (data file first, then its manifest)."""
+    # Writing ----------------------------------------------------------------------------------
+
+    def _checked_folder(self) -> Path:
+        """Create the folder; refuse a folder that is a link leading outside the cache."""
+        try:
+            self.root.mkdir(parents=True, exist_ok=True)
+            if self.folder.is_symlink():
+                target = self.folder.resolve()
+                root = self.root.resolve()
+                if not target.is_relative_to(root):
+                    raise CacheWriteError(
+                        f"cache_dir: {str(self.folder)!r} is a link to {str(target)!r}, outside the "
+                        f"cache folder {str(root)!r}; nothing was written (remove the link)",
+                        folder=str(self.folder),
+                    )
+            self.folder.mkdir(exist_ok=True)
+            if self.temp_folder.is_symlink():
+                raise CacheWriteError(
+                    f"cache_dir: {str(self.temp_folder)!r} is a link; nothing was written (remove it)",
+                    folder=str(self.folder),
+                )
+            self.temp_folder.mkdir(exist_ok=True)
+        except FileExistsError:
+            raise CacheWriteError(
+                f"cache_dir: {str(self.folder)!r} is a file, not a folder; nothing was written "
+                "(move it away)", folder=str(self.folder),
+            ) from None
+        except OSError as error:
+            raise self._write_error(error) from None
+        return self.folder
+
+    def _write_error(self, error: BaseException) -> CacheWriteError:
+        return CacheWriteError(
+            f"cache_dir: cannot write to {str(self.folder)!r} ({_cause(error)}); the entry was not "
+            "cached and the previous version, if any, is kept",
+            folder=str(self.folder),
+        )
+
+    @contextlib.contextmanager
+    def locked(self, key: str) -> Iterator[None]:
+        """Hold the lock of ``key`` (other writers of the same entry wait; readers never do)."""
+        from filelock import FileLock, Timeout
+
+        folder = self._checked_folder()
+        lock = FileLock(folder / f".{file_stem(key)}.lock", timeout=LOCK_TIMEOUT)
+        try:
+            lock.acquire()
+        except Timeout:
+            raise CacheWriteError(
+                f"cache_dir: another process has held the lock of {str(self.path(key))!r} for "
+                f"{LOCK_TIMEOUT:g} s; try again when it is done", folder=str(self.folder),
+            ) from None
+        except OSError as error:
+            raise self._write_error(error) from None
+        try:
+            yield
+        finally:
+            lock.release()
+
+    def write(self, key: str, entry: CacheEntry, *, merge: bool = True) -> CacheEntry:
+        """Store ``entry`` under ``key`` atomically, and return what was stored.
+
+        Under the entry's lock the current version is re-read and, with ``merge`` (the default),
+        united with ``entry`` (see :func:`merge_entries`); ``merge=False`` replaces it (a refresh).
+
+        Raises
+        ------
+        CacheWriteError
+            When the file system refuses the write (full, read-only, name too long...); the
+            previous version is kept and no temporary file is left.
+        """
+        with self.locked(key):
+            self._remove_stale_temporaries(key)
+            self.remove_stale_temporaries()
+            stored = entry
+            if merge:
+                with warnings.catch_warnings():  # a corrupt old version is simply replaced
+                    warnings.simplefilter("ignore", CacheCorruptWarning)
+                    stored = merge_entries(self.read(key), entry)
+            try:
+                atomic_write(self.path(key), self._encode(key, stored), self.temp_folder)
+            except OSError as error:
+                raise self._write_error(error) from None
+            # the manifest of the former two-file layout (eventstudy-cache-1), now stale
+            with contextlib.suppress(OSError):
+                self.path(key).with_suffix(".json").unlink(missing_ok=True)
+        return stored
+
+    def _encode(self, key: str, entry: CacheEntry) -> bytes:
         frame = entry.frame.sort_index()
         frame.index = pd.DatetimeIndex(frame.index).strftime("%Y-%m-%d")
         frame.index.name = "Date"
         data = frame.to_csv(lineterminator="\n").encode("utf-8")
         covered = merge_ranges(entry.covered)
         manifest = {
-            "format": FORMAT,
             "kind": self.kind,
             "key": key,
-            **{k: v for k, v in entry.meta.items() if k not in {"format", "kind", "key"}},
+            **{k: v for k, v in entry.meta.items() if k not in {"format", "kind", "key", "covered"}},
             "covered": [[f"{a:%Y-%m-%d}", f"{b:%Y-%m-%d}"] for a, b in covered],
             "rows": len(frame),
             "first": frame.index[0] if len(frame) else None,
@@ -253,15 +511,52 @@ class TableCache:
             "sha256": _sha256(data),
             "updated": dt.datetime.now(dt.timezone.utc).strftime("%Y-%m-%dT%H:%M:%SZ"),
         }
-        data_path, manifest_path = self.paths(key)
-        atomic_write(data_path, data)
-        atomic_write(manifest_path, (json.dumps(manifest, indent=2) + "\n").encode("utf-8"))
+        header = f"# {FORMAT} " + json.dumps(manifest, ensure_ascii=True, allow_nan=False) + "\n"
+        return header.encode("ascii") + data
+
+    def _remove_stale_temporaries(self, key: str) -> None:
+        """Remove temporary files of ``key`` left by a writer that died (its lock is held now)."""
+        for temp in self.temp_folder.glob(f"{glob.escape(self.path(key).name)}.*.tmp"):
+            with contextlib.suppress(OSError):
+                temp.unlink()
+
+    def remove_stale_temporaries(self) -> int:
+        """Remove every temporary file whose entry no writer holds now; return how many.
+
+        A temporary file exists only while its writer holds the entry's lock, so one whose lock
+        can be taken at once belongs to a writer that died. Only ``.tmp/`` is listed, which
+        holds nothing but writes in progress or interrupted: the cost does not grow with the
+        number of entries.
+        """
+        from filelock import FileLock, Timeout
+
+        removed = 0
+        if not self.temp_folder.is_dir():
+            return 0
+        for temp in self.temp_folder.glob("*.tmp"):
+            name = temp.name.rsplit(".", 2)[0]  # "<stem>.csv.<random>.tmp" -> "<stem>.csv"
+            lock = FileLock(self.folder / f".{name.removesuffix('.csv')}.lock", timeout=0)
+            try:
+                with lock:
+                    temp.unlink(missing_ok=True)
+                    removed += 1
+            except (Timeout, OSError):
+                continue
+        return removed
 
     def keys(self) -> list[str]:
-        """Keys with a data file in the folder, decoded (``%5EGSPC`` -> ``^GSPC``), sorted."""
+        """Keys with an entry in the folder (as their manifests name them), sorted."""
         if not self.folder.is_dir():
             return []
-        return sorted(urllib.parse.unquote(p.stem) for p in self.folder.glob("*.csv"))
+        out = []
+        prefix = f"# {FORMAT} ".encode()
+        for path in self.folder.glob("*.csv"):
+            with contextlib.suppress(OSError, ValueError):
+                with path.open("rb") as handle:
+                    head = handle.readline()
+                if head.startswith(prefix):
+                    out.append(str(json.loads(head[len(prefix):])["key"]))
+        return sorted(out)
 
 
 def require_covered(entry: CacheEntry | None, key: str, start: pd.Timestamp, end: pd.Timestamp,

@@ -40,8 +40,13 @@ NON_SESSION_POLICIES = ("next", "previous", "raise")
 #: The exchange calendar covers sessions from this date (Yahoo's oldest daily data are from 1927).
 CALENDAR_START = "1928-01-03"
 
-#: Close used when no exchange calendar is given (``exchange=None``): 16:00 in New York.
+#: Time zone of the close used when no exchange calendar is given (``exchange=None``): the
+#: NYSE's close in New York (16:00, or 13:00 on its early-close days).
 NEW_YORK = "America/New_York"
+
+#: Largest number of trading days a window may reach from day 0 (the NYSE has about 25,000
+#: sessions since 1928); beyond it a window is refused, not computed with overflowing numbers.
+MAX_WINDOW_DAYS = 100_000
 
 
 @dataclass(frozen=True)
@@ -72,7 +77,8 @@ def as_window(value: Window | tuple[int, int] | list[int], parameter: str) -> Wi
     Raises
     ------
     ParameterError
-        If ``value`` is not two integers or ends before it starts.
+        If ``value`` is not two integers, ends before it starts, or reaches further than
+        :data:`MAX_WINDOW_DAYS` from day 0.
     """
     if isinstance(value, Window):
         return value
@@ -83,6 +89,12 @@ def as_window(value: Window | tuple[int, int] | list[int], parameter: str) -> Wi
     if not all(isinstance(v, numbers.Integral) and not isinstance(v, bool) for v in (start, end)):
         raise ParameterError(parameter, value, "start and end must be whole numbers of trading days")
     start, end = int(start), int(end)  # numpy integers too
+    if max(abs(start), abs(end)) > MAX_WINDOW_DAYS:
+        raise ParameterError(
+            parameter, (start, end),
+            f"give relative days between -{MAX_WINDOW_DAYS:,} and {MAX_WINDOW_DAYS:,} (trading days "
+            "from day 0)",
+        )
     if end < start:
         raise ParameterError(
             parameter, (start, end), "the window must not end before it starts (start <= end)"
@@ -184,7 +196,8 @@ def locate_event(
     ParameterError
         If the windows overlap.
     WindowError
-        If the calendar has too few trading days before or after day 0 for the windows.
+        If day 0 is before the first trading day or after the last, or the calendar has too few
+        trading days before or after day 0 for the windows.
     DataError
         If ``event.day0`` is a session inside the data's range on which the data have no row.
     """
@@ -195,6 +208,12 @@ def locate_event(
     first, last = days[0], days[-1]
     date_text = event_date.strftime("%Y-%m-%d")
     target = event_date if event is None else event.day0
+    if target < first:
+        raise WindowError(
+            f"event_date: {date_text!r} (day 0 {target:%Y-%m-%d}) is before the first trading day "
+            f"with data ({first:%Y-%m-%d}); an event is never moved to other dates: give an event "
+            "inside the data, or load data that reach back to it"
+        )
     pos = int(days.searchsorted(target, side="left"))
     if event is not None and first <= target <= last and days[pos] != target:
         raise DataError(
@@ -388,7 +407,9 @@ def resolve_event(
         A timestamp at or after a session's close always moves to the next session.
     exchange
         exchange_calendars code whose sessions and closes are used (default NYSE, ``"XNYS"``).
-        ``None`` uses ``trading_days`` as the sessions and 16:00 New York as the close.
+        ``None`` uses ``trading_days`` as the sessions and the NYSE's close of the day as the
+        close (16:00 New York, 13:00 on early-close days such as 2018-11-23; see
+        :func:`default_close`), so both give the same day 0 for the same timestamp.
     trading_days
         Sessions to use when ``exchange`` is ``None``.
 
@@ -401,8 +422,8 @@ def resolve_event(
     Raises
     ------
     ParameterError
-        If the value is malformed, outside the calendar, or not a session with
-        ``non_session="raise"``.
+        If the value is malformed, outside the calendar (before the first of ``trading_days``
+        when ``exchange`` is ``None``), or not a session with ``non_session="raise"``.
     """
     _check_policy(non_session)
     stamp = parse_event(value, parameter)
@@ -427,12 +448,18 @@ def resolve_event(
             f"give a date between {days[0]:%Y-%m-%d} and {days[-1]:%Y-%m-%d}, "
             f"the range of the {name} calendar",
         )
+    if exchange is None and date < days[0]:
+        raise ParameterError(
+            parameter, value if isinstance(value, str) else text,
+            f"give a date on or after {days[0]:%Y-%m-%d}, the first trading day with data (an "
+            "event is never moved to other dates)",
+        )
     pos = int(days.searchsorted(date, side="left"))
     if pos == len(days):  # after the market's last day: nothing to adjust, locate_event says why
         return EventDay(date, date, event_time, None)
     if days[pos] == date:
         if event_time is not None:
-            close = closes[date] if closes is not None else pd.Timestamp(f"{text} 16:00", tz=NEW_YORK)
+            close = closes[date] if closes is not None else default_close(date)
             if event_time >= close:
                 if pos + 1 >= len(days):
                     raise ParameterError(parameter, value, f"the {name} calendar has no session after it")
@@ -459,6 +486,20 @@ def resolve_event(
         date, day0, event_time,
         f"{text} is not a {name} session: day 0 moved to the {non_session} session, {day0:%Y-%m-%d}",
     )
+
+
+def default_close(date: pd.Timestamp) -> pd.Timestamp:
+    """The close used on ``date`` when no exchange calendar is given: the NYSE's.
+
+    16:00 New York, or the NYSE's early close (13:00 on the day after Thanksgiving, Christmas
+    Eve...) when ``date`` is one of its early-close sessions; a date that is not an NYSE session
+    gets 16:00.
+    """
+    closes = exchange_calendar(DEFAULT_EXCHANGE).closes
+    day = pd.Timestamp(date).normalize()
+    if day in closes.index:
+        return pd.Timestamp(closes[day]).tz_convert(NEW_YORK)
+    return pd.Timestamp(f"{day:%Y-%m-%d} 16:00", tz=NEW_YORK)
 
 
 def last_closed_session(

@@ -67,7 +67,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     _add_study_options(batch)
     batch.add_argument(
-        "--car-window", nargs=2, type=_relative_day, metavar=("A", "B"), action="append",
+        "--car-window", nargs=2, type=int, metavar=("A", "B"), action="append",
         default=None, help="window of a CAAR and its tests, inside the event window; repeat for "
         "several windows (default: the event window)",
     )
@@ -104,7 +104,8 @@ def _parser() -> argparse.ArgumentParser:
                        help="cache folder (default: $EVENTSTUDY_CACHE_DIR, else ~/.cache/eventstudy)")
     fetch.add_argument("--factors", action="store_true",
                        help="also fetch the Fama-French daily factors (ff3, ff5, mom)")
-    fetch.add_argument("--refresh", action="store_true", help="fetch the whole range even if cached")
+    fetch.add_argument("--refresh", action="store_true",
+                       help="fetch the whole range again and replace what the cache held for it")
     cli_methods.register(commands)
     cli_simulate.register(commands)
     cli_tickers.register(commands)
@@ -118,11 +119,11 @@ def _add_study_options(parser: argparse.ArgumentParser) -> None:
         "--model", default="market", help=f"expected-return model: {', '.join(MODEL_NAMES)} (default market)"
     )
     parser.add_argument(
-        "--estimation", nargs=2, type=_relative_day, metavar=("A", "B"), default=list(DEFAULT_ESTIMATION),
+        "--estimation", nargs=2, type=int, metavar=("A", "B"), default=list(DEFAULT_ESTIMATION),
         help="estimation window in trading days relative to day 0, inclusive (default -250 -11)",
     )
     parser.add_argument(
-        "--window", nargs=2, type=_relative_day, metavar=("A", "B"), default=list(DEFAULT_WINDOW),
+        "--window", nargs=2, type=int, metavar=("A", "B"), default=list(DEFAULT_WINDOW),
         help="event window in trading days relative to day 0, inclusive (default -1 1)",
     )
     parser.add_argument("--level", type=float, default=0.95, help="confidence level (default 0.95)")
@@ -145,23 +146,6 @@ def _add_study_options(parser: argparse.ArgumentParser) -> None:
                         help="what to study: returns (default) or log volume ln(1 + Volume)")
     parser.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
     add_data_options(parser)
-
-
-#: Largest window end, in trading days either side of day 0 (about 400 years).
-MAX_RELATIVE_DAY = 100_000
-
-
-def _relative_day(text: str) -> int:
-    """A window end in trading days: a whole number within +-MAX_RELATIVE_DAY."""
-    try:
-        value = int(text)
-    except ValueError:
-        raise argparse.ArgumentTypeError(f"{text!r} is not a whole number of trading days") from None
-    if abs(value) > MAX_RELATIVE_DAY:
-        raise argparse.ArgumentTypeError(
-            f"{text[:24]!r} is out of range; give a number of trading days between "
-            f"-{MAX_RELATIVE_DAY} and {MAX_RELATIVE_DAY}")
-    return value
 
 
 def _study_options(args: argparse.Namespace) -> dict[str, Any]:
@@ -292,13 +276,14 @@ def _warn_unused_market(args: argparse.Namespace, argv: Sequence[str]) -> None:
 def _fetch(args: argparse.Namespace) -> int:
     """``eventstudy fetch``: fill the cache, one line per ticker; exit 1 if anything failed."""
     from eventstudy.cache import cache_dir
+    from eventstudy.exceptions import safe_name
     from eventstudy.french import FRENCH_FILES, fetch_factors
     from eventstudy.sources import load
 
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", EventStudyWarning)
         result = load(args.tickers, args.start, args.end, source="auto", use_snapshot=False,
-                      cache_dir=args.cache_dir, refresh=args.refresh)
+                      cache_dir=args.cache_dir, refresh=args.refresh, require_cache=True)
         failures = dict(result.failures)
         done = [record.describe() for record in result.provenance.values()]
         if args.factors:
@@ -318,10 +303,10 @@ def _fetch(args: argparse.Namespace) -> int:
     for line in done:
         print(line)
     for name, failure in failures.items():
-        print(f"eventstudy: failed: {name}: {failure}", file=sys.stderr)
+        print(f"eventstudy: failed: {safe_name(name)}: {failure}", file=sys.stderr)
     total = len(args.tickers) + (len(FRENCH_FILES) if args.factors else 0)
     print(f"{total - len(failures)} of {total} fetched into {cache_dir(args.cache_dir)}"
-          + (f"; failed: {', '.join(failures)}" if failures else ""))
+          + (f"; failed: {', '.join(safe_name(n) for n in failures)}" if failures else ""))
     return 1 if failures else 0
 
 

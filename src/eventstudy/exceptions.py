@@ -10,6 +10,32 @@ from __future__ import annotations
 
 from collections.abc import Iterable
 
+#: Longest text :func:`safe_text` shows before cutting it.
+SAFE_TEXT_LIMIT = 80
+
+
+def safe_text(value: object, limit: int = SAFE_TEXT_LIMIT) -> str:
+    """A quoted, printable representation of ``value`` for messages printed to a terminal.
+
+    Control characters (escape sequences, newlines, ...) are shown as escapes by :func:`repr`,
+    and text longer than ``limit`` characters is cut and marked, so a ticker read from a file
+    or returned by a source can neither rewrite the terminal nor flood it.
+
+    >>> safe_text("FB")
+    "'FB'"
+    >>> safe_text("\x1b[2J\nX")
+    "'\\x1b[2J\\nX'"
+    """
+    text = value if isinstance(value, str) else str(value)
+    shown = repr(text[:limit])
+    return shown + (f"... ({len(text)} characters)" if len(text) > limit else "")
+
+
+def safe_name(value: object) -> str:
+    """``value`` as it is when it is short printable text, else :func:`safe_text` (quoted)."""
+    text = value if isinstance(value, str) else str(value)
+    return text if text.isprintable() and 0 < len(text) <= SAFE_TEXT_LIMIT else safe_text(text)
+
 
 class EventStudyError(ValueError):
     """Base class of every error eventstudy raises on bad input or data."""
@@ -41,7 +67,7 @@ class UnknownTickerError(DataError):
         self.parameter = parameter
         hint = _ticker_hint(ticker, self.available)
         super().__init__(
-            f"{parameter}: {ticker!r} has no data in the committed snapshot; "
+            f"{parameter}: {safe_text(ticker)} has no data in the committed snapshot; "
             f"available: {', '.join(self.available)}" + (f"; {hint}" if hint else "")
         )
 
@@ -120,7 +146,7 @@ class BatchFetchError(FetchError):
     def __init__(self, failures: dict, prices: object) -> None:
         self.failures = dict(failures)
         self.prices = prices
-        names = ", ".join(self.failures)
+        names = ", ".join(safe_name(name) for name in self.failures)
         details = "; ".join(str(error) for error in self.failures.values())
         super().__init__(f"tickers: {len(self.failures)} failed ({names}): {details}")
 
@@ -129,12 +155,27 @@ class CacheError(DataError):
     """The on-disk cache does not hold the data asked for, or holds a damaged file."""
 
 
+class CacheWriteError(CacheError):
+    """The cache folder refused a write (full disk, read-only, a name too long, a link outside).
+
+    ``folder`` is the cache folder concerned. The previous version of the entry is kept.
+    """
+
+    def __init__(self, message: str, folder: str = "") -> None:
+        self.folder = folder
+        super().__init__(message)
+
+
 class DataQualityWarning(EventStudyWarning):
     """Loaded data look suspicious (gaps on exchange sessions, extreme returns); nothing dropped."""
 
 
 class CacheCorruptWarning(EventStudyWarning):
     """A cache file was damaged or truncated; it was not used and is being fetched again."""
+
+
+class CacheWriteWarning(EventStudyWarning):
+    """Data were fetched and used, but could not be stored in the cache (the message says why)."""
 
 
 class ClusteredEventsWarning(EventStudyWarning):

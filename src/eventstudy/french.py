@@ -27,6 +27,7 @@ import re
 import time
 import urllib.error
 import urllib.request
+import warnings
 import zipfile
 from collections.abc import Callable
 
@@ -34,7 +35,14 @@ import pandas as pd
 
 from eventstudy import data as _data
 from eventstudy.cache import CacheEntry, TableCache
-from eventstudy.exceptions import FetchError, NetworkError, ParameterError, RateLimitError
+from eventstudy.exceptions import (
+    CacheWriteError,
+    CacheWriteWarning,
+    FetchError,
+    NetworkError,
+    ParameterError,
+    RateLimitError,
+)
 
 #: Where the library's files are.
 FRENCH_URL = "https://mba.tuck.dartmouth.edu/pages/faculty/ken.french/ftp/"
@@ -192,8 +200,19 @@ def fetch_factors(
     cache_dir: str | os.PathLike[str] | None = None,
     **download: object,
 ) -> tuple[pd.DataFrame, str]:
-    """Download one set into the cache; returns it (percent) and the cache file written."""
+    """Download one set into the cache; returns it (percent) and the cache file written.
+
+    Raises
+    ------
+    CacheWriteError
+        When the cache folder refuses the write (the previous version is kept).
+    """
     frame = download_factors(name, **download)  # type: ignore[arg-type]
+    return frame, _store(name, frame, cache_dir)
+
+
+def _store(name: str, frame: pd.DataFrame, cache_dir: str | os.PathLike[str] | None) -> str:
+    """Write a downloaded set to the cache (replacing the previous one); the file written."""
     cache = TableCache(cache_dir, "factors")
     stored = frame.copy()
     stored.index.name = "Date"
@@ -201,8 +220,8 @@ def fetch_factors(
         stored, [(frame.index[0], frame.index[-1])],
         {"source": "Kenneth R. French data library", "url": FRENCH_URL + FRENCH_FILES[name],
          "units": "percent per day"},
-    ))
-    return frame, str(cache.paths(name)[0])
+    ), merge=False)
+    return str(cache.path(name))
 
 
 def get_factors(
@@ -257,8 +276,15 @@ def get_factors(
                 "fill it with `eventstudy fetch --factors` or use source 'auto'"
             )
     if frame is None:
-        frame, _ = fetch_factors(name, cache_dir=cache_dir, **download)
+        frame = download_factors(name, **download)  # type: ignore[arg-type]
         where = "the French library"
+        try:
+            _store(name, frame, cache_dir)
+        except CacheWriteError as error:  # the data are used all the same
+            warnings.warn(
+                f"factors {name!r}: downloaded and used, but not cached: {error}",
+                CacheWriteWarning, stacklevel=2,
+            )
     frame = frame.copy()
     frame.index = pd.DatetimeIndex(frame.index, name="date")
     if not _cover(frame, lo, hi):

@@ -33,6 +33,76 @@ from scipy.linalg import solve_triangular
 
 from eventstudy.exceptions import DataError, ParameterError
 
+#: A residual variance at most this many units of rounding times the target's mean square
+#: :math:`\sum y^2 / df` is an exact fit (:func:`exact_fit`).
+EXACT_FIT = 64.0 * np.finfo(float).eps
+
+#: A Cholesky pivot of the centred regressor cross-product at most this fraction of the
+#: regressor's uncentred sum of squares makes the design singular (:func:`singular_designs`).
+SINGULAR_PIVOT = 1e-14
+
+
+def singular_designs(centred: np.ndarray, squares: np.ndarray) -> np.ndarray:
+    r"""Which designs are singular: one rule for the single path and the batch engine.
+
+    Parameters
+    ----------
+    centred
+        ``(n, q, q)`` centred cross-products :math:`Q = \sum (x - \bar x)(x - \bar x)'` of the
+        ``q`` regressors other than the intercept, one matrix per design.
+    squares
+        ``(n, q)`` uncentred sums of squares :math:`\sum x_j^2` of the same regressors.
+
+    Returns
+    -------
+    numpy.ndarray
+        ``(n,)`` booleans: true when a pivot :math:`d_j` of the Cholesky factorisation of
+        :math:`Q` (the variance of regressor :math:`j` left after the ones before it) is at most
+        :data:`SINGULAR_PIVOT` times :math:`\sum x_j^2`. A regressor constant over the window
+        (its centred square is rounding, of order :math:`10^{-32} \sum x_j^2`) or a linear
+        combination of the others is caught; ordinary returns have :math:`d_j / \sum x_j^2`
+        of order one. Comparing with the uncentred sum makes the rule independent of the
+        regressor's scale and immune to the rounding left by centring a constant (Golub & Van
+        Loan 2013, *Matrix Computations*, 4th ed., sec. 4.2.8, on pivots as a rank test).
+    """
+    centred = np.asarray(centred, dtype=float)
+    squares = np.asarray(squares, dtype=float)
+    n, q, _ = centred.shape
+    singular = np.zeros(n, dtype=bool)
+    chol = np.zeros_like(centred)
+    for j in range(q):
+        pivot = centred[:, j, j] - np.einsum("ik,ik->i", chol[:, j, :j], chol[:, j, :j])
+        singular |= ~(pivot > SINGULAR_PIVOT * np.abs(squares[:, j]))
+        root = np.sqrt(np.where(singular, 1.0, pivot))
+        chol[:, j, j] = root
+        for i in range(j + 1, q):
+            off = centred[:, i, j] - np.einsum("ik,ik->i", chol[:, i, :j], chol[:, j, :j])
+            chol[:, i, j] = off / root
+    return singular
+
+
+def singular_design(regressors: np.ndarray) -> bool:
+    """:func:`singular_designs` for one ``(L, q)`` matrix of regressors (intercept left out)."""
+    x = np.asarray(regressors, dtype=float)
+    if x.shape[1] == 0:
+        return False
+    d = x - x.mean(axis=0)
+    return bool(singular_designs((d.T @ d)[None], (x * x).sum(axis=0)[None])[0])
+
+
+def exact_fit(
+    s2: np.ndarray | float, sum_y2: np.ndarray | float, df: np.ndarray | int
+) -> np.ndarray:
+    r"""Which fits are exact: :math:`s^2 \le` :data:`EXACT_FIT` :math:`\cdot |\sum y^2| / df`.
+
+    ``y`` is the regression's target (the return less the model's offset), uncentred, so a
+    constant non-zero return (residuals of rounding size around its mean) is exact too. Then the
+    residual variance is rounding, and abnormal returns cannot be tested against it. One rule for
+    the single path and the batch engine; NaN counts as exact (nothing to test against).
+    """
+    s2, sum_y2 = np.asarray(s2, dtype=float), np.asarray(sum_y2, dtype=float)
+    return ~(s2 > EXACT_FIT * np.abs(sum_y2) / np.maximum(df, 1))
+
 
 @dataclass(frozen=True)
 class FittedModel:
@@ -152,6 +222,23 @@ class ExpectedReturnModel(ABC):
         """Fewest estimation returns that leave at least one residual degree of freedom."""
         return len(self.param_names) + 1
 
+    def regressors(self, data: pd.DataFrame) -> np.ndarray:
+        """The design's columns other than the intercept (the first column of every design)."""
+        return self.design(data)[:, 1:]
+
+    def degenerate(self, data: pd.DataFrame) -> str | None:
+        """Why the model cannot be fitted on ``data`` (a singular design), or ``None``.
+
+        See :func:`singular_designs` for the rule, shared with the batch engine.
+        """
+        if singular_design(self.regressors(data)):
+            names = ", ".join(self.columns)
+            return (
+                f"the {self.label}'s regressors ({names}) are constant or collinear over the "
+                "estimation window, so its coefficients are not identified"
+            )
+        return None
+
     def fit(self, returns: pd.Series, data: pd.DataFrame) -> FittedModel:
         """Fit by OLS on the estimation window.
 
@@ -161,6 +248,11 @@ class ExpectedReturnModel(ABC):
             Stock returns over the estimation window, indexed by date.
         data
             Market data on the same dates (column ``market``: the market return).
+
+        Raises
+        ------
+        DataError
+            On missing inputs, too few returns, or a singular design (:meth:`degenerate`).
         """
         self._check_inputs(returns, data)
         design = self.design(data)
@@ -197,6 +289,9 @@ class ExpectedReturnModel(ABC):
             raise DataError("estimation: stock and market returns are not on the same dates")
         if returns.isna().any() or data[list(self.columns)].isna().any().any():
             raise DataError("estimation: missing returns in the estimation window")
+        reason = self.degenerate(data)
+        if reason is not None:
+            raise DataError(f"estimation: {reason}")
 
     def __repr__(self) -> str:
         return f"{type(self).__name__}()"
@@ -251,6 +346,9 @@ class MarketAdjusted(ExpectedReturnModel):
         return 2
 
     def design(self, data: pd.DataFrame) -> np.ndarray:
+        return np.empty((len(data), 0))
+
+    def regressors(self, data: pd.DataFrame) -> np.ndarray:
         return np.empty((len(data), 0))
 
     def offset(self, data: pd.DataFrame) -> np.ndarray:
@@ -406,6 +504,20 @@ class ScholesWilliams(ExpectedReturnModel):
 
     def design(self, data: pd.DataFrame) -> np.ndarray:
         return np.column_stack([np.ones(len(data)), data["market"].to_numpy()])
+
+    def degenerate(self, data: pd.DataFrame) -> str | None:
+        r"""Each of the three market columns is a one-regressor design (:func:`singular_design`),
+        and :math:`1 + 2\hat\rho_m` must not vanish."""
+        constant = [c for c in self.columns if singular_design(data[[c]].to_numpy())]
+        if constant:
+            return (
+                f"the {self.label}'s market returns ({', '.join(constant)}) are constant over the "
+                "estimation window, so its slopes are not identified"
+            )
+        rho = _slope(data["market_lag1"].to_numpy(), data["market"].to_numpy())
+        if not abs(1.0 + 2.0 * rho) > SINGULAR_PIVOT:
+            return "the market's autocorrelation is -1/2 over the estimation window (1 + 2 rho = 0)"
+        return None
 
     def fit(self, returns: pd.Series, data: pd.DataFrame) -> FittedModel:
         self._check_inputs(returns, data)

@@ -25,6 +25,12 @@ A fetch that extends cached data requests the missing dates plus the adjacent ca
 compares the two answers for that day: when Yahoo's adjustment has changed since the cache was
 filled (a dividend or a split in between), the cached rows are not spliced to the new ones but
 replaced by a fresh download of the whole range.
+
+An answer that fails the checks (duplicated dates; missing, text, infinite or non-positive
+prices) is an error and is never cached; a truncated answer is cached for the dates it holds
+only. A cache write the file system refuses (full disk, read-only folder) leaves the previous
+entry and the fetched data are used all the same, with a
+:class:`~eventstudy.exceptions.CacheWriteWarning`.
 """
 
 from __future__ import annotations
@@ -32,22 +38,35 @@ from __future__ import annotations
 import datetime as dt
 import os
 import time
+import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 
-import numpy as np
 import pandas as pd
 
 from eventstudy import data as _data
-from eventstudy.cache import CacheEntry, Range, TableCache, merge_ranges, missing_ranges, require_covered
+from eventstudy.cache import (
+    CacheEntry,
+    Range,
+    TableCache,
+    held_ranges,
+    merge_ranges,
+    missing_ranges,
+    require_covered,
+    rows_agree,
+)
 from eventstudy.calendar import DEFAULT_EXCHANGE, last_closed_session, sessions
 from eventstudy.exceptions import (
     BatchFetchError,
     BeforeFirstTradeError,
+    CacheWriteError,
+    CacheWriteWarning,
     DataError,
     EventStudyError,
     NoDataError,
     ParameterError,
+    safe_name,
+    safe_text,
 )
 from eventstudy.progress import progress_bar
 from eventstudy.yahoo import Download, Resolved, download_prices, resolve_symbol
@@ -134,7 +153,7 @@ class Provenance:
     def describe(self) -> str:
         """One line for people: what, from where, which dates."""
         span = f"{self.start:%Y-%m-%d}..{self.end:%Y-%m-%d}" if self.start is not None else "no rows"
-        alias = f" (Yahoo symbol {self.symbol})" if self.symbol != self.ticker.upper() else ""
+        alias = f" (Yahoo symbol {safe_name(self.symbol)})" if self.symbol != self.ticker.upper() else ""
         if self.fetched:
             got = ", ".join(f"{a:%Y-%m-%d}..{b:%Y-%m-%d}" for a, b in self.fetched)
             where = f"fetched {got} from Yahoo" + (", rest from the cache" if self.source == "cache+yahoo" else "")
@@ -142,7 +161,7 @@ class Provenance:
             where = {"cache": "already in the cache", "snapshot": "from the committed snapshot"}.get(
                 self.source, self.source
             )
-        text = f"{self.ticker}{alias}: {where}; {self.rows} rows {span}"
+        text = f"{safe_name(self.ticker)}{alias}: {where}; {self.rows} rows {span}"
         return text + (f"; {self.note}" if self.note else "")
 
 
@@ -178,11 +197,11 @@ def _check_span(frame: pd.DataFrame, ticker: str, start: pd.Timestamp, end: pd.T
             "start, end", f"{start:%Y-%m-%d}..{end:%Y-%m-%d}", "the range holds no exchange session"
         )
     if len(frame) == 0:
-        raise NoDataError(f"ticker {ticker!r}: no data in {where} for {start:%Y-%m-%d}..{end:%Y-%m-%d}", ticker)
+        raise NoDataError(f"ticker {safe_text(ticker)}: no data in {where} for {start:%Y-%m-%d}..{end:%Y-%m-%d}", ticker)
     first, last = frame["date"].min(), frame["date"].max()
     if first > wanted[0]:
         message = (
-            f"ticker {ticker!r}: the range starts {start:%Y-%m-%d}, before the first date with "
+            f"ticker {safe_text(ticker)}: the range starts {start:%Y-%m-%d}, before the first date with "
             f"data in {where}; first date available: {first:%Y-%m-%d}"
         )
         if listing:
@@ -190,7 +209,7 @@ def _check_span(frame: pd.DataFrame, ticker: str, start: pd.Timestamp, end: pd.T
         raise NoDataError(message + "; use source 'auto' or 'yahoo' for other dates", ticker)
     if last < wanted[-1]:
         raise NoDataError(
-            f"ticker {ticker!r}: the range ends {end:%Y-%m-%d}, after the last date with data in "
+            f"ticker {safe_text(ticker)}: the range ends {end:%Y-%m-%d}, after the last date with data in "
             f"{where}; last date available: {last:%Y-%m-%d}"
             + ("" if listing else "; use source 'auto' or 'yahoo' for other dates"),
             ticker,
@@ -211,16 +230,6 @@ def _from_yahoo(frame: pd.DataFrame, start: pd.Timestamp, end: pd.Timestamp) -> 
     return out[["date", *_data.PRICE_COLUMNS]]
 
 
-def _agree(old: pd.DataFrame, new: pd.DataFrame) -> bool:
-    """True when the rows both frames hold (cache layout) carry the same Close and Adj Close."""
-    common = old.index.intersection(new.index)
-    if len(common) == 0:
-        return True
-    a = old.loc[common, ["Close", "Adj Close"]].to_numpy(dtype=float)
-    b = new.loc[common, ["Close", "Adj Close"]].to_numpy(dtype=float)
-    return bool(np.allclose(a, b, rtol=1e-6, atol=0.0))
-
-
 # ----------------------------------------------------------------------------------------------
 # Filling the cache from Yahoo
 
@@ -231,6 +240,7 @@ class _Fill:
     fetched: dict[str, list[Range]]
     notes: dict[str, str]
     errors: dict[str, EventStudyError]
+    unsaved: dict[str, CacheWriteError] = field(default_factory=dict)
 
 
 _STALE = (
@@ -251,17 +261,46 @@ def _neighbour(entry: CacheEntry | None, day: pd.Timestamp, before: bool) -> pd.
     return near[0] if len(near) else day
 
 
+def _answered(rows: pd.DataFrame, a: pd.Timestamp, b: pd.Timestamp, exchange: str) -> Range | None:
+    """The part of the request ``a .. b`` an answer really covers (``None`` when no row).
+
+    The answer covers the whole request when its rows reach the first and the last session of
+    it; a truncated answer covers only from its first row to its last, so the cache never
+    claims dates it does not hold.
+    """
+    if len(rows) == 0:
+        return None
+    open_days = sessions(a, b, exchange=exchange)
+    first, last = rows.index.min(), rows.index.max()
+    lo = a if len(open_days) == 0 or first <= open_days[0] else first
+    hi = b if len(open_days) == 0 or last >= open_days[-1] else last
+    return lo, hi
+
+
+def _valid_answer(symbol: str, rows: pd.DataFrame) -> DataError | None:
+    """The error that keeps an answer out of the cache (duplicated dates, bad prices), if any."""
+    try:
+        _data.price_errors(_from_yahoo(rows, rows.index.min(), rows.index.max()), symbol,
+                           source="Yahoo's answer")
+    except DataError as error:
+        return error
+    return None
+
+
 def _fill_cache(symbols: list[str], start: pd.Timestamp, end: pd.Timestamp, cache: TableCache, *,
-                refresh: bool, exchange: str, download: Callable[..., Download]) -> _Fill:
+                refresh: bool, exchange: str, download: Callable[..., Download],
+                tickers: dict[str, list[str]] | None = None) -> _Fill:
     open_days = sessions(start, end, exchange=exchange)
     entries: dict[str, CacheEntry] = {}
     fetched: dict[str, list[Range]] = {s: [] for s in symbols}
     notes: dict[str, str] = {}
     errors: dict[str, EventStudyError] = {}
+    unsaved: dict[str, CacheWriteError] = {}
     plan: dict[Range, list[str]] = {}
     for symbol in symbols:
-        entry = cache.read(symbol)
+        entry = None if refresh else cache.read(symbol)
         if entry is not None:
+            entry.covered = held_ranges(entry, exchange)
             entries[symbol] = entry
         if refresh or entry is None:
             needed = [(start, end)]
@@ -275,46 +314,72 @@ def _fill_cache(symbols: list[str], start: pd.Timestamp, end: pd.Timestamp, cach
             plan.setdefault(span, []).append(symbol)
     stale: list[str] = []
     changed: set[str] = set()
+    splits: dict[str, dict[str, float]] = {}
+
+    def meta(symbol: str) -> dict:
+        return {"symbol": symbol, "tickers": (tickers or {}).get(symbol, [symbol])}
+
+    def take(symbol: str, rows: pd.DataFrame, a: pd.Timestamp, b: pd.Timestamp) -> CacheEntry | None:
+        new = _to_yahoo(rows)
+        problem = _valid_answer(symbol, new)
+        if problem is not None:
+            errors.setdefault(symbol, problem)
+            return None
+        span = _answered(new, a, b, exchange)
+        return CacheEntry(new, [] if span is None else [span], meta(symbol))
+
     with progress_bar(len(plan), desc="fetching from Yahoo", unit="request") as bar:
         for (a, b), batch in plan.items():
             result = download(batch, a, b)
             bar.update()
             for symbol, error in result.errors.items():
                 errors.setdefault(symbol, error)
+            for symbol, found in getattr(result, "splits", {}).items():
+                splits.setdefault(symbol, {}).update(found)
             for symbol, rows in result.frames.items():
-                new = _to_yahoo(rows)
+                got = take(symbol, rows, a, b)
+                if got is None:
+                    continue
                 entry = entries.get(symbol)
                 fetched[symbol].append((a, b))
                 if entry is None:
-                    entries[symbol] = CacheEntry(new, [(a, b)], {"symbol": symbol})
-                elif not _agree(entry.frame, new):
+                    entries[symbol] = got
+                elif not rows_agree(entry.frame, got.frame):
                     if a > start or b < end:
                         stale.append(symbol)
                         continue
-                    entries[symbol] = CacheEntry(new, [(a, b)], {"symbol": symbol})
+                    entries[symbol] = got
                     notes[symbol] = _STALE
                 else:
-                    kept = entry.frame.loc[~entry.frame.index.isin(new.index)]
-                    entry.frame = pd.concat([kept, new]).sort_index()
-                    entry.covered = merge_ranges(entry.covered + [(a, b)])
+                    kept = entry.frame.loc[~entry.frame.index.isin(got.frame.index)]
+                    entry.frame = pd.concat([kept, got.frame]).sort_index()
+                    entry.covered = merge_ranges(entry.covered + got.covered)
                 changed.add(symbol)
     if stale:
         result = download(sorted(set(stale)), start, end)
+        for symbol, found in getattr(result, "splits", {}).items():
+            splits.setdefault(symbol, {}).update(found)
         for symbol in set(stale):
             if symbol in result.errors:
                 errors.setdefault(symbol, result.errors[symbol])
                 continue
-            new = _to_yahoo(result.frames[symbol])
-            entries[symbol] = CacheEntry(new, [(start, end)], {"symbol": symbol})
+            got = take(symbol, result.frames[symbol], start, end)
+            if got is None:
+                continue
+            entries[symbol] = got
             fetched[symbol] = [(start, end)]
             notes[symbol] = _STALE
             changed.add(symbol)
-    for symbol in changed - set(errors):
+    for symbol in sorted(changed - set(errors)):
         entry = entries[symbol]
-        entry.meta.update({"symbol": symbol, "source": "Yahoo Finance via yfinance",
-                           "auto_adjust": False})
-        cache.write(symbol, entry)
-    return _Fill(entries, fetched, notes, errors)
+        entry.meta.update({**meta(symbol), "source": "Yahoo Finance via yfinance", "auto_adjust": False})
+        if splits.get(symbol) or entry.meta.get("splits"):
+            entry.meta["splits"] = {**entry.meta.get("splits", {}), **splits.get(symbol, {})}
+        try:
+            cache.write(symbol, entry, merge=not refresh)
+        except CacheWriteError as error:  # this entry is not stored; the others still are
+            unsaved[symbol] = error
+    return _Fill(entries, fetched, notes, errors, unsaved)
 
 
 # ----------------------------------------------------------------------------------------------
@@ -331,6 +396,7 @@ def load(
     data_dir: str | os.PathLike[str] | None = None,
     refresh: bool = False,
     use_snapshot: bool = True,
+    require_cache: bool = False,
     exchange: str = DEFAULT_EXCHANGE,
     return_bound: float = _data.RETURN_BOUND,
     retries: int = 3,
@@ -341,10 +407,13 @@ def load(
     """Load prices from ``source`` and report, per ticker, what worked and what failed.
 
     Parameters are those of :func:`get_prices`; ``refresh`` (with ``"auto"``) refetches the
-    whole range even when cached, and ``use_snapshot=False`` makes ``"auto"`` skip the
-    snapshot (cache, then Yahoo: what ``eventstudy fetch`` does). Nothing is raised for one
-    ticker's failure: see ``failures``. Request errors (a bad source, dates or ticker list)
-    still raise.
+    whole range from scratch, replacing what the cache held for it, and ``use_snapshot=False``
+    makes ``"auto"`` skip the snapshot (cache, then Yahoo: what ``eventstudy fetch`` does).
+    Data fetched but not stored (full disk, read-only cache folder) are still returned, with a
+    :class:`~eventstudy.exceptions.CacheWriteWarning`; with ``require_cache=True`` (what
+    ``eventstudy fetch`` asks) they are a failure of the ticker instead. Nothing is raised for
+    one ticker's failure: see ``failures``. Request errors (a bad source, dates, ticker list or
+    cache folder) still raise.
     """
     check_source(source)
     names = [tickers] if isinstance(tickers, str) else list(tickers)
@@ -360,7 +429,8 @@ def load(
     frames: dict[str, pd.DataFrame] = {}
 
     def accept(ticker: str, rows: pd.DataFrame, record: Provenance, where: str, listing: bool,
-               first: pd.Timestamp | None, last: pd.Timestamp | None) -> None:
+               first: pd.Timestamp | None, last: pd.Timestamp | None,
+               splits: dict[str, float] | None = None) -> None:
         rows.columns.name = None
         try:
             if first is not None and last is not None:
@@ -370,6 +440,8 @@ def load(
             failures[ticker] = error
             return
         record.rows = len(rows)
+        if splits:
+            _data.check_splits(rows, ticker, splits, source=where)
         if len(rows):
             record.start, record.end = rows["date"].min(), rows["date"].max()
         frames[ticker] = rows
@@ -387,7 +459,11 @@ def load(
                 else:
                     later.append(ticker)
                 continue
-            rows = _data.read_snapshot_file(ticker, data_dir)
+            try:
+                rows = _data.read_snapshot_file(ticker, data_dir)
+            except DataError as error:  # a damaged file: this ticker fails, the others go on
+                failures[ticker] = error
+                continue
             if lo is not None or hi is not None:
                 rows = rows[(rows["date"] >= (lo or rows["date"].min())) & (rows["date"] <= (hi or rows["date"].max()))]
             rows = rows.reset_index(drop=True)
@@ -417,7 +493,7 @@ def load(
                 resolved[ticker] = resolve_symbol(ticker, lo, top)
             except ParameterError as error:
                 failures[ticker] = error
-        cache = TableCache(cache_dir, "prices")
+        cache = TableCache(cache_dir, "prices", columns=tuple(_YAHOO_HEADER.values()))
         symbols = list(dict.fromkeys(r.symbol for r in resolved.values()))
         if source == "cache":
             hint = (
@@ -429,6 +505,8 @@ def load(
             for ticker, r in resolved.items():
                 try:
                     entry = cache.read(r.symbol, strict=True)
+                    if entry is not None:
+                        entry.covered = held_ranges(entry, exchange)
                     require_covered(entry, r.symbol, lo, top, sessions(lo, top, exchange=exchange),
                                     cache.folder, hint)
                     if entry is not None:  # require_covered raised otherwise
@@ -437,8 +515,11 @@ def load(
                     failures[ticker] = error
         else:
             download = _downloader(retries, backoff, sleep)
+            asked: dict[str, list[str]] = {}
+            for ticker, r in resolved.items():
+                asked.setdefault(r.symbol, []).append(ticker)
             fill = _fill_cache(symbols, lo, top, cache, refresh=refresh or source == "yahoo",
-                               exchange=exchange, download=download)
+                               exchange=exchange, download=download, tickers=asked)
             entries = fill.entries
         for ticker, r in resolved.items():
             if ticker in failures:
@@ -446,6 +527,15 @@ def load(
             if fill is not None and r.symbol in fill.errors:
                 failures[ticker] = _rename(fill.errors[r.symbol], r)
                 continue
+            if fill is not None and r.symbol in fill.unsaved:
+                if require_cache:
+                    failures[ticker] = fill.unsaved[r.symbol]
+                    continue
+                warnings.warn(
+                    f"ticker {safe_text(ticker)}: the data were fetched and are used, but could "
+                    f"not be cached: {fill.unsaved[r.symbol]}",
+                    CacheWriteWarning, stacklevel=2,
+                )
             entry = entries[r.symbol]
             got = [] if fill is None else fill.fetched.get(r.symbol, [])
             if not got:
@@ -456,10 +546,11 @@ def load(
                 kind = "cache+yahoo"
             note = "; ".join(n for n in (r.note, clipped, "" if fill is None else fill.notes.get(r.symbol, "")) if n)
             record = Provenance(ticker, r.symbol, kind, fetched=list(got), note=note,
-                                path=str(cache.paths(r.symbol)[0]))
+                                path=str(cache.path(r.symbol)))
             rows = _from_yahoo(entry.frame, lo, top)
             where = "the cache" if kind == "cache" else "Yahoo's answer"
-            accept(ticker, rows, record, where, listing=True, first=lo, last=top)
+            accept(ticker, rows, record, where, listing=True, first=lo, last=top,
+                   splits=entry.meta.get("splits"))
 
     ordered = [t for t in names if t in frames]
     if ordered:
@@ -482,8 +573,8 @@ def _rename(error: EventStudyError, resolved: Resolved) -> EventStudyError:
     """Say the ticker the user asked for in a fetch error about the Yahoo symbol."""
     if resolved.symbol == resolved.ticker.upper():
         return error
-    old = f"ticker {resolved.symbol!r}:"
-    new = f"ticker {resolved.ticker!r} (Yahoo symbol {resolved.symbol!r}):"
+    old = f"ticker {safe_text(resolved.symbol)}:"
+    new = f"ticker {safe_text(resolved.ticker)} (Yahoo symbol {safe_text(resolved.symbol)}):"
     error.args = (str(error).replace(old, new, 1),) + error.args[1:]
     if hasattr(error, "ticker"):
         error.ticker = resolved.ticker
@@ -505,6 +596,7 @@ def get_prices(
     source: str = DEFAULT_SOURCE,
     cache_dir: str | os.PathLike[str] | None = None,
     data_dir: str | os.PathLike[str] | None = None,
+    refresh: bool = False,
     exchange: str = DEFAULT_EXCHANGE,
     return_bound: float = _data.RETURN_BOUND,
     retries: int = 3,
@@ -529,6 +621,9 @@ def get_prices(
         Cache folder (default: ``$EVENTSTUDY_CACHE_DIR``, else the user's cache folder).
     data_dir
         Snapshot folder (default: see :func:`eventstudy.data.snapshot_dir`).
+    refresh
+        With ``"auto"``: fetch the whole range again from scratch and replace what the cache
+        held for the ticker (a bad answer once cached is then gone).
     exchange
         Calendar the dates are checked against (default NYSE).
     return_bound
@@ -557,13 +652,16 @@ def get_prices(
     Warns
     -----
     DataQualityWarning
-        Gaps on exchange sessions, rows on closed days, extreme returns (nothing dropped).
+        Gaps on exchange sessions, rows on closed days, extreme returns, splits the prices miss
+        (nothing dropped).
     CacheCorruptWarning
         A damaged cache file, which is then fetched again.
+    CacheWriteWarning
+        Fetched data that could not be stored in the cache (they are returned all the same).
     """
     result = load(
         tickers, start, end, source=source, cache_dir=cache_dir, data_dir=data_dir,
-        exchange=exchange, return_bound=return_bound, retries=retries, backoff=backoff,
+        refresh=refresh, exchange=exchange, return_bound=return_bound, retries=retries, backoff=backoff,
         sleep=sleep, now=now,
     )
     if result.failures:

@@ -28,9 +28,16 @@ from eventstudy.calendar import (
 )
 from eventstudy.data import available_tickers, load_factors, load_prices
 from eventstudy.defaults import DEFAULT_ESTIMATION, DEFAULT_MARKET, DEFAULT_WINDOW
-from eventstudy.exceptions import DataError, EventStudyError, ParameterError, UnknownTickerError, WindowError
+from eventstudy.exceptions import (
+    DataError,
+    EventStudyError,
+    ParameterError,
+    UnknownTickerError,
+    WindowError,
+    safe_text,
+)
 from eventstudy.inference import check_alternative, check_level, t_statistics
-from eventstudy.models import ExpectedReturnModel, get_model
+from eventstudy.models import EXACT_FIT, ExpectedReturnModel, exact_fit, get_model
 from eventstudy.results import EventStudyResult
 from eventstudy.returns import simple_returns
 from eventstudy.volume import VOLUME_MODELS, check_measure, log_volume
@@ -38,9 +45,8 @@ from eventstudy.volume import VOLUME_MODELS, check_measure, log_volume
 if TYPE_CHECKING:
     from eventstudy.inputs import UserPanel
 
-#: A residual variance at most this many units of rounding (times the target's variance) is an
-#: exact fit; the batch engine uses the same rule.
-EXACT_FIT = 64.0 * np.finfo(float).eps
+__all__ = ["DEFAULT_ESTIMATION", "DEFAULT_MARKET", "DEFAULT_WINDOW", "EXACT_FIT", "EventStudy",
+           "model_data", "run_event_study"]
 
 
 @dataclass(frozen=True, init=False)
@@ -159,9 +165,15 @@ class EventStudy:
             NYSE, as :func:`run_event_study` uses); ``None`` (default) takes the market
             series' dates as the sessions and 16:00 New York as the close.
         """
+        returns = check_series(returns, "returns")
+        market = check_series(market, "market")
+        if factors is not None:
+            factors = check_frame(factors, "factors")
         ticker = ticker or str(returns.name)
         market_name = market_name or str(market.name)
         market = market.dropna()
+        if len(market) == 0:
+            raise DataError("market: the market series has no values")
         day = resolve_event(
             event_date, non_session=non_session, exchange=exchange, trading_days=market.index
         )
@@ -169,7 +181,7 @@ class EventStudy:
         stock = returns.reindex(market.index)
         data = model_data(market, factors, self.model)
         _check_history(stock, timing.estimation_dates, "estimation", ticker)
-        _check_history(stock, timing.event_dates, "window", ticker)
+        _check_history(stock, timing.event_dates, "event", ticker)
         _check_event_window(stock, data, timing.event_dates, self.model, ticker)
 
         est_all = timing.estimation_dates
@@ -177,19 +189,22 @@ class EventStudy:
         est_dates = est_all[valid.to_numpy()]
         if len(est_dates) < self.min_estimation:
             raise DataError(
-                f"min_estimation: {ticker!r} has {len(est_dates)} valid returns in the estimation "
+                f"min_estimation: {safe_text(ticker)} has {len(est_dates)} valid returns in the estimation "
                 f"window {self.estimation} ({len(est_all) - len(est_dates)} missing), fewer than the "
                 f"{self.min_estimation} required; lower min_estimation or move the window"
             )
         est = data.loc[est_dates]
         evt = data.loc[timing.event_dates]
-        fit = self.model.fit(stock[est_dates], est)
         target = stock[est_dates].to_numpy() - self.model.offset(est)
-        spread = float(((target - target.mean()) ** 2).sum())
-        # An exact fit leaves only rounding in the residuals: nothing to test the ARs against.
-        if not fit.sigma**2 > EXACT_FIT * spread / max(fit.df, 1):
+        with np.errstate(over="ignore", invalid="ignore"):
+            sum_y2 = float(target @ target)
+        _check_magnitude(stock, data, est_dates, timing.event_dates, self.model, ticker, sum_y2)
+        fit = self.model.fit(stock[est_dates], est)
+        # An exact fit leaves only rounding in the residuals: nothing to test the ARs against
+        # (the rule is shared with the batch engine: eventstudy.models.exact_fit).
+        if exact_fit(fit.sigma**2, sum_y2, fit.df):
             raise DataError(
-                f"estimation: the {self.model.label} fits {ticker!r} exactly over the estimation "
+                f"estimation: the {self.model.label} fits {safe_text(ticker)} exactly over the estimation "
                 "window (residual sd 0), so abnormal returns cannot be tested"
             )
 
@@ -257,23 +272,94 @@ def model_data(
     return data
 
 
-def _check_history(stock: pd.Series, dates: pd.DatetimeIndex, parameter: str, ticker: str) -> None:
-    """Raise when a window reaches before the stock's first or after its last return."""
+def _check_history(stock: pd.Series, dates: pd.DatetimeIndex, window: str, ticker: str) -> None:
+    """Raise when a window reaches before the stock's first return or after its last."""
     valid = stock.dropna()
     if len(valid) == 0:
-        raise DataError(f"ticker: {ticker!r} has no returns on the market's trading days")
+        raise DataError(f"ticker: {safe_text(ticker)} has no returns on the market's trading days")
     if valid.index[0] > dates[0]:
         raise WindowError(
-            f"event_date: too little history for {ticker!r}: the {parameter} window starts on "
-            f"{dates[0]:%Y-%m-%d}, but the first return available for {ticker!r} is on "
+            f"event_date: too little history for {safe_text(ticker)}: the {window} window starts on "
+            f"{dates[0]:%Y-%m-%d}, but the first return available for {safe_text(ticker)} is on "
             f"{valid.index[0]:%Y-%m-%d}"
         )
     if valid.index[-1] < dates[-1]:
+        missing = dates[dates > valid.index[-1]]
         raise WindowError(
-            f"event_date: too few trading days after the event for {ticker!r}: the {parameter} "
-            f"window ends on {dates[-1]:%Y-%m-%d}, but the last return available for {ticker!r} "
-            f"is on {valid.index[-1]:%Y-%m-%d}"
+            f"event_date: no return for {safe_text(ticker)} on the last {len(missing)} day(s) of the "
+            f"{window} window ({missing[0]:%Y-%m-%d} to {missing[-1]:%Y-%m-%d}): its last return "
+            f"is on {valid.index[-1]:%Y-%m-%d} (missing prices on or before those days, or the "
+            "end of its data)"
         )
+
+
+def _check_magnitude(stock: pd.Series, data: pd.DataFrame, estimation: pd.DatetimeIndex,
+                     event: pd.DatetimeIndex, model: ExpectedReturnModel, ticker: str,
+                     sum_y2: float) -> None:
+    """Refuse returns too large to compute with (``inf``, or squares that overflow)."""
+    dates = estimation.append(event)
+    values = {f"{safe_text(ticker)} return": stock[dates]}
+    values.update({f"{model.name} model input {c!r}": data.loc[dates, c] for c in model.columns})
+    for what, series in values.items():
+        numbers = series.to_numpy(dtype=float)
+        huge = np.isinf(numbers) | (np.abs(numbers) > 1e100)
+        if huge.any():
+            first = int(np.flatnonzero(huge)[0])
+            raise DataError(
+                f"returns: {what} is {numbers[first]:.3g} on {dates[first]:%Y-%m-%d}, too large to "
+                "be a daily return (check the prices around that day: a price near 0 or infinity?)"
+            )
+    if not np.isfinite(sum_y2):
+        raise DataError(
+            f"returns: the estimation returns of {safe_text(ticker)} are too large to compute with (their "
+            "sum of squares overflows); check the prices"
+        )
+
+
+def check_series(series: object, parameter: str) -> pd.Series:
+    """A return series as :meth:`EventStudy.run` needs it: numbers on distinct, naive dates.
+
+    Returns the series sorted by date (a copy when it was not sorted).
+
+    Raises
+    ------
+    ParameterError
+        If ``series`` is not a pandas Series indexed by dates without time zone, has a date
+        twice, or holds values that are not numbers.
+    """
+    if not isinstance(series, pd.Series):
+        raise ParameterError(parameter, type(series).__name__, "give a pandas Series of returns indexed by date")
+    index = series.index
+    if not isinstance(index, pd.DatetimeIndex):
+        raise ParameterError(
+            parameter, f"index of type {type(index).__name__}",
+            "index the returns by date (a DatetimeIndex, e.g. pd.to_datetime(...))",
+        )
+    if index.tz is not None:
+        raise ParameterError(
+            parameter, f"index with time zone {index.tz}",
+            "give dates without a time zone (series.tz_localize(None), the exchange's dates)",
+        )
+    duplicated = index[index.duplicated()]
+    if len(duplicated):
+        listed = ", ".join(f"{d:%Y-%m-%d}" for d in duplicated[:5])
+        raise ParameterError(parameter, f"dates repeated: {listed}", "give each date once")
+    if not pd.api.types.is_numeric_dtype(series) or pd.api.types.is_bool_dtype(series):
+        numbers = pd.to_numeric(series, errors="coerce")
+        bad = series[numbers.isna() & series.notna()]
+        example = (f"{bad.iloc[0]!r} on {bad.index[0]:%Y-%m-%d}" if len(bad)
+                   else f"values stored as {series.dtype}")
+        raise ParameterError(parameter, example, "give returns as numbers (floats)")
+    checked: pd.Series = series.astype(float)
+    return checked if index.is_monotonic_increasing else checked.sort_index()
+
+
+def check_frame(frame: object, parameter: str) -> pd.DataFrame:
+    """:func:`check_series` for every column of a frame of daily factors."""
+    if not isinstance(frame, pd.DataFrame):
+        raise ParameterError(parameter, type(frame).__name__, "give a pandas DataFrame indexed by date")
+    columns = {c: check_series(frame[c], f"{parameter}[{c!r}]") for c in frame.columns}
+    return pd.DataFrame(columns, index=frame.index).sort_index()
 
 
 def _check_event_window(
@@ -281,7 +367,7 @@ def _check_event_window(
     model: ExpectedReturnModel, ticker: str,
 ) -> None:
     """Every event-window day needs the stock's return and the model's inputs: no silent gaps."""
-    inputs = {f"{ticker!r} return": stock[dates]}
+    inputs = {f"{safe_text(ticker)} return": stock[dates]}
     inputs.update({f"{model.name} model input {c!r}": data.loc[dates, c] for c in model.columns})
     for what, values in inputs.items():
         missing = dates[values.isna().to_numpy()]

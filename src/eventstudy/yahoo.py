@@ -8,6 +8,8 @@ yfinance's ``download`` has traps this module closes:
   passed explicitly as ``False``, so both ``Close`` and ``Adj Close`` come back;
 * it returns MultiIndex columns ``(Price, Ticker)`` even for one ticker: both layouts are read;
 * its ``end`` is exclusive: :func:`download_prices` takes an inclusive end date;
+* its prices are occasionally not adjusted for a fresh split: the split actions are requested
+  too (``actions=True``) and returned in :attr:`Download.splits`, so the loaders can say so;
 * Yahoo rate-limits: a rate-limited request is retried with exponential backoff a bounded
   number of times, then :class:`~eventstudy.exceptions.RateLimitError` is raised.
 
@@ -47,7 +49,7 @@ import re
 import time
 import warnings
 from collections.abc import Callable, Iterable
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 
 import pandas as pd
 
@@ -59,6 +61,7 @@ from eventstudy.exceptions import (
     NoDataError,
     ParameterError,
     RateLimitError,
+    safe_text,
 )
 
 logger = logging.getLogger("eventstudy")
@@ -248,7 +251,7 @@ def _call_download(symbols: list[str], start: pd.Timestamp, end: pd.Timestamp, t
                 end=f"{end + pd.Timedelta(days=1):%Y-%m-%d}",  # yfinance's end is exclusive
                 interval="1d",
                 auto_adjust=False,  # keep both Close and Adj Close (the default became True)
-                actions=False,
+                actions=True,  # dividends and splits: a split the prices miss is reported
                 repair=False,
                 keepna=False,
                 group_by="column",
@@ -290,7 +293,7 @@ def _tidy(raw: pd.DataFrame, symbol: str, start: pd.Timestamp, end: pd.Timestamp
     missing = [c for c in YAHOO_COLUMNS if c not in raw.columns]
     if missing:
         raise FetchError(
-            f"ticker {symbol!r}: yfinance returned no {', '.join(missing)} column(s) "
+            f"ticker {safe_text(symbol)}: yfinance returned no {', '.join(missing)} column(s) "
             "(was auto_adjust left to its default True?)",
             symbol,
         )
@@ -306,6 +309,22 @@ def _tidy(raw: pd.DataFrame, symbol: str, start: pd.Timestamp, end: pd.Timestamp
     if frame["volume"].notna().all():
         frame["volume"] = frame["volume"].astype("int64")
     return frame.reset_index()
+
+
+def _splits(raw: pd.DataFrame) -> dict[str, float]:
+    """Yahoo's split actions in an answer, ``{YYYY-MM-DD: ratio}`` (``1.5`` for 3:2)."""
+    if "Stock Splits" not in raw.columns:
+        return {}
+    column = pd.to_numeric(raw["Stock Splits"], errors="coerce")
+    index = pd.DatetimeIndex(raw.index)
+    if index.tz is not None:
+        index = index.tz_convert("America/New_York").tz_localize(None)
+    found = column.to_numpy()
+    return {
+        f"{day:%Y-%m-%d}": float(ratio)
+        for day, ratio in zip(index.normalize(), found, strict=True)
+        if ratio == ratio and ratio > 0 and ratio != 1.0
+    }
 
 
 def _first_trade_date(symbol: str) -> pd.Timestamp | None:
@@ -339,11 +358,15 @@ class Download:
         ``{symbol: FetchError}`` for symbols without (rate limit, network, no data).
     attempts
         Number of ``yf.download`` calls made (retries included).
+    splits
+        ``{symbol: {YYYY-MM-DD: ratio}}``: the splits Yahoo reported in the range (``2.0`` for
+        a 2-for-1 split), for symbols that had any.
     """
 
     frames: dict[str, pd.DataFrame]
     errors: dict[str, FetchError]
     attempts: int
+    splits: dict[str, dict[str, float]] = field(default_factory=dict)
 
 
 def download_prices(
@@ -395,6 +418,7 @@ def download_prices(
         raise ParameterError("end", f"{end:%Y-%m-%d}", f"give an end on or after start ({start:%Y-%m-%d})")
     frames: dict[str, pd.DataFrame] = {}
     errors: dict[str, FetchError] = {}
+    splits: dict[str, dict[str, float]] = {}
     pending = [s.upper() for s in names]
     attempts = 0
     span = f"{start:%Y-%m-%d}..{end:%Y-%m-%d}"
@@ -415,19 +439,21 @@ def download_prices(
                 continue
             if tidy is not None and len(tidy):
                 frames[symbol] = tidy
+                if found := _splits(parts[symbol]):
+                    splits[symbol] = found
                 continue
             kind = _classify(reasons[symbol], raised)
             reason = _main_reason(reasons[symbol])
             if kind == "rate":
                 limited.append(symbol)
                 errors[symbol] = RateLimitError(
-                    f"ticker {symbol!r}: Yahoo is rate-limiting requests ({reason}); gave up after "
+                    f"ticker {safe_text(symbol)}: Yahoo is rate-limiting requests ({reason}); gave up after "
                     f"{attempts} attempt(s) with backoff; wait a few minutes and try again",
                     symbol,
                 )
             elif kind == "network":
                 errors[symbol] = NetworkError(
-                    f"ticker {symbol!r}: cannot reach Yahoo Finance ({reason}); check the "
+                    f"ticker {safe_text(symbol)}: cannot reach Yahoo Finance ({reason}); check the "
                     "connection, or work offline with source 'snapshot' or 'cache'",
                     symbol,
                 )
@@ -435,14 +461,14 @@ def download_prices(
                 first = _first_trade_date(symbol)
                 if first is not None and first > end:
                     errors[symbol] = BeforeFirstTradeError(
-                        f"ticker {symbol!r}: {span} is before its first trading day; first date "
+                        f"ticker {safe_text(symbol)}: {span} is before its first trading day; first date "
                         f"available: {first:%Y-%m-%d}",
                         symbol,
                         first_date=first,
                     )
                 else:
                     errors[symbol] = NoDataError(
-                        f"ticker {symbol!r}: Yahoo returned no data for {span}; yfinance said: "
+                        f"ticker {safe_text(symbol)}: Yahoo returned no data for {span}; yfinance said: "
                         f"{reason}",
                         symbol,
                         reason=reason,
@@ -455,4 +481,4 @@ def download_prices(
         for symbol in limited:
             del errors[symbol]
         pending = limited
-    return Download(frames, errors, attempts)
+    return Download(frames, errors, attempts, splits)
