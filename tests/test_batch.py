@@ -374,3 +374,29 @@ def test_benchmark_script_smoke():
     assert [set(r) for r in rows] == [{"events", "model", "seconds", "events_per_second",
                                        "peak_mb", "max_abs_diff", "speedup_vs_single"}]
     assert rows[0]["max_abs_diff"] <= TOL and rows[0]["events"] == 2000
+
+
+def test_degenerate_designs_follow_the_single_paths_rules():
+    """A constant market over the estimation window is singular and constant non-zero stock
+    returns are an exact fit, in the batch engine as in EventStudy.run (one rule, in models)."""
+    from eventstudy.exceptions import EventStudyError
+    from eventstudy.study import EventStudy
+
+    dates = pd.bdate_range("2018-01-01", periods=120)
+    rng = np.random.default_rng(3)
+    market = pd.Series(rng.normal(0, 0.01, len(dates)), index=dates)
+    market.iloc[:100] = 0.002  # constant over every estimation window below
+    # B: a constant non-zero return
+    returns = pd.DataFrame({"A": rng.normal(0, 0.02, len(dates)), "B": 0.003}, index=dates)
+    study = dict(estimation=(-60, -11), window=(-1, 1))
+    events = pd.DataFrame({"security": ["A", "B"], "event_date": [dates[80], dates[80]]})
+    result = batch_event_study(returns, events, market, **study)
+    assert list(result.reason_code) == [11, 11]  # both singular: the market is constant
+    for ticker in ("A", "B"):
+        with pytest.raises(EventStudyError, match="constant or collinear"):
+            EventStudy(**study).run(returns[ticker], market, dates[80])
+    moving = pd.Series(rng.normal(0, 0.01, len(dates)), index=dates)
+    result = batch_event_study(returns, events, moving, model="constant_mean", **study)
+    assert result.reason_code.tolist() == [0, 12]  # B's constant return fits exactly
+    with pytest.raises(EventStudyError, match="exact"):
+        EventStudy(model="constant_mean", **study).run(returns["B"], moving, dates[80])

@@ -74,10 +74,17 @@ import pandas as pd
 
 from eventstudy.calendar import Window
 from eventstudy.exceptions import ParameterError
-from eventstudy.models import ExpectedReturnModel, MarketAdjusted, ScholesWilliams
+from eventstudy.models import (
+    SINGULAR_PIVOT,
+    ExpectedReturnModel,
+    MarketAdjusted,
+    ScholesWilliams,
+    exact_fit,
+    singular_designs,
+)
 from eventstudy.progress import progress_bar
 from eventstudy.pvalues import two_sided_p
-from eventstudy.study import EXACT_FIT, EventStudy
+from eventstudy.study import EventStudy
 
 #: Reason code of a studied event (see :data:`eventstudy.batch.REASONS`).
 OK = 0
@@ -268,6 +275,14 @@ class Engine:
         np.cumsum(body, axis=0, out=body)
         return prefix
 
+    def _squares(self, szz: np.ndarray, sz: np.ndarray, n: np.ndarray) -> np.ndarray:
+        r"""Uncentred sums of squares :math:`\sum z_j^2` of the regressors over each window, from
+        the sums of the centred ones: :math:`\sum \tilde z_j^2 + 2 c_j \sum \tilde z_j + n c_j^2`."""
+        q = self.spec.q
+        diagonal = [self.pairs.index((j, j)) for j in range(q)]
+        centre = self.z_centre[None, :]
+        return szz[:, diagonal] + 2.0 * centre * sz + n[:, None] * centre * centre
+
     def _direct_ssr(self, col: np.ndarray, a: np.ndarray, y_bar: np.ndarray, z_bar: np.ndarray,
                     slopes: np.ndarray) -> np.ndarray:
         r""":math:`\sum_t (\tilde y_t - \bar y - (\tilde z_t - \bar z)'b)^2` over each event's
@@ -358,7 +373,12 @@ class Engine:
             u = (d_m / np.sqrt(qm[:, mkt, mkt])[:, None])[:, :, None]
             alpha = y_level - beta * (z_bar[:, mkt] + self.z_centre[mkt])
             params = np.column_stack([alpha, beta])
-            singular = ~(np.stack([qm[:, j, j] for j in range(3)]).min(axis=0) > 0)
+            # the single path's rule: each market column a one-regressor design, 1 + 2 rho != 0
+            squares = self._squares(szz, sz, n)
+            singular = np.zeros(len(rows), dtype=bool)
+            for j in range(3):
+                singular |= singular_designs(qm[:, j : j + 1, j : j + 1], squares[:, j : j + 1])
+            singular |= ~(np.abs(1.0 + 2.0 * rho) > SINGULAR_PIVOT)
             slopes = np.zeros((len(rows), 3))
             slopes[:, mkt] = beta
         else:
@@ -378,12 +398,13 @@ class Engine:
                 beta = w / root
                 alpha = y_level - beta * (z_bar[:, 0] + self.z_centre[0])
                 params = np.column_stack([alpha, beta])
-                singular = ~(sxx > 0)
+                singular = singular_designs(sxx[:, None, None], self._squares(szz, sz, n))
                 slopes = beta[:, None]
             else:
                 d = self.z_tilde[day] - z_bar[:, None, :]  # (n, T, q)
                 qm = _centred_cross(szz, sz, z_bar, q)
-                chol, singular = _cholesky(qm)
+                chol, unfactored = _cholesky(qm)
+                singular = unfactored | singular_designs(qm, self._squares(szz, sz, n))
                 w = _forward(chol, cyz[:, :, None])[:, :, 0]  # L^-1 c
                 u = _forward(chol, np.swapaxes(d, 1, 2)).swapaxes(1, 2)  # (n, T, q)
                 ssr = qyy - np.einsum("ij,ij->i", w, w)
@@ -403,7 +424,9 @@ class Engine:
                                                z_bar[refine], slopes[refine])
         s2 = ssr / df
         # an exact fit: s^2 at rounding level of the target's second moment
-        exact = ~(s2 > EXACT_FIT * np.abs(syy) / np.maximum(df, 1))
+        # the single path's rule on the uncentred target: sum y^2 = sum (y - c)^2 + 2 c sum (y - c) + n c^2
+        centre = self.y_centre[col]
+        exact = exact_fit(s2, syy + 2.0 * centre * sy + n * centre * centre, df)
         status = np.select(
             [~in_window, n < study.min_estimation, singular, exact], [9, 10, 11, 12], OK
         ).astype(np.int8)
