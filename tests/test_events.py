@@ -128,3 +128,14 @@ def test_batch_event_study_on_unsorted_dates_gives_the_sorted_answer():
     assert_allclose(result.car, ordered.car, rtol=1e-12)
     with pytest.raises(ParameterError, match="market: .*repeated dates"):
         batch_event_study(returns, events, pd.concat([returns["^GSPC"], returns["^GSPC"].iloc[:3]]))
+
+
+def test_cli_errors_name_the_option_and_skipped_tickers_print_safely(tmp_path, capsys):
+    assert main(["run", "FB", "2018-08-06", "--source", "cache", "--cache-dir", ""]) == 2
+    err = capsys.readouterr().err
+    assert err.startswith("eventstudy: error: --cache-dir: '' is not allowed") and err.count("\n") == 1
+    path = tmp_path / "evil.csv"
+    path.write_text('ticker,event_date\n"\x1b[31mEVIL",2018-08-06\nFB,2018-08-06\nAAPL,2018-05-02\n')
+    assert main(["batch", str(path)]) == 0
+    err = capsys.readouterr().err
+    assert "\x1b" not in err and "eventstudy: skipped '\\x1b[31mEVIL' 2018-08-06" in err

@@ -19,7 +19,7 @@ from typing import Any
 from eventstudy import cli_methods, cli_simulate, cli_tickers
 from eventstudy.cli_options import add_data_options, data_options
 from eventstudy.defaults import DEFAULT_ESTIMATION, DEFAULT_MARKET, DEFAULT_WINDOW, MODEL_NAMES
-from eventstudy.exceptions import EventStudyError, EventStudyWarning
+from eventstudy.exceptions import EventStudyError, EventStudyWarning, safe_name
 
 
 class _ArgumentParser(argparse.ArgumentParser):
@@ -176,7 +176,9 @@ def _batch(args: argparse.Namespace) -> int:
     )
     skipped = result.skipped
     for row in skipped.head(SKIPPED_SHOWN).itertuples():
-        print(f"eventstudy: skipped {row.ticker} {row.event_date}: {row.reason}", file=sys.stderr)
+        print(f"eventstudy: skipped {safe_name(row.ticker)} {safe_name(row.event_date)}: "
+              f"{safe_name(row.reason) if not str(row.reason).isprintable() else row.reason}",
+              file=sys.stderr)
     if len(skipped) > SKIPPED_SHOWN:
         print(f"eventstudy: ... and {len(skipped) - SKIPPED_SHOWN} more skipped events (every "
               "row's fate is in the accounting: --json or --output)", file=sys.stderr)
@@ -256,6 +258,8 @@ def _cli_terms(message: str) -> str:
     """A library message in command-line terms: ``non_session='next'`` -> ``--non-session next``."""
     message = re.sub(r"non_session='(\w+)' or '(\w+)'", r"--non-session \1 or \2", message)
     message = re.sub(r"non_session='(\w+)'", r"--non-session \1", message)
+    message = re.sub(r"^(cache_dir|car_window|min_estimation|market_returns|factors_unit|"
+                     r"exclude_events):", lambda m: "--" + m.group(1).replace("_", "-") + ":", message)
     return message.replace("lower min_estimation", "lower --min-estimation")
 
 
