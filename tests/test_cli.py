@@ -84,7 +84,7 @@ def test_table_output_and_plot(capsys, tmp_path):
         (["--estimation", "-250", "0"], "estimation: (-250, 0) is not allowed; the estimation window must not overlap the event window (-1, +1)"),
         (["--market", "NOPE"], "market: 'NOPE' has no data in the committed snapshot; available: AAPL, AMZN"),
         (["--level", "0"], "level: 0.0 is not allowed; give a confidence level strictly between 0 and 1"),
-        (["--min-estimation", "241"], "min_estimation: 241 is not allowed; give a whole number of returns from 3"),
+        (["--min-estimation", "241"], "--min-estimation: 241 is not allowed; give a whole number of returns from 3"),
         (["--plot", "/nonexistent-dir/x.png"], "--plot: cannot write '/nonexistent-dir/x.png'"),
     ],
 )
