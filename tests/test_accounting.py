@@ -213,3 +213,15 @@ def test_batch_volume_and_garch_equal_the_single_path(tmp_path, capsys):
         single = run_event_study(event["ticker"], event["event_date"], model="garch")
         assert_allclose([event["car"], event["car_se"]], [single.car.value, single.car.se], rtol=1e-8)
     assert {t["name"] for t in payload["tests"]} >= {"savickas", "patell"}
+
+
+def test_streamed_json_is_the_result_as_a_dict(accounted):
+    import io
+
+    stream = io.BytesIO()
+    accounted.write_json(stream, chunk=2)  # several chunks on purpose
+    streamed = json.loads(stream.getvalue())
+    assert streamed == json.loads(json.dumps(accounted.to_dict()))
+    assert list(streamed)[:4] == ["model", "measure", "n_events", "events"]
+    assert streamed["accounting"]["rows"][6]["day0"] is None
+    assert streamed["accounting"]["rows"][3]["duplicate_of"] == 0

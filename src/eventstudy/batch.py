@@ -32,7 +32,7 @@ from eventstudy.engine import Engine, ModelSpec, model_spec
 from eventstudy.events import place_events
 from eventstudy.exceptions import ParameterError
 from eventstudy.models import ExpectedReturnModel
-from eventstudy.pvalues import critical_values
+from eventstudy.pvalues import critical_values, two_sided_p
 from eventstudy.study import DEFAULT_ESTIMATION, DEFAULT_WINDOW, EventStudy, model_data
 
 __all__ = ["BatchResult", "batch_event_study"]
@@ -118,8 +118,6 @@ class BatchResult:
     realised: np.ndarray
     abnormal: np.ndarray
     se: np.ndarray
-    t: np.ndarray
-    p: np.ndarray
     window_car: np.ndarray
     window_car_se: np.ndarray
     window_car_t: np.ndarray
@@ -130,6 +128,22 @@ class BatchResult:
     _details: dict[int, str] = field(repr=False, default_factory=dict)
 
     # ----- shape and selection --------------------------------------------------------------
+
+    @property
+    def t(self) -> np.ndarray:
+        """``(N, T)`` t statistics of the daily abnormal returns, :math:`AR / se`."""
+        return self.abnormal / self.se
+
+    @property
+    def p(self) -> np.ndarray:
+        """``(N, T)`` two-sided p-values of :attr:`t` (Student's t with each event's ``df``);
+        computed on demand, so a study that does not read them does not pay for them."""
+        t = self.t
+        p = np.full(t.shape, np.nan)
+        ok = self.ok
+        if ok.any():
+            p[ok] = two_sided_p(t[ok], self.df[ok].astype(float))
+        return p
 
     @property
     def car_window(self) -> Window:
@@ -630,7 +644,7 @@ def _allocate(n: int, t: int, k: int, w: int) -> dict[str, np.ndarray]:
     """Output arrays, uninitialised: the engine writes every studied row, then
     :func:`_blank` fills the others."""
     shapes = {"sigma": (n,), "params": (n, k), "realised": (n, t), "abnormal": (n, t),
-              "se": (n, t), "t": (n, t), "p": (n, t), "window_car": (n, w),
+              "se": (n, t), "window_car": (n, w),
               "window_car_se": (n, w), "window_car_t": (n, w), "window_car_p": (n, w),
               "window_bhar": (n, w)}
     out: dict[str, np.ndarray] = {"nobs": np.empty(n, dtype=np.int64), "df": np.empty(n, dtype=np.int64)}

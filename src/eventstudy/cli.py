@@ -223,10 +223,20 @@ def _report(args: argparse.Namespace, result: Any, save: str, regression: Any = 
             print(f"eventstudy: error: --plot: cannot write {str(written)!r}: {error}", file=sys.stderr)
             return 2
     if args.json:
-        payload = result.to_dict()
-        if regression is not None:
-            payload["regression"] = regression.to_dict()
-        _print_json(payload)
+        if hasattr(result, "write_json") and regression is None:
+            sys.stdout.flush()
+            buffer = getattr(sys.stdout, "buffer", None)
+            if buffer is None:  # a text stream (tests): the same bytes, decoded
+                payload = result.to_dict()
+                _print_json(payload)
+            else:
+                result.write_json(buffer)
+                buffer.flush()
+        else:
+            payload = result.to_dict()
+            if regression is not None:
+                payload["regression"] = regression.to_dict()
+            _print_json(payload)
         if written is not None:
             print(f"eventstudy: charts written to {written}", file=sys.stderr)
     else:

@@ -436,9 +436,7 @@ class Engine:
         s = np.sqrt(s2)
         inv_n = h / n
         se = s[:, None] * np.sqrt(1.0 + inv_n[:, None] + np.einsum("itj,itj->it", u, u))
-        t_day = ar / se
         dff = np.where(status == OK, df, 1.0)
-        p_day = two_sided_p(np.where(status[:, None] == OK, t_day, 0.0), dff)
         n_windows = len(self.windows)
         car, car_se, bhar = (np.empty((len(rows), n_windows)) for _ in range(3))
         for w, window in enumerate(self.windows):
@@ -470,8 +468,6 @@ class Engine:
         put(out["realised"], realised)
         put(out["abnormal"], ar)
         put(out["se"], se)
-        put(out["t"], t_day)
-        put(out["p"], p_day)
         put(out["window_car"], car)
         put(out["window_car_se"], car_se)
         put(out["window_car_t"], t_car)

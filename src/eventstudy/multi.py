@@ -66,6 +66,25 @@ def _finite(value: float) -> float | None:
     return value if math.isfinite(value) else None
 
 
+def _texts(column: pd.Series) -> list[str]:
+    """A column as a list of str (fast for pandas' string arrays)."""
+    return column.to_numpy(dtype=object).astype(str).tolist()
+
+
+def _dates(column: pd.Series) -> list[str | None]:
+    """Dates as ``YYYY-MM-DD`` (None where missing), without a Python loop over Timestamps."""
+    values = pd.DatetimeIndex(column).to_numpy().astype("datetime64[D]")
+    text = np.datetime_as_string(values).astype(object)
+    text[np.isnat(values)] = None
+    return text.tolist()
+
+
+def _integers(column: pd.Series) -> list[int | None]:
+    """A nullable integer column as ints (None where missing)."""
+    values = column.to_numpy(dtype=object, na_value=None)
+    return [None if v is None else int(v) for v in values]
+
+
 def window_label(window: Window) -> str:
     """Column suffix of a CAR window, e.g. ``(-1,+1)``."""
     return f"({window.start:+d},{window.end:+d})".replace("(+0", "(0").replace(",+0)", ",0)")
@@ -197,13 +216,71 @@ class MultiEventResult:
         return regress_cars(self.events, formula, cov=cov, weights=weights)
 
     def to_dict(self) -> dict[str, Any]:
-        """JSON-ready: model, n_events, events, aar, caar (one entry per window), tests,
-        skipped, accounting, warnings. Every number is finite (a statistic that is not is
+        """JSON-ready: model, measure, n_events, events, aar, caar (one entry per window),
+        tests, skipped, accounting, warnings. Every number is finite (a statistic that is not is
         ``null``)."""
-        events = self.events
-        day0 = pd.DatetimeIndex(events["day0"]).strftime("%Y-%m-%d").tolist()
-        columns = [events["ticker"].astype(str).tolist(), events["event_date"].astype(str).tolist(),
-                   day0, events["car"].tolist(), events["car_se"].tolist(),
+        payload = self._envelope()
+        payload["events"] = self._event_records(slice(None))
+        payload["accounting"]["rows"] = self._accounting_records(slice(None))
+        return payload
+
+    def write_json(self, stream: Any, chunk: int = 100_000) -> None:
+        """Write :meth:`to_dict` as one JSON object to the binary ``stream``, the events and the
+        accounting rows ``chunk`` at a time (orjson): a million events never exist as Python
+        dicts all at once."""
+        import orjson
+
+        def dump(value: Any) -> bytes:
+            return orjson.dumps(value, option=orjson.OPT_SERIALIZE_NUMPY)
+
+        def records(make: Callable[[slice], list[dict[str, Any]]], n: int) -> None:
+            stream.write(b"[")
+            for lo in range(0, n, chunk):
+                if lo:
+                    stream.write(b",")
+                stream.write(dump(make(slice(lo, lo + chunk)))[1:-1])
+            stream.write(b"]")
+
+        envelope = self._envelope()
+        stream.write(b"{")
+        for i, (key, value) in enumerate(envelope.items()):
+            stream.write((b"," if i else b"") + dump(key) + b":")
+            if key == "accounting":
+                stream.write(b'{"counts":' + dump(value["counts"]) + b',"rows":')
+                records(self._accounting_records, len(self.accounting))
+                stream.write(b"}")
+            else:
+                stream.write(dump(value))
+            if key == "n_events":
+                stream.write(b',"events":')
+                records(self._event_records, self.n_events)
+        stream.write(b"}\n")
+
+    def _envelope(self) -> dict[str, Any]:
+        return {
+            "model": self.study.model.name,
+            "measure": self.study.measure,
+            "n_events": self.n_events,
+            "aar": [{"rel_day": int(k), "value": float(v)} for k, v in self.aar.items()],
+            "caar": [{"start": w.start, "end": w.end, "value": self.caar_over(w)}
+                     for w in self.car_windows],
+            "tests": [
+                {**t.to_dict(), "stat": _finite(t.stat), "p": _finite(t.pvalue)} for t in self.tests
+            ],
+            "skipped": [
+                {"ticker": row.ticker, "event_date": str(row.event_date), "reason": row.reason}
+                for row in self.skipped.itertuples()
+            ],
+            "accounting": {"counts": self.counts, "rows": []},
+            "warnings": list(self.warnings),
+        }
+
+    def _event_records(self, rows: slice) -> list[dict[str, Any]]:
+        """Per studied event: ticker, event_date, day0, the first window's CAR with se, t, p
+        (and ``windows`` when there are several)."""
+        events = self.events.iloc[rows]
+        columns = [_texts(events["ticker"]), _texts(events["event_date"]), _dates(events["day0"]),
+                   events["car"].tolist(), events["car_se"].tolist(),
                    events["car_t"].tolist(), events["car_p"].tolist()]
         keys = ("ticker", "event_date", "day0", "car", "car_se", "car_t", "car_p")
         records = [dict(zip(keys, values)) for values in zip(*columns)]
@@ -216,38 +293,23 @@ class MultiEventResult:
                     record.setdefault("windows", []).append(
                         {"start": window.start, "end": window.end, "car": car, "car_se": se,
                          "car_t": t, "car_p": p})
-        accounting = self.accounting
-        acc_day0 = pd.DatetimeIndex(accounting["day0"]).strftime("%Y-%m-%d")
-        acc_columns = [
-            accounting.index.tolist(), accounting["ticker"].astype(str).tolist(),
-            accounting["event_date"].astype(str).tolist(), accounting["status"].astype(str).tolist(),
-            [None if pd.isna(d) else d for d in acc_day0], accounting["reason"].tolist(),
-            [None if pd.isna(d) else int(d) for d in accounting["duplicate_of"]],
+        return records
+
+    def _accounting_records(self, rows: slice) -> list[dict[str, Any]]:
+        """Per row of the events table: row, ticker, event_date, status, day0, reason,
+        duplicate_of (and estimation_days_lost)."""
+        accounting = self.accounting.iloc[rows]
+        columns = [
+            accounting.index.tolist(), _texts(accounting["ticker"]),
+            _texts(accounting["event_date"]), _texts(accounting["status"]),
+            _dates(accounting["day0"]), _texts(accounting["reason"]),
+            _integers(accounting["duplicate_of"]),
         ]
-        acc_keys = ["row", "ticker", "event_date", "status", "day0", "reason", "duplicate_of"]
+        keys = ["row", "ticker", "event_date", "status", "day0", "reason", "duplicate_of"]
         if "estimation_days_lost" in accounting.columns:
-            acc_columns.append([None if pd.isna(d) else int(d)
-                                for d in accounting["estimation_days_lost"]])
-            acc_keys.append("estimation_days_lost")
-        return {
-            "model": self.study.model.name,
-            "measure": self.study.measure,
-            "n_events": self.n_events,
-            "events": records,
-            "aar": [{"rel_day": int(k), "value": float(v)} for k, v in self.aar.items()],
-            "caar": [{"start": w.start, "end": w.end, "value": self.caar_over(w)}
-                     for w in self.car_windows],
-            "tests": [
-                {**t.to_dict(), "stat": _finite(t.stat), "p": _finite(t.pvalue)} for t in self.tests
-            ],
-            "skipped": [
-                {"ticker": row.ticker, "event_date": str(row.event_date), "reason": row.reason}
-                for row in self.skipped.itertuples()
-            ],
-            "accounting": {"counts": self.counts,
-                           "rows": [dict(zip(acc_keys, values)) for values in zip(*acc_columns)]},
-            "warnings": list(self.warnings),
-        }
+            columns.append(_integers(accounting["estimation_days_lost"]))
+            keys.append("estimation_days_lost")
+        return [dict(zip(keys, values)) for values in zip(*columns)]
 
     def summary(self) -> str:
         """A plain-text report: set-up, AAR/CAAR by day, each event's CAR, the CAAR window's tests.
