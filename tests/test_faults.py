@@ -702,7 +702,7 @@ def test_fetch_refresh_replaces_the_entry_and_an_empty_cache_dir_is_one_line(yah
     assert manifest(cache / "prices" / "JPM.csv")["covered"] == [["2018-07-02", "2018-08-31"]]
     assert cli.main([*argv[:-1], ""]) == 2
     err = capsys.readouterr().err
-    assert err.splitlines()[-1].startswith("eventstudy: error: cache_dir: '' is not allowed")
+    assert err.splitlines()[-1].startswith("eventstudy: error: --cache-dir: '' is not allowed")
 
 
 def test_an_entry_of_the_former_two_file_layout_is_refetched_and_its_manifest_removed(yahoo, cache, data_dir):
