@@ -438,9 +438,108 @@ def kolari_pynnonen_bmp(standardized: np.ndarray, r: float) -> StatResult:
 # rank tests
 
 
-def _rank_rows(values: np.ndarray) -> np.ndarray:
-    """Average ranks within each row, ``NaN`` left as ``NaN``."""
-    return stats.rankdata(values, axis=1, nan_policy="omit")
+class _SortedRows(NamedTuple):
+    """Every row of a matrix sorted, ``NaN`` last, with its groups of tied values (:func:`_sort_rows`).
+
+    All ``(n, m)`` arrays are in sorted order: position ``p`` of row ``i`` holds its ``p``-th
+    smallest value; positions ``p >= count[i]`` hold its ``NaN`` values.
+    """
+
+    order: np.ndarray  # the column of that value
+    start: np.ndarray  # the first position of the values equal to it
+    end: np.ndarray  # the last position of the values equal to it
+    count: np.ndarray  # (n,): the values that are not NaN
+    ties: bool  # whether any row has two equal values (else start = end = the position)
+
+    def average_ranks(self) -> np.ndarray:
+        """Ranks from 1, ties given the mean of their ranks (``scipy.stats.rankdata``'s average)."""
+        return (self.start + self.end) / 2.0 + 1.0
+
+    def present(self) -> np.ndarray:
+        """``True`` at the positions of values that are not NaN."""
+        return np.arange(self.order.shape[1]) < self.count[:, None]
+
+    def column_sums(self, values: np.ndarray) -> np.ndarray:
+        """Sum over the rows of ``values`` (given in sorted order) by original column, NaN skipped."""
+        weights = np.where(self.present(), values, 0.0)
+        return np.bincount(
+            self.order.ravel(), weights=weights.ravel(), minlength=self.order.shape[1]
+        )
+
+    def positions(self) -> np.ndarray:
+        """``(n, m)``: the sorted position of each original column (the inverse permutation)."""
+        out = np.empty(self.order.shape, dtype=np.intp)
+        np.put_along_axis(out, self.order, np.arange(self.order.shape[1])[None, :], axis=1)
+        return out
+
+
+_PACKED_COLUMNS = 4096  # up to this many columns, the column index rides in the sort key
+
+
+def _sort_keys(values: np.ndarray) -> np.ndarray:
+    """int64 keys that, read as unsigned, are ordered like ``values``; NaN the largest.
+
+    A float's bits read as an integer are ordered like the float when it is positive and in
+    reverse when negative; flipping the other bits of negatives and the sign bit of positives
+    gives one increasing order. Adding ``0.0`` first makes ``-0.0`` equal to ``0.0``.
+    """
+    key = (values + 0.0).view(np.int64)
+    flip = key >> 63  # all ones for negatives
+    flip |= np.int64(-(2**63))
+    key ^= flip
+    np.putmask(key, np.isnan(values), np.int64(-1))
+    return key
+
+
+def _sort_rows(values: np.ndarray) -> _SortedRows:
+    """Sort each row of ``values`` (``NaN`` last) and find its runs of equal values, exactly.
+
+    Up to :data:`_PACKED_COLUMNS` columns, the low bits of each value's sort key are replaced by
+    its column, so one ``numpy.sort`` of integers gives the order (several times faster than
+    ``argsort``). Values that agree in all but those low bits are checked for equality; rows where
+    two distinct values were that close (relative difference below about 1e-13) are sorted again
+    with ``argsort``. Wider rows are ordered by ``argsort`` of the keys.
+    """
+    n, m = values.shape
+    key = _sort_keys(values)
+    count = m - np.count_nonzero(np.isnan(values), axis=1)
+    if m <= _PACKED_COLUMNS:
+        bits = max(1, (m - 1).bit_length())
+        low = np.int64((1 << bits) - 1)
+        key &= ~low
+        key |= np.arange(m, dtype=np.int64)
+        packed = key.view(np.uint64)
+        packed.sort(axis=1)
+        order = (packed & np.uint64(low)).astype(np.intp)
+        high = packed >> np.uint64(bits)
+        same = high[:, 1:] == high[:, :-1]
+    else:
+        order = np.argsort(key.view(np.uint64), axis=1)
+        ordered = np.take_along_axis(key, order, axis=1)
+        same = ordered[:, 1:] == ordered[:, :-1]
+    same &= np.arange(1, m) < count[:, None]  # NaN values are not tied
+    if m <= _PACKED_COLUMNS and same.any():
+        rows, pos = np.nonzero(same)
+        distinct = values[rows, order[rows, pos]] != values[rows, order[rows, pos + 1]]
+        close = np.unique(rows[distinct])
+        if close.size:
+            exact = np.argsort(values[close], axis=1, kind="stable")
+            order[close] = exact
+            ordered = np.take_along_axis(values[close], exact, axis=1)
+            same[close] = (ordered[:, 1:] == ordered[:, :-1]) & (
+                np.arange(1, m) < count[close, None]
+            )
+    positions = np.arange(m)
+    ties = bool(same.any())
+    if not ties:
+        start = end = np.broadcast_to(positions, (n, m))
+    else:
+        first = np.ones((n, 1), dtype=bool)
+        start = np.where(np.concatenate([first, ~same], axis=1), positions, 0)
+        np.maximum.accumulate(start, axis=1, out=start)
+        end = np.where(np.concatenate([~same, first], axis=1), positions, m - 1)
+        end = np.minimum.accumulate(end[:, ::-1], axis=1)[:, ::-1]
+    return _SortedRows(order, start, end, count, ties)
 
 
 def _weighted_rank_sd(total: np.ndarray, count: np.ndarray, n: int) -> tuple[float, np.ndarray, int]:
@@ -584,17 +683,89 @@ def corrado_zivney(
     return rank_pass.corrado_zivney(_window_index(window, abnormal.shape[1]))
 
 
-def _rank_with_one_more(est_ranks: np.ndarray, est: np.ndarray, x: np.ndarray):
-    """Ranks when one value ``x_i`` joins row ``i`` of ``est`` (ties averaged), in O(N L).
+_KERNEL_ROWS = 2048  # events compared at once in _generalized_rank_sums (22 x 240 bytes each)
 
-    Returns the new ranks of the estimation values and the rank of ``x``.
+
+def _generalized_rank_sums(est: np.ndarray, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    r"""Sums over events of the GRANK :math:`U` when each column of ``x`` in turn is the tested value.
+
+    Parameters
+    ----------
+    est
+        ``(n, L)`` standardised estimation residuals, ``NaN`` where missing (:math:`L_i` present).
+    x
+        ``(n, J)`` tested values, one column per test (``NaN``: ranked 1, above nothing).
+
+    Returns
+    -------
+    totals, zero
+        ``(J, L)``: for test :math:`j` and day :math:`\tau`,
+        :math:`\sum_i (K_{ij\tau}/(L_i+2) - 1/2)` over the events with a residual that day, where
+        :math:`K_{ij\tau}` is the rank of :math:`e_{i\tau}` among the event's :math:`L_i` values
+        and :math:`x_{ij}` (ties averaged); ``(J,)``: the same sum of the ranks of :math:`x_{ij}`.
+
+    Notes
+    -----
+    One sort of each row of ``[est, x]`` gives every rank. Among the :math:`L_i + 1` values,
+    :math:`K_{ij\tau} = R_{i\tau} + [e_{i\tau} > x_{ij}] + \tfrac12[e_{i\tau} = x_{ij}]`, with
+    :math:`R_{i\tau}` the rank among the estimation values alone; the bracket is
+    :math:`\tfrac12([P_{i\tau} \ge s_{ij}] + [P_{i\tau} > e_{ij}])` with :math:`P` the sorted
+    position of :math:`e_{i\tau}` in the row and :math:`[s_{ij}, e_{ij}]` the positions of the
+    values equal to :math:`x_{ij}`. Those :math:`nJL` comparisons of small integers are counted
+    per group of events with the same :math:`L_i` (same weight :math:`1/(L_i+2)`), so the sums
+    are exact integer counts until the last division.
     """
-    above = est > x[:, None]
-    tied = est == x[:, None]
-    new_est = est_ranks + above + 0.5 * tied  # NaN stays NaN
-    below = np.sum(est < x[:, None], axis=1)
-    x_rank = below + 1.0 + 0.5 * np.sum(tied, axis=1)
-    return new_est, x_rank
+    n, length = est.shape
+    ranked = _sort_rows(np.concatenate([est, x], axis=1))
+    is_x = ranked.order >= length
+    x_before = np.cumsum(is_x, axis=1) - is_x  # tested values before each position
+    if ranked.ties:  # ... before the value's group of equal values, and in it
+        x_in = np.take_along_axis(x_before + is_x, ranked.end, axis=1)
+        x_before = np.take_along_axis(x_before, ranked.start, axis=1)
+        x_in -= x_before
+    # K: estimation values strictly below each value (its rank among them, less one, if untied)
+    below = np.empty(ranked.order.shape, dtype=np.intp)
+    np.put_along_axis(below, ranked.order, ranked.start - x_before, axis=1)
+    est_missing, x_missing = np.isnan(est), np.isnan(x)
+    est_count = length - np.count_nonzero(est_missing, axis=1)
+    weight = 1.0 / (est_count + 2.0)
+    rank = np.where(est_missing, 0, below[:, :length] + 1)  # R: rank among the estimation values
+    x_tied = np.zeros(x.shape, dtype=np.intp)  # estimation values equal to x
+    if ranked.ties:
+        equal = np.empty(ranked.order.shape, dtype=np.intp)
+        np.put_along_axis(equal, ranked.order, ranked.end - ranked.start + 1 - x_in, axis=1)
+        rank = rank + np.where(est_missing, 0.0, (equal[:, :length] - 1) / 2.0)
+        x_tied = np.where(x_missing, 0, equal[:, length:])
+    base = weight @ rank
+    x_below = below[:, length:]
+    x_rank = np.where(x_missing, 1.0, x_below + 1.0 + 0.5 * x_tied)
+    zero = np.sum(x_rank * weight[:, None] - 0.5, axis=0)
+
+    # [e > x] + [e >= x] = [K >= below(x)] + [K >= below(x) + equal(x)], shifted by one so that
+    # 0 marks a missing day and the largest integer a missing x
+    small = next(t for t in (np.uint8, np.int16, np.int32) if length + 1 < np.iinfo(t).max)
+    never = np.iinfo(small).max
+    shifted = np.where(est_missing, 0, below[:, :length] + 1).astype(small)
+    low = np.where(x_missing, never, x_below + 1).astype(small)
+    high = np.where(x_missing, never, x_below + x_tied + 1).astype(small)
+    tied = bool(np.any(x_tied))
+    above = np.zeros((x.shape[1], length))
+    groups, group = np.unique(est_count, return_inverse=True)
+    by_group = np.argsort(group, kind="stable")
+    bounds = np.searchsorted(group[by_group], np.arange(len(groups) + 1))
+    for g, count in enumerate(groups):  # events with the same L_i share a weight
+        members = by_group[bounds[g] : bounds[g + 1]]
+        for first in range(0, len(members), _KERNEL_ROWS):
+            rows = members[first : first + _KERNEL_ROWS]
+            k = shifted[rows][:, None, :]
+            hits = np.add.reduce((k >= low[rows][:, :, None]).view(np.uint8), axis=0, dtype=np.uint16)
+            if tied:
+                hits += np.add.reduce(
+                    (k >= high[rows][:, :, None]).view(np.uint8), axis=0, dtype=np.uint16
+                )
+            above += hits * ((0.5 if tied else 1.0) / (count + 2.0))
+    days = np.count_nonzero(~est_missing, axis=0)
+    return base[None, :] + above - 0.5 * days[None, :], zero
 
 
 def generalized_rank(
@@ -808,6 +979,9 @@ def wilcoxon(abnormal: np.ndarray) -> StatResult:
 # all tests at once
 
 
+_BLOCK_ROWS = 1024  # events whose residuals _ResidualPass works on at once
+
+
 class _ResidualPass:
     r"""One pass over the events' estimation residuals, chunk by chunk, keeping only the column
     sums and counts that the residual-based statistics need, so memory does not grow with the
@@ -867,6 +1041,13 @@ class _ResidualPass:
 
     def add(self, rows: np.ndarray, residuals: np.ndarray) -> None:
         """Accumulate the residuals of the events ``rows`` (``(len(rows), L)``, NaN: missing)."""
+        if self.grank is not None:  # events with equal L_i together: GRANK counts them at once
+            by_length = np.argsort(np.count_nonzero(np.isnan(residuals), axis=1), kind="stable")
+            rows, residuals = rows[by_length], residuals[by_length]
+        for first in range(0, len(rows), _BLOCK_ROWS):  # blocks small enough to stay in cache
+            self._add_block(rows[first : first + _BLOCK_ROWS], residuals[first : first + _BLOCK_ROWS])
+
+    def _add_block(self, rows: np.ndarray, residuals: np.ndarray) -> None:
         present = ~np.isnan(residuals)
         if self.kolari:
             count = present.sum(axis=1)
@@ -880,10 +1061,10 @@ class _ResidualPass:
             self.present += int(present.sum())
         if self.abnormal is not None:
             combined = np.concatenate([residuals, self.abnormal[rows]], axis=1)
-            n_obs = np.sum(~np.isnan(combined), axis=1)
-            deviations = _rank_rows(combined) - (n_obs[:, None] + 1.0) / 2.0
-            self.corrado_total += np.nansum(deviations, axis=0)
-            self.corrado_count += np.sum(~np.isnan(deviations), axis=0)
+            ranked = _sort_rows(combined)
+            deviations = ranked.average_ranks() - (ranked.count[:, None] + 1.0) / 2.0
+            self.corrado_total += ranked.column_sums(deviations)
+            self.corrado_count += np.count_nonzero(~np.isnan(combined), axis=0)
         if self.zivney is None and self.grank is None:
             return
         if self.df is None:
@@ -891,18 +1072,15 @@ class _ResidualPass:
         est = residuals / residual_sd(residuals, self.df[rows])[:, None]
         if self.zivney is not None:
             combined = np.concatenate([est, self.zivney[rows]], axis=1)
-            n_obs = np.sum(~np.isnan(combined), axis=1)
-            u = _rank_rows(combined) / (n_obs[:, None] + 1.0) - 0.5
-            self.zivney_total += np.nansum(u, axis=0)
-            self.zivney_count += np.sum(~np.isnan(u), axis=0)
+            ranked = _sort_rows(combined)
+            u = ranked.average_ranks() / (ranked.count[:, None] + 1.0) - 0.5
+            self.zivney_total += ranked.column_sums(u)
+            self.zivney_count += np.count_nonzero(~np.isnan(combined), axis=0)
         if self.grank is not None:
-            est_ranks = _rank_rows(est)
-            n_obs = np.sum(~np.isnan(est), axis=1) + 1.0
-            self.grank_count += np.sum(~np.isnan(est), axis=0)
-            for j in range(self.grank.shape[1]):  # loop over windows, vectorised over events
-                new_est, x_rank = _rank_with_one_more(est_ranks, est, self.grank[rows, j])
-                self.grank_total[j] += np.nansum(new_est / (n_obs[:, None] + 1.0) - 0.5, axis=0)
-                self.grank_zero[j] += np.sum(x_rank / (n_obs + 1.0) - 0.5)
+            totals, zero = _generalized_rank_sums(est, self.grank[rows])
+            self.grank_total += totals
+            self.grank_zero += zero
+            self.grank_count += np.count_nonzero(~np.isnan(est), axis=0)
 
     def correlation(self) -> float:
         numerator = np.sum(self.z_sum**2 - self.z2_sum)
