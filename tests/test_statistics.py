@@ -947,3 +947,29 @@ def test_residuals_read_in_chunks_give_the_same_statistics():
     assert_allclose([a.pvalue for a in streamed], [b.pvalue for b in whole], rtol=1e-12, atol=1e-15)
     with pytest.raises(ParameterError, match=r"residuals: 'shape \(5, 59\) for 5 events' is not allowed"):
         S.multi_event_tests(residuals=lambda rows: residuals[rows][:, : 60 - (rows[0] > 0)], chunk_size=5, **args)
+
+
+def test_wilcoxon_equals_scipy_column_by_column_with_zeros_and_ties():
+    """The vectorised W+ and p-values against scipy.stats.wilcoxon on each column in turn."""
+    rng = np.random.default_rng(12)
+    x = np.round(rng.standard_normal((300, 6)) + 0.1, 1)  # ties and zeros: normal approximation
+    x[:, 1] = rng.standard_normal(300)  # no ties
+    x[:, 2] = 0.0
+    x[:-20, 3] = 0.0  # 20 non-zero values, untied: exact
+    x[-20:, 3] = rng.standard_normal(20) + 0.5
+    x[:-20, 4] = 0.0
+    x[-20:, 4] = np.round(x[-20:, 4])  # 20 non-zero values with ties: normal approximation
+    got = S.wilcoxon(x)
+    for j in range(x.shape[1]):
+        col = x[:, j]
+        if not np.any(col != 0):
+            assert np.isnan(got.pvalue[j])
+            continue
+        nonzero = np.abs(col[col != 0])
+        method = "exact" if np.unique(nonzero).size == nonzero.size <= 50 else "approx"
+        assert method == ("exact" if j == 3 else "approx")
+        ref = sps.wilcoxon(col, zero_method="wilcox", method=method)
+        ranks = sps.rankdata(nonzero)
+        assert got.stat[j] == pytest.approx(ranks[col[col != 0] > 0].sum(), rel=1e-14)
+        assert got.pvalue[j] == pytest.approx(ref.pvalue, rel=1e-12)
+    assert got.dist == "Wilcoxon signed-rank W+ (exact/normal, n varies)"

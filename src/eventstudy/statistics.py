@@ -76,7 +76,6 @@ from typing import Any, NamedTuple
 
 import numpy as np
 import pandas as pd
-from scipy import stats
 
 from eventstudy.exceptions import ClusteredEventsWarning, ParameterError
 
@@ -176,11 +175,15 @@ class StatResult(NamedTuple):
 
 
 def _normal(z: np.ndarray) -> StatResult:
+    from scipy import special
+
     z = np.asarray(z, dtype=float)
-    return StatResult(z, 2.0 * stats.norm.sf(np.abs(z)), _NORMAL)
+    return StatResult(z, 2.0 * special.ndtr(-np.abs(z)), _NORMAL)  # = scipy.stats.norm.sf(|z|)
 
 
 def _student(t: np.ndarray, df: float) -> StatResult:
+    from scipy import stats
+
     t = np.asarray(t, dtype=float)
     return StatResult(t, 2.0 * stats.t.sf(np.abs(t), df), f"t({df:g})")
 
@@ -455,6 +458,13 @@ class _SortedRows(NamedTuple):
         """Ranks from 1, ties given the mean of their ranks (``scipy.stats.rankdata``'s average)."""
         return (self.start + self.end) / 2.0 + 1.0
 
+    def average_ranks_without(self, column: int) -> np.ndarray:
+        """:meth:`average_ranks` of the other values when each row's value in ``column`` is left
+        out (its own entry is meaningless): one less above it, half of one less among its ties."""
+        at = np.argmax(self.order == column, axis=1)[:, None]
+        first = np.take_along_axis(self.start, at, axis=1)
+        return self.average_ranks() - (self.start > first) - 0.5 * (self.start == first)
+
     def present(self) -> np.ndarray:
         """``True`` at the positions of values that are not NaN."""
         return np.arange(self.order.shape[1]) < self.count[:, None]
@@ -466,28 +476,34 @@ class _SortedRows(NamedTuple):
             self.order.ravel(), weights=weights.ravel(), minlength=self.order.shape[1]
         )
 
+    def unsort(self, values: np.ndarray) -> np.ndarray:
+        """``values`` given in sorted order, put back in the original columns."""
+        n, m = self.order.shape
+        out = np.empty((n, m), dtype=values.dtype)
+        out.ravel()[(self.order + (np.arange(n) * m)[:, None]).ravel()] = values.ravel()
+        return out
+
     def positions(self) -> np.ndarray:
         """``(n, m)``: the sorted position of each original column (the inverse permutation)."""
-        out = np.empty(self.order.shape, dtype=np.intp)
-        np.put_along_axis(out, self.order, np.arange(self.order.shape[1])[None, :], axis=1)
-        return out
+        return self.unsort(np.broadcast_to(np.arange(self.order.shape[1]), self.order.shape))
 
 
 _PACKED_COLUMNS = 4096  # up to this many columns, the column index rides in the sort key
 
 
-def _sort_keys(values: np.ndarray) -> np.ndarray:
+def _sort_keys(values: np.ndarray, missing: np.ndarray, bits: int) -> np.ndarray:
     """int64 keys that, read as unsigned, are ordered like ``values``; NaN the largest.
 
     A float's bits read as an integer are ordered like the float when it is positive and in
     reverse when negative; flipping the other bits of negatives and the sign bit of positives
-    gives one increasing order. Adding ``0.0`` first makes ``-0.0`` equal to ``0.0``.
+    gives one increasing order. Adding ``0.0`` first makes ``-0.0`` equal to ``0.0``. Each NaN
+    gets a key of its own above every number, distinct in the bits above the lowest ``bits``.
     """
     key = (values + 0.0).view(np.int64)
     flip = key >> 63  # all ones for negatives
     flip |= np.int64(-(2**63))
     key ^= flip
-    np.putmask(key, np.isnan(values), np.int64(-1))
+    np.putmask(key, missing, ~(np.arange(values.shape[1], dtype=np.int64) << bits))
     return key
 
 
@@ -501,23 +517,25 @@ def _sort_rows(values: np.ndarray) -> _SortedRows:
     with ``argsort``. Wider rows are ordered by ``argsort`` of the keys.
     """
     n, m = values.shape
-    key = _sort_keys(values)
-    count = m - np.count_nonzero(np.isnan(values), axis=1)
+    missing = np.isnan(values)
+    count = m - np.count_nonzero(missing, axis=1)
     if m <= _PACKED_COLUMNS:
         bits = max(1, (m - 1).bit_length())
         low = np.int64((1 << bits) - 1)
+        key = _sort_keys(values, missing, bits)
         key &= ~low
         key |= np.arange(m, dtype=np.int64)
         packed = key.view(np.uint64)
         packed.sort(axis=1)
-        order = (packed & np.uint64(low)).astype(np.intp)
         high = packed >> np.uint64(bits)
         same = high[:, 1:] == high[:, :-1]
+        order = key  # the sorted keys, reduced in place to their columns
+        order &= low
     else:
+        key = _sort_keys(values, missing, 0)
         order = np.argsort(key.view(np.uint64), axis=1)
         ordered = np.take_along_axis(key, order, axis=1)
         same = ordered[:, 1:] == ordered[:, :-1]
-    same &= np.arange(1, m) < count[:, None]  # NaN values are not tied
     if m <= _PACKED_COLUMNS and same.any():
         rows, pos = np.nonzero(same)
         distinct = values[rows, order[rows, pos]] != values[rows, order[rows, pos + 1]]
@@ -526,9 +544,7 @@ def _sort_rows(values: np.ndarray) -> _SortedRows:
             exact = np.argsort(values[close], axis=1, kind="stable")
             order[close] = exact
             ordered = np.take_along_axis(values[close], exact, axis=1)
-            same[close] = (ordered[:, 1:] == ordered[:, :-1]) & (
-                np.arange(1, m) < count[close, None]
-            )
+            same[close] = ordered[:, 1:] == ordered[:, :-1]  # NaN equals nothing
     positions = np.arange(m)
     ties = bool(same.any())
     if not ties:
@@ -686,7 +702,9 @@ def corrado_zivney(
 _KERNEL_ROWS = 2048  # events compared at once in _generalized_rank_sums (22 x 240 bytes each)
 
 
-def _generalized_rank_sums(est: np.ndarray, x: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+def _generalized_rank_sums(
+    est: np.ndarray, x: np.ndarray, ranked: _SortedRows | None = None
+) -> tuple[np.ndarray, np.ndarray]:
     r"""Sums over events of the GRANK :math:`U` when each column of ``x`` in turn is the tested value.
 
     Parameters
@@ -695,6 +713,8 @@ def _generalized_rank_sums(est: np.ndarray, x: np.ndarray) -> tuple[np.ndarray, 
         ``(n, L)`` standardised estimation residuals, ``NaN`` where missing (:math:`L_i` present).
     x
         ``(n, J)`` tested values, one column per test (``NaN``: ranked 1, above nothing).
+    ranked
+        ``_sort_rows(np.concatenate([est, x], axis=1))`` if already at hand.
 
     Returns
     -------
@@ -716,7 +736,8 @@ def _generalized_rank_sums(est: np.ndarray, x: np.ndarray) -> tuple[np.ndarray, 
     are exact integer counts until the last division.
     """
     n, length = est.shape
-    ranked = _sort_rows(np.concatenate([est, x], axis=1))
+    if ranked is None:
+        ranked = _sort_rows(np.concatenate([est, x], axis=1))
     is_x = ranked.order >= length
     x_before = np.cumsum(is_x, axis=1) - is_x  # tested values before each position
     if ranked.ties:  # ... before the value's group of equal values, and in it
@@ -724,16 +745,14 @@ def _generalized_rank_sums(est: np.ndarray, x: np.ndarray) -> tuple[np.ndarray, 
         x_before = np.take_along_axis(x_before, ranked.start, axis=1)
         x_in -= x_before
     # K: estimation values strictly below each value (its rank among them, less one, if untied)
-    below = np.empty(ranked.order.shape, dtype=np.intp)
-    np.put_along_axis(below, ranked.order, ranked.start - x_before, axis=1)
+    below = ranked.unsort(ranked.start - x_before)
     est_missing, x_missing = np.isnan(est), np.isnan(x)
     est_count = length - np.count_nonzero(est_missing, axis=1)
     weight = 1.0 / (est_count + 2.0)
     rank = np.where(est_missing, 0, below[:, :length] + 1)  # R: rank among the estimation values
     x_tied = np.zeros(x.shape, dtype=np.intp)  # estimation values equal to x
     if ranked.ties:
-        equal = np.empty(ranked.order.shape, dtype=np.intp)
-        np.put_along_axis(equal, ranked.order, ranked.end - ranked.start + 1 - x_in, axis=1)
+        equal = ranked.unsort(ranked.end - ranked.start + 1 - x_in)
         rank = rank + np.where(est_missing, 0.0, (equal[:, :length] - 1) / 2.0)
         x_tied = np.where(x_missing, 0, equal[:, length:])
     base = weight @ rank
@@ -912,9 +931,20 @@ def signed_rank_sum(abnormal: np.ndarray) -> np.ndarray:
     Zeros are dropped and tied :math:`|x|` get average ranks (as R's ``wilcox.test``).
     """
     x = _events(abnormal, "abnormal")
-    absx = np.where(x == 0, np.nan, np.abs(x))
-    ranks = stats.rankdata(absx, axis=0, nan_policy="omit")
-    return np.nansum(np.where(x > 0, ranks, 0.0), axis=0)
+    w_plus = _signed_ranks(x[:, None] if x.ndim == 1 else x)[0]
+    return w_plus[0] if x.ndim == 1 else w_plus
+
+
+def _signed_ranks(x: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    r"""Per column of ``(N, m)`` ``x``: :math:`W^+`, the number :math:`n` of non-zero values and
+    :math:`\sum_g (t_g^3 - t_g)` over the groups of :math:`t_g` tied :math:`|x|`."""
+    ranked = _sort_rows(np.where(x == 0, np.nan, np.abs(x)).T)
+    present = ranked.present()
+    positive = np.take_along_axis((x > 0).T, ranked.order, axis=1)
+    w_plus = np.sum(ranked.average_ranks(), axis=1, where=positive & present)
+    tied = ranked.end - ranked.start + 1  # each of a group's t values adds t^2 - 1
+    ties = np.sum(tied * tied - 1.0, axis=1, where=present)
+    return w_plus, ranked.count, ties
 
 
 def wilcoxon(abnormal: np.ndarray) -> StatResult:
@@ -931,36 +961,36 @@ def wilcoxon(abnormal: np.ndarray) -> StatResult:
         ``stat`` is :math:`W^+` (:func:`signed_rank_sum`), the statistic estudy2 and R report;
         the p-value is exact (``scipy.stats.wilcoxon``, ``method="exact"``) when at most 50
         values are non-zero and no :math:`|x|` ties, otherwise the normal approximation
-        :math:`(W^+ - n(n+1)/4)/\sqrt{n(n+1)(2n+1)/24}` with the tie correction.
+        :math:`z = (W^+ - n(n+1)/4)/\sqrt{(n(n+1)(2n+1) - \frac12\sum_g (t_g^3 - t_g))/24}`
+        with the tie correction over the groups of :math:`t_g` equal :math:`|x|` (no
+        continuity correction), :math:`p = 2\Phi(-|z|)`.
 
     Notes
     -----
     :math:`W^+ = \sum_i \mathbf 1(x_i > 0)\,\operatorname{rank}(|x_i|)` over the :math:`n`
-    non-zero values. Checked against estudy2's ``wilcoxon_test`` (:math:`W^+`, to 1e-8) and the
-    exact p-value by enumerating all :math:`2^n` sign patterns.
+    non-zero values. Checked against estudy2's ``wilcoxon_test`` (:math:`W^+`, to 1e-8), the
+    exact p-value by enumerating all :math:`2^n` sign patterns, and the normal approximation
+    against ``scipy.stats.wilcoxon(method="approx")`` column by column.
 
     References
     ----------
     Wilcoxon, F. (1945). *Biometrics Bulletin* 1(6), 80-83.
     """
+    from scipy import special, stats
+
     x = _events(abnormal, "abnormal")
     single = x.ndim == 1
     cols = x[:, None] if single else x
-    w_plus = signed_rank_sum(cols)
-    pvalue = np.empty(cols.shape[1])
-    methods = set()
-    sizes = set()
-    for j in range(cols.shape[1]):  # loop over days; scipy is vectorised over events
-        col = cols[:, j]
-        nonzero = np.abs(col[col != 0])
-        exact = nonzero.size <= 50 and np.unique(nonzero).size == nonzero.size
-        method = "exact" if exact else "approx"
-        methods.add(method)
-        sizes.add(nonzero.size)
-        if nonzero.size == 0:
-            pvalue[j] = np.nan
-            continue
-        pvalue[j] = stats.wilcoxon(col, zero_method="wilcox", method=method).pvalue
+    w_plus, nonzero, ties = _signed_ranks(cols)
+    exact = (nonzero <= 50) & (ties == 0)
+    methods = {"exact" if e else "approx" for e in exact}
+    sizes = set(nonzero.tolist())
+    n = nonzero.astype(float)
+    with np.errstate(divide="ignore", invalid="ignore"):  # no non-zero value: p is NaN
+        z = (w_plus - n * (n + 1.0) * 0.25) / np.sqrt((n * (n + 1.0) * (2.0 * n + 1.0) - ties / 2) / 24)
+    pvalue = np.where(nonzero > 0, 2.0 * special.ndtr(-np.abs(z)), np.nan)
+    for j in np.flatnonzero(exact & (nonzero > 0)):  # at most 50 values each
+        pvalue[j] = stats.wilcoxon(cols[:, j], zero_method="wilcox", method="exact").pvalue
     how = (
         "exact"
         if methods == {"exact"}
@@ -1010,6 +1040,12 @@ class _ResidualPass:
         # Corrado-Zivney and GRANK re-standardise the event values across all events first.
         self.zivney = None if zivney is None else _cross_sectional_restandardize(zivney)
         self.grank = None if grank is None else _cross_sectional_restandardize(grank)
+        # Corrado-Zivney's event values are GRANK's but the last: one sort serves both
+        self.zivney_in_grank = (
+            self.zivney is not None and self.grank is not None
+            and self.grank.shape[1] == self.zivney.shape[1] + 1
+            and np.array_equal(self.grank[:, :-1], self.zivney)
+        )
         self.positive, self.present = 0, 0
         self.length = -1
         self.widen(length)
@@ -1070,17 +1106,25 @@ class _ResidualPass:
         if self.df is None:
             raise ParameterError("df", None, "give L_i - k_i per event for the rank tests")
         est = residuals / residual_sd(residuals, self.df[rows])[:, None]
-        if self.zivney is not None:
-            combined = np.concatenate([est, self.zivney[rows]], axis=1)
-            ranked = _sort_rows(combined)
-            u = ranked.average_ranks() / (ranked.count[:, None] + 1.0) - 0.5
-            self.zivney_total += ranked.column_sums(u)
-            self.zivney_count += np.count_nonzero(~np.isnan(combined), axis=0)
         if self.grank is not None:
-            totals, zero = _generalized_rank_sums(est, self.grank[rows])
+            combined = np.concatenate([est, self.grank[rows]], axis=1)
+            ranked = _sort_rows(combined)
+            totals, zero = _generalized_rank_sums(est, self.grank[rows], ranked)
             self.grank_total += totals
             self.grank_zero += zero
             self.grank_count += np.count_nonzero(~np.isnan(est), axis=0)
+        if self.zivney is not None:
+            if self.zivney_in_grank:  # GRANK's rows less their last value (the SCAR)
+                combined = combined[:, :-1]
+                ranks = ranked.average_ranks_without(combined.shape[1])
+                count = ranked.count - ~np.isnan(self.grank[rows, -1])
+            else:
+                combined = np.concatenate([est, self.zivney[rows]], axis=1)
+                ranked = _sort_rows(combined)
+                ranks, count = ranked.average_ranks(), ranked.count
+            u = ranks / (count[:, None] + 1.0) - 0.5
+            self.zivney_total += ranked.column_sums(u)[: combined.shape[1]]
+            self.zivney_count += np.count_nonzero(~np.isnan(combined), axis=0)
 
     def correlation(self) -> float:
         numerator = np.sum(self.z_sum**2 - self.z2_sum)
@@ -1243,7 +1287,7 @@ def multi_event_tests(
     window: tuple[int, int],
     event_dates: Sequence[Any] | None = None,
     tests: Sequence[str] | None = None,
-    chunk_size: int = 16_384,
+    chunk_size: int = 4096,
 ) -> list[TestStatistic]:
     r"""Every requested test for every relative day and for the CAAR window.
 
