@@ -41,7 +41,7 @@ LENGTH, DAYS, WINDOW = 240, 21, (-1, 1)
 
 
 def workload(n: int, length: int = LENGTH, days: int = DAYS, seed: int = 7):
-    """Inputs of ``multi_event_tests`` for ``n`` synthetic events, residuals as a function of rows."""
+    """Inputs of ``multi_event_tests`` for ``n`` synthetic events, residuals by rows."""
     rng = np.random.default_rng(seed)
     pool = rng.standard_t(5, (POOL, length)) / np.sqrt(5 / 3)
     pool[rng.random(pool.shape) < 0.01] = np.nan

@@ -510,7 +510,7 @@ def test_sort_rows_gives_scipy_ranks_row_by_row(kind):
     ranked = S._sort_rows(values)
     ranks = np.full(values.shape, np.nan)
     for i in range(values.shape[0]):
-        for p in range(ranked.count[i]):
+        for p in range(ranked.lengths[i]):
             ranks[i, ranked.order[i, p]] = ranked.average_ranks()[i, p]
     assert_allclose(ranks, _rankdata_rows(values), rtol=0, atol=0)
     assert ranked.ties == (kind != "normal")

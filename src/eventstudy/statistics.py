@@ -442,16 +442,16 @@ def kolari_pynnonen_bmp(standardized: np.ndarray, r: float) -> StatResult:
 
 
 class _SortedRows(NamedTuple):
-    """Every row of a matrix sorted, ``NaN`` last, with its groups of tied values (:func:`_sort_rows`).
+    """Every row of a matrix sorted, ``NaN`` last, with its runs of ties (:func:`_sort_rows`).
 
     All ``(n, m)`` arrays are in sorted order: position ``p`` of row ``i`` holds its ``p``-th
-    smallest value; positions ``p >= count[i]`` hold its ``NaN`` values.
+    smallest value; positions ``p >= lengths[i]`` hold its ``NaN`` values.
     """
 
     order: np.ndarray  # the column of that value
     start: np.ndarray  # the first position of the values equal to it
     end: np.ndarray  # the last position of the values equal to it
-    count: np.ndarray  # (n,): the values that are not NaN
+    lengths: np.ndarray  # (n,): the values of each row that are not NaN
     ties: bool  # whether any row has two equal values (else start = end = the position)
 
     def average_ranks(self) -> np.ndarray:
@@ -467,10 +467,10 @@ class _SortedRows(NamedTuple):
 
     def present(self) -> np.ndarray:
         """``True`` at the positions of values that are not NaN."""
-        return np.arange(self.order.shape[1]) < self.count[:, None]
+        return np.arange(self.order.shape[1]) < self.lengths[:, None]
 
     def column_sums(self, values: np.ndarray) -> np.ndarray:
-        """Sum over the rows of ``values`` (given in sorted order) by original column, NaN skipped."""
+        """Sums over the rows of ``values`` (in sorted order) by original column, NaN skipped."""
         weights = np.where(self.present(), values, 0.0)
         return np.bincount(
             self.order.ravel(), weights=weights.ravel(), minlength=self.order.shape[1]
@@ -518,7 +518,7 @@ def _sort_rows(values: np.ndarray) -> _SortedRows:
     """
     n, m = values.shape
     missing = np.isnan(values)
-    count = m - np.count_nonzero(missing, axis=1)
+    lengths = m - np.count_nonzero(missing, axis=1)
     if m <= _PACKED_COLUMNS:
         bits = max(1, (m - 1).bit_length())
         low = np.int64((1 << bits) - 1)
@@ -555,7 +555,7 @@ def _sort_rows(values: np.ndarray) -> _SortedRows:
         np.maximum.accumulate(start, axis=1, out=start)
         end = np.where(np.concatenate([~same, first], axis=1), positions, m - 1)
         end = np.minimum.accumulate(end[:, ::-1], axis=1)[:, ::-1]
-    return _SortedRows(order, start, end, count, ties)
+    return _SortedRows(order, start, end, lengths, ties)
 
 
 def _weighted_rank_sd(total: np.ndarray, count: np.ndarray, n: int) -> tuple[float, np.ndarray, int]:
@@ -705,7 +705,7 @@ _KERNEL_ROWS = 2048  # events compared at once in _generalized_rank_sums (22 x 2
 def _generalized_rank_sums(
     est: np.ndarray, x: np.ndarray, ranked: _SortedRows | None = None
 ) -> tuple[np.ndarray, np.ndarray]:
-    r"""Sums over events of the GRANK :math:`U` when each column of ``x`` in turn is the tested value.
+    r"""Sums over events of the GRANK :math:`U`, each column of ``x`` in turn the tested value.
 
     Parameters
     ----------
@@ -778,7 +778,9 @@ def _generalized_rank_sums(
         for first in range(0, len(members), _KERNEL_ROWS):
             rows = members[first : first + _KERNEL_ROWS]
             k = shifted[rows][:, None, :]
-            hits = np.add.reduce((k >= low[rows][:, :, None]).view(np.uint8), axis=0, dtype=np.uint16)
+            hits = np.add.reduce(
+                (k >= low[rows][:, :, None]).view(np.uint8), axis=0, dtype=np.uint16
+            )
             if tied:
                 hits += np.add.reduce(
                     (k >= high[rows][:, :, None]).view(np.uint8), axis=0, dtype=np.uint16
@@ -949,7 +951,7 @@ def _signed_ranks(x: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
         w_plus[j] = np.sum(ranked.average_ranks(), where=positive & present)
         tied = ranked.end - ranked.start + 1  # each of a group's t values adds t^2 - 1
         ties[j] = np.sum(tied * tied - 1.0, where=present)
-        nonzero[j] = ranked.count[0]
+        nonzero[j] = ranked.lengths[0]
     return w_plus, nonzero, ties
 
 
@@ -993,7 +995,8 @@ def wilcoxon(abnormal: np.ndarray) -> StatResult:
     sizes = set(nonzero.tolist())
     n = nonzero.astype(float)
     with np.errstate(divide="ignore", invalid="ignore"):  # no non-zero value: p is NaN
-        z = (w_plus - n * (n + 1.0) * 0.25) / np.sqrt((n * (n + 1.0) * (2.0 * n + 1.0) - ties / 2) / 24)
+        variance = (n * (n + 1.0) * (2.0 * n + 1.0) - ties / 2) / 24
+        z = (w_plus - n * (n + 1.0) * 0.25) / np.sqrt(variance)
     pvalue = np.where(nonzero > 0, 2.0 * special.ndtr(-np.abs(z)), np.nan)
     for j in np.flatnonzero(exact & (nonzero > 0)):  # at most 50 values each
         pvalue[j] = stats.wilcoxon(cols[:, j], zero_method="wilcox", method="exact").pvalue
@@ -1090,7 +1093,8 @@ class _ResidualPass:
             by_length = np.argsort(np.count_nonzero(np.isnan(residuals), axis=1), kind="stable")
             rows, residuals = rows[by_length], residuals[by_length]
         for first in range(0, len(rows), _BLOCK_ROWS):  # blocks small enough to stay in cache
-            self._add_block(rows[first : first + _BLOCK_ROWS], residuals[first : first + _BLOCK_ROWS])
+            block = slice(first, first + _BLOCK_ROWS)
+            self._add_block(rows[block], residuals[block])
 
     def _add_block(self, rows: np.ndarray, residuals: np.ndarray) -> None:
         present = ~np.isnan(residuals)
@@ -1109,7 +1113,7 @@ class _ResidualPass:
         if self.abnormal is not None:
             combined = np.concatenate([residuals, self.abnormal[rows]], axis=1)
             ranked = _sort_rows(combined)
-            deviations = ranked.average_ranks() - (ranked.count[:, None] + 1.0) / 2.0
+            deviations = ranked.average_ranks() - (ranked.lengths[:, None] + 1.0) / 2.0
             self.corrado_total += ranked.column_sums(deviations)
             self.corrado_count += np.count_nonzero(~np.isnan(combined), axis=0)
         if self.zivney is None and self.grank is None:
@@ -1126,14 +1130,15 @@ class _ResidualPass:
             self.grank_count += np.count_nonzero(~np.isnan(est), axis=0)
         if self.zivney is not None:
             if self.zivney_in_grank:  # GRANK's rows less their last value (the SCAR)
+                scar_present = ~np.isnan(combined[:, -1])
                 combined = combined[:, :-1]
                 ranks = ranked.average_ranks_without(combined.shape[1])
-                count = ranked.count - ~np.isnan(self.grank[rows, -1])
+                lengths = ranked.lengths - scar_present
             else:
                 combined = np.concatenate([est, self.zivney[rows]], axis=1)
                 ranked = _sort_rows(combined)
-                ranks, count = ranked.average_ranks(), ranked.count
-            u = ranks / (count[:, None] + 1.0) - 0.5
+                ranks, lengths = ranked.average_ranks(), ranked.lengths
+            u = ranks / (lengths[:, None] + 1.0) - 0.5
             self.zivney_total += ranked.column_sums(u)[: combined.shape[1]]
             self.zivney_count += np.count_nonzero(~np.isnan(combined), axis=0)
 
