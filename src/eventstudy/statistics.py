@@ -483,10 +483,6 @@ class _SortedRows(NamedTuple):
         out.ravel()[(self.order + (np.arange(n) * m)[:, None]).ravel()] = values.ravel()
         return out
 
-    def positions(self) -> np.ndarray:
-        """``(n, m)``: the sorted position of each original column (the inverse permutation)."""
-        return self.unsort(np.broadcast_to(np.arange(self.order.shape[1]), self.order.shape))
-
 
 _PACKED_COLUMNS = 4096  # up to this many columns, the column index rides in the sort key
 
@@ -728,12 +724,12 @@ def _generalized_rank_sums(
     -----
     One sort of each row of ``[est, x]`` gives every rank. Among the :math:`L_i + 1` values,
     :math:`K_{ij\tau} = R_{i\tau} + [e_{i\tau} > x_{ij}] + \tfrac12[e_{i\tau} = x_{ij}]`, with
-    :math:`R_{i\tau}` the rank among the estimation values alone; the bracket is
-    :math:`\tfrac12([P_{i\tau} \ge s_{ij}] + [P_{i\tau} > e_{ij}])` with :math:`P` the sorted
-    position of :math:`e_{i\tau}` in the row and :math:`[s_{ij}, e_{ij}]` the positions of the
-    values equal to :math:`x_{ij}`. Those :math:`nJL` comparisons of small integers are counted
-    per group of events with the same :math:`L_i` (same weight :math:`1/(L_i+2)`), so the sums
-    are exact integer counts until the last division.
+    :math:`R_{i\tau}` the rank among the estimation values alone. With :math:`B(v)` the number
+    of the event's estimation values below :math:`v` and :math:`Q(v)` the number equal to it,
+    the bracket is :math:`\tfrac12([B(e_{i\tau}) \ge B(x_{ij})] + [B(e_{i\tau}) \ge B(x_{ij}) +
+    Q(x_{ij})])`: :math:`nJL` comparisons of small integers, counted per group of events with the
+    same :math:`L_i` (the same weight :math:`1/(L_i+2)`), so that the sums are integer counts
+    until the last division.
     """
     n, length = est.shape
     if ranked is None:
@@ -750,11 +746,11 @@ def _generalized_rank_sums(
     est_count = length - np.count_nonzero(est_missing, axis=1)
     weight = 1.0 / (est_count + 2.0)
     shifted = np.where(est_missing, 0, below[:, :length] + 1)  # K + 1; 0 on a missing day
-    rank = shifted  # R: rank among the estimation values (+ half the ties below)
+    rank = shifted  # R, the rank among the estimation values: K + 1 if untied
     x_tied = np.zeros(x.shape, dtype=np.intp)  # estimation values equal to x
     if ranked.ties:
         equal = ranked.unsort(ranked.end - ranked.start + 1 - x_in)
-        rank = rank + np.where(est_missing, 0.0, (equal[:, :length] - 1) / 2.0)
+        rank = rank + np.where(est_missing, 0.0, (equal[:, :length] - 1) / 2.0)  # tied: mean
         x_tied = np.where(x_missing, 0, equal[:, length:])
     base = weight @ rank
     x_below = below[:, length:]
