@@ -456,6 +456,8 @@ class _SortedRows(NamedTuple):
 
     def average_ranks(self) -> np.ndarray:
         """Ranks from 1, ties given the mean of their ranks (``scipy.stats.rankdata``'s average)."""
+        if not self.ties:  # the position + 1, the same in every row
+            return np.broadcast_to(np.arange(1.0, self.order.shape[1] + 1.0), self.order.shape)
         return (self.start + self.end) / 2.0 + 1.0
 
     def average_ranks_without(self, column: int) -> np.ndarray:
@@ -463,7 +465,10 @@ class _SortedRows(NamedTuple):
         out (its own entry is meaningless): one less above it, half of one less among its ties."""
         at = np.argmax(self.order == column, axis=1)[:, None]
         first = np.take_along_axis(self.start, at, axis=1)
-        return self.average_ranks() - (self.start > first) - 0.5 * (self.start == first)
+        ranks = self.average_ranks() - (self.start > first)
+        if self.ties:
+            ranks -= 0.5 * (self.start == first)
+        return ranks
 
     def present(self) -> np.ndarray:
         """``True`` at the positions of values that are not NaN."""
@@ -1094,6 +1099,7 @@ class _ResidualPass:
 
     def _add_block(self, rows: np.ndarray, residuals: np.ndarray) -> None:
         present = ~np.isnan(residuals)
+        days = np.count_nonzero(present, axis=0)
         if self.kolari:
             count = np.count_nonzero(present, axis=1)
             z = np.where(present, residuals, 0.0)
@@ -1102,41 +1108,41 @@ class _ResidualPass:
             z *= np.sqrt(count / np.einsum("ij,ij->i", z, z))[:, None]
             self.z_sum += z.sum(axis=0)
             self.z2_sum += np.einsum("ij,ij->j", z, z)
-            self.z_count += np.count_nonzero(present, axis=0)
+            self.z_count += days
         if self.sign:
             self.positive += int(np.sum(residuals > 0))
             self.present += int(present.sum())
         if self.abnormal is not None:
-            combined = np.concatenate([residuals, self.abnormal[rows]], axis=1)
-            ranked = _sort_rows(combined)
+            abnormal = self.abnormal[rows]
+            ranked = _sort_rows(np.concatenate([residuals, abnormal], axis=1))
             deviations = ranked.average_ranks() - (ranked.lengths[:, None] + 1.0) / 2.0
             self.corrado_total += ranked.column_sums(deviations)
-            self.corrado_count += np.count_nonzero(~np.isnan(combined), axis=0)
+            self.corrado_count += np.append(days, np.count_nonzero(~np.isnan(abnormal), axis=0))
         if self.zivney is None and self.grank is None:
             return
         if self.df is None:
             raise ParameterError("df", None, "give L_i - k_i per event for the rank tests")
         est = residuals / residual_sd(residuals, self.df[rows])[:, None]
+        est_days = np.count_nonzero(~np.isnan(est), axis=0)  # days differ if s_i = 0
         if self.grank is not None:
-            combined = np.concatenate([est, self.grank[rows]], axis=1)
-            ranked = _sort_rows(combined)
-            totals, zero = _generalized_rank_sums(est, self.grank[rows], ranked)
+            grank = self.grank[rows]
+            ranked = _sort_rows(np.concatenate([est, grank], axis=1))
+            totals, zero = _generalized_rank_sums(est, grank, ranked)
             self.grank_total += totals
             self.grank_zero += zero
-            self.grank_count += np.count_nonzero(~np.isnan(est), axis=0)
+            self.grank_count += est_days
         if self.zivney is not None:
             if self.zivney_in_grank:  # GRANK's rows less their last value (the SCAR)
-                scar_present = ~np.isnan(combined[:, -1])
-                combined = combined[:, :-1]
-                ranks = ranked.average_ranks_without(combined.shape[1])
-                lengths = ranked.lengths - scar_present
+                zivney = grank[:, :-1]
+                ranks = ranked.average_ranks_without(est.shape[1] + zivney.shape[1])
+                lengths = ranked.lengths - ~np.isnan(grank[:, -1])
             else:
-                combined = np.concatenate([est, self.zivney[rows]], axis=1)
-                ranked = _sort_rows(combined)
+                zivney = self.zivney[rows]
+                ranked = _sort_rows(np.concatenate([est, zivney], axis=1))
                 ranks, lengths = ranked.average_ranks(), ranked.lengths
             u = ranks / (lengths[:, None] + 1.0) - 0.5
-            self.zivney_total += ranked.column_sums(u)[: combined.shape[1]]
-            self.zivney_count += np.count_nonzero(~np.isnan(combined), axis=0)
+            self.zivney_total += ranked.column_sums(u)[: est.shape[1] + zivney.shape[1]]
+            self.zivney_count += np.append(est_days, np.count_nonzero(~np.isnan(zivney), axis=0))
 
     def correlation(self) -> float:
         numerator = np.sum(self.z_sum**2 - self.z2_sum)
