@@ -700,7 +700,7 @@ def corrado_zivney(
     return rank_pass.corrado_zivney(_window_index(window, abnormal.shape[1]))
 
 
-_KERNEL_ROWS = 2048  # events compared at once in _generalized_rank_sums (22 x 240 bytes each)
+_KERNEL_ROWS = 2048  # events compared at once by _generalized_rank_sums (keeps counts < 2**16)
 
 
 def _generalized_rank_sums(
