@@ -1059,6 +1059,8 @@ class _ResidualPass:
             and self.grank.shape[1] == self.zivney.shape[1] + 1
             and np.array_equal(self.grank[:, :-1], self.zivney)
         )
+        if self.zivney_in_grank and self.grank is not None:
+            self.zivney = self.grank[:, :-1]  # one copy held, not two
         self.positive, self.present = 0, 0
         self.length = -1
         self.widen(length)
