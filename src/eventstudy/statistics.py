@@ -1036,7 +1036,7 @@ def wilcoxon(abnormal: np.ndarray) -> StatResult:
 # all tests at once
 
 
-_BLOCK_ROWS = 1024  # events whose residuals _ResidualPass works on at once
+_BLOCK_ROWS = 512  # events whose residuals _ResidualPass works on at once
 
 
 class _ResidualPass:
