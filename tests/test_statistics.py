@@ -489,16 +489,121 @@ def test_kolari_pynnonen_direct():
     assert rows[("kolari_pynnonen_bmp", 0)] == pytest.approx(t[1] * factor, rel=1e-12)
 
 
-def test_rank_with_one_more_equals_ranking_the_concatenation():
+def _rankdata_rows(values: np.ndarray) -> np.ndarray:
+    """scipy's average ranks, one row at a time (NaN skipped)."""
+    return np.array([sps.rankdata(row, nan_policy="omit") for row in values])
+
+
+@pytest.mark.parametrize("kind", ["normal", "integers", "eighths", "special", "close"])
+def test_sort_rows_gives_scipy_ranks_row_by_row(kind):
+    rng = np.random.default_rng(["normal", "integers", "eighths", "special", "close"].index(kind))
+    values = {
+        "normal": lambda shape: rng.standard_normal(shape),
+        "integers": lambda shape: rng.integers(-3, 4, shape).astype(float),
+        "eighths": lambda shape: rng.integers(-9, 9, shape) / 8,
+        "special": lambda shape: rng.choice([-np.inf, np.inf, 0.0, -0.0, 1.0, -1.0], shape),
+        # distinct values equal in all but their last bits, which the packed sort key drops
+        "close": lambda shape: 1.0 + rng.integers(0, 4, shape) * 2.0**-50,
+    }[kind]((37, 61))
+    values[rng.random(values.shape) < 0.2] = np.nan
+    values[3] = np.nan  # a row with nothing to rank
+    ranked = S._sort_rows(values)
+    ranks = np.full(values.shape, np.nan)
+    for i in range(values.shape[0]):
+        for p in range(ranked.lengths[i]):
+            ranks[i, ranked.order[i, p]] = ranked.average_ranks()[i, p]
+    assert_allclose(ranks, _rankdata_rows(values), rtol=0, atol=0)
+    assert ranked.ties == (kind != "normal")
+    assert_allclose(ranked.column_sums(ranked.average_ranks()), np.nansum(ranks, axis=0))
+    unsorted = np.where(np.isnan(values), np.nan, ranked.unsort(ranked.average_ranks()))
+    assert_allclose(unsorted, _rankdata_rows(values), rtol=0, atol=0)
+
+
+def test_sort_rows_of_more_columns_than_the_packed_key_holds():
+    rng = np.random.default_rng(4)
+    values = rng.integers(0, 3000, (3, S._PACKED_COLUMNS + 5)) / 7
+    values[:, :10] = np.nan
+    ranked = S._sort_rows(values)
+    ranks = np.full(values.shape, np.nan)
+    np.put_along_axis(
+        ranks, ranked.order, np.where(ranked.present(), ranked.average_ranks(), np.nan), axis=1
+    )
+    assert_allclose(ranks, _rankdata_rows(values), rtol=0, atol=0)
+
+
+def test_generalized_rank_sums_equal_ranking_each_event_with_each_value():
+    """Each x_ij joins event i's estimation values: U sums against a loop over events and tests."""
     rng = np.random.default_rng(8)
-    est = rng.integers(0, 6, (40, 12)).astype(float)  # many ties
+    n, length, tests = 40, 12, 4
+    est = rng.integers(0, 6, (n, length)).astype(float)  # many ties, also with x
     est[rng.random(est.shape) < 0.2] = np.nan
-    x = rng.integers(-1, 7, 40).astype(float)
-    est_ranks = sps.rankdata(est, axis=1, nan_policy="omit")
-    new_est, x_rank = S._rank_with_one_more(est_ranks, est, x)
-    full = np.array([_ranked(np.append(e, v)) for e, v in zip(est, x)])
-    assert_allclose(new_est, full[:, :-1])
-    assert_allclose(x_rank, full[:, -1])
+    est[5] = np.nan  # an event without estimation values
+    x = rng.integers(-1, 7, (n, tests)).astype(float)
+    x[0, 0], x[1, 1], x[2, 2] = np.nan, np.inf, -np.inf
+    totals = np.zeros((tests, length))
+    zero = np.zeros(tests)
+    for i in range(n):
+        have = ~np.isnan(est[i])
+        for j in range(tests):
+            if np.isnan(x[i, j]):  # ranked 1, above nothing (the cross-sectional SD was 0)
+                ranks, x_rank = sps.rankdata(est[i, have]), 1.0
+            else:
+                both = sps.rankdata(np.append(est[i, have], x[i, j]))
+                ranks, x_rank = both[:-1], both[-1]
+            totals[j, have] += ranks / (have.sum() + 2) - 0.5
+            zero[j] += x_rank / (have.sum() + 2) - 0.5
+    got_totals, got_zero = S._generalized_rank_sums(est, x)
+    assert_allclose(got_totals, totals, rtol=1e-13, atol=1e-13)
+    assert_allclose(got_zero, zero, rtol=1e-13, atol=1e-13)
+
+
+def _rank_tests_by_loops(ar, sd, car_sd, resid, df, window_cols):
+    """Corrado, Corrado-Zivney and GRANK statistics, one event at a time with scipy's rankdata."""
+    n, length = resid.shape
+    t = ar.shape[1]
+    event_cols = [length + j for j in range(t)]
+    out = {}
+    combined = np.concatenate([resid, ar], axis=1)
+    dev = np.array([sps.rankdata(r, nan_policy="omit") - (np.sum(~np.isnan(r)) + 1) / 2
+                    for r in combined])
+    means, s, _ = _u_statistics(dev, event_cols)
+    out["corrado_rank"] = [*(means / s), means[window_cols].sum() / (sqrt(len(window_cols)) * s)]
+    est = resid / np.array([sqrt(np.nansum(resid[i] ** 2) / df[i]) for i in range(n)])[:, None]
+    sar = ar / sd
+    combined = np.concatenate([est, sar / np.std(sar, axis=0, ddof=1)], axis=1)
+    u = np.array([sps.rankdata(r, nan_policy="omit") / (np.sum(~np.isnan(r)) + 1) - 0.5
+                  for r in combined])
+    means, s, _ = _u_statistics(u, event_cols)
+    out["corrado_zivney"] = [*(means / s), means[window_cols].sum() / (sqrt(len(window_cols)) * s)]
+    car = ar[:, window_cols].sum(axis=1)
+    out["generalized_rank"] = [
+        *(_grank_direct(resid, df, ar[:, j], sd[:, j])[0] for j in range(t)),
+        _grank_direct(resid, df, car, car_sd)[0],
+    ]
+    return out
+
+
+@pytest.mark.parametrize("chunk_size", [7, 16_384])
+def test_rank_tests_equal_loops_over_events_with_ties_and_missing_days(chunk_size):
+    """Values on a grid of eighths tie within events and across residuals and event values."""
+    rng = np.random.default_rng(31)
+    n, length, t = 30, 50, 4
+    resid = rng.integers(-12, 13, (n, length)) / 8
+    resid[rng.random(resid.shape) < 0.1] = np.nan
+    resid[::4, :20] = np.nan  # late listings: unequal L_i
+    df = np.sum(~np.isnan(resid), axis=1) - 2.0
+    ar = rng.integers(-12, 13, (n, t)) / 8
+    sd = np.ones((n, t))  # SAR = AR: event values tie with residuals
+    sd[::3] = 2.0
+    car_sd = np.full(n, 2.0)
+    rows = S.multi_event_tests(
+        ar, sd, car_sd, resid, df, [-1, 0, 1, 2], (0, 1), chunk_size=chunk_size,
+        tests=["corrado_rank", "corrado_zivney", "generalized_rank"],
+    )
+    expected = _rank_tests_by_loops(ar, sd, car_sd, resid, df, [1, 2])
+    for name, stats_ in expected.items():
+        got = [r.stat for r in rows if r.name == name]
+        assert_allclose(got, stats_, rtol=1e-12, err_msg=name)
 
 
 # ---------------------------------------------------------------------------------------------
@@ -842,3 +947,29 @@ def test_residuals_read_in_chunks_give_the_same_statistics():
     assert_allclose([a.pvalue for a in streamed], [b.pvalue for b in whole], rtol=1e-12, atol=1e-15)
     with pytest.raises(ParameterError, match=r"residuals: 'shape \(5, 59\) for 5 events' is not allowed"):
         S.multi_event_tests(residuals=lambda rows: residuals[rows][:, : 60 - (rows[0] > 0)], chunk_size=5, **args)
+
+
+def test_wilcoxon_equals_scipy_column_by_column_with_zeros_and_ties():
+    """The vectorised W+ and p-values against scipy.stats.wilcoxon on each column in turn."""
+    rng = np.random.default_rng(12)
+    x = np.round(rng.standard_normal((300, 6)) + 0.1, 1)  # ties and zeros: normal approximation
+    x[:, 1] = rng.standard_normal(300)  # no ties
+    x[:, 2] = 0.0
+    x[:-20, 3] = 0.0  # 20 non-zero values, untied: exact
+    x[-20:, 3] = rng.standard_normal(20) + 0.5
+    x[:-20, 4] = 0.0
+    x[-20:, 4] = np.round(x[-20:, 4])  # 20 non-zero values with ties: normal approximation
+    got = S.wilcoxon(x)
+    for j in range(x.shape[1]):
+        col = x[:, j]
+        if not np.any(col != 0):
+            assert np.isnan(got.pvalue[j])
+            continue
+        nonzero = np.abs(col[col != 0])
+        method = "exact" if np.unique(nonzero).size == nonzero.size <= 50 else "approx"
+        assert method == ("exact" if j == 3 else "approx")
+        ref = sps.wilcoxon(col, zero_method="wilcox", method=method)
+        ranks = sps.rankdata(nonzero)
+        assert got.stat[j] == pytest.approx(ranks[col[col != 0] > 0].sum(), rel=1e-14)
+        assert got.pvalue[j] == pytest.approx(ref.pvalue, rel=1e-12)
+    assert got.dist == "Wilcoxon signed-rank W+ (exact/normal, n varies)"
