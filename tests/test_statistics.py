@@ -973,3 +973,27 @@ def test_wilcoxon_equals_scipy_column_by_column_with_zeros_and_ties():
         assert got.stat[j] == pytest.approx(ranks[col[col != 0] > 0].sum(), rel=1e-14)
         assert got.pvalue[j] == pytest.approx(ref.pvalue, rel=1e-12)
     assert got.dist == "Wilcoxon signed-rank W+ (exact/normal, n varies)"
+
+
+def test_more_windows_equal_one_call_per_window():
+    from eventstudy.statistics import TEST_NAMES, multi_event_tests
+
+    """Several CAAR windows in one pass over the residuals give each window's statistics as a
+    separate call for that window does."""
+    rng = np.random.default_rng(11)
+    n, length, days = 40, 120, list(range(-3, 4))
+    abnormal = rng.standard_t(5, (n, len(days))) * 0.01
+    sd = np.full((n, len(days)), 0.01) * rng.uniform(0.8, 1.2, (n, 1))
+    residuals = rng.standard_t(5, (n, length)) * 0.01
+    residuals[rng.random((n, length)) < 0.05] = np.nan
+    df = np.sum(~np.isnan(residuals), axis=1) - 2.0
+    car_sd = {w: sd[:, 0] * np.sqrt(w[1] - w[0] + 1) * 1.01 for w in [(-1, 1), (0, 0), (-3, 3)]}
+    together = multi_event_tests(abnormal, sd, car_sd[(-1, 1)], residuals, df, days, (-1, 1),
+                                 more_windows=[((0, 0), car_sd[(0, 0)]), ((-3, 3), car_sd[(-3, 3)])])
+    for window in car_sd:
+        alone = multi_event_tests(abnormal, sd, car_sd[window], residuals, df, days, window)
+        expected = {t.name: (t.stat, t.pvalue) for t in alone if t.window == window}
+        got = {t.name: (t.stat, t.pvalue) for t in together if t.window == window}
+        assert set(got) == set(expected) == set(TEST_NAMES)
+        for name in TEST_NAMES:
+            assert_allclose(got[name], expected[name], rtol=1e-12, atol=1e-15)

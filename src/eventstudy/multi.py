@@ -728,20 +728,18 @@ def _run_tests(
     abnormal: pd.DataFrame, se: pd.DataFrame, residual_rows: Callable[[np.ndarray], np.ndarray],
     tests: Sequence[str] | None,
 ) -> tuple[list[TestStatistic], list[str]]:
-    """Every test per day and for the first window, then the window tests of the others."""
-    statistics: list[TestStatistic] = []
+    """Every test per day and for every window, in one pass over the residuals."""
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
-        for w, window in enumerate(windows):
-            suffix = "" if w == 0 else window_label(window)
-            results = multi_event_tests(
-                abnormal=abnormal.to_numpy(), abnormal_sd=se.to_numpy(),
-                car_sd=events[f"car_se{suffix}"].to_numpy(), residuals=cast(Any, residual_rows),
-                df=events["df"].to_numpy(), rel_days=list(abnormal.columns),
-                window=(window.start, window.end),
-                event_dates=events["day0"].to_numpy() if w == 0 else None, tests=tests,
-            )
-            statistics += results if w == 0 else [t for t in results if t.rel_day is None]
+        statistics = multi_event_tests(
+            abnormal=abnormal.to_numpy(), abnormal_sd=se.to_numpy(),
+            car_sd=events["car_se"].to_numpy(), residuals=cast(Any, residual_rows),
+            df=events["df"].to_numpy(), rel_days=list(abnormal.columns),
+            window=(windows[0].start, windows[0].end), event_dates=events["day0"].to_numpy(),
+            tests=tests,
+            more_windows=[((w.start, w.end), events[f"car_se{window_label(w)}"].to_numpy())
+                          for w in windows[1:]],
+        )
     for caught_warning in caught:  # re-raise for the caller, with their own classes
         warnings.warn(caught_warning.message, caught_warning.category, stacklevel=4)
     return statistics, [str(w.message) for w in caught]

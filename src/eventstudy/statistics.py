@@ -1280,7 +1280,8 @@ def _residual_chunks(residuals: Any, df: np.ndarray, chunk_size: int):
 def _warn_if_clustered(event_dates, n: int, names: Sequence[str]) -> None:
     if event_dates is None:
         return
-    dates = pd.to_datetime(pd.Index(list(event_dates)))
+    values = np.asarray(event_dates)
+    dates = pd.DatetimeIndex(values if values.dtype.kind == "M" else pd.to_datetime(list(values)))
     if len(dates) != n:
         raise ParameterError(
             "event_dates", f"{len(dates)} dates", f"give one day-0 date per event ({n})"
@@ -1311,6 +1312,7 @@ def multi_event_tests(
     event_dates: Sequence[Any] | None = None,
     tests: Sequence[str] | None = None,
     chunk_size: int = 4096,
+    more_windows: Sequence[tuple[tuple[int, int], np.ndarray]] = (),
 ) -> list[TestStatistic]:
     r"""Every requested test for every relative day and for the CAAR window.
 
@@ -1346,6 +1348,10 @@ def multi_event_tests(
         the chunk, not by :math:`N`. A million events, :math:`L = 240`, :math:`T = 21`: every
         test in about 10 s of CPU, peak about 1.2 GB with the inputs
         (``benchmarks/bench_statistics.py``).
+    more_windows
+        Further CAAR windows, as ``((a, b), car_sd)`` pairs (``car_sd``: ``(N,)``
+        :math:`\sqrt{\mathbf 1'V\mathbf 1}` over that window). They share the one pass over the
+        residuals; each gets its row per test after the first window's.
 
     Returns
     -------
@@ -1374,10 +1380,24 @@ def multi_event_tests(
     )
     n = abnormal.shape[0]
     _warn_if_clustered(event_dates, n, names)
-    cols = np.arange(rel.index(a), rel.index(b) + 1)
-    car = abnormal[:, cols].sum(axis=1)
+    all_windows = [((a, b), car_sd)]
+    for extra_window, extra_sd in more_windows:
+        try:
+            wa, wb = (int(w) for w in extra_window)
+        except (TypeError, ValueError):
+            raise ParameterError("more_windows", extra_window, "give (a, b) relative days") from None
+        extra_sd = np.asarray(extra_sd, dtype=float)
+        if wa > wb or wa not in rel or wb not in rel:
+            raise ParameterError("more_windows", extra_window,
+                                 f"give a <= b, both among rel_days {rel[0]}..{rel[-1]}")
+        if extra_sd.shape != (n,) or not (np.all(extra_sd > 0) and np.all(np.isfinite(extra_sd))):
+            raise ParameterError("more_windows", f"car_sd of shape {extra_sd.shape}",
+                                 f"give positive finite SDs, one per event, shape {(n,)}")
+        all_windows.append(((wa, wb), extra_sd))
+    cols_of = [np.arange(rel.index(wa), rel.index(wb) + 1) for (wa, wb), _ in all_windows]
+    cars = [abnormal[:, cols].sum(axis=1) for cols in cols_of]
     sar = abnormal / abnormal_sd
-    scar = car / car_sd
+    scars = [car / sd for car, (_, sd) in zip(cars, all_windows)]
     t = abnormal.shape[1]
     uses = set(names)
     kolari = bool(uses & {"kolari_pynnonen_patell", "kolari_pynnonen_bmp"})
@@ -1385,7 +1405,7 @@ def multi_event_tests(
         n, 0, kolari=kolari, sign="generalized_sign" in uses,
         abnormal=abnormal if "corrado_rank" in uses else None, df=df,
         zivney=sar if "corrado_zivney" in uses else None,
-        grank=np.column_stack([sar, scar]) if "generalized_rank" in uses else None,
+        grank=np.column_stack([sar, *scars]) if "generalized_rank" in uses else None,
     )
     if kolari or uses & {"corrado_rank", "corrado_zivney", "generalized_rank", "generalized_sign"}:
         for rows, chunk in _residual_chunks(residuals, df, chunk_size):
@@ -1393,29 +1413,36 @@ def multi_event_tests(
             rank_pass.add(rows, chunk)
     r = rank_pass.correlation() if kolari else float("nan")
 
-    def grank() -> tuple[StatResult, StatResult]:
-        both = rank_pass.generalized_rank()
-        return (StatResult(both.stat[:t], both.pvalue[:t], both.dist),
-                StatResult(both.stat[t], both.pvalue[t], both.dist))
+    def grank() -> tuple[StatResult, list[StatResult]]:
+        every = rank_pass.generalized_rank()
+        return (StatResult(every.stat[:t], every.pvalue[:t], every.dist),
+                [StatResult(every.stat[t + w], every.pvalue[t + w], every.dist)
+                 for w in range(len(all_windows))])
+
+    def per_window(function: Any, values: list[np.ndarray]) -> list[StatResult]:
+        return [function(v) for v in values]
 
     compute = {
-        "cross_sectional_t": lambda: (cross_sectional_t(abnormal), cross_sectional_t(car)),
-        "patell": lambda: (patell(sar, df), patell(scar, df)),
-        "bmp": lambda: (bmp(sar), bmp(scar)),
+        "cross_sectional_t": lambda: (cross_sectional_t(abnormal), per_window(cross_sectional_t, cars)),
+        "patell": lambda: (patell(sar, df), [patell(x, df) for x in scars]),
+        "bmp": lambda: (bmp(sar), per_window(bmp, scars)),
         "kolari_pynnonen_patell": lambda: (
-            kolari_pynnonen_patell(sar, df, r),
-            kolari_pynnonen_patell(scar, df, r),
+            kolari_pynnonen_patell(sar, df, r), [kolari_pynnonen_patell(x, df, r) for x in scars],
         ),
-        "kolari_pynnonen_bmp": lambda: (kolari_pynnonen_bmp(sar, r), kolari_pynnonen_bmp(scar, r)),
-        "corrado_rank": lambda: (rank_pass.corrado_rank(None), rank_pass.corrado_rank(cols)),
-        "corrado_zivney": lambda: (rank_pass.corrado_zivney(None), rank_pass.corrado_zivney(cols)),
+        "kolari_pynnonen_bmp": lambda: (
+            kolari_pynnonen_bmp(sar, r), [kolari_pynnonen_bmp(x, r) for x in scars],
+        ),
+        "corrado_rank": lambda: (rank_pass.corrado_rank(None),
+                                 [rank_pass.corrado_rank(cols) for cols in cols_of]),
+        "corrado_zivney": lambda: (rank_pass.corrado_zivney(None),
+                                   [rank_pass.corrado_zivney(cols) for cols in cols_of]),
         "generalized_rank": grank,
-        "sign": lambda: (sign_test(abnormal), sign_test(car)),
+        "sign": lambda: (sign_test(abnormal), per_window(sign_test, cars)),
         "generalized_sign": lambda: (
             _generalized_sign(abnormal, rank_pass.positive_share()),
-            _generalized_sign(car, rank_pass.positive_share()),
+            [_generalized_sign(car, rank_pass.positive_share()) for car in cars],
         ),
-        "wilcoxon": lambda: (wilcoxon(abnormal), wilcoxon(car)),
+        "wilcoxon": lambda: (wilcoxon(abnormal), per_window(wilcoxon, cars)),
     }
     out: list[TestStatistic] = []
     for name in TEST_NAMES:
@@ -1428,14 +1455,7 @@ def multi_event_tests(
                     name, day, None, float(daily.stat[j]), float(daily.pvalue[j]), daily.dist
                 )
             )
-        out.append(
-            TestStatistic(
-                name,
-                None,
-                (a, b),
-                float(cumulative.stat),
-                float(cumulative.pvalue),
-                cumulative.dist,
-            )
-        )
+        for ((wa, wb), _), result in zip(all_windows, cumulative):
+            out.append(TestStatistic(name, None, (wa, wb), float(result.stat),
+                                     float(result.pvalue), result.dist))
     return out
