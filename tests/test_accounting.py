@@ -225,3 +225,15 @@ def test_streamed_json_is_the_result_as_a_dict(accounted):
     assert list(streamed)[:4] == ["model", "measure", "n_events", "events"]
     assert streamed["accounting"]["rows"][6]["day0"] is None
     assert streamed["accounting"]["rows"][3]["duplicate_of"] == 0
+
+
+def test_one_sided_car_p_values_follow_the_alternative():
+    from scipy import stats
+
+    events = pd.DataFrame({"ticker": ["FB", "AAPL", "JPM"], "event_date": ["2018-08-06", "2018-05-02", "2018-10-12"]})
+    greater = run_multi_event_study(events, alternative="greater")
+    less = run_multi_event_study(events, alternative="less")
+    rows = greater.events
+    assert_allclose(rows["car_p"], stats.t.sf(rows["car_t"], rows["df"]), rtol=1e-10)
+    assert_allclose(less.events["car_p"], stats.t.cdf(rows["car_t"], rows["df"]), rtol=1e-10)
+    assert greater.to_dict()["alternative"] == "greater"

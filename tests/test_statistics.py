@@ -997,3 +997,36 @@ def test_more_windows_equal_one_call_per_window():
         assert set(got) == set(expected) == set(TEST_NAMES)
         for name in TEST_NAMES:
             assert_allclose(got[name], expected[name], rtol=1e-12, atol=1e-15)
+
+
+@pytest.mark.parametrize("n", [80, 12])
+def test_one_sided_p_values_add_up_for_every_test(n):
+    """p(greater) + p(less) = 1 and p(two-sided) = 2 min(p(greater), p(less)) for every test
+    and every day and window (Wilcoxon's exact distribution is discrete: there the two tails
+    overlap by P(W = w), so the identities hold for its normal approximation, n > 50)."""
+    from scipy import stats as scipy_stats
+
+    from eventstudy.statistics import TEST_NAMES, multi_event_tests
+
+    rng = np.random.default_rng(n)
+    days = list(range(-2, 3))
+    abnormal = rng.standard_t(5, (n, len(days))) * 0.01 + 0.002
+    sd = np.full((n, len(days)), 0.01)
+    residuals = rng.standard_t(5, (n, 150)) * 0.01
+    df = np.full(n, 148.0)
+    car_sd = sd[:, 0] * np.sqrt(3.0)
+    by = {alt: {(t.name, t.rel_day): (t.stat, t.pvalue)
+                for t in multi_event_tests(abnormal, sd, car_sd, residuals, df, days, (-1, 1),
+                                           alternative=alt)}
+          for alt in ("two-sided", "greater", "less")}
+    for key, (stat, two) in by["two-sided"].items():
+        greater, less = by["greater"][key][1], by["less"][key][1]
+        if key[0] == "wilcoxon" and n <= 50:
+            w = scipy_stats.wilcoxon(abnormal[:, days.index(key[1])] if key[1] is not None
+                                     else abnormal[:, 1:4].sum(axis=1), alternative="greater")
+            assert greater == pytest.approx(w.pvalue, rel=1e-12)
+            assert greater + less >= 1.0
+            continue
+        assert greater + less == pytest.approx(1.0, abs=1e-12), key
+        assert two == pytest.approx(min(1.0, 2 * min(greater, less)), rel=1e-9, abs=1e-15), key
+    assert {name for name, _ in by["greater"]} == set(TEST_NAMES)

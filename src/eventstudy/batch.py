@@ -32,7 +32,7 @@ from eventstudy.engine import Engine, ModelSpec, model_spec
 from eventstudy.events import place_events
 from eventstudy.exceptions import ParameterError
 from eventstudy.models import ExpectedReturnModel
-from eventstudy.pvalues import critical_values, two_sided_p
+from eventstudy.pvalues import critical_values, p_values
 from eventstudy.study import DEFAULT_ESTIMATION, DEFAULT_WINDOW, EventStudy, model_data
 
 __all__ = ["BatchResult", "batch_event_study"]
@@ -136,13 +136,14 @@ class BatchResult:
 
     @property
     def p(self) -> np.ndarray:
-        """``(N, T)`` two-sided p-values of :attr:`t` (Student's t with each event's ``df``);
-        computed on demand, so a study that does not read them does not pay for them."""
+        """``(N, T)`` p-values of :attr:`t` for the study's alternative (two-sided by default;
+        Student's t with each event's ``df``); computed on demand, so a study that does not read
+        them does not pay for them."""
         t = self.t
         p = np.full(t.shape, np.nan)
         ok = self.ok
         if ok.any():
-            p[ok] = two_sided_p(t[ok], self.df[ok].astype(float))
+            p[ok] = p_values(t[ok], self.df[ok].astype(float), self.study.alternative)
         return p
 
     @property
@@ -381,6 +382,7 @@ def batch_event_study(
     non_session: str = "next",
     car_windows: Sequence[tuple[int, int] | Window] | None = None,
     exclude_events: bool = False,
+    alternative: str = "two-sided",
     chunk_size: int = 65_536,
     prefix_budget_mb: float = PREFIX_BUDGET_MB,
     workers: int | None = None,
@@ -446,7 +448,7 @@ def batch_event_study(
     for the algorithm (Campbell, Lo & MacKinlay 1997, ch. 4).
     """
     study = EventStudy(model=model, estimation=estimation, window=window, level=level,
-                       min_estimation=min_estimation)
+                       min_estimation=min_estimation, alternative=alternative)
     windows = car_windows_of(study, car_window, car_windows)
     if isinstance(chunk_size, bool) or not isinstance(chunk_size, int) or chunk_size < 1:
         raise ParameterError("chunk_size", chunk_size, "give a positive whole number of events")

@@ -52,8 +52,6 @@ def _parser() -> argparse.ArgumentParser:
         "(day 0 is that NYSE session; after the 16:00 close or on a closed day, the next one)",
     )
     _add_study_options(run)
-    run.add_argument("--alternative", default="two-sided", choices=["two-sided", "greater", "less"],
-                     help="alternative of the p-values (default two-sided)")
     run.add_argument("--plot", metavar="PATH", help="write the charts to PATH (e.g. fb.png)")
 
     batch = commands.add_parser(
@@ -142,6 +140,8 @@ def _add_study_options(parser: argparse.ArgumentParser) -> None:
         "--non-session", default="next", choices=["next", "previous", "raise"],
         help="day 0 for an event on a day the NYSE was closed (default next)",
     )
+    parser.add_argument("--alternative", default="two-sided", choices=["two-sided", "greater", "less"],
+                        help="alternative of every p-value (default two-sided)")
     parser.add_argument("--measure", default="return", choices=["return", "volume"],
                         help="what to study: returns (default) or log volume ln(1 + Volume)")
     parser.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
@@ -159,6 +159,8 @@ def _study_options(args: argparse.Namespace) -> dict[str, Any]:
         "non_session": args.non_session,
         "source": args.source,
         "cache_dir": args.cache_dir,
+        "measure": args.measure,
+        "alternative": args.alternative,
         **data_options(args),
     }
 
@@ -171,7 +173,7 @@ def _batch(args: argparse.Namespace) -> int:
         car_windows=None if args.car_window is None else [tuple(w) for w in args.car_window],
         tests=None if args.tests is None else [t.strip() for arg in args.tests
                                                for t in arg.split(",") if t.strip()],
-        exclude_events=args.exclude_events, measure=args.measure,
+        exclude_events=args.exclude_events,
         **_study_options(args),
     )
     skipped = result.skipped
@@ -379,8 +381,7 @@ def _dispatch(args: argparse.Namespace, argv: Sequence[str]) -> int:
     from eventstudy.study import run_event_study
 
     _warn_unused_market(args, argv)
-    result = run_event_study(args.ticker, args.event_date, measure=args.measure,
-                             alternative=args.alternative, **_study_options(args))
+    result = run_event_study(args.ticker, args.event_date, **_study_options(args))
     return _report(args, result, "save_event_study_plot")
 
 

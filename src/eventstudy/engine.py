@@ -83,7 +83,7 @@ from eventstudy.models import (
     singular_designs,
 )
 from eventstudy.progress import progress_bar
-from eventstudy.pvalues import two_sided_p
+from eventstudy.pvalues import p_values
 from eventstudy.study import EventStudy
 
 #: Reason code of a studied event (see :data:`eventstudy.batch.REASONS`).
@@ -450,7 +450,7 @@ class Engine:
             bhar[:, w] = (np.prod(1.0 + window_returns, axis=1)
                           - np.prod(1.0 + window_returns - ar[:, first:stop], axis=1))
         t_car = car / car_se
-        p_car = two_sided_p(np.where(status[:, None] == OK, t_car, 0.0), dff)
+        p_car = p_values(np.where(status[:, None] == OK, t_car, 0.0), dff, study.alternative)
         # last guard: whatever the data, a studied event has finite numbers
         finite = (np.isfinite(ar).all(axis=1) & (se > 0).all(axis=1) & np.isfinite(se).all(axis=1)
                   & np.isfinite(car_se).all(axis=1) & (car_se > 0).all(axis=1)

@@ -260,6 +260,7 @@ class MultiEventResult:
         return {
             "model": self.study.model.name,
             "measure": self.study.measure,
+            "alternative": self.study.alternative,
             "n_events": self.n_events,
             "aar": [{"rel_day": int(k), "value": float(v)} for k, v in self.aar.items()],
             "caar": [{"start": w.start, "end": w.end, "value": self.caar_over(w)}
@@ -434,6 +435,7 @@ def run_multi_event_study(
     factors_unit: str = "decimal",
     exclude_events: bool = False,
     measure: str = "return",
+    alternative: str = "two-sided",
     progress: bool | None = None,
 ) -> MultiEventResult:
     """Study many events and test the average abnormal returns.
@@ -480,6 +482,9 @@ def run_multi_event_study(
         ``"return"`` (default) or ``"volume"``: abnormal log trading volume,
         :math:`\\ln(1 + \\text{Volume})` against the market's (Campbell & Wasley 1996,
         :mod:`eventstudy.volume`); every test applies to it as to returns.
+    alternative
+        ``"two-sided"`` (default), ``"greater"`` or ``"less"``: the alternative of every
+        multi-event test's p-value and of the events' CAR p-values.
     progress
         Progress bar for long batches (default: only when stderr is a terminal).
 
@@ -490,7 +495,7 @@ def run_multi_event_study(
     """
     study = EventStudy(
         model=model, estimation=estimation, window=window, level=level, min_estimation=min_estimation,
-        measure=measure,
+        measure=measure, alternative=alternative,
     )
     windows = car_windows_of(study, car_window, car_windows)
     check_source(source)
@@ -631,7 +636,7 @@ def _study_market(
             data.returns, frame, data.market, model=study.model, estimation=study.estimation,
             window=study.window, car_windows=windows, level=study.level,
             min_estimation=study.min_estimation, factors=data.factors, non_session=non_session,
-            exclude_events=exclude_events, progress=progress,
+            exclude_events=exclude_events, alternative=study.alternative, progress=progress,
         )
     rows = group[unique]
     ok = batch.ok
@@ -739,6 +744,7 @@ def _run_tests(
             tests=tests,
             more_windows=[((w.start, w.end), events[f"car_se{window_label(w)}"].to_numpy())
                           for w in windows[1:]],
+            alternative=study.alternative,
         )
     for caught_warning in caught:  # re-raise for the caller, with their own classes
         warnings.warn(caught_warning.message, caught_warning.category, stacklevel=4)

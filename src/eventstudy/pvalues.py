@@ -15,7 +15,7 @@ from scipy import special
 from eventstudy.exceptions import ParameterError
 from eventstudy.inference import check_level
 
-__all__ = ["critical_values", "two_sided_p"]
+__all__ = ["critical_values", "p_values", "two_sided_p"]
 
 #: Grid step and range of the tabulated Student-t tail (see :func:`two_sided_p`).
 _P_STEP = 1.0 / 256.0
@@ -112,3 +112,18 @@ def two_sided_p(t: np.ndarray, df: np.ndarray | float) -> np.ndarray:
 def critical_values(level: float, df: np.ndarray) -> np.ndarray:
     """:math:`t_{\\nu, 1-a/2}` per event."""
     return special.stdtrit(np.asarray(df, dtype=float), 0.5 + check_level(level) / 2.0)
+
+
+def p_values(t: np.ndarray, df: np.ndarray | float, alternative: str = "two-sided") -> np.ndarray:
+    r"""p-values of Student-t statistics for ``alternative``: :func:`two_sided_p` for
+    ``"two-sided"``, :math:`P(T_\nu > t)` for ``"greater"`` and :math:`P(T_\nu < t)` for
+    ``"less"`` (``scipy.special.stdtr``), ``df`` a scalar or one value per row of ``t``."""
+    if alternative == "two-sided":
+        return two_sided_p(t, df)
+    if alternative not in ("greater", "less"):
+        raise ParameterError("alternative", alternative, "choose two-sided, greater or less")
+    t = np.asarray(t, dtype=float)
+    nu = np.asarray(df, dtype=float)
+    if nu.ndim == 1 and t.ndim == 2:
+        nu = nu[:, None]
+    return special.stdtr(nu, -t if alternative == "greater" else t)

@@ -167,6 +167,31 @@ def _normal(z: np.ndarray) -> StatResult:
     return StatResult(z, 2.0 * special.ndtr(-np.abs(z)), _NORMAL)  # = scipy.stats.norm.sf(|z|)
 
 
+def one_sided(result: StatResult, alternative: str) -> StatResult:
+    r"""The p-values of a symmetric statistic for ``alternative``.
+
+    For :math:`N(0, 1)`, ``"greater"`` is :math:`1 - \Phi(z)` and ``"less"`` :math:`\Phi(z)`; for
+    Student's :math:`t_k` the same with its distribution function. Then ``greater + less = 1``
+    and the two-sided p is ``2 min(greater, less)``. ``"two-sided"`` returns ``result``. The
+    Wilcoxon test takes ``alternative`` itself (its exact distribution is discrete).
+    """
+    from scipy import special
+
+    if alternative == "two-sided":
+        return result
+    if alternative not in ("greater", "less"):
+        raise ParameterError("alternative", alternative, "choose two-sided, greater or less")
+    stat = np.asarray(result.stat, dtype=float)
+    signed = -stat if alternative == "greater" else stat
+    if result.dist == _NORMAL:
+        p = special.ndtr(signed)
+    elif result.dist.startswith("t("):
+        p = special.stdtr(float(result.dist[2:-1]), signed)
+    else:
+        raise ParameterError("alternative", alternative, f"not defined here for {result.dist}")
+    return StatResult(result.stat, np.where(np.isnan(stat), np.nan, p), result.dist)
+
+
 def _student(t: np.ndarray, df: float) -> StatResult:
     from scipy import stats
 
@@ -959,7 +984,7 @@ def _signed_ranks(x: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
     return w_plus, nonzero, ties
 
 
-def wilcoxon(abnormal: np.ndarray) -> StatResult:
+def wilcoxon(abnormal: np.ndarray, alternative: str = "two-sided") -> StatResult:
     r"""Wilcoxon (1945) signed-rank test of a zero median abnormal return.
 
     Parameters
@@ -1001,9 +1026,14 @@ def wilcoxon(abnormal: np.ndarray) -> StatResult:
     with np.errstate(divide="ignore", invalid="ignore"):  # no non-zero value: p is NaN
         variance = (n * (n + 1.0) * (2.0 * n + 1.0) - ties / 2) / 24
         z = (w_plus - n * (n + 1.0) * 0.25) / np.sqrt(variance)
-    pvalue = np.where(nonzero > 0, 2.0 * special.ndtr(-np.abs(z)), np.nan)
+    tail = {"two-sided": 2.0 * special.ndtr(-np.abs(z)), "greater": special.ndtr(-z),
+            "less": special.ndtr(z)}.get(alternative)
+    if tail is None:
+        raise ParameterError("alternative", alternative, "choose two-sided, greater or less")
+    pvalue = np.where(nonzero > 0, tail, np.nan)
     for j in np.flatnonzero(exact & (nonzero > 0)):  # at most 50 values each
-        pvalue[j] = stats.wilcoxon(cols[:, j], zero_method="wilcox", method="exact").pvalue
+        pvalue[j] = stats.wilcoxon(cols[:, j], zero_method="wilcox", method="exact",
+                                   alternative=alternative).pvalue
     how = (
         "exact"
         if methods == {"exact"}
@@ -1313,6 +1343,7 @@ def multi_event_tests(
     tests: Sequence[str] | None = None,
     chunk_size: int = 4096,
     more_windows: Sequence[tuple[tuple[int, int], np.ndarray]] = (),
+    alternative: str = "two-sided",
 ) -> list[TestStatistic]:
     r"""Every requested test for every relative day and for the CAAR window.
 
@@ -1352,6 +1383,10 @@ def multi_event_tests(
         Further CAAR windows, as ``((a, b), car_sd)`` pairs (``car_sd``: ``(N,)``
         :math:`\sqrt{\mathbf 1'V\mathbf 1}` over that window). They share the one pass over the
         residuals; each gets its row per test after the first window's.
+    alternative
+        ``"two-sided"`` (default), ``"greater"`` (a positive abnormal return) or ``"less"``:
+        every p-value is for that alternative (:func:`one_sided`; Wilcoxon's from its own exact
+        or approximate distribution).
 
     Returns
     -------
@@ -1442,13 +1477,17 @@ def multi_event_tests(
             _generalized_sign(abnormal, rank_pass.positive_share()),
             [_generalized_sign(car, rank_pass.positive_share()) for car in cars],
         ),
-        "wilcoxon": lambda: (wilcoxon(abnormal), per_window(wilcoxon, cars)),
+        "wilcoxon": lambda: (wilcoxon(abnormal, alternative),
+                             [wilcoxon(car, alternative) for car in cars]),
     }
     out: list[TestStatistic] = []
     for name in TEST_NAMES:
         if name not in names:
             continue
         daily, cumulative = compute[name]()
+        if name != "wilcoxon":
+            daily = one_sided(daily, alternative)
+            cumulative = [one_sided(result, alternative) for result in cumulative]
         for j, day in enumerate(rel):
             out.append(
                 TestStatistic(
