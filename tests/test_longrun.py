@@ -9,6 +9,7 @@ import json
 import numpy as np
 import pandas as pd
 import pytest
+from numpy.testing import assert_allclose
 import statsmodels.formula.api as smf
 from scipy import stats
 
@@ -293,3 +294,37 @@ def test_a_panel_brought_by_the_caller_is_checked():
         run_long_horizon(events, (0, 2), returns=good, market="SPX")
     with pytest.raises(ParameterError, match="^returns: None is not allowed; give a returns panel"):
         run_long_horizon(events, (0, 2), market=good["M"])
+
+
+def test_long_horizons_and_calendar_time_from_yahoo_then_the_cache(monkeypatch, tmp_path, data_dir, capsys):
+    """source='yahoo' fetches (yfinance's network answer faked) what the horizons need; the
+    numbers equal the snapshot's; source='cache' then runs offline with no request."""
+    from fake_yahoo import FakeYahoo, snapshot_history
+
+    from eventstudy.calendar_time import run_calendar_time
+    from eventstudy.cli import main
+
+    fake = FakeYahoo().install(monkeypatch, tmp_path)
+    for ticker, symbol in [("FB", "META"), ("^GSPC", "^GSPC"), ("AAPL", "AAPL"), ("AMZN", "AMZN")]:
+        fake.histories[symbol] = snapshot_history(data_dir, ticker)
+    events = pd.DataFrame({"ticker": ["FB", "AAPL", "AMZN"],
+                           "event_date": ["2018-03-19", "2018-05-02", "2018-10-26"]})
+    cache = tmp_path / "cache"
+    live = run_long_horizon(events, (0, 40), source="yahoo", cache_dir=cache, seed=1)
+    snapshot = run_long_horizon(events, (0, 40), seed=1)
+    assert_allclose(live.events["bhar"].to_numpy(), snapshot.events["bhar"].to_numpy(), rtol=1e-12)
+    assert sorted(set(fake.symbols_requested())) == ["AAPL", "AMZN", "META", "^GSPC"]
+    fake.requests.clear()
+    path = tmp_path / "events.csv"
+    events.to_csv(path, index=False)
+    assert main(["longrun", str(path), "--horizon", "0", "40", "--source", "cache",
+                 "--cache-dir", str(cache), "--seed", "1", "--json"]) == 0
+    payload = json.loads(capsys.readouterr().out)
+    assert_allclose([e["bhar"] for e in payload["events"]], snapshot.events["bhar"].to_numpy(), rtol=1e-12)
+    assert fake.requests == []
+    from eventstudy.study import load_factor_sets
+
+    factors = load_factor_sets(("ff3",), None)  # the cache holds no factors: give them
+    cached = run_calendar_time(events, (0, 40), "capm", source="cache", cache_dir=cache, factors=factors)
+    direct = run_calendar_time(events, (0, 40), "capm")
+    assert cached.alpha == pytest.approx(direct.alpha, rel=1e-10)

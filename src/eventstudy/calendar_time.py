@@ -235,6 +235,8 @@ def run_calendar_time(
     prices: pd.DataFrame | str | os.PathLike[str] | None = None,
     columns: Sequence[str] | str | None = None,
     market_returns: pd.Series | str | os.PathLike[str] | None = None,
+    source: str = "snapshot",
+    cache_dir: str | os.PathLike[str] | None = None,
     factors: pd.DataFrame | str | os.PathLike[str] | None = None,
     factors_unit: str = "decimal",
     non_session: str = "next",
@@ -265,6 +267,12 @@ def run_calendar_time(
         dates are the trading days (and the CAPM's market factor).
     returns
         A panel of simple returns (dates x securities) instead of the committed snapshot.
+    prices, columns, market_returns
+        The user's panel instead of the snapshot: ``returns`` or ``prices`` as a CSV/Parquet file
+        (or a frame), read for the tickers needed only (:mod:`eventstudy.panel`).
+    source, cache_dir
+        ``"snapshot"`` (default), ``"cache"``, ``"yahoo"`` or ``"auto"``, as for ``batch``: the
+        prices of the sessions the events need (:func:`eventstudy.sources.get_prices`).
     factors
         French factors in decimals indexed by date (columns as in :data:`CALENDAR_MODELS`, and
         ``RF``); default: the snapshot's.
@@ -293,8 +301,22 @@ def run_calendar_time(
         raise ParameterError("hac_lags", hac_lags, "give a whole number of lags, at least 0")
     table = read_events(events, id_column=id_column_of(columns))
     event_weights = _event_weights(table, weights)
-    panel, unknown = build_panel(table["ticker"], market, returns, data_dir, prices=prices,
-                                 columns=columns, market_returns=market_returns)
+    # a month is at most 23 trading days: the span of sessions fetched from a live source
+    per_period = 1 if frequency == "daily" else 23
+    panel, unknown = build_panel(
+        table["ticker"], market, returns, data_dir, prices=prices, columns=columns,
+        market_returns=market_returns, source=source, cache_dir=cache_dir,
+        span=(table["event_date"].tolist(), per_period * max(0, -window.start) + per_period,
+              per_period * (max(window.end, 0) + 1)),
+    )
+    if factors is None and source != "snapshot":
+        from eventstudy.french import get_factors
+
+        first, last = f"{panel.dates[0]:%Y-%m-%d}", f"{panel.dates[-1]:%Y-%m-%d}"
+        factor_source = {"yahoo": "french"}.get(source, source)
+        factors = pd.concat([get_factors(name, first, last, source=factor_source,
+                                         cache_dir=cache_dir, data_dir=data_dir)
+                             for name in _FACTOR_SETS[model]], axis=1, join="outer")
     if isinstance(factors, (str, os.PathLike)):
         from eventstudy.panel import read_factors_file
 

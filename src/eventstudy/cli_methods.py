@@ -74,6 +74,9 @@ def _add_common(parser: argparse.ArgumentParser, *, factors: bool = False) -> No
     parser.add_argument("--non-session", default="next", choices=["next", "previous", "raise"],
                         help="day 0 for an event on a day without trading (default next)")
     parser.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
+    parser.add_argument("--source", default="snapshot", choices=["snapshot", "cache", "yahoo", "auto"],
+                        help="where prices come from, as for batch (default snapshot)")
+    parser.add_argument("--cache-dir", default=None, metavar="DIR", help="cache folder")
     add_data_options(parser, factors=factors)
 
 
@@ -87,7 +90,8 @@ def handle(args: argparse.Namespace) -> int:
             result: Any = run_long_horizon(
                 args.events, tuple(args.horizon), args.benchmark, market=args.market,
                 past_data=args.past_data, n_bootstrap=args.bootstrap, resample_size=args.resample_size,
-                seed=args.seed, non_session=args.non_session, **data_options(args),
+                seed=args.seed, non_session=args.non_session, source=args.source,
+                cache_dir=args.cache_dir, **data_options(args),
             )
         else:
             from eventstudy.calendar_time import run_calendar_time
@@ -95,7 +99,8 @@ def handle(args: argparse.Namespace) -> int:
             result = run_calendar_time(
                 args.events, tuple(args.horizon), args.model, frequency=args.frequency, cov=args.cov,
                 weights=args.weights, min_size=args.min_size, hac_lags=args.lags, market=args.market,
-                non_session=args.non_session, **data_options(args),
+                non_session=args.non_session, source=args.source, cache_dir=args.cache_dir,
+                **data_options(args),
             )
     for warning in caught:
         if issubclass(warning.category, EventStudyWarning):

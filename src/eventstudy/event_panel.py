@@ -59,6 +59,9 @@ def build_panel(
     prices: str | os.PathLike[str] | pd.DataFrame | None = None,
     columns: Sequence[str] | str | None = None,
     market_returns: pd.Series | str | os.PathLike[str] | None = None,
+    source: str = "snapshot",
+    cache_dir: str | os.PathLike[str] | None = None,
+    span: tuple[Sequence[object], int, int] | None = None,
 ) -> tuple[Panel, dict[str, str]]:
     """The returns panel of ``tickers`` and the market, and the tickers that have no data.
 
@@ -75,6 +78,11 @@ def build_panel(
         needed), with the market as an id or column of the panel or from ``market_returns``.
     data_dir
         Snapshot folder (see :func:`eventstudy.data.snapshot_dir`).
+    source, cache_dir, span
+        ``"cache"``, ``"yahoo"`` or ``"auto"`` fetch (:func:`eventstudy.sources.get_prices`) the
+        NYSE sessions from ``first`` trading days before the earliest event date to ``last``
+        after the latest, ``span = (event_dates, first, last)``; tickers that cannot be had are
+        listed with the reason. Default ``"snapshot"``: the committed data.
 
     Returns
     -------
@@ -82,6 +90,16 @@ def build_panel(
         The panel, and ``{ticker: reason}`` for the tickers it has no column for.
     """
     wanted = sorted(set(tickers))
+    if source != "snapshot":
+        from eventstudy.sources import check_source
+
+        check_source(source)
+        if returns is not None or prices is not None:
+            raise ParameterError("source", source, "a returns or prices panel is the data; leave "
+                                 "--source at its default (snapshot) when giving one")
+        if not isinstance(market, str) or span is None:
+            raise ParameterError("market", market, "name the market's ticker to fetch it")
+        return _live_panel(wanted, market, span, source, cache_dir, data_dir)
     if (prices is not None or market_returns is not None
             or (returns is not None and not isinstance(returns, pd.DataFrame))):
         return _from_user_panel(wanted, market, returns, prices, columns, market_returns)
@@ -108,6 +126,37 @@ def build_panel(
     table = load_prices(sorted({*wanted, market} - set(missing)), data_dir=data_dir)
     calendar = pd.DatetimeIndex(table.loc[table["ticker"] == market, "date"])
     return Panel(simple_returns(table, calendar=calendar), market), missing
+
+
+def _live_panel(
+    wanted: list[str], market: str, span: tuple[Sequence[object], int, int], source: str,
+    cache_dir: str | os.PathLike[str] | None, data_dir: str | os.PathLike[str] | None,
+) -> tuple[Panel, dict[str, str]]:
+    """Prices from the cache or Yahoo over the NYSE sessions the events need, as returns."""
+    from eventstudy.calendar import exchange_calendar
+    from eventstudy.exceptions import BatchFetchError
+    from eventstudy.sources import get_prices
+
+    event_dates, before, after = span
+    sessions = pd.DatetimeIndex(exchange_calendar(DEFAULT_EXCHANGE).sessions)
+    placed = place_events(np.asarray(list(event_dates), dtype=object), sessions,
+                          exchange=DEFAULT_EXCHANGE)
+    positions = placed.position[placed.placed]
+    if len(positions) == 0:
+        raise DataError("event_date: no event date falls on the NYSE calendar")
+    start = sessions[max(0, int(positions.min()) - before - 1)]
+    end = sessions[min(len(sessions) - 1, int(positions.max()) + after)]
+    failures: dict[str, str] = {}
+    try:
+        table = get_prices([*wanted, market], start, end, source=source, cache_dir=cache_dir,
+                           data_dir=data_dir)
+    except BatchFetchError as error:
+        table = error.prices
+        failures = {str(k): str(v) for k, v in error.failures.items()}
+    if market in failures:
+        raise DataError(failures[market])
+    calendar = pd.DatetimeIndex(table.loc[table["ticker"] == market, "date"])
+    return Panel(simple_returns(table, calendar=calendar), market), failures
 
 
 def _from_user_panel(
