@@ -82,13 +82,14 @@ def _literal(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
-def _reader(path: Path) -> str:
-    """DuckDB table function reading ``path``."""
+def _reader(path: Path, text: bool = False) -> str:
+    """DuckDB table function reading ``path`` (``text``: a CSV's columns all read as text, for
+    files whose types change after the rows DuckDB samples to guess them)."""
     name = path.name.lower()
     if name.endswith((".parquet", ".pq", ".parq")):
         return f"read_parquet({_literal(str(path))})"
     if name.endswith((".csv", ".csv.gz", ".txt", ".tsv", ".gz")):
-        return f"read_csv({_literal(str(path))}, header=true, sample_size=-1)"
+        return f"read_csv({_literal(str(path))}, header=true{', all_varchar=true' if text else ''})"
     raise ParameterError("panel", str(path), "give a .csv, .csv.gz or .parquet file")
 
 
@@ -107,11 +108,11 @@ def _check_path(path: str | os.PathLike[str], parameter: str) -> Path:
     return file
 
 
-def _describe(con: Any, path: Path, parameter: str) -> list[tuple[str, str]]:
+def _describe(con: Any, path: Path, parameter: str, text: bool = False) -> list[tuple[str, str]]:
     import duckdb
 
     try:
-        rows = con.execute(f"DESCRIBE SELECT * FROM {_reader(path)}").fetchall()
+        rows = con.execute(f"DESCRIBE SELECT * FROM {_reader(path, text)}").fetchall()
     except duckdb.Error as error:
         first = str(error).strip().splitlines()[0]
         raise DataError(f"{parameter}: cannot read {path} as a table: {first}") from None
@@ -180,9 +181,9 @@ def _numeric(kind: str) -> bool:
                     "HUGEINT", "UBIGINT", "UINTEGER") or kind.startswith("DECIMAL")
 
 
-def _long_source(path: Path, layout: Layout) -> tuple[str, str, str, str]:
+def _long_source(path: Path, layout: Layout, text: bool = False) -> tuple[str, str, str, str]:
     """SQL of a relation (id, date_raw, value_raw) and the types of its three columns."""
-    reader = _reader(path)
+    reader = _reader(path, text)
     if layout.kind == "long":
         assert layout.id is not None and layout.value is not None
         sql = (f"SELECT {_quote(layout.id)} AS id, {_quote(layout.date)} AS date_raw, "
@@ -246,14 +247,24 @@ class PanelReader:
     def __init__(self, panel: PanelFile) -> None:
         self.panel = panel
         self.con = _connect()
-        header = _describe(self.con, panel.path, panel.parameter)
+        self.stats = PanelStats()
+        self._open(text=False)
+
+    def _open(self, text: bool) -> None:
+        """Read the header and set up the SQL; ``text``: every CSV column as text."""
+        panel = self.panel
+        self.text = text
+        header = _describe(self.con, panel.path, panel.parameter, text)
         self.layout = detect_layout(header, panel.kind, panel.columns, panel.path, panel.parameter)
-        self.source, self.id_type, date_type, value_type = _long_source(panel.path, self.layout)
+        self.source, self.id_type, date_type, value_type = _long_source(panel.path, self.layout, text)
         self.date_sql = _date_expression("date_raw", date_type)
         self.value_numeric = _numeric(value_type)
         self.integer_ids = self.id_type in ("INTEGER", "BIGINT", "SMALLINT", "HUGEINT", "UBIGINT",
                                             "UINTEGER", "TINYINT")
-        self.stats = PanelStats()
+
+    @property
+    def _is_csv(self) -> bool:
+        return _reader(self.panel.path).startswith("read_csv")
 
     @property
     def label(self) -> str:
@@ -290,6 +301,15 @@ class PanelReader:
         self.con.register("wanted_ids", wanted)
         try:
             data = self.con.execute(self._select(start, end)).fetchnumpy()
+        except duckdb.ConversionException:
+            # a CSV column whose values change type after the rows sampled to guess its type
+            # (CRSP's letter codes far down a return column): read every column as text
+            self.con.unregister("wanted_ids")
+            if self.text or not self._is_csv:
+                raise
+            integer_ids = self.integer_ids
+            self._open(text=True)
+            return self.read([str(i) for i in ids] if integer_ids else ids, start, end)
         except duckdb.Error as error:
             first = str(error).strip().splitlines()[0]
             raise DataError(f"{self.label}: cannot read the panel: {first}") from None
@@ -381,7 +401,7 @@ class PanelReader:
         import duckdb
 
         types = self.layout.types
-        reader = _reader(self.panel.path)
+        reader = _reader(self.panel.path, self.text)
         value = (f"CAST({_quote(column)} AS DOUBLE)" if _numeric(types[column])
                  else f"TRY_CAST(TRIM(CAST({_quote(column)} AS VARCHAR)) AS DOUBLE)")
         date = _date_expression(self.layout.date, types[self.layout.date])
