@@ -139,3 +139,10 @@ def test_cli_errors_name_the_option_and_skipped_tickers_print_safely(tmp_path, c
     assert main(["batch", str(path)]) == 0
     err = capsys.readouterr().err
     assert "\x1b" not in err and "eventstudy: skipped '\\x1b[31mEVIL' 2018-08-06" in err
+
+
+def test_plot_into_a_new_folder_creates_it(tmp_path, capsys):
+    target = tmp_path / "charts" / "fb"
+    assert main(["run", "FB", "2018-08-06", "--plot", f"{target}/"]) == 0
+    assert (target / "FB_2018-08-06.png").read_bytes()[:4] == b"\x89PNG"
+    assert str(target / "FB_2018-08-06.png") in capsys.readouterr().out

@@ -201,6 +201,11 @@ def _plot_path(args: argparse.Namespace, result: Any) -> Path:
     """Where ``--plot`` writes: into a folder (existing, or given with a trailing ``/``) under a
     name from the study; else the file given, with ``.png`` added when it has no extension."""
     given = Path(args.plot)
+    if args.plot.endswith(("/", os.sep)) and not given.exists():
+        try:  # a folder named with a trailing '/' is made, as 'mkdir -p' would
+            given.mkdir(parents=True)
+        except OSError:
+            pass  # the write below reports the folder
     if given.is_dir() or args.plot.endswith(("/", os.sep)):
         name = (f"{result.ticker}_{result.day0:%Y-%m-%d}" if hasattr(result, "ticker")
                 else Path(args.events).stem)
