@@ -147,8 +147,12 @@ def main() -> None:
     parser = argparse.ArgumentParser(description=__doc__.split("\n")[0])
     parser.add_argument("--quick", action="store_true", help="10,000 events only")
     parser.add_argument("--big", action="store_true", help="also 1,000 events on a 50M-row file")
+    parser.add_argument("--big-only", action="store_true", help="only the 50M-row file")
     parser.add_argument("--keep", metavar="DIR", help="write the files here and keep them")
     options = parser.parse_args()
+    if options.big_only:
+        big_file(Path(options.keep or tempfile.mkdtemp(prefix="eventstudy-bench-")))
+        return
     folder = Path(options.keep or tempfile.mkdtemp(prefix="eventstudy-bench-"))
     folder.mkdir(parents=True, exist_ok=True)
     sizes = [10_000] if options.quick else [10_000, 100_000, 1_000_000]
@@ -215,7 +219,7 @@ def big_file(folder: Path) -> None:
         con = duckdb.connect()
         con.execute(
             f"COPY (SELECT 'S' || lpad(CAST(s AS VARCHAR), 5, '0') AS ticker, d.date, "
-            "0.01 * (random() - 0.5) + 0.0 AS return FROM range({n_sec}) t(s), "
+            f"0.01 * (random() - 0.5) AS return FROM range({n_sec}) t(s), "
             f"(SELECT CAST(DATE '2010-01-04' + INTERVAL (i) DAY AS DATE) AS date FROM range({n_days}) r(i)) d "
             f"UNION ALL SELECT 'MKT', CAST(DATE '2010-01-04' + INTERVAL (i) DAY AS DATE), "
             f"0.01 * (random() - 0.5) FROM range({n_days}) r(i)) TO '{path}' (FORMAT parquet)")

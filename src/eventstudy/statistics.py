@@ -193,10 +193,10 @@ def one_sided(result: StatResult, alternative: str) -> StatResult:
 
 
 def _student(t: np.ndarray, df: float) -> StatResult:
-    from scipy import stats
+    from scipy import special
 
-    t = np.asarray(t, dtype=float)
-    return StatResult(t, 2.0 * stats.t.sf(np.abs(t), df), f"t({df:g})")
+    t = np.asarray(t, dtype=float)  # stdtr is the function behind scipy.stats.t.sf
+    return StatResult(t, 2.0 * special.stdtr(df, -np.abs(t)), f"t({df:g})")
 
 
 def _events(x: np.ndarray, name: str) -> np.ndarray:
@@ -1013,7 +1013,7 @@ def wilcoxon(abnormal: np.ndarray, alternative: str = "two-sided") -> StatResult
     ----------
     Wilcoxon, F. (1945). *Biometrics Bulletin* 1(6), 80-83.
     """
-    from scipy import special, stats
+    from scipy import special
 
     x = _events(abnormal, "abnormal")
     single = x.ndim == 1
@@ -1032,6 +1032,8 @@ def wilcoxon(abnormal: np.ndarray, alternative: str = "two-sided") -> StatResult
         raise ParameterError("alternative", alternative, "choose two-sided, greater or less")
     pvalue = np.where(nonzero > 0, tail, np.nan)
     for j in np.flatnonzero(exact & (nonzero > 0)):  # at most 50 values each
+        from scipy import stats
+
         pvalue[j] = stats.wilcoxon(cols[:, j], zero_method="wilcox", method="exact",
                                    alternative=alternative).pvalue
     how = (
