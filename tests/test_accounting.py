@@ -222,7 +222,7 @@ def test_streamed_json_is_the_result_as_a_dict(accounted):
     accounted.write_json(stream, chunk=2)  # several chunks on purpose
     streamed = json.loads(stream.getvalue())
     assert streamed == json.loads(json.dumps(accounted.to_dict()))
-    assert list(streamed)[:4] == ["model", "measure", "n_events", "events"]
+    assert list(streamed)[:5] == ["model", "measure", "alternative", "n_events", "events"]
     assert streamed["accounting"]["rows"][6]["day0"] is None
     assert streamed["accounting"]["rows"][3]["duplicate_of"] == 0
 

@@ -68,15 +68,19 @@ def _finite(value: float) -> float | None:
 
 def _texts(column: pd.Series) -> list[str]:
     """A column as a list of str (fast for pandas' string arrays)."""
-    return column.to_numpy(dtype=object).astype(str).tolist()
+    values = column.to_numpy(dtype=object)
+    if pd.api.types.is_string_dtype(column.dtype) and not column.isna().any():
+        return values.tolist()
+    return values.astype(str).tolist()
 
 
 def _dates(column: pd.Series) -> list[str | None]:
-    """Dates as ``YYYY-MM-DD`` (None where missing), without a Python loop over Timestamps."""
+    """Dates as ``YYYY-MM-DD`` (None where missing): each distinct date formatted once."""
     values = pd.DatetimeIndex(column).to_numpy().astype("datetime64[D]")
-    text = np.datetime_as_string(values).astype(object)
-    text[np.isnat(values)] = None
-    return text.tolist()
+    distinct, where = np.unique(values, return_inverse=True)
+    text = np.datetime_as_string(distinct).astype(object)
+    text[np.isnat(distinct)] = None
+    return text[where.ravel()].tolist()
 
 
 def _integers(column: pd.Series) -> list[int | None]:
