@@ -237,3 +237,13 @@ def test_one_sided_car_p_values_follow_the_alternative():
     assert_allclose(rows["car_p"], stats.t.sf(rows["car_t"], rows["df"]), rtol=1e-10)
     assert_allclose(less.events["car_p"], stats.t.cdf(rows["car_t"], rows["df"]), rtol=1e-10)
     assert greater.to_dict()["alternative"] == "greater"
+
+
+def test_batch_variance_ratio_per_day_by_hand(accounted):
+    sar = accounted.abnormal.to_numpy() / accounted.abnormal_se.to_numpy()
+    df = accounted.events["df"].to_numpy(dtype=float)
+    expected = sar.var(axis=0, ddof=1) / np.mean(df / (df - 2))
+    assert_allclose(accounted.variance_ratio["ratio"].to_numpy(), expected, rtol=1e-12)
+    payload = accounted.to_dict()["variance_ratio"]
+    assert [row["rel_day"] for row in payload] == list(range(-5, 6))
+    assert "var ratio" in accounted.summary()

@@ -34,7 +34,8 @@ def _parser() -> argparse.ArgumentParser:
 
     parser = _ArgumentParser(
         prog="eventstudy",
-        description="Event studies of daily stock returns from the committed data snapshot.",
+        description="Event studies of daily stock returns: from the committed data snapshot, the "
+        "cache of Yahoo prices, or your own panel files (--returns / --prices).",
     )
     parser.add_argument("--version", action="version", version=f"%(prog)s {__version__}")
     commands = parser.add_subparsers(

@@ -181,6 +181,19 @@ class MultiEventResult:
         return mean_residual_correlation(self.residuals.to_numpy())
 
     @property
+    def variance_ratio(self) -> pd.DataFrame:
+        """Per relative day, the cross-sectional variance of the standardised abnormal returns
+        over its value without an event effect (:func:`eventstudy.variance.cross_sectional_variance_ratio`):
+        well above 1, the event raised the variance, and Patell's test and the unadjusted t are
+        too liberal (read BMP, Kolari-Pynnonen, or Savickas for the GARCH model)."""
+        from eventstudy.variance import cross_sectional_variance_ratio
+
+        df = self.events["df"].to_numpy(dtype=float)
+        normal = self.study.model.name in GARCH_MODEL_NAMES or not np.all(df > 2)
+        return cross_sectional_variance_ratio(self.abnormal.to_numpy(), self.abnormal_se.to_numpy(),
+                                              None if normal else df, list(self.abnormal.columns))
+
+    @property
     def aar(self) -> pd.Series:
         """Average abnormal return by relative day."""
         return self.abnormal.mean(axis=0).rename("aar")
@@ -269,6 +282,11 @@ class MultiEventResult:
             "aar": [{"rel_day": int(k), "value": float(v)} for k, v in self.aar.items()],
             "caar": [{"start": w.start, "end": w.end, "value": self.caar_over(w)}
                      for w in self.car_windows],
+            "variance_ratio": [
+                {"rel_day": int(day), "n": int(row.n), "variance": _finite(row.variance),
+                 "ratio": _finite(row.ratio)}
+                for day, row in self.variance_ratio.iterrows()
+            ],
             "tests": [
                 {**t.to_dict(), "stat": _finite(t.stat), "p": _finite(t.pvalue)} for t in self.tests
             ],
@@ -363,11 +381,14 @@ class MultiEventResult:
                 c.ljust(widths[k]) if k in left else c.rjust(widths[k]) for k, c in zip(columns, row)
             ).rstrip() for row in cells]
 
+        ratio = self.variance_ratio["ratio"]
         lines += ["", *aligned({
             "rel_day": [day(int(d)) for d in self.aar.index],
             "AAR": [number(v) for v in self.aar],
             "CAAR": [number(v) for v in self.caar_path],
-        }), ""]
+            "var ratio": [f"{v:.2f}" if math.isfinite(v) else "n/a" for v in ratio],
+        }), "  var ratio: cross-sectional variance of the standardised ARs over its null value; "
+            "well above 1, read BMP or Kolari-Pynnonen rather than Patell or the t", ""]
         shown = self.events.iloc[:30]  # a report, not a dump: to_dict() / --json list every event
         lines.append(f"Events, CAR{window(self.car_window)}:")
         lines += aligned({
