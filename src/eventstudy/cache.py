@@ -4,8 +4,9 @@ Where it lives, in this order:
 
 1. the ``cache_dir`` argument;
 2. the environment variable ``EVENTSTUDY_CACHE_DIR``;
-3. the user's cache folder: ``$XDG_CACHE_HOME/eventstudy`` or ``~/.cache/eventstudy``
-   (``%LOCALAPPDATA%\\eventstudy\\cache`` on Windows).
+3. the user's cache folder from platformdirs (:func:`default_cache_dir`):
+   ``$XDG_CACHE_HOME/eventstudy`` or ``~/.cache/eventstudy`` on Linux,
+   ``~/Library/Caches/eventstudy`` on macOS, ``%LOCALAPPDATA%\\eventstudy\\Cache`` on Windows.
 
 Layout::
 
