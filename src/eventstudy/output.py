@@ -47,9 +47,16 @@ def _output_dir(directory: str | os.PathLike[str]) -> Path:
 
 
 def _copy(con, table: str, path: Path, format: str) -> None:
-    literal = "'" + str(path).replace("'", "''") + "'"
+    """Write ``table`` to ``path`` through a temporary file renamed into place, so a run killed
+    while writing leaves the previous file or none, never half a table."""
+    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
+    literal = "'" + str(temporary).replace("'", "''") + "'"
     options = "(FORMAT parquet)" if format == "parquet" else "(HEADER, DELIMITER ',')"
-    con.execute(f"COPY {table} TO {literal} {options}")
+    try:
+        con.execute(f"COPY {table} TO {literal} {options}")
+        os.replace(temporary, path)
+    finally:
+        temporary.unlink(missing_ok=True)
 
 
 def write_multi_event_result(
