@@ -1284,14 +1284,36 @@ def _check_inputs(abnormal, abnormal_sd, car_sd, residuals, df, rel_days, window
 
 
 def _residual_chunks(residuals: Any, df: np.ndarray, chunk_size: int):
-    """``(rows, residuals of those rows)`` for all events, ``chunk_size`` at a time, each checked."""
+    """``(rows, residuals of those rows)`` for all events, ``chunk_size`` at a time, each checked.
+
+    When ``residuals`` is a function (the batch engine recomputing them from the panel), the
+    next chunk is computed in a second thread while the caller works on this one: NumPy releases
+    the interpreter lock in both, so on two cores the two overlap."""
     n = len(df)
+    starts = list(range(0, n, chunk_size))
+
+    def rows_at(start: int) -> np.ndarray:
+        return np.arange(start, min(n, start + chunk_size))
+
+    def chunks():
+        if not callable(residuals):
+            for start in starts:
+                yield rows_at(start), residuals[start : start + chunk_size]
+            return
+        from concurrent.futures import ThreadPoolExecutor
+
+        with ThreadPoolExecutor(1) as pool:
+            pending = pool.submit(residuals, rows_at(starts[0])) if starts else None
+            for i, start in enumerate(starts):
+                assert pending is not None
+                chunk = pending.result()
+                if i + 1 < len(starts):
+                    pending = pool.submit(residuals, rows_at(starts[i + 1]))
+                yield rows_at(start), chunk
+
     length = None
-    for start in range(0, n, chunk_size):
-        rows = np.arange(start, min(n, start + chunk_size))
-        chunk = np.asarray(
-            residuals(rows) if callable(residuals) else residuals[start : start + len(rows)], dtype=float
-        )
+    for rows, raw in chunks():
+        chunk = np.asarray(raw, dtype=float)
         length = chunk.shape[1] if length is None and chunk.ndim == 2 else length
         if chunk.ndim != 2 or chunk.shape != (len(rows), length):
             raise ParameterError(
@@ -1318,13 +1340,14 @@ def _warn_if_clustered(event_dates, n: int, names: Sequence[str]) -> None:
         raise ParameterError(
             "event_dates", f"{len(dates)} dates", f"give one day-0 date per event ({n})"
         )
-    duplicated = dates.duplicated(keep=False)
     shown = [name for name in names if name in UNADJUSTED_TESTS]
-    if duplicated.any() and shown:
-        shared = sorted(set(dates[duplicated]))
-        examples = ", ".join(str(d.date()) for d in shared[:3])
+    distinct, where, counts = np.unique(dates.values, return_inverse=True, return_counts=True)
+    clustered = counts > 1  # one pass over the dates: linear (with the sort) in the events
+    if clustered.any() and shown:
+        shared = pd.DatetimeIndex(distinct[clustered])
+        examples = ", ".join(f"{d:%Y-%m-%d}" for d in shared[:3])
         warnings.warn(
-            f"{int(duplicated.sum())} of {n} events share a day-0 date with another event "
+            f"{int(clustered[where.ravel()].sum())} of {n} events share a day-0 date with another event "
             f"({examples}{', ...' if len(shared) > 3 else ''}); {', '.join(shown)} assume "
             "cross-sectionally independent abnormal returns and are not adjusted for clustering "
             "(kolari_pynnonen_patell, kolari_pynnonen_bmp and corrado_rank allow for it)",
