@@ -732,7 +732,7 @@ def _combine(
         offsets = np.arange(study.window.start, study.window.end + 1)
         for index, part in enumerate(parts):
             mine = where[:, 0] == index
-            positions = part.positions[np.flatnonzero(part.batch.ok)][where[mine, 1]]
+            positions = part.positions[where[mine, 1]]  # rows of the part's batch
             out[mine] = part.trading_days.values[positions[:, None] + offsets[None, :]]
         return out
 
