@@ -29,7 +29,6 @@ import argparse
 import json
 import os
 import resource
-import subprocess
 import sys
 import time
 import warnings
@@ -37,6 +36,9 @@ from pathlib import Path
 
 import numpy as np
 import pandas as pd
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from fresh_process import measure_in_fresh_process  # noqa: E402
 
 TOLERANCE = 1e-10
 KEYS = ("events", "model", "seconds", "events_per_second", "peak_mb", "max_abs_diff",
@@ -218,14 +220,7 @@ def configs(args: argparse.Namespace) -> list[dict]:
 
 def run_config(config: dict) -> dict:
     """Measure one configuration in a fresh interpreter (its own peak memory)."""
-    done = subprocess.run(
-        [sys.executable, str(Path(__file__).resolve()), "--worker", json.dumps(config)],
-        capture_output=True, text=True, check=False,
-        env={**os.environ, "PYTHONWARNINGS": "ignore"},
-    )
-    if done.returncode != 0:
-        raise SystemExit(f"benchmark of {config} failed:\n{done.stderr}")
-    return json.loads(done.stdout.strip().splitlines()[-1])
+    return measure_in_fresh_process(__file__, config)
 
 
 def table(rows: list[dict]) -> str:

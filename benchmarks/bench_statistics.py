@@ -28,13 +28,15 @@ import argparse
 import json
 import os
 import resource
-import subprocess
 import sys
 import time
 import warnings
 from pathlib import Path
 
 import numpy as np
+
+sys.path.insert(0, str(Path(__file__).resolve().parent))
+from fresh_process import measure_in_fresh_process  # noqa: E402
 
 POOL = 16_384
 LENGTH, DAYS, WINDOW = 240, 21, (-1, 1)
@@ -88,14 +90,7 @@ def measure(config: dict) -> dict:
 
 def run_config(config: dict) -> dict:
     """Measure one configuration in a fresh interpreter (its own peak memory)."""
-    done = subprocess.run(
-        [sys.executable, str(Path(__file__).resolve()), "--worker", json.dumps(config)],
-        capture_output=True, text=True, check=False,
-        env={**os.environ, "PYTHONWARNINGS": "ignore"},
-    )
-    if done.returncode != 0:
-        raise SystemExit(f"benchmark of {config} failed:\n{done.stderr}")
-    return json.loads(done.stdout.strip().splitlines()[-1])
+    return measure_in_fresh_process(__file__, config)
 
 
 def table(rows: list[dict]) -> str:
