@@ -144,3 +144,24 @@ def test_batch_charts_mark_the_caar_window_count_whole_events_and_have_titles(tm
     assert fig.get_suptitle() == f"4 events (market model): CAAR(-1, +1) = {study.caar:+.2%}"
     save_multi_event_plot(study, tmp_path / "batch.png")
     assert (tmp_path / "batch.png").read_bytes()[:4] == b"\x89PNG"
+
+
+def test_batch_volume_charts_are_in_log_volume_units():
+    import matplotlib.pyplot as plt
+    import pandas as pd
+    from matplotlib.ticker import PercentFormatter
+    from numpy.testing import assert_allclose
+
+    from eventstudy import run_multi_event_study
+    from eventstudy.plotting import plot_aar, plot_car_distribution
+
+    events = pd.DataFrame({"ticker": ["FB", "AAPL", "JPM"],
+                           "event_date": ["2018-08-06", "2018-05-02", "2018-10-12"]})
+    result = run_multi_event_study(events, measure="volume")
+    fig, (left, right) = plt.subplots(1, 2)
+    plot_aar(result, ax=left)
+    assert_allclose([p.get_height() for p in left.patches], result.aar.to_numpy())  # not x 100
+    assert not isinstance(left.yaxis.get_major_formatter(), PercentFormatter)
+    assert "log volume" in left.get_ylabel()
+    plot_car_distribution(result, ax=right)
+    assert not isinstance(right.xaxis.get_major_formatter(), PercentFormatter)

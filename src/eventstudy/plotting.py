@@ -35,9 +35,13 @@ def _axes(ax: Axes | None) -> Axes:
 
 
 def _units(result: EventStudyResult) -> tuple[float, str]:
-    """Scale and noun of a result's measure: returns in percent (the ticks say so), log volume
-    as is."""
-    if result.measure == "volume":
+    """Scale and noun of a result's measure (see :func:`_measure_units`)."""
+    return _measure_units(result.measure)
+
+
+def _measure_units(measure: str) -> tuple[float, str]:
+    """Scale and noun of a measure: returns in percent (the ticks say so), log volume as is."""
+    if measure == "volume":
         return 1.0, "log volume"
     return 100.0, "return"
 
@@ -173,8 +177,9 @@ def plot_aar(result: MultiEventResult, ax: Axes | None = None) -> Axes:
     event window.
     """
     ax = _axes(ax)
-    aar, caar = result.aar * 100, result.caar_path * 100
-    cumulative = result.abnormal.cumsum(axis=1) * 100
+    scale, noun = _measure_units(result.study.measure)
+    aar, caar = result.aar * scale, result.caar_path * scale
+    cumulative = result.abnormal.cumsum(axis=1) * scale
     n = result.n_events
     half = critical_value(result.study.level, n - 1) * cumulative.std(axis=0, ddof=1) / np.sqrt(n)
     ax.bar(aar.index, aar, color=_AR_COLOR, alpha=0.8, label="AAR")
@@ -188,8 +193,8 @@ def plot_aar(result: MultiEventResult, ax: Axes | None = None) -> Axes:
         ax.axvspan(window.start - 0.5, window.end + 0.5, color="0.9", alpha=0.5, zorder=0,
                    label=f"CAAR window {window} (tests)")
     return _event_time_axes(
-        ax, list(aar.index), "Trading day relative to day 0", "Average abnormal return",
-        f"{n} events: AAR and CAAR ({result.study.model.label})",
+        ax, list(aar.index), "Trading day relative to day 0", f"Average abnormal {noun}",
+        f"{n} events: AAR and CAAR ({result.study.model.label})", percent=scale == 100.0,
     )
 
 
@@ -334,11 +339,14 @@ def plot_model_comparison(results: dict[str, EventStudyResult], ax: Axes | None 
 def plot_car_distribution(result: MultiEventResult, ax: Axes | None = None) -> Axes:
     """Histogram of the events' CARs over the CAAR window, with the CAAR marked."""
     ax = _axes(ax)
-    cars = result.events["car"] * 100
+    scale, _ = _measure_units(result.study.measure)
+    cars = result.events["car"] * scale
+    caar = f"{result.caar:+.3%}" if scale == 100.0 else f"{result.caar:+.4f}"
     ax.hist(cars, bins=min(50, max(10, len(cars) // 5)), color=_AR_COLOR, alpha=0.8, label="events")
-    ax.axvline(result.caar * 100, color=_CAR_COLOR, linewidth=2, label=f"CAAR {result.caar:+.3%}")
+    ax.axvline(result.caar * scale, color=_CAR_COLOR, linewidth=2, label=f"CAAR {caar}")
     ax.axvline(0, color="black", linewidth=0.8)
-    ax.xaxis.set_major_formatter(PercentFormatter(decimals=None))
+    if scale == 100.0:
+        ax.xaxis.set_major_formatter(PercentFormatter(decimals=None))
     ax.yaxis.set_major_locator(MaxNLocator(integer=True))  # counts of events
     ax.set_xlabel(f"CAR{result.car_window}")
     ax.set_ylabel("number of events")
@@ -358,7 +366,8 @@ def plot_multi_event(result: MultiEventResult, fig: Figure | None = None) -> Fig
     plot_car_distribution(result, ax=car_ax)
     fig.suptitle(
         f"{result.n_events} events ({result.study.model.label}): "
-        f"CAAR{result.car_window} = {result.caar:+.2%}",
+        f"CAAR{result.car_window} = "
+        + (f"{result.caar:+.4f} (log volume)" if result.study.measure == "volume" else f"{result.caar:+.2%}"),
         fontsize="large",
     )
     return fig
