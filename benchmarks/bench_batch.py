@@ -53,7 +53,8 @@ KEYS = ("events", "model", "seconds", "events_per_second", "peak_mb", "max_abs_d
 def real_workload(model: str):
     """The committed panel: every stock x every trading day with a full window."""
     import eventstudy as es
-    from eventstudy.study import EventStudy, load_factor_sets
+    from eventstudy.engine.single import EventStudy
+    from eventstudy.studies.inputs import load_factor_sets
 
     prices = es.load_prices(es.available_tickers())
     calendar = pd.DatetimeIndex(prices.loc[prices["ticker"] == "^GSPC", "date"])
@@ -124,9 +125,9 @@ def synthetic_workload(n_events: int, n_securities: int, n_days: int, seed: int 
 
 
 def measure(config: dict) -> dict:
-    from eventstudy.batch import batch_event_study
+    from eventstudy.engine.batch import batch_event_study
     from eventstudy.exceptions import EventStudyError
-    from eventstudy.study import EventStudy
+    from eventstudy.engine.single import EventStudy
 
     model = config["model"]
     if config["panel"] == "real":
@@ -142,7 +143,7 @@ def measure(config: dict) -> dict:
     seconds = time.perf_counter() - start
     tests_seconds = None
     if config.get("tests"):  # every multi-event statistic, residuals read chunk by chunk
-        from eventstudy.statistics import multi_event_tests
+        from eventstudy.inference.multi_event import multi_event_tests
 
         start = time.perf_counter()
         with warnings.catch_warnings():

@@ -4,7 +4,7 @@ Speed
 -----
 A synthetic panel (seeded) of securities whose idiosyncratic returns follow GARCH(1,1) with
 per-security parameters, over a GARCH market; 1,000 and 10,000 events on random securities
-and days. :func:`eventstudy.garch.garch_events` fits one GARCH per event; the table gives
+and days. :func:`eventstudy.models.garch.garch_events` fits one GARCH per event; the table gives
 events per second and checks a sample of events against the single path
 (``EventStudy("garch").run``) to 1e-10.
 
@@ -65,8 +65,8 @@ def garch_panel(n_securities: int, n_days: int, seed: int = 2026,
 
 
 def speed(n_events: int, sample: int = 20) -> dict:
-    from eventstudy.garch import garch_events
-    from eventstudy.study import EventStudy
+    from eventstudy.engine.garch import garch_events
+    from eventstudy.engine.single import EventStudy
 
     panel, market = garch_panel(500, 1500)
     rng = np.random.default_rng(n_events)
@@ -89,8 +89,9 @@ def speed(n_events: int, sample: int = 20) -> dict:
 
 def simulate(reps: int, n: int, jump: float, seed: int = 5) -> dict:
     """Rejection rates at 5% on day 0 with no abnormal return and variance x ``jump`` there."""
-    from eventstudy.batch import batch_event_study
-    from eventstudy.garch import garch_events, savickas
+    from eventstudy.engine.batch import batch_event_study
+    from eventstudy.engine.garch import garch_events
+    from eventstudy.inference.savickas import savickas
 
     n_days, day0 = 320, 300
     panel, market = garch_panel(reps * n, n_days, seed=seed, jump_day=day0, jump=jump)

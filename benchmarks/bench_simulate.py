@@ -1,4 +1,4 @@
-"""Benchmark the size-and-power simulation (``eventstudy.simulate.simulate``).
+"""Benchmark the size-and-power simulation (``eventstudy.studies.simulate.simulate``).
 
 Workloads
 ---------
@@ -42,8 +42,8 @@ def synthetic_panel(n_dates: int = 2520, n_securities: int = 500, seed: int = 0)
 
 
 def measure(label: str, returns, market, **kwargs) -> dict:
-    from eventstudy.batch import batch_event_study
-    from eventstudy.simulate import simulate, snapshot_panel
+    from eventstudy.engine.batch import batch_event_study
+    from eventstudy.studies.simulate import simulate, snapshot_panel
 
     start = time.perf_counter()
     result = simulate(returns, market, progress=False, **kwargs)

@@ -1,4 +1,4 @@
-"""Benchmark the multi-event test statistics (``eventstudy.statistics.multi_event_tests``).
+"""Benchmark the multi-event test statistics (``eventstudy.inference.multi_event.multi_event_tests``).
 
 Workload
 --------
@@ -73,7 +73,7 @@ def measure(config: dict) -> dict:
     """Time one call of ``multi_event_tests`` (one test, or all of them) in this process."""
     if config["src"]:
         sys.path.insert(0, config["src"])
-    from eventstudy.statistics import TEST_NAMES, multi_event_tests
+    from eventstudy.inference.multi_event import TEST_NAMES, multi_event_tests
 
     inputs = workload(config["events"])
     tests = list(TEST_NAMES) if config["test"] == "all" else [config["test"]]
@@ -121,7 +121,7 @@ def main(argv: list[str] | None = None) -> int:
         print(json.dumps(measure(json.loads(args.worker))))
         return 0
     if args.tests is None:
-        from eventstudy.statistics import TEST_NAMES
+        from eventstudy.inference.multi_event import TEST_NAMES
 
         args.tests = [*TEST_NAMES, "all"]
     src = str(Path(args.src).resolve()) if args.src else ""

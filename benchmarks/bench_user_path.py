@@ -232,7 +232,7 @@ def big_file(folder: Path) -> None:
                  ).to_csv(events, index=False)
     code = (
         "import resource, sys, time\n"
-        "from eventstudy.panel import PanelFile, load_panel\n"
+        "from eventstudy.data.panel import PanelFile, load_panel\n"
         "import pandas as pd\n"
         f"ev = pd.read_csv({str(events)!r})\n"
         "t = time.perf_counter()\n"

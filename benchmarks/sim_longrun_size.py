@@ -4,7 +4,7 @@ Pseudo-events: every (stock, trading day) of the snapshot whose horizon 0..H (de
 days) is covered, for the ten stocks FB, GOOGL, AAPL, AMZN, TWTR, SNAP, JPM, WFC, C, USB (GOOG is
 left out as a near copy of GOOGL; indices and ETFs are not stocks). Their BHARs against ^GSPC are
 computed once by ``eventstudy.run_long_horizon``; each trial draws ``n`` of them at random
-(without replacement) and runs the three tests of ``eventstudy.longrun.mean_tests``.
+(without replacement) and runs the three tests of ``eventstudy.studies.longrun.mean_tests``.
 
 Two nulls are reported:
 
@@ -32,9 +32,9 @@ import time
 import numpy as np
 import pandas as pd
 
-from eventstudy.data import load_prices
-from eventstudy.longrun import LONGRUN_TESTS, mean_tests, run_long_horizon
-from eventstudy.returns import simple_returns
+from eventstudy.data.snapshot import load_prices
+from eventstudy.studies.longrun import LONGRUN_TESTS, mean_tests, run_long_horizon
+from eventstudy.data.returns import simple_returns
 
 STOCKS = ["FB", "GOOGL", "AAPL", "AMZN", "TWTR", "SNAP", "JPM", "WFC", "C", "USB"]
 MARKET = "^GSPC"

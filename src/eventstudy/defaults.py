@@ -7,12 +7,12 @@ DEFAULT_ESTIMATION = (-250, -11)
 DEFAULT_WINDOW = (-1, 1)
 #: Market series of the market-based models.
 DEFAULT_MARKET = "^GSPC"
-#: Names of the built-in expected-return models, in the order of ``eventstudy.models.MODELS``
+#: Names of the built-in expected-return models, in the order of ``eventstudy.models.linear.MODELS``
 #: (a test keeps the two in step).
 MODEL_NAMES = ("constant_mean", "market_adjusted", "market", "capm", "ff3", "carhart", "ff5",
                "scholes_williams", "dimson", "garch", "garch_t")
 #: Names of the multi-event test statistics, in the order they are reported
-#: (:mod:`eventstudy.statistics`).
+#: (:mod:`eventstudy.inference.multi_event`).
 TEST_NAMES: tuple[str, ...] = (
     "cross_sectional_t",
     "patell",

@@ -59,31 +59,19 @@ class DataError(EventStudyError):
 
 
 class UnknownTickerError(DataError):
-    """A ticker has no data in the chosen source."""
+    """A ticker has no data in the chosen source. ``hint`` (a suggestion such as another case or
+    the name a renamed security is kept under) is given by the caller that knows the data:
+    :func:`eventstudy.data.snapshot.unknown_ticker`."""
 
-    def __init__(self, ticker: str, available: Iterable[str], parameter: str = "ticker") -> None:
+    def __init__(self, ticker: str, available: Iterable[str], parameter: str = "ticker",
+                 hint: str = "") -> None:
         self.ticker = ticker
         self.available = sorted(available)
         self.parameter = parameter
-        hint = _ticker_hint(ticker, self.available)
         super().__init__(
             f"{parameter}: {safe_text(ticker)} has no data in the committed snapshot; "
             f"available: {', '.join(self.available)}" + (f"; {hint}" if hint else "")
         )
-
-
-def _ticker_hint(ticker: str, available: list[str]) -> str:
-    """A suggestion for a ticker the snapshot lacks: another case (``fb`` -> ``FB``), or the name
-    the snapshot keeps a renamed security under (``META`` -> ``FB``, from the alias table)."""
-    same = [name for name in available if name.upper() == ticker.strip().upper()]
-    if same:
-        return f"did you mean {same[0]!r}? (tickers are case-sensitive)"
-    from eventstudy.yahoo import ALIASES
-
-    for alias in ALIASES:
-        if alias.yahoo == ticker.strip().upper() and alias.symbol != alias.yahoo and alias.symbol in available:
-            return f"the snapshot has it as {alias.symbol!r} ({alias.note})"
-    return ""
 
 
 class WindowError(EventStudyError):

@@ -1,0 +1,339 @@
+r"""Users' own panels: daily returns or prices of many securities from CSV or Parquet files.
+
+A researcher's data come as files: CRSP daily stock files (``permno, date, ret``), vendor
+exports, prices downloaded once; tens of millions of rows. :func:`load_panel` reads such a file
+and returns the returns the study needs, as a dates x securities frame on the market's trading
+days, reading only the securities and the dates the events need.
+
+Layouts (recognised from the header)
+------------------------------------
+- long: one row per security and date, columns ``ticker,date,return`` (or ``ticker,date,price``
+  for a price panel); other names are mapped with ``columns=(ID, DATE, VALUE)``, e.g.
+  ``("permno", "date", "ret")``. Ids may be text or integers. The market is one more id of the
+  panel, or one more column holding one value per date (CRSP's ``vwretd`` beside ``ret``), or
+  its own file.
+- wide: ``date`` then one column per security.
+
+Files are CSV (also ``.csv.gz``) or Parquet, read by `DuckDB <https://duckdb.org>`_: one
+engine for both formats, with the id and date filters applied inside the scan (a Parquet file's
+columns are read row group by row group, and a million-event study of a 50-million-row file
+never holds the file whole), and a parallel CSV reader.
+
+Values
+------
+- Returns are decimals (0.0445 for 4.45%); a column whose median absolute value exceeds 0.1 looks
+  like percent and is reported (:class:`~eventstudy.exceptions.DataQualityWarning`).
+- CRSP's missing-return codes (-66, -77, -88, -99 and letter codes such as ``B`` or ``C``) are
+  missing values, never numbers; how many were seen is reported.
+- Prices give simple returns between consecutive trading days (a missing price leaves that
+  day's and the next day's return missing, as for the snapshot); a negative price is CRSP's
+  bid/ask average and counts by its absolute value (reported).
+- Duplicated ``(id, date)`` rows and unparseable dates or values are errors that name the file,
+  the column and examples of the rows. Unsorted rows are fine (the panel is sorted). Rows on
+  dates without a market return are not used, and counted in a warning.
+
+Dates are ``YYYY-MM-DD`` text, dates or timestamps, or ``YYYYMMDD`` integers (CRSP).
+"""
+
+from __future__ import annotations
+
+import os
+import warnings
+from collections.abc import Sequence
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from eventstudy.data.panel_file import (
+    PERCENT_MEDIAN,
+    VALUE_NAMES,
+    PanelFile,
+    PanelReader,
+    PanelStats,
+    _check_path,
+    _connect,
+    _date_expression,
+    _describe,
+    _numeric,
+    _quote,
+    _reader,
+    _scatter,
+)
+from eventstudy.exceptions import DataError, DataQualityWarning, ParameterError
+
+
+def read_market_series(path: str | os.PathLike[str], *, parameter: str = "market_returns") -> pd.Series:
+    """A market (or any single) return series from its own file: a date column and one value
+    column (``return`` or the file's only other column), CSV or Parquet."""
+    file = _check_path(path, parameter)
+    con = _connect()
+    try:
+        header = _describe(con, file, parameter)
+        names = [n for n, _ in header]
+        lower = {n.lower(): n for n in names}
+        date = lower.get("date")
+        others = [n for n in names if n != date]
+        value = next((lower[n] for n in VALUE_NAMES["returns"] if n in lower), None)
+        if value is None and len(others) == 1:
+            value = others[0]
+        if date is None or value is None:
+            raise DataError(f"{parameter}: {file} has columns {names[:8]}; give a file with "
+                            "columns date,return")
+        types = dict(header)
+        sql = (f"SELECT {_date_expression(date, types[date])} AS date, CAST({_quote(date)} AS "
+               f"VARCHAR) AS date_text, "
+               + (f"CAST({_quote(value)} AS DOUBLE)" if _numeric(types[value])
+                  else f"TRY_CAST(TRIM(CAST({_quote(value)} AS VARCHAR)) AS DOUBLE)")
+               + f" AS value, CAST({_quote(value)} AS VARCHAR) AS raw FROM {_reader(file)}")
+        frame = con.execute(sql).fetchdf()
+    finally:
+        con.close()
+    bad_date = frame[frame["date"].isna() & frame["date_text"].notna()]
+    if len(bad_date):
+        raise DataError(f"{parameter}: {file} column {date!r} has dates that do not parse "
+                        f"(e.g. {', '.join(map(str, bad_date['date_text'].head(3)))})")
+    bad_value = frame[frame["value"].isna() & frame["raw"].notna()
+                      & (frame["raw"].astype(str).str.strip() != "")]
+    if len(bad_value):
+        raise DataError(f"{parameter}: {file} column {value!r} has values that are not numbers "
+                        f"(e.g. {', '.join(map(str, bad_value['raw'].head(3)))})")
+    series = pd.Series(frame["value"].to_numpy(dtype=float),
+                       index=pd.DatetimeIndex(frame["date"]).astype("datetime64[ns]"), name="market")
+    if series.index.has_duplicates:
+        dup = series.index[series.index.duplicated()][:3]
+        raise DataError(f"{parameter}: {file} has repeated dates ({', '.join(f'{d:%Y-%m-%d}' for d in dup)})")
+    if np.isinf(series.to_numpy()).any():
+        raise DataError(f"{parameter}: {file} has infinite values")
+    series = series.sort_index()
+    _warn_if_percent(series.to_numpy(), f"{parameter} {file}", column=value)
+    return series
+
+
+def _warn_if_percent(values: np.ndarray, label: str, column: str | None) -> None:
+    finite = np.abs(values[np.isfinite(values)])
+    if len(finite) >= 20 and float(np.median(finite)) > PERCENT_MEDIAN:
+        warnings.warn(
+            f"{label}: column {column!r} looks like percent (median |value| "
+            f"{float(np.median(finite)):.3g}); returns must be decimals (0.0445 for 4.45%)",
+            DataQualityWarning, stacklevel=4,
+        )
+
+
+def read_factors_file(
+    path: str | os.PathLike[str], *, unit: str = "decimal", parameter: str = "factors"
+) -> pd.DataFrame:
+    """Daily factors from a file: ``date`` then factor columns named as French's (``Mkt-RF``,
+    ``SMB``, ``HML``, ``RF``, ``Mom``, ``RMW``, ``CMA``), decimals or percent (``unit``)."""
+    if unit not in ("decimal", "percent"):
+        raise ParameterError("factors_unit", unit, "choose 'decimal' or 'percent'")
+    file = _check_path(path, parameter)
+    con = _connect()
+    try:
+        header = _describe(con, file, parameter)
+        frame = con.execute(f"SELECT * FROM {_reader(file)}").fetchdf()
+    finally:
+        con.close()
+    lower = {n.lower(): n for n, _ in header}
+    if "date" not in lower:
+        raise DataError(f"{parameter}: {file} has no date column (columns {list(frame.columns)[:8]})")
+    date = lower["date"]
+    raw = frame[date]
+    if pd.api.types.is_integer_dtype(raw):
+        index = pd.to_datetime(raw.astype(str), format="%Y%m%d", errors="coerce")
+    else:
+        index = pd.to_datetime(raw.astype(str).str.strip(), errors="coerce", format="mixed")
+    if index.isna().any():
+        bad = raw[index.isna()].head(3).tolist()
+        raise DataError(f"{parameter}: {file} column {date!r} has dates that do not parse (e.g. {bad})")
+    values = frame.drop(columns=[date]).apply(pd.to_numeric, errors="coerce")
+    bad_cols = [c for c in values.columns if values[c].isna().any() and frame[c].notna().any()
+                and values[c].isna().sum() > frame[c].isna().sum()]
+    if bad_cols:
+        raise DataError(f"{parameter}: {file} column {bad_cols[0]!r} has values that are not numbers")
+    values.index = pd.DatetimeIndex(index, name="date")
+    if values.index.has_duplicates:
+        raise DataError(f"{parameter}: {file} has repeated dates")
+    values = values.sort_index()
+    if unit == "percent":
+        values = values / 100.0
+    elif "RF" in values.columns:
+        _warn_if_percent(values["RF"].to_numpy() * 40, f"{parameter} {file}", "RF")
+    return values
+
+
+@dataclass
+class LoadedPanel:
+    """Returns of the securities the events need, on the market's trading days."""
+
+    returns: pd.DataFrame
+    market: pd.Series
+    ids: dict[str, str | None]
+    stats: PanelStats
+
+    @property
+    def trading_days(self) -> pd.DatetimeIndex:
+        return pd.DatetimeIndex(self.market.index)
+
+
+def load_panel(
+    panel: PanelFile | pd.DataFrame,
+    ids: Sequence[str],
+    *,
+    market: str | None = None,
+    market_returns: pd.Series | str | os.PathLike[str] | None = None,
+    day_range: Any = None,
+) -> LoadedPanel:
+    """Returns of ``ids`` and the market from a user's panel, on the market's trading days.
+
+    Parameters
+    ----------
+    panel
+        A :class:`PanelFile` (a CSV or Parquet file), or a DataFrame of returns (dates x
+        securities) already in memory.
+    ids
+        The securities the events name (text; integer ids are matched by value).
+    market
+        Id of the market series in the panel (e.g. CRSP's ``vwretd`` stored as one more id),
+        when ``market_returns`` is not given.
+    market_returns
+        The market's returns: a Series, or a file with ``date,return``.
+    day_range
+        A function of the trading days returning ``(first, last)``: the dates the events need
+        (reading stops there); default: every date.
+
+    Returns
+    -------
+    LoadedPanel
+        ``returns`` (dates x ids, the ids as the events spell them; ids the panel does not hold
+        are absent), the market series and what reading found (``stats``).
+    """
+    stats = PanelStats()
+    if isinstance(panel, pd.DataFrame):
+        return _from_frame(panel, ids, market, market_returns, stats)
+    reader = PanelReader(panel)
+    try:
+        canonical = reader.canonical_ids(list(dict.fromkeys(ids)))
+        # the market first: its dates with a return are the trading days
+        price_days = None
+        if market_returns is not None:
+            market_series = (market_returns if isinstance(market_returns, pd.Series)
+                             else read_market_series(market_returns))
+        else:
+            if market is None:
+                raise ParameterError("market", None, "name the market series of the panel, or give "
+                                     "--market-returns FILE")
+            extra = [c for c in reader.layout.types
+                     if reader.layout.kind == "long" and c not in
+                     (reader.layout.id, reader.layout.date, reader.layout.value)]
+            name = None if market in extra else reader.canonical_ids([market])[market]
+            if market in extra:
+                market_series = reader.column_series(market)
+            else:
+                if name is None:
+                    raise _unknown_market(reader, market)
+                codes, dates, values = reader.read([name])
+                if len(codes) == 0:
+                    raise _unknown_market(reader, market)
+                order = np.argsort(dates, kind="stable")
+                market_series = pd.Series(values[order], index=pd.DatetimeIndex(
+                    dates[order].astype("datetime64[ns]")), name=market)
+                if market_series.index.has_duplicates:
+                    repeated = market_series.index[market_series.index.duplicated()][:3]
+                    raise DataError(f"{reader.label}: the market {market!r} has more than one row "
+                                    f"on {', '.join(f'{d:%Y-%m-%d}' for d in repeated)}")
+            if panel.kind == "prices":
+                market_series = market_series[market_series.notna()]
+                price_days = pd.DatetimeIndex(market_series.index)
+                market_series = market_series.pct_change(fill_method=None).iloc[1:]
+        market_series = market_series[market_series.notna()]
+        if len(market_series) == 0:
+            raise DataError(f"market: {market!r} has no returns in {reader.label}")
+        days = pd.DatetimeIndex(market_series.index)
+        first, last = (days[0], days[-1]) if day_range is None else day_range(days)
+        matrix_days = days
+        if panel.kind == "prices":  # prices from the trading day before the first return
+            matrix_days = days if price_days is None else price_days
+            first = matrix_days[max(0, int(matrix_days.searchsorted(first)) - 1)]
+        present = [c for c in canonical.values() if c is not None]
+        order_ids = list(dict.fromkeys(present))
+        codes, dates, values = reader.read(order_ids, first, last)
+        matrix = _scatter(codes, dates, values, order_ids, matrix_days, reader.stats, reader.label)
+        frame = pd.DataFrame(matrix, index=matrix_days, columns=order_ids)
+        if panel.kind == "prices":
+            frame = frame.pct_change(fill_method=None).reindex(days)
+        else:
+            _warn_if_percent(values, reader.label, reader.layout.value)
+        stats = reader.stats
+        held = {order_ids[c] for c in np.unique(codes)}
+        returns = frame[[c for c in order_ids if c in held]]
+    finally:
+        reader.close()
+    _report(stats, panel)
+    ids_map = {i: (c if c in held else None) for i, c in canonical.items()}
+    # columns named as the events spell the ids
+    rename: dict[str, str] = {}
+    for original, c in ids_map.items():
+        if c is not None and c != original:
+            rename.setdefault(c, original)
+    returns = returns.rename(columns=rename)
+    returns.index = pd.DatetimeIndex(returns.index).astype("datetime64[ns]")
+    return LoadedPanel(returns, market_series.astype(float), ids_map, stats)
+
+
+def load_whole_panel(
+    panel: PanelFile | pd.DataFrame, market: str,
+    market_returns: pd.Series | str | os.PathLike[str] | None = None,
+    ids: Sequence[str] | None = None,
+) -> LoadedPanel:
+    """Every security of a panel (or the ``ids`` given) over all its dates: for designs that
+    draw securities at random (:func:`eventstudy.studies.simulate.simulate`)."""
+    if ids is None and isinstance(panel, PanelFile):
+        reader = PanelReader(panel)
+        try:
+            ids = [i for i in reader.distinct_ids() if i != market]
+        finally:
+            reader.close()
+    elif ids is None and isinstance(panel, pd.DataFrame):
+        ids = [str(c) for c in panel.columns if str(c) != market]
+    return load_panel(panel, list(ids or []), market=market, market_returns=market_returns)
+
+
+def _unknown_market(reader: PanelReader, market: str) -> DataError:
+    sample = ", ".join(reader.ids_sample())
+    return DataError(
+        f"market: {market!r} is not an id of {reader.label} (ids there include {sample}); name "
+        "the market series with --market, or give its returns with --market-returns FILE"
+    )
+
+
+def _from_frame(frame: pd.DataFrame, ids: Sequence[str], market: str | None,
+                market_returns: Any, stats: PanelStats) -> LoadedPanel:
+    if market_returns is not None:
+        market_series = (market_returns if isinstance(market_returns, pd.Series)
+                         else read_market_series(market_returns))
+    elif market is not None and market in frame.columns:
+        market_series = frame[market]
+    else:
+        raise ParameterError("market", market, "name a column of the returns frame or give market_returns")
+    columns = {str(c): c for c in frame.columns}
+    ids_map = {i: (i if i in columns else None) for i in dict.fromkeys(ids)}
+    returns = frame[[columns[i] for i, c in ids_map.items() if c is not None]]
+    returns.columns = [i for i, c in ids_map.items() if c is not None]
+    market_series = market_series.dropna().astype(float)
+    return LoadedPanel(returns, market_series, ids_map, stats)
+
+
+def _report(stats: PanelStats, panel: PanelFile) -> None:
+    label = f"{panel.parameter} {panel.path}"
+    if stats.missing_codes:
+        warnings.warn(f"{label}: {stats.missing_codes} value(s) are missing-return codes (CRSP's "
+                      "-66, -77, -88, -99 or a letter): treated as missing", DataQualityWarning,
+                      stacklevel=3)
+    if stats.negative_prices:
+        warnings.warn(f"{label}: {stats.negative_prices} negative price(s), CRSP's bid/ask "
+                      "average: their absolute value is used", DataQualityWarning, stacklevel=3)
+    if stats.off_calendar:
+        warnings.warn(f"{label}: {stats.off_calendar} row(s) fall on dates without a market "
+                      "return and are not used", DataQualityWarning, stacklevel=3)

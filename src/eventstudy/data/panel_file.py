@@ -1,0 +1,447 @@
+"""A user's panel file as DuckDB reads it: the layout from the header (long or wide, which
+columns), the file's checks, and the scan that reads only the ids and dates asked for
+(:class:`PanelReader`). What the rows mean is :mod:`eventstudy.data.panel`."""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Sequence
+from dataclasses import dataclass, field
+from pathlib import Path
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from eventstudy.exceptions import DataError, ParameterError
+
+
+#: Column names recognised in a long panel's header, in order of preference.
+ID_NAMES = ("ticker", "id", "security", "permno", "symbol")
+
+
+DATE_NAMES = ("date",)
+
+
+VALUE_NAMES = {
+    "returns": ("return", "ret", "returns"),
+    "prices": ("price", "adj_close", "prc", "close"),
+}
+
+
+#: CRSP's numeric missing-return codes.
+MISSING_CODES = (-66.0, -77.0, -88.0, -99.0)
+
+
+#: Median absolute return above which a returns column looks like percent.
+PERCENT_MEDIAN = 0.1
+
+
+KINDS = ("returns", "prices")
+
+
+@dataclass
+class PanelStats:
+    """What reading a panel found: rows read and how the values were treated."""
+
+    rows_read: int = 0
+    missing_codes: int = 0
+    negative_prices: int = 0
+    off_calendar: int = 0
+    notes: list[str] = field(default_factory=list)
+
+
+def _quote(name: str) -> str:
+    return '"' + name.replace('"', '""') + '"'
+
+
+def _literal(text: str) -> str:
+    return "'" + text.replace("'", "''") + "'"
+
+
+def _reader(path: Path, text: bool = False) -> str:
+    """DuckDB table function reading ``path`` (``text``: a CSV's columns all read as text, for
+    files whose types change after the rows DuckDB samples to guess them)."""
+    name = path.name.lower()
+    if name.endswith((".parquet", ".pq", ".parq")):
+        return f"read_parquet({_literal(str(path))})"
+    if name.endswith((".csv", ".csv.gz", ".txt", ".tsv", ".gz")):
+        return f"read_csv({_literal(str(path))}, header=true{', all_varchar=true' if text else ''})"
+    raise ParameterError("panel", str(path), "give a .csv, .csv.gz or .parquet file")
+
+
+def _connect() -> Any:
+    import duckdb
+
+    return duckdb.connect(config={"threads": max(1, min(4, os.cpu_count() or 1))})
+
+
+def _check_path(path: str | os.PathLike[str], parameter: str) -> Path:
+    file = Path(path)
+    if not file.exists():
+        raise ParameterError(parameter, str(file), "no such file; give a CSV or Parquet file")
+    if not file.is_file():
+        raise ParameterError(parameter, str(file), "is not a file; give a CSV or Parquet file")
+    return file
+
+
+def _describe(con: Any, path: Path, parameter: str, text: bool = False) -> list[tuple[str, str]]:
+    import duckdb
+
+    try:
+        rows = con.execute(f"DESCRIBE SELECT * FROM {_reader(path, text)}").fetchall()
+    except duckdb.Error as error:
+        first = str(error).strip().splitlines()[0]
+        raise DataError(f"{parameter}: cannot read {path} as a table: {first}") from None
+    return [(str(r[0]), str(r[1]).upper()) for r in rows]
+
+
+@dataclass(frozen=True)
+class Layout:
+    """How a panel file is organised: long (id, date, value columns) or wide (date + ids)."""
+
+    kind: str
+    date: str
+    id: str | None = None
+    value: str | None = None
+    securities: tuple[str, ...] = ()
+    types: dict[str, str] = field(default_factory=dict)
+
+
+def detect_layout(
+    header: list[tuple[str, str]], kind: str, columns: Sequence[str] | None, path: Path,
+    parameter: str,
+) -> Layout:
+    """Long or wide, from the header (or from ``columns=(ID, DATE, VALUE)``)."""
+    names = [name for name, _ in header]
+    types = dict(header)
+    lower = {name.lower(): name for name in names}
+    if columns is not None:
+        if len(columns) != 3:
+            raise ParameterError("columns", list(columns), "give three names: ID,DATE,VALUE")
+        missing = [c for c in columns if c not in names]
+        if missing:
+            raise ParameterError("columns", list(columns),
+                                 f"{path} has no column {missing[0]!r}; its columns are {names[:8]}")
+        return Layout("long", columns[1], columns[0], columns[2], types=types)
+    date = next((lower[n] for n in DATE_NAMES if n in lower), None)
+    ident = next((lower[n] for n in ID_NAMES if n in lower), None)
+    value = next((lower[n] for n in VALUE_NAMES[kind] if n in lower), None)
+    if date and ident and value:
+        return Layout("long", date, ident, value, types=types)
+    if date and names[0] == date and len(names) > 1:
+        return Layout("wide", date, securities=tuple(names[1:]), types=types)
+    other = VALUE_NAMES["prices" if kind == "returns" else "returns"]
+    hint = (f" (it looks like a {'price' if kind == 'returns' else 'returns'} panel: use "
+            f"--{'prices' if kind == 'returns' else 'returns'})"
+            if date and ident and any(n in lower for n in other) else "")
+    raise DataError(
+        f"{parameter}: {path} has columns {names[:8]}; give a long panel with columns "
+        f"ticker,date,{VALUE_NAMES[kind][0]} (or name them with --columns ID,DATE,VALUE) or a wide "
+        f"panel whose first column is date{hint}"
+    )
+
+
+def _date_expression(column: str, kind: str) -> str:
+    q = _quote(column)
+    if kind.startswith(("DATE", "TIMESTAMP")):
+        return f"CAST({q} AS DATE)"
+    if kind in ("INTEGER", "BIGINT", "HUGEINT", "UBIGINT", "UINTEGER"):
+        return f"CAST(TRY_STRPTIME(CAST({q} AS VARCHAR), '%Y%m%d') AS DATE)"
+    text = f"TRIM(CAST({q} AS VARCHAR))"
+    return (f"COALESCE(TRY_CAST({text} AS DATE), "
+            f"CAST(TRY_STRPTIME({text}, '%Y%m%d') AS DATE))")
+
+
+def _numeric(kind: str) -> bool:
+    return kind in ("DOUBLE", "FLOAT", "REAL", "INTEGER", "BIGINT", "SMALLINT", "TINYINT",
+                    "HUGEINT", "UBIGINT", "UINTEGER") or kind.startswith("DECIMAL")
+
+
+def _long_source(path: Path, layout: Layout, text: bool = False) -> tuple[str, str, str, str]:
+    """SQL of a relation (id, date_raw, value_raw) and the types of its three columns."""
+    reader = _reader(path, text)
+    if layout.kind == "long":
+        assert layout.id is not None and layout.value is not None
+        sql = (f"SELECT {_quote(layout.id)} AS id, {_quote(layout.date)} AS date_raw, "
+               f"{_quote(layout.value)} AS value_raw FROM {reader}")
+        return sql, layout.types[layout.id], layout.types[layout.date], layout.types[layout.value]
+    cells = ", ".join(
+        f"CAST({_quote(c)} AS VARCHAR) AS {_quote(c)}" for c in layout.securities
+    )
+    sql = (f"SELECT id, date_raw, value_raw FROM (UNPIVOT (SELECT {_quote(layout.date)} AS "
+           f"date_raw, {cells} FROM {reader}) ON COLUMNS(* EXCLUDE (date_raw)) INTO NAME id "
+           "VALUE value_raw)")
+    return sql, "VARCHAR", layout.types[layout.date], "VARCHAR"
+
+
+def _examples(rows: list[tuple[Any, ...]]) -> str:
+    return "; ".join(", ".join(str(v) for v in row) for row in rows)
+
+
+@dataclass(frozen=True)
+class PanelFile:
+    """A user's panel file and how to read it.
+
+    Parameters
+    ----------
+    path
+        CSV (``.csv``, ``.csv.gz``) or Parquet file.
+    kind
+        ``"returns"`` (decimals) or ``"prices"``.
+    columns
+        ``(ID, DATE, VALUE)`` column names of a long panel whose header does not use the
+        standard names (e.g. ``("permno", "date", "ret")``).
+    parameter
+        Name used in messages (the CLI option, e.g. ``--returns``).
+    """
+
+    path: Path
+    kind: str = "returns"
+    columns: tuple[str, str, str] | None = None
+    parameter: str = "returns"
+
+    @classmethod
+    def of(cls, path: str | os.PathLike[str], kind: str = "returns",
+           columns: Sequence[str] | None = None, parameter: str | None = None) -> PanelFile:
+        if kind not in KINDS:
+            raise ParameterError("kind", kind, "choose 'returns' or 'prices'")
+        name = parameter or kind
+        cols = None
+        if columns is not None:
+            if isinstance(columns, str):
+                columns = [c.strip() for c in columns.split(",")]
+            if len(columns) != 3 or not all(columns):
+                raise ParameterError("columns", columns, "give three names: ID,DATE,VALUE")
+            cols = (str(columns[0]), str(columns[1]), str(columns[2]))
+        return cls(_check_path(path, name), kind, cols, name)
+
+
+class PanelReader:
+    """Reads series out of one panel file: the market first (its dates are the trading days),
+    then the securities over the dates the events need."""
+
+    def __init__(self, panel: PanelFile) -> None:
+        self.panel = panel
+        self.con = _connect()
+        self.stats = PanelStats()
+        self._open(text=False)
+
+    def _open(self, text: bool) -> None:
+        """Read the header and set up the SQL; ``text``: every CSV column as text."""
+        panel = self.panel
+        self.text = text
+        header = _describe(self.con, panel.path, panel.parameter, text)
+        self.layout = detect_layout(header, panel.kind, panel.columns, panel.path, panel.parameter)
+        self.source, self.id_type, date_type, value_type = _long_source(panel.path, self.layout, text)
+        self.date_sql = _date_expression("date_raw", date_type)
+        self.value_numeric = _numeric(value_type)
+        self.integer_ids = self.id_type in ("INTEGER", "BIGINT", "SMALLINT", "HUGEINT", "UBIGINT",
+                                            "UINTEGER", "TINYINT")
+
+    @property
+    def _is_csv(self) -> bool:
+        return _reader(self.panel.path).startswith("read_csv")
+
+    @property
+    def label(self) -> str:
+        return f"{self.panel.parameter} {self.panel.path}"
+
+    def canonical_ids(self, ids: Sequence[str]) -> dict[str, str | None]:
+        """Each requested id as the panel spells it (integers without leading zeros), or None
+        when it cannot be an id of this panel (text where the ids are integers)."""
+        if not self.integer_ids:
+            return {i: i for i in ids}
+        numbers = pd.to_numeric(pd.Series(list(ids), dtype=object), errors="coerce")
+        return {
+            i: (str(int(v)) if pd.notna(v) and float(v).is_integer() else None)
+            for i, v in zip(ids, numbers)
+        }
+
+    def _value_sql(self) -> str:
+        if self.value_numeric:
+            return "CAST(value_raw AS DOUBLE)"
+        return "TRY_CAST(TRIM(CAST(value_raw AS VARCHAR)) AS DOUBLE)"
+
+    def read(self, ids: Sequence[str], start: pd.Timestamp | None = None,
+             end: pd.Timestamp | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """Rows of the ids (as the panel spells them) between ``start`` and ``end``: id codes
+        (positions in ``ids``), dates (datetime64[D]) and values (NaN where missing).
+
+        One scan of the file; the checks run on the rows read, and only an error reads the file
+        again, for examples."""
+        import duckdb
+
+        wanted = pd.DataFrame({"id": list(ids), "code": np.arange(len(ids), dtype=np.int64)})
+        if self.integer_ids:
+            wanted["id"] = wanted["id"].astype(np.int64)
+        self.con.register("wanted_ids", wanted)
+        try:
+            data = self.con.execute(self._select(start, end)).fetchnumpy()
+        except duckdb.ConversionException:
+            # a CSV column whose values change type after the rows sampled to guess its type
+            # (CRSP's letter codes far down a return column): read every column as text
+            self.con.unregister("wanted_ids")
+            if self.text or not self._is_csv:
+                raise
+            integer_ids = self.integer_ids
+            self._open(text=True)
+            return self.read([str(i) for i in ids] if integer_ids else ids, start, end)
+        except duckdb.Error as error:
+            first = str(error).strip().splitlines()[0]
+            raise DataError(f"{self.label}: cannot read the panel: {first}") from None
+        codes = np.asarray(data["code"], dtype=np.int64)
+        if np.asarray(data["bad_date"]).any():
+            bad = self._examples("bad_date", ["w.id", "CAST(src.date_raw AS VARCHAR)"], start, end)
+            self.con.unregister("wanted_ids")
+            raise DataError(f"{self.label}: column {self.layout.date!r} has dates that do not parse "
+                            f"(id, date: {_examples(bad)}); give YYYY-MM-DD or YYYYMMDD")
+        if "bad_value" in data and np.asarray(data["bad_value"]).any():
+            bad = self._examples("bad_value", ["w.id", "CAST(src.date_raw AS VARCHAR)",
+                                               "CAST(src.value_raw AS VARCHAR)"], start, end)
+            self.con.unregister("wanted_ids")
+            raise DataError(
+                f"{self.label}: column {self._value_column!r} has values that are not numbers (id, "
+                f"date, value: {_examples(bad)}); give decimals, leave missing values empty")
+        self.con.unregister("wanted_ids")
+        if "letter" in data:
+            self.stats.missing_codes += int(np.asarray(data["letter"]).sum())
+        dates = np.asarray(data["date"]).astype("datetime64[D]")
+        values = np.asarray(data["value"], dtype=float)
+        self._check_values(ids, codes, dates, values)
+        self.stats.rows_read += len(codes)
+        return codes, dates, values
+
+    @property
+    def _value_column(self) -> str:
+        return self.layout.value or "(the securities' columns)"
+
+    def _flags(self) -> dict[str, str]:
+        """SQL of the row flags: an unparseable date, a value that is not a number, a code."""
+        flags = {"bad_date": f"src.date_raw IS NOT NULL AND ({self.date_sql}) IS NULL"}
+        if not self.value_numeric:
+            raw = "TRIM(CAST(src.value_raw AS VARCHAR))"
+            flags["bad_value"] = (
+                f"({self._value_sql()}) IS NULL AND {raw} <> '' AND NOT regexp_full_match({raw}, "
+                f"'[A-Za-z]') AND upper({raw}) NOT IN ('NA', 'NAN', 'NULL', '.')")
+            flags["letter"] = f"regexp_full_match({raw}, '[A-Za-z]')"
+        return flags
+
+    def _where(self, start: pd.Timestamp | None, end: pd.Timestamp | None) -> str:
+        date = f"({self.date_sql})"
+        where = [f"{date} >= DATE '{start:%Y-%m-%d}'" if start is not None else "TRUE",
+                 f"{date} <= DATE '{end:%Y-%m-%d}'" if end is not None else "TRUE"]
+        return f"(({' AND '.join(where)}) OR ({self._flags()['bad_date']}))"
+
+    def _from(self) -> str:
+        id_sql = ("src.id" if self.integer_ids or self.id_type == "VARCHAR"
+                  else "CAST(src.id AS VARCHAR)")
+        return f"FROM ({self.source}) src JOIN wanted_ids w ON {id_sql} = w.id"
+
+    def _select(self, start: pd.Timestamp | None, end: pd.Timestamp | None) -> str:
+        flags = ", ".join(f"COALESCE({sql}, false) AS {name}" for name, sql in self._flags().items())
+        return (f"SELECT w.code, ({self.date_sql}) AS date, "
+                f"COALESCE({self._value_sql()}, 'NaN'::DOUBLE) AS value, {flags} "
+                f"{self._from()} WHERE {self._where(start, end)}")
+
+    def _examples(self, flag: str, columns: list[str], start: pd.Timestamp | None,
+                  end: pd.Timestamp | None) -> list[tuple[Any, ...]]:
+        return self.con.execute(
+            f"SELECT {', '.join(columns)} {self._from()} WHERE {self._where(start, end)} AND "
+            f"COALESCE({self._flags()[flag]}, false) LIMIT 3").fetchall()
+
+    def _check_values(self, ids: Sequence[str], codes: np.ndarray, dates: np.ndarray,
+                      values: np.ndarray) -> None:
+        """Missing codes become NaN (counted); infinite returns, zero or infinite prices are
+        errors naming rows; negative prices (CRSP's bid/ask average) count by absolute value."""
+        if self.panel.kind == "returns":
+            coded = np.isin(values, MISSING_CODES)
+            self.stats.missing_codes += int(coded.sum())
+            values[coded] = np.nan
+            bad = np.isinf(values)
+            allowed = "finite returns"
+        else:
+            negative = values < 0
+            self.stats.negative_prices += int(negative.sum())
+            np.abs(values, out=values)
+            bad = np.isinf(values) | (values == 0)
+            allowed = "positive finite prices"
+        if bad.any():
+            rows = np.flatnonzero(bad)[:3]
+            examples = "; ".join(f"{ids[codes[i]]}, {dates[i]}, {values[i]}" for i in rows)
+            raise DataError(f"{self.label}: column {self._value_column!r} has {int(bad.sum())} "
+                            f"value(s) that are not {allowed} (id, date, value: {examples})")
+
+    def column_series(self, column: str) -> pd.Series:
+        """A long panel's extra column holding one value per date (e.g. CRSP's ``vwretd``
+        beside ``ret``), as a series by date; dates whose rows disagree are an error."""
+        import duckdb
+
+        types = self.layout.types
+        reader = _reader(self.panel.path, self.text)
+        value = (f"CAST({_quote(column)} AS DOUBLE)" if _numeric(types[column])
+                 else f"TRY_CAST(TRIM(CAST({_quote(column)} AS VARCHAR)) AS DOUBLE)")
+        date = _date_expression(self.layout.date, types[self.layout.date])
+        try:
+            rows = self.con.execute(
+                f"SELECT {date} AS date, min({value}) AS lo, max({value}) AS hi FROM {reader} "
+                "GROUP BY 1 HAVING date IS NOT NULL ORDER BY 1").fetchnumpy()
+        except duckdb.Error as error:
+            raise DataError(f"{self.label}: cannot read column {column!r}: "
+                            f"{str(error).splitlines()[0]}") from None
+        lo, hi = np.asarray(rows["lo"], dtype=float), np.asarray(rows["hi"], dtype=float)
+        dates = np.asarray(rows["date"]).astype("datetime64[ns]")
+        differ = np.flatnonzero(np.isfinite(lo) & (lo != hi))
+        if len(differ):
+            examples = ", ".join(f"{pd.Timestamp(dates[i]):%Y-%m-%d}" for i in differ[:3])
+            raise DataError(f"{self.label}: column {column!r} has different values on one date "
+                            f"({examples}); a market column holds one value per date")
+        self.stats.rows_read += len(dates)
+        return pd.Series(lo, index=pd.DatetimeIndex(dates), name=column)
+
+    def distinct_ids(self) -> list[str]:
+        """Every id of the panel, in order."""
+        rows = self.con.execute(
+            f"SELECT DISTINCT CAST(id AS VARCHAR) AS id FROM ({self.source}) ORDER BY 1").fetchall()
+        return [str(r[0]) for r in rows]
+
+    def ids_sample(self, limit: int = 5) -> list[str]:
+        rows = self.con.execute(
+            f"SELECT DISTINCT CAST(id AS VARCHAR) FROM ({self.source}) LIMIT {limit}").fetchall()
+        return [str(r[0]) for r in rows]
+
+    def close(self) -> None:
+        self.con.close()
+
+
+def _scatter(codes: np.ndarray, dates: np.ndarray, values: np.ndarray, ids: Sequence[str],
+             days: pd.DatetimeIndex, stats: PanelStats, label: str) -> np.ndarray:
+    """Dates x ids matrix on ``days`` (NaN where no row); rows on other dates are counted, and
+    an (id, date) pair given twice is an error."""
+    day_values = days.values.astype("datetime64[D]")
+    # position of each row's date on ``days`` through a table indexed by day number: O(rows)
+    first = day_values[0].astype(np.int64) if len(day_values) else 0
+    span = int(day_values[-1].astype(np.int64) - first + 1) if len(day_values) else 0
+    lookup = np.full(span + 2, -1, dtype=np.int64)
+    lookup[day_values.astype(np.int64) - first + 1] = np.arange(len(day_values))
+    offset = dates.astype(np.int64) - (first - 1)
+    if len(offset) and (offset.min() < 0 or offset.max() > span + 1):
+        np.clip(offset, 0, span + 1, out=offset)
+    pos = lookup[offset]
+    n_ids = len(ids)
+    pos *= n_ids
+    pos += codes  # the cell of each row in the dates x ids matrix, -1 and below: not a day
+    on_day = pos >= 0
+    off = len(on_day) - int(np.count_nonzero(on_day))
+    stats.off_calendar += off
+    cell = pos if off == 0 else pos[on_day]
+    counts = np.bincount(cell, minlength=len(days) * n_ids)
+    if counts.max(initial=0) > 1:
+        repeated = np.flatnonzero(counts > 1)
+        examples = "; ".join(f"{ids[c % n_ids]}, {day_values[c // n_ids]}, {counts[c]}"
+                             for c in repeated[:3])
+        raise DataError(f"{label}: {len(repeated)} (id, date) pair(s) appear more than once (id, "
+                        f"date, rows: {examples}); keep one row per security and date")
+    matrix = np.full((len(days), n_ids), np.nan)
+    matrix.reshape(-1)[cell] = values if off == 0 else values[on_day]
+    return matrix

@@ -1,0 +1,379 @@
+"""The result of a single-event study: raw numbers as pandas objects, formatting in display methods."""
+
+from __future__ import annotations
+
+from dataclasses import dataclass
+from typing import Any
+
+import numpy as np
+import pandas as pd
+
+from eventstudy.calendar import EventTiming, Window, as_window
+from eventstudy.exceptions import ParameterError
+from eventstudy.formatting import Summary, preformatted_html
+from eventstudy.inference.ttest import TTest, check_level, critical_value, resolve_level
+from eventstudy.models.linear import ExpectedReturnModel, FittedModel
+from eventstudy.inference.variance import VarianceRatio, variance_ratio
+
+
+@dataclass(frozen=True)
+class CumulativeAbnormalReturn(TTest):
+    r"""CAR over relative days ``start .. end`` with its Student-t test.
+
+    .. math:: CAR = \mathbf{1}'AR, \qquad \widehat{se}^2 = \mathbf{1}' V \mathbf{1}
+
+    where :math:`V` is the full covariance of the ARs in the window, prediction error included
+    (Campbell, Lo & MacKinlay 1997, eq. 4.4.13 with :math:`\gamma = \mathbf{1}`).
+    """
+
+    start: int
+    end: int
+
+    def to_dict(self) -> dict[str, float | int]:
+        return {
+            "start": self.start,
+            "end": self.end,
+            "value": self.value,
+            "se": self.se,
+            "t": self.t,
+            "p": self.p,
+            "ci_low": self.ci_low,
+            "ci_high": self.ci_high,
+        }
+
+
+@dataclass(frozen=True)
+class EventStudyResult:
+    """Everything a single-event study computed.
+
+    Attributes
+    ----------
+    ticker, market
+        The stock and the market series studied.
+    model
+        The expected-return model.
+    timing
+        Event date, day 0 and the dates of both windows.
+    level
+        Confidence level of the intervals.
+    fit
+        The model fitted on the estimation window (parameters, ``sigma``, ``df``, ``nobs``).
+    estimation_data
+        Per estimation day: ``return``, ``market``, ``expected`` and ``residual``.
+    days
+        Per event-window day (index ``rel_day``): ``date``, ``return``, ``market``, ``expected``,
+        ``abnormal``, ``se``, ``t`` and two-sided ``p``.
+    covariance
+        Covariance :math:`V` of the event-window ARs (``rel_day`` x ``rel_day``).
+    measure
+        ``"return"`` (simple returns) or ``"volume"`` (``return`` and ``market`` hold
+        :math:`\\ln(1 + \\text{volume})` and ``abnormal`` the abnormal log volume; see
+        :mod:`eventstudy.models.volume`).
+    alternative
+        Alternative of the p-values: ``"two-sided"``, ``"greater"`` or ``"less"``
+        (:func:`eventstudy.inference.ttest.p_values`).
+    """
+
+    ticker: str
+    market: str
+    model: ExpectedReturnModel
+    timing: EventTiming
+    level: float
+    fit: FittedModel
+    estimation_data: pd.DataFrame
+    days: pd.DataFrame
+    covariance: pd.DataFrame
+    measure: str = "return"
+    alternative: str = "two-sided"
+
+    @property
+    def event_date(self) -> pd.Timestamp:
+        return self.timing.event_date
+
+    @property
+    def day0(self) -> pd.Timestamp:
+        return self.timing.day0
+
+    @property
+    def day0_shifted(self) -> bool:
+        """True when day 0 is not the event date (a closed day, or news after the close)."""
+        return self.timing.shifted
+
+    @property
+    def params(self) -> pd.Series:
+        return self.fit.params
+
+    @property
+    def car(self) -> CumulativeAbnormalReturn:
+        """CAR over the whole event window."""
+        return self.cumulative()
+
+    def cumulative(
+        self, start: int | None = None, end: int | None = None, level: float | None = None
+    ) -> CumulativeAbnormalReturn:
+        """CAR over ``start .. end`` (default: the event window), any sub-window of it."""
+        sub = self._sub_window(start, end)
+        days = list(sub.days)
+        return CumulativeAbnormalReturn(
+            value=float(self.days.loc[days, "abnormal"].sum()),
+            se=float(np.sqrt(self.covariance.loc[days, days].to_numpy().sum())),
+            df=self.fit.df,
+            level=self.level if level is None else check_level(level),
+            start=sub.start,
+            end=sub.end,
+            alternative=self.alternative,
+        )
+
+    def _sub_window(self, start: int | None, end: int | None) -> Window:
+        window = self.timing.window
+        sub = as_window(
+            (window.start if start is None else start, window.end if end is None else end),
+            "start, end",
+        )
+        if sub.start < window.start or sub.end > window.end:
+            raise ParameterError(
+                "start, end", (sub.start, sub.end), f"stay inside the event window {window}"
+            )
+        return sub
+
+    def buy_and_hold(self, start: int | None = None, end: int | None = None) -> float:
+        r"""Buy-and-hold abnormal return over ``start .. end`` (default: the event window).
+
+        .. math:: BHAR = \prod_t (1 + R_t) - \prod_t (1 + E[R_t])
+
+        the compounded return less the compounded expected return (Barber & Lyon 1997,
+        *J. Financ. Econ.* 43(3), eq. 3). Unlike the CAR it compounds, so it differs from the
+        CAR by cross-products of daily returns; the two agree to first order over short windows.
+        """
+        days = list(self._sub_window(start, end).days)
+        realised = float(np.prod(1.0 + self.days.loc[days, "return"].to_numpy()))
+        expected = float(np.prod(1.0 + self.days.loc[days, "expected"].to_numpy()))
+        return realised - expected
+
+    @property
+    def bhar(self) -> float:
+        """Buy-and-hold abnormal return over the whole event window (see :meth:`buy_and_hold`)."""
+        return self.buy_and_hold()
+
+    @property
+    def n_missing(self) -> int:
+        """Estimation-window days left out of the fit for want of a return or model input."""
+        return len(self.timing.estimation_dates) - self.fit.nobs
+
+    @property
+    def car_path(self) -> pd.DataFrame:
+        """CAR from the window's first day to each day, with ``se`` and confidence bounds."""
+        window = self.timing.window
+        rows = [self.cumulative(window.start, day) for day in window.days]
+        return pd.DataFrame(
+            {
+                "car": [c.value for c in rows],
+                "se": [c.se for c in rows],
+                "ci_low": [c.ci_low for c in rows],
+                "ci_high": [c.ci_high for c in rows],
+            },
+            index=self.days.index,
+        )
+
+    def car_grid(self) -> pd.DataFrame:
+        """CAR, its standard error, t and p for every sub-window ``(start, end)`` of the event window.
+
+        Every sub-window shares this study's estimation window, so each row equals the study run
+        with that event window (same fit, same :math:`V`), at the cost of one study. Rows are
+        indexed by ``start`` and ``end``.
+        """
+        window = self.timing.window
+        rows = [
+            {"start": a, "end": b, "car": c.value, "se": c.se, "t": c.t, "p": c.p}
+            for a in window.days
+            for b in range(a, window.end + 1)
+            for c in [self.cumulative(a, b)]
+        ]
+        return pd.DataFrame(rows).set_index(["start", "end"])
+
+    def conf_int(self, *, level: float | None = None, alpha: float | None = None) -> pd.DataFrame:
+        """Confidence intervals of the daily ARs, columns ``lower`` and ``upper``.
+
+        Give the confidence ``level`` (``level=0.95``, linearmodels' convention) or the
+        significance ``alpha`` (``alpha=0.05``, statsmodels'), by keyword; default: the study's
+        level. The interval is :math:`AR \\pm t_{df, 1-a/2}\\,se`.
+        """
+        level = resolve_level(level, alpha, self.level)
+        half = critical_value(level, self.fit.df) * self.days["se"]
+        return pd.DataFrame(
+            {"lower": self.days["abnormal"] - half, "upper": self.days["abnormal"] + half}
+        )
+
+    @property
+    def variance_ratio(self) -> VarianceRatio:
+        """Event-window over estimation-window variance with its F test
+        (:func:`eventstudy.inference.variance.variance_ratio`)."""
+        return variance_ratio(self.days["abnormal"].to_numpy(), self.covariance.to_numpy(),
+                              self.fit.sigma, self.fit.df)
+
+    @property
+    def abnormal_returns(self) -> pd.Series:
+        """The daily abnormal returns, indexed by ``rel_day``."""
+        return self.days["abnormal"]
+
+    @property
+    def bse(self) -> pd.Series:
+        """Standard errors of the daily ARs (prediction error included), by ``rel_day``."""
+        return self.days["se"]
+
+    @property
+    def tvalues(self) -> pd.Series:
+        """t statistics of the daily ARs, by ``rel_day``."""
+        return self.days["t"]
+
+    @property
+    def pvalues(self) -> pd.Series:
+        """Two-sided p-values of the daily ARs, by ``rel_day``."""
+        return self.days["p"]
+
+    @property
+    def nobs(self) -> int:
+        """Estimation returns the model was fitted on (``fit.nobs``)."""
+        return self.fit.nobs
+
+    def to_frame(self) -> pd.DataFrame:
+        """One row per event-window day: :attr:`days` with the confidence bounds ``ci_low``,
+        ``ci_high`` at the study's level; raw decimals, ready for ``to_csv`` or ``to_excel``."""
+        interval = self.conf_int()
+        return self.days.assign(ci_low=interval["lower"], ci_high=interval["upper"])
+
+    @property
+    def estimation_window(self) -> Window:
+        return self.timing.estimation
+
+    @property
+    def event_window(self) -> Window:
+        return self.timing.window
+
+    def to_dict(self) -> dict[str, Any]:
+        """The result as plain JSON-ready values (returns as decimals, dates as ``YYYY-MM-DD``)."""
+        est = self.timing.estimation_dates
+        out = {
+            "ticker": self.ticker,
+            "market": self.market,
+            "model": self.model.name,
+            "model_uses_market": self.model.uses_market,
+            "level": self.level,
+            "event_date": f"{self.event_date:%Y-%m-%d}",
+            "event_time": None if self.timing.event_time is None else self.timing.event_time.isoformat(),
+            "day0": f"{self.day0:%Y-%m-%d}",
+            "reason": self.timing.reason,
+            "estimation": {
+                "start": f"{est[0]:%Y-%m-%d}",
+                "end": f"{est[-1]:%Y-%m-%d}",
+                "n": self.fit.nobs,
+                "missing": self.n_missing,
+                "df": self.fit.df,
+                "sigma": self.fit.sigma,
+                "params": {k: float(v) for k, v in self.fit.params.items()},
+            },
+            "days": [
+                {
+                    "rel_day": int(rel_day),
+                    "date": f"{row['date']:%Y-%m-%d}",
+                    "return": float(row["return"]),
+                    "market_return": float(row["market"]),
+                    "expected": float(row["expected"]),
+                    "abnormal": float(row["abnormal"]),
+                    "se": float(row["se"]),
+                    "t": float(row["t"]),
+                    "p": float(row["p"]),
+                }
+                for rel_day, row in self.days.iterrows()
+            ],
+            "car": self.car.to_dict(),
+            "bhar": {"start": self.event_window.start, "end": self.event_window.end, "value": self.bhar},
+            "variance_ratio": self.variance_ratio.to_dict(),
+            "measure": self.measure,
+            "alternative": self.alternative,
+        }
+        if self.measure == "volume":
+            del out["bhar"]  # compounding log volumes means nothing
+        return out
+
+    def summary(self) -> Summary:
+        """A plain-text report: set-up, fitted model, daily ARs and the CAR.
+
+        A string: ``print(result.summary())`` prints it, and a notebook shows it as a table.
+        """
+        est = self.timing.estimation_dates
+        lines = [
+            f"Event study of {self.ticker} around {self.event_date:%Y-%m-%d (%A)}",
+        ]
+        if self.day0_shifted:
+            lines.append(
+                f"  {self.timing.reason}"
+                if self.timing.reason
+                else f"  {self.event_date:%Y-%m-%d} is not a trading day: day 0 moved to "
+                f"{self.day0:%Y-%m-%d (%A)}"
+            )
+        else:
+            lines.append(f"  day 0 = {self.day0:%Y-%m-%d (%A)}")
+        params = ", ".join(f"{k} = {v:.6g}" for k, v in self.fit.params.items()) or "none estimated"
+        volume = self.measure == "volume"
+        # returns in percent; log volumes as plain numbers (0.5 = volume e^0.5 = 1.65 times expected)
+        signed, size = ("{:+.4f}", "{:.4f}") if volume else ("{:+.3%}", "{:.3%}")
+        value, abnormal, cumulative = ("log_volume", "AV", "CAV") if volume else ("return", "AR", "CAR")
+        lines += [
+            f"Model: {self.model.label}" + (" of log volume ln(1 + Volume)" if volume else "")
+            + f", market {self.market}"
+            + ("" if self.model.uses_market else " (trading days only: the model does not use its returns)"),
+            f"  estimation window {self.timing.estimation}: {est[0]:%Y-%m-%d} .. {est[-1]:%Y-%m-%d}, "
+            f"{self.fit.nobs} {'days' if volume else 'returns'}"
+            + (f" ({self.n_missing} days missing, left out)" if self.n_missing else "")
+            + f", df {self.fit.df}",
+            f"  parameters: {params}; residual sd "
+            + (f"{self.fit.sigma:.4f}" if volume else f"{self.fit.sigma:.4%}"),
+            "",
+            f"Abnormal {'log volume' if volume else 'returns'}, event window {self.timing.window}:",
+        ]
+        if self.alternative != "two-sided":
+            lines.insert(-1, f"p-values one-sided: H1 {'>' if self.alternative == 'greater' else '<'} 0 "
+                             "(confidence intervals two-sided)")
+        table = pd.DataFrame(
+            {
+                "date": self.days["date"].dt.strftime("%Y-%m-%d"),
+                value: self.days["return"].map(signed.format),
+                "expected": self.days["expected"].map(signed.format),
+                abnormal: self.days["abnormal"].map(signed.format),
+                "se": self.days["se"].map(size.format),
+                "t": self.days["t"].map("{:+.2f}".format),
+                "p": self.days["p"].map("{:.4f}".format),
+            }
+        )
+        lines += ["  " + line for line in table.to_string().splitlines()]
+        car = self.car
+        lines += [
+            "",
+            f"{cumulative}{self.timing.window} = {signed.format(car.value)}  se {size.format(car.se)}  "
+            f"t {car.t:+.2f}  p {car.p:.4f}  {self.level * 100:g}% CI "
+            f"[{signed.format(car.ci_low)}, {signed.format(car.ci_high)}]",
+        ]
+        if not volume:
+            lines.append(f"BHAR{self.timing.window} = {self.bhar:+.3%}")
+        ratio = self.variance_ratio
+        lines.append(
+            f"Variance ratio (event / estimation window) {ratio.value:.2f}: "
+            f"F({ratio.df_num}, {ratio.df_den}) = {ratio.F:.2f}, p {ratio.p:.4f}"
+        )
+        return Summary("\n".join(lines))
+
+    def __str__(self) -> str:
+        return str(self.summary())
+
+    def __repr__(self) -> str:
+        car = self.car
+        return (
+            f"<EventStudyResult {self.ticker} day 0 {self.day0:%Y-%m-%d}, {self.model.name} model: "
+            f"CAR{self.event_window} = {car.value:+.3%}, t {car.t:+.2f}, p {car.p:.4f}>"
+        )
+
+    def _repr_html_(self) -> str:
+        return preformatted_html(self.summary())
+
+

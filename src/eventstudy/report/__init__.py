@@ -1,0 +1,1 @@
+"""Charts of results. May import studies and every layer below."""

@@ -1,0 +1,215 @@
+"""Where a multi-event study's returns come from: the snapshot, the cache or Yahoo, or the user's
+own panel (a file or a DataFrame).
+
+Each source gives, for the events of one market, the returns of their securities on the market's
+trading days (:class:`MarketData`), reading only what the events' windows need where the source
+allows it (Yahoo's and the cache's date ranges, a panel file's ids and dates). Securities the
+source does not hold are listed with the reason; their events are skipped, the others run.
+"""
+
+from __future__ import annotations
+
+import os
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass, field
+
+import numpy as np
+import pandas as pd
+
+from eventstudy.calendar import DEFAULT_EXCHANGE, exchange_calendar
+from eventstudy.data.french import get_factors
+from eventstudy.data.panel import LoadedPanel, PanelFile, load_panel, read_factors_file
+from eventstudy.data.returns import simple_returns
+from eventstudy.data.snapshot import available_tickers, load_factors, load_prices, unknown_ticker
+from eventstudy.data.sources import get_prices
+from eventstudy.engine.single import EventStudy
+from eventstudy.exceptions import (
+    BatchFetchError,
+    EventStudyError,
+    ParameterError,
+)
+
+#: A function of the trading days giving the first and last date the events need.
+DayRange = Callable[[pd.DatetimeIndex], tuple[pd.Timestamp, pd.Timestamp]]
+
+
+@dataclass
+class MarketData:
+    """Returns of one market's events: ``returns`` (trading days x securities), the market's
+    returns (their dates are the trading days), factors, and why securities are missing."""
+
+    returns: pd.DataFrame
+    market: pd.Series
+    factors: pd.DataFrame | None
+    unavailable: dict[str, str] = field(default_factory=dict)
+    rows_read: int = 0
+
+    @property
+    def trading_days(self) -> pd.DatetimeIndex:
+        return pd.DatetimeIndex(self.market.index)
+
+
+@dataclass(frozen=True)
+class UserPanel:
+    """The user's own data: a returns or prices panel (file or DataFrame), where the market
+    comes from, and optionally a factors file."""
+
+    panel: PanelFile | pd.DataFrame
+    market_returns: pd.Series | str | os.PathLike[str] | None = None
+    factors: pd.DataFrame | None = None
+
+    @classmethod
+    def of(
+        cls, *, returns: pd.DataFrame | str | os.PathLike[str] | None = None,
+        prices: pd.DataFrame | str | os.PathLike[str] | None = None,
+        columns: Sequence[str] | str | None = None,
+        market_returns: pd.Series | str | os.PathLike[str] | None = None,
+        factors: pd.DataFrame | str | os.PathLike[str] | None = None,
+        factors_unit: str = "decimal",
+    ) -> UserPanel | None:
+        """The user's panel from the study functions' keywords (None when none was given)."""
+        if returns is not None and prices is not None:
+            raise ParameterError("prices", "given with returns", "give returns or prices, not both")
+        given = returns if returns is not None else prices
+        factor_frame = (read_factors_file(factors, unit=factors_unit)
+                        if isinstance(factors, (str, os.PathLike)) else factors)
+        if given is None:
+            if market_returns is not None:
+                raise ParameterError("market_returns", str(market_returns),
+                                     "give it with a panel (returns= or prices=)")
+            if factor_frame is not None:
+                return cls(pd.DataFrame(), None, factor_frame)
+            return None
+        kind = "returns" if returns is not None else "prices"
+        if isinstance(given, pd.DataFrame):
+            frame = given if kind == "returns" else given.pct_change(fill_method=None).iloc[1:]
+            return cls(frame, market_returns, factor_frame)
+        return cls(PanelFile.of(given, kind, columns), market_returns, factor_frame)
+
+    @property
+    def has_panel(self) -> bool:
+        return not (isinstance(self.panel, pd.DataFrame) and self.panel.empty)
+
+
+def _series(prices: pd.DataFrame, calendar: pd.DatetimeIndex, measure: str) -> pd.DataFrame:
+    """Returns (``measure="return"``) or log volumes (``"volume"``) on the trading days."""
+    if measure == "volume":
+        from eventstudy.models.volume import log_volume
+
+        return log_volume(prices, calendar=calendar)
+    return simple_returns(prices, calendar=calendar)
+
+
+def snapshot_data(study: EventStudy, tickers: Sequence[str], market: str,
+                  data_dir: str | os.PathLike[str] | None,
+                  factors: pd.DataFrame | None = None) -> MarketData | None:
+    """Returns (or log volumes, see :attr:`EventStudy.measure`) from the committed snapshot
+    (None when it does not hold the market)."""
+    known = set(available_tickers(data_dir))
+    unavailable = {t: str(unknown_ticker(t, known)) for t in tickers if t not in known}
+    if market not in known:
+        return None
+    wanted = sorted(set(tickers) - set(unavailable) | {market})
+    prices = load_prices(wanted, data_dir=data_dir)
+    calendar = pd.DatetimeIndex(prices.loc[prices["ticker"] == market, "date"])
+    returns = _series(prices, calendar, study.measure)
+    if factors is None:
+        factors = load_factor_sets(study.model.factor_sets, data_dir)
+    return MarketData(returns, returns[market].dropna(), factors, unavailable)
+
+
+def live_data(study: EventStudy, tickers: Sequence[str], market: str,
+              day0s: Sequence[pd.Timestamp], source: str,
+              cache_dir: str | os.PathLike[str] | None,
+              data_dir: str | os.PathLike[str] | None,
+              factors: pd.DataFrame | None = None) -> tuple[MarketData | None, str | None]:
+    """Returns from the cache or Yahoo over the NYSE sessions the windows around ``day0s``
+    need; tickers that failed come back in ``unavailable``. Returns ``(None, reason)`` when the
+    market itself failed."""
+    prices, live_factors, failures = load_live(
+        study, [*tickers, market], list(day0s), source, cache_dir, data_dir, DEFAULT_EXCHANGE
+    )
+    if market in failures:
+        return None, str(failures[market])
+    unavailable = {t: str(failures[t]) for t in tickers if t in failures}
+    calendar = pd.DatetimeIndex(prices.loc[prices["ticker"] == market, "date"])
+    returns = _series(prices, calendar, study.measure)
+    return MarketData(returns, returns[market].dropna(),
+                      factors if factors is not None else live_factors, unavailable), None
+
+
+def panel_data(study: EventStudy, user: UserPanel, tickers: Sequence[str], market: str,
+               day_range: DayRange, data_dir: str | os.PathLike[str] | None) -> MarketData:
+    """Returns from the user's panel, only the ids and dates the events need."""
+    if study.measure == "volume":
+        raise ParameterError("measure", "volume", "needs trading volume, which the snapshot, the "
+                             "cache and Yahoo hold; a returns or prices panel has none")
+    loaded: LoadedPanel = load_panel(user.panel, tickers, market=market,
+                                     market_returns=user.market_returns, day_range=day_range)
+    unavailable = {
+        t: f"ticker: {t!r} is not an id of the panel" for t, held in loaded.ids.items() if held is None
+    }
+    factors = user.factors
+    if factors is None:
+        factors = load_factor_sets(study.model.factor_sets, data_dir)
+    return MarketData(loaded.returns, loaded.market, factors, unavailable, loaded.stats.rows_read)
+
+
+def nyse_day0s(event_dates: Sequence[object], non_session: str) -> tuple[list[pd.Timestamp], dict[int, str]]:
+    """Day 0 of each event on the NYSE calendar (to know which dates to fetch), and the
+    positions of the events that cannot be placed, with the reason."""
+    from eventstudy.events import place_events
+
+    sessions = pd.DatetimeIndex(exchange_calendar(DEFAULT_EXCHANGE).sessions)
+    placed = place_events(np.asarray(event_dates, dtype=object), sessions,
+                          non_session=non_session, exchange=DEFAULT_EXCHANGE)
+    day0s = [sessions[p] for p in placed.position[placed.placed]]
+    failed = {int(i): str(placed.failed[i]) for i in np.flatnonzero(~placed.placed)}
+    return day0s, failed
+
+
+def check_sources(source: str, user: UserPanel | None) -> None:
+    """A user's panel replaces the snapshot; it cannot be combined with the cache or Yahoo."""
+    if user is not None and user.has_panel and source != "snapshot":
+        raise ParameterError("source", source, "a returns or prices panel is the data; leave "
+                             "--source at its default (snapshot) when giving one")
+
+
+def load_live(
+    study: EventStudy, tickers: list[str], day0s: list[pd.Timestamp], source: str,
+    cache_dir: str | os.PathLike[str] | None, data_dir: str | os.PathLike[str] | None, exchange: str,
+) -> tuple[pd.DataFrame, pd.DataFrame | None, dict[str, EventStudyError]]:
+    """Prices (and factors) of the sessions the windows around ``day0s`` need, from a cache or
+    an online source; the tickers that failed come back with their errors, the others are kept."""
+    days = pd.DatetimeIndex(exchange_calendar(exchange).sessions)
+    positions = days.searchsorted(pd.DatetimeIndex(day0s))
+    first = max(0, int(positions.min()) + min(study.estimation.start, study.window.start) - 1)
+    last = min(len(days) - 1, int(positions.max()) + max(study.estimation.end, study.window.end))
+    start, end = days[first], days[last]
+    failures: dict[str, EventStudyError] = {}
+    try:
+        prices = get_prices(
+            list(dict.fromkeys(tickers)), start, end, source=source,
+            cache_dir=cache_dir, data_dir=data_dir, exchange=exchange,
+        )
+    except BatchFetchError as error:
+        prices, failures = error.prices, error.failures
+    factors = None
+    if study.model.factor_sets:
+        factor_source = {"yahoo": "french"}.get(source, source)
+        factors = pd.concat(
+            [get_factors(name, f"{start:%Y-%m-%d}", f"{end:%Y-%m-%d}", source=factor_source,
+                         cache_dir=cache_dir, data_dir=data_dir)
+             for name in study.model.factor_sets],
+            axis=1, join="outer",
+        )
+    return prices, factors, failures
+
+
+def load_factor_sets(
+    names: tuple[str, ...], data_dir: str | os.PathLike[str] | None
+) -> pd.DataFrame | None:
+    """The French factor sets a model needs, joined by date (None when it needs none)."""
+    if not names:
+        return None
+    return pd.concat([load_factors(name, data_dir=data_dir) for name in names], axis=1, join="outer")

@@ -1,0 +1,395 @@
+r"""Many events: per-event studies, average abnormal returns and multi-event test statistics.
+
+For :math:`N` events with abnormal returns :math:`AR_{i,t}` on relative day :math:`t`,
+
+.. math:: AAR_t = \frac{1}{N}\sum_i AR_{i,t}, \qquad CAAR(a, b) = \sum_{t=a}^{b} AAR_t,
+
+(MacKinlay 1997, *J. Econ. Lit.* 35(1), eqs. 12-13), tested with every statistic of
+:mod:`eventstudy.inference.multi_event`. An event that cannot be studied (unknown ticker, too little
+history, missing data) is listed with its reason in ``skipped``; the others still run.
+
+All events are estimated at once by the vectorised engine of :mod:`eventstudy.engine.batch`, which
+gives the per-event numbers of ``eventstudy run`` (to 1e-10, tested). The returns come from the
+snapshot, the cache or Yahoo, or the user's own panel file (:mod:`eventstudy.studies.inputs`,
+:mod:`eventstudy.data.panel`); every row of the events table is accounted for
+(:mod:`eventstudy.events`): studied, studied with day 0 moved, a duplicate, or skipped with
+the reason. No step grows faster than the number of events, and the estimation residuals are
+read chunk by chunk from the engine by the statistics, never held whole.
+"""
+from __future__ import annotations
+
+import os
+import warnings
+from collections.abc import Callable, Sequence
+from dataclasses import dataclass
+from typing import Any, cast
+
+import numpy as np
+import pandas as pd
+
+from eventstudy.engine.batch import batch_event_study, car_windows_of
+from eventstudy.engine.garch import GARCH_MODELS
+from eventstudy.calendar import DEFAULT_EXCHANGE, Window
+from eventstudy.events import (
+    accounting_frame,
+    find_duplicates,
+    id_column_of,
+    place_events,
+    read_events,
+)
+from eventstudy.exceptions import DataError
+from eventstudy.studies.inputs import (
+    MarketData,
+    UserPanel,
+    check_sources,
+    live_data,
+    nyse_day0s,
+    panel_data,
+    snapshot_data,
+)
+from eventstudy.data.sources import check_source
+from eventstudy.inference.multi_event import multi_event_tests
+from eventstudy.inference.statistic import TestStatistic
+from eventstudy.studies.multi_result import MultiEventResult, window_label
+from eventstudy.defaults import DEFAULT_ESTIMATION, DEFAULT_MARKET, DEFAULT_WINDOW
+from eventstudy.engine.single import EventStudy
+
+__all__ = ["MultiEventResult", "read_events", "run_multi_event_study"]
+
+def run_multi_event_study(
+    events: pd.DataFrame | str | os.PathLike[str],
+    *,
+    market: str = DEFAULT_MARKET,
+    model: str = "market",
+    estimation: tuple[int, int] = DEFAULT_ESTIMATION,
+    window: tuple[int, int] = DEFAULT_WINDOW,
+    car_window: tuple[int, int] | None = None,
+    car_windows: Sequence[tuple[int, int]] | None = None,
+    level: float = 0.95,
+    min_estimation: int | None = None,
+    tests: Sequence[str] | None = None,
+    non_session: str = "next",
+    source: str = "snapshot",
+    cache_dir: str | os.PathLike[str] | None = None,
+    data_dir: str | os.PathLike[str] | None = None,
+    returns: pd.DataFrame | str | os.PathLike[str] | None = None,
+    prices: pd.DataFrame | str | os.PathLike[str] | None = None,
+    columns: Sequence[str] | str | None = None,
+    market_returns: pd.Series | str | os.PathLike[str] | None = None,
+    factors: pd.DataFrame | str | os.PathLike[str] | None = None,
+    factors_unit: str = "decimal",
+    exclude_events: bool = False,
+    measure: str = "return",
+    alternative: str = "two-sided",
+    progress: bool | None = None,
+) -> MultiEventResult:
+    """Study many events and test the average abnormal returns.
+
+    Every event is estimated at once by the vectorised engine
+    (:func:`eventstudy.engine.batch.batch_event_study`), which gives the numbers of
+    :func:`eventstudy.run_event_study` for each event (checked to 1e-10 in the tests).
+
+    Parameters
+    ----------
+    events
+        A table (or CSV path) with columns ``ticker`` (or ``security``, or the id column named
+        by ``columns``) and ``event_date``, optionally ``market`` (the default market where it
+        is missing or empty); other columns are kept in :attr:`MultiEventResult.events`. An
+        event date may be a date or a timestamp with a time zone: a timestamp at or after the
+        NYSE close (16:00 New York, 13:00 on early-close days), or a day without a trading
+        day, moves day 0 as ``non_session`` says.
+    market, model, estimation, window, level, min_estimation
+        As for :func:`eventstudy.run_event_study`, shared by all events. With a panel,
+        ``market`` is the id of the market series in it (e.g. CRSP's ``vwretd``), unless
+        ``market_returns`` gives the market.
+    car_window, car_windows
+        Window of the CAAR and its tests (default: the event window), or several windows.
+    tests
+        Names of the tests to run (default: all of :mod:`eventstudy.inference.multi_event`).
+    source, cache_dir
+        Where prices come from without a panel: ``"snapshot"`` (default), ``"cache"``,
+        ``"yahoo"`` or ``"auto"``. Tickers that cannot be had skip their events, with the reason.
+    returns, prices
+        The user's panel instead: a CSV/Parquet file (long or wide, see :mod:`eventstudy.data.panel`)
+        or a DataFrame (dates x securities). Only the securities and dates the events need are
+        read.
+    columns
+        ``(ID, DATE, VALUE)`` names of a long panel's columns, e.g. ``"permno,date,ret"``.
+    market_returns
+        The market's returns from their own file (``date,return``) or a Series.
+    factors, factors_unit
+        Daily factors for the factor models (a file or a frame, ``"decimal"`` or
+        ``"percent"``); default: the snapshot's French factors.
+    exclude_events
+        Leave the other events' windows of the same security out of each estimation window
+        (their number is in the accounting's ``estimation_days_lost``).
+    measure
+        ``"return"`` (default) or ``"volume"``: abnormal log trading volume,
+        :math:`\\ln(1 + \\text{Volume})` against the market's (Campbell & Wasley 1996,
+        :mod:`eventstudy.models.volume`); every test applies to it as to returns.
+    alternative
+        ``"two-sided"`` (default), ``"greater"`` or ``"less"``: the alternative of every
+        multi-event test's p-value and of the events' CAR p-values.
+    progress
+        Progress bar for long batches (default: only when stderr is a terminal).
+
+    Returns
+    -------
+    MultiEventResult
+        Per-event numbers, AAR/CAAR, every test, and the accounting of every row read.
+    """
+    study = EventStudy(
+        model=model, estimation=estimation, window=window, level=level, min_estimation=min_estimation,
+        measure=measure, alternative=alternative,
+    )
+    windows = car_windows_of(study, car_window, car_windows)
+    check_source(source)
+    user = UserPanel.of(returns=returns, prices=prices, columns=columns,
+                        market_returns=market_returns, factors=factors, factors_unit=factors_unit)
+    check_sources(source, user)
+    table = read_events(events, id_column=id_column_of(columns))
+    n_rows = len(table)
+    markets = (table["market"].where(table["market"] != "", market).to_numpy(dtype=object)
+               if "market" in table.columns else np.full(n_rows, market, dtype=object))
+    state = _Accounting(n_rows)
+    parts: list[_Part] = []
+    codes, market_names = pd.factorize(markets)
+    groups = np.split(np.argsort(codes, kind="stable"), np.cumsum(np.bincount(codes))[:-1])
+    for group, market_name in zip(groups, market_names):
+        part = _study_market(study, windows, table, group, str(market_name), user, source,
+                             cache_dir, data_dir, non_session, exclude_events, progress, state)
+        if part is not None:
+            parts.append(part)
+    studied = sum(part.batch.n_events for part in parts)
+    if studied < 2:
+        skipped = np.flatnonzero(state.status == "skipped")[:3]
+        examples = "; ".join(f"{table.at[i, 'ticker']} {table.at[i, 'event_date']}: "
+                             f"{state.reason[i]}" for i in skipped)
+        raise DataError(
+            f"events: {studied} of {n_rows} events could be studied; the multi-event tests "
+            f"need at least 2" + (f" (skipped: {examples})" if examples else "")
+        )
+    return _combine(study, windows, table, parts, state, tests, exclude_events)
+
+
+class _Accounting:
+    """What became of every row, filled as the study goes."""
+
+    def __init__(self, n: int) -> None:
+        self.status = np.full(n, "skipped", dtype=object)
+        self.reason = np.full(n, "", dtype=object)
+        self.day0 = np.full(n, np.datetime64("NaT"), dtype="datetime64[ns]")
+        self.duplicate_of = np.full(n, -1, dtype=np.int64)
+        self.lost = np.full(n, -1, dtype=np.int64)
+
+    def skip(self, rows: np.ndarray, reasons: np.ndarray | str) -> None:
+        self.status[rows] = "skipped"
+        self.reason[rows] = reasons
+
+
+@dataclass
+class _Part:
+    """The events of one market: their rows in the table, the batch that studied them, the
+    trading days, and day 0 per event."""
+
+    rows: np.ndarray
+    batch: Any  # BatchResult, or GarchBatch for the GARCH models
+    trading_days: pd.DatetimeIndex
+    positions: np.ndarray
+    market: str
+
+
+def _study_market(
+    study: EventStudy, windows: tuple[Window, ...], table: pd.DataFrame, group: np.ndarray,
+    market: str, user: UserPanel | None, source: str, cache_dir: Any, data_dir: Any,
+    non_session: str, exclude_events: bool, progress: bool | None, state: _Accounting,
+) -> _Part | None:
+    """Load the returns of one market's events, place day 0, drop duplicates, run the batch."""
+    tickers = table["ticker"].to_numpy(dtype=object)[group]
+    given = table["event_date"].to_numpy(dtype=object)[group]
+    wanted = list(dict.fromkeys(tickers.tolist()))
+    earliest = min(study.estimation.start, study.window.start)
+    latest = max(study.estimation.end, study.window.end)
+    user_factors = user.factors if user is not None else None
+    data: MarketData | None
+    if user is not None and user.has_panel:
+        def day_range(days: pd.DatetimeIndex) -> tuple[pd.Timestamp, pd.Timestamp]:
+            placed = place_events(given, days, non_session=non_session, exchange=DEFAULT_EXCHANGE)
+            pos = placed.position[placed.placed]
+            if len(pos) == 0:
+                return days[0], days[0]
+            lo = max(0, int(pos.min()) + earliest - 1)
+            hi = min(len(days) - 1, int(pos.max()) + latest)
+            return days[lo], days[hi]
+
+        data = panel_data(study, user, wanted, market, day_range, data_dir)
+    elif source == "snapshot":
+        data = snapshot_data(study, wanted, market, data_dir, user_factors)
+        if data is None:
+            from eventstudy.data.snapshot import available_tickers, unknown_ticker
+
+            state.skip(group, str(unknown_ticker(market, available_tickers(data_dir),
+                                                     parameter="market")))
+            return None
+    else:
+        day0s, failed = nyse_day0s(given, non_session)
+        if failed:
+            where = np.fromiter(failed, dtype=np.int64)
+            state.skip(group[where], np.array(list(failed.values()), dtype=object))
+        if not day0s:
+            return None
+        ok = np.setdiff1d(np.arange(len(group)), np.fromiter(failed, dtype=np.int64))
+        data, market_failure = live_data(study, sorted(set(tickers[ok])), market, day0s, source,
+                                         cache_dir, data_dir, user_factors)
+        if data is None:
+            state.skip(group[ok], str(market_failure))
+            return None
+    days = data.trading_days
+    placed = place_events(given, days, non_session=non_session, exchange=DEFAULT_EXCHANGE)
+    live = placed.placed.copy()
+    failed_rows = np.flatnonzero(~live & (state.reason[group] == ""))
+    state.skip(group[failed_rows], placed.failed[failed_rows])
+    if data.unavailable:
+        missing_reason = pd.Series(tickers).map(data.unavailable)
+        unavailable = live & missing_reason.notna().to_numpy()
+        state.skip(group[unavailable], missing_reason[unavailable].to_numpy(dtype=object))
+        live &= ~unavailable
+    live_rows = np.flatnonzero(live)
+    state.day0[group[live_rows]] = days.values[placed.position[live_rows]]
+    keys = pd.DataFrame({"ticker": tickers, "position": placed.position})
+    first = find_duplicates(keys, live)
+    repeats = np.flatnonzero(first >= 0)
+    state.status[group[repeats]] = "duplicate"
+    state.duplicate_of[group[repeats]] = group[first[repeats]]
+    state.reason[group[repeats]] = [f"duplicate of row {group[f]} (same security and day 0)"
+                                    for f in first[repeats]]
+    unique = np.flatnonzero(live & (first < 0))
+    if len(unique) == 0:
+        return None
+    positions = placed.position[unique]
+    frame = pd.DataFrame({"security": tickers[unique], "event_date": days.values[positions]})
+    batch: Any
+    if study.model.name in GARCH_MODELS:
+        from eventstudy.engine.garch import garch_batch
+
+        batch = garch_batch(data.returns, frame, data.market, study, windows,
+                            exclude_events=exclude_events, non_session=non_session,
+                            progress=progress)
+    else:
+        batch = batch_event_study(
+            data.returns, frame, data.market, model=study.model, estimation=study.estimation,
+            window=study.window, car_windows=windows, level=study.level,
+            min_estimation=study.min_estimation, factors=data.factors, non_session=non_session,
+            exclude_events=exclude_events, alternative=study.alternative, progress=progress,
+        )
+    rows = group[unique]
+    ok = batch.ok
+    moved = placed.moved[unique]
+    state.status[rows[ok]] = np.where(moved[ok] != "", "studied_day0_moved", "studied")
+    state.reason[rows[ok]] = moved[ok]
+    if exclude_events:
+        state.lost[rows[ok]] = batch.estimation_days_lost[ok]
+    skipped = batch.skipped
+    state.skip(rows[skipped.index.to_numpy()], skipped["reason"].to_numpy(dtype=object))
+    return _Part(rows, batch, days, positions, market)
+
+
+def _combine(
+    study: EventStudy, windows: tuple[Window, ...], table: pd.DataFrame, parts: list[_Part],
+    state: _Accounting, tests: Sequence[str] | None, exclude_events: bool,
+) -> MultiEventResult:
+    """Join the per-market batches in the order of the events table and run the tests."""
+    frames, abnormal, se, sources = [], [], [], []
+    with_savickas = study.model.name in GARCH_MODELS and (tests is None or "savickas" in tests)
+    tests = None if tests is None else [t for t in tests if t != "savickas"] or None
+    for index, part in enumerate(parts):
+        ok = np.flatnonzero(part.batch.ok)
+        frame = part.batch.frame().rename(columns={"security": "ticker"})
+        frame.index = pd.Index(part.rows[ok])
+        frame.insert(1, "market", part.market)
+        frame.insert(frame.columns.get_loc("car_ci_low"), "scar", frame["car"] / frame["car_se"])
+        frame["event_date"] = table["event_date"].to_numpy(dtype=object)[part.rows[ok]]
+        frame["day0"] = pd.DatetimeIndex(frame["day0"])
+        for w, window in enumerate(windows[1:], start=1):
+            suffix = window_label(window)
+            frame[f"car{suffix}"] = part.batch.window_car[ok, w]
+            frame[f"car_se{suffix}"] = part.batch.window_car_se[ok, w]
+            frame[f"car_t{suffix}"] = part.batch.window_car_t[ok, w]
+            frame[f"car_p{suffix}"] = part.batch.window_car_p[ok, w]
+            frame[f"scar{suffix}"] = frame[f"car{suffix}"] / frame[f"car_se{suffix}"]
+            frame[f"bhar{suffix}"] = part.batch.window_bhar[ok, w]
+        if exclude_events:
+            frame["estimation_days_lost"] = part.batch.estimation_days_lost[ok]
+        frames.append(frame)
+        abnormal.append(part.batch.abnormal[ok])
+        se.append(part.batch.se[ok])
+        sources.append(np.column_stack([np.full(len(ok), index), ok]))
+    events = pd.concat(frames) if len(frames) > 1 else frames[0]
+    order = np.argsort(events.index.to_numpy(), kind="stable")
+    events = events.iloc[order]
+    extra = [c for c in table.columns if c not in ("ticker", "event_date", "market")]
+    if extra:
+        characteristics = table.loc[events.index, extra]
+        characteristics.columns = [c if c not in events.columns else f"{c}_input" for c in extra]
+        events = pd.concat([events, characteristics], axis=1)
+    events.index.name = "row"
+    where = np.concatenate(sources)[order]  # (part, row in its batch) per studied event
+    rel_days = pd.Index(list(study.window.days), name="rel_day")
+    abnormal_frame = pd.DataFrame(np.concatenate(abnormal)[order], index=events.index, columns=rel_days)
+    se_frame = pd.DataFrame(np.concatenate(se)[order], index=events.index, columns=rel_days)
+
+    def residual_rows(rows: np.ndarray) -> np.ndarray:
+        out = np.empty((len(rows), len(study.estimation)))
+        for index, part in enumerate(parts):
+            mine = where[rows, 0] == index
+            if mine.any():
+                out[mine] = part.batch.residuals(where[rows[mine], 1])
+        return out
+
+    def window_dates() -> np.ndarray:
+        out = np.empty((len(events), len(study.window)), dtype="datetime64[ns]")
+        offsets = np.arange(study.window.start, study.window.end + 1)
+        for index, part in enumerate(parts):
+            mine = where[:, 0] == index
+            positions = part.positions[where[mine, 1]]  # rows of the part's batch
+            out[mine] = part.trading_days.values[positions[:, None] + offsets[None, :]]
+        return out
+
+    statistics, caught = _run_tests(study, windows, events, abnormal_frame, se_frame,
+                                    residual_rows, tests)
+    if with_savickas:
+        from eventstudy.inference.savickas import savickas
+
+        statistics += savickas(abnormal_frame.to_numpy(), se_frame.to_numpy(),
+                               events["car_se"].to_numpy(), list(abnormal_frame.columns),
+                               (windows[0].start, windows[0].end))
+    accounting = accounting_frame(table, state.status, state.reason, state.day0,
+                                  state.duplicate_of, state.lost if exclude_events else None)
+    return MultiEventResult(
+        study=study, car_windows=windows, events=events, abnormal=abnormal_frame,
+        abnormal_se=se_frame, accounting=accounting, tests=tuple(statistics),
+        warnings=tuple(caught), residual_rows=residual_rows, window_dates=window_dates,
+    )
+
+
+def _run_tests(
+    study: EventStudy, windows: tuple[Window, ...], events: pd.DataFrame,
+    abnormal: pd.DataFrame, se: pd.DataFrame, residual_rows: Callable[[np.ndarray], np.ndarray],
+    tests: Sequence[str] | None,
+) -> tuple[list[TestStatistic], list[str]]:
+    """Every test per day and for every window, in one pass over the residuals."""
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        statistics = multi_event_tests(
+            abnormal=abnormal.to_numpy(), abnormal_sd=se.to_numpy(),
+            car_sd=events["car_se"].to_numpy(), residuals=cast(Any, residual_rows),
+            df=events["df"].to_numpy(), rel_days=list(abnormal.columns),
+            window=(windows[0].start, windows[0].end), event_dates=events["day0"].to_numpy(),
+            tests=tests,
+            more_windows=[((w.start, w.end), events[f"car_se{window_label(w)}"].to_numpy())
+                          for w in windows[1:]],
+            alternative=study.alternative,
+        )
+    for caught_warning in caught:  # re-raise for the caller, with their own classes
+        warnings.warn(caught_warning.message, caught_warning.category, stacklevel=4)
+    return statistics, [str(w.message) for w in caught]

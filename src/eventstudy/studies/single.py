@@ -1,0 +1,136 @@
+"""The single-event study as users ask for it: one stock, one event date, its data fetched from
+the snapshot, the cache, Yahoo or the user's panel, and handed to
+:class:`~eventstudy.engine.single.EventStudy`.
+
+>>> from eventstudy import run_event_study
+>>> result = run_event_study("FB", "2018-08-06")          # doctest: +SKIP
+>>> print(result.summary())                                # doctest: +SKIP
+"""
+
+from __future__ import annotations
+
+import datetime as dt
+import os
+from collections.abc import Sequence
+
+import pandas as pd
+
+from eventstudy.calendar import DEFAULT_EXCHANGE, resolve_event
+from eventstudy.data.panel import load_panel
+from eventstudy.data.returns import simple_returns
+from eventstudy.data.snapshot import available_tickers, load_prices, unknown_ticker
+from eventstudy.data.sources import check_source
+from eventstudy.defaults import DEFAULT_ESTIMATION, DEFAULT_MARKET, DEFAULT_WINDOW
+from eventstudy.engine.single import EventStudy
+from eventstudy.engine.single_result import EventStudyResult
+from eventstudy.exceptions import BatchFetchError, DataError, ParameterError
+from eventstudy.models.linear import ExpectedReturnModel
+from eventstudy.models.volume import log_volume
+from eventstudy.studies.inputs import UserPanel, check_sources, load_factor_sets, load_live
+
+__all__ = ["run_event_study"]
+
+
+def run_event_study(
+    ticker: str,
+    event_date: str | dt.date | pd.Timestamp,
+    *,
+    market: str = DEFAULT_MARKET,
+    model: str | ExpectedReturnModel = "market",
+    estimation: tuple[int, int] = DEFAULT_ESTIMATION,
+    window: tuple[int, int] = DEFAULT_WINDOW,
+    level: float = 0.95,
+    min_estimation: int | None = None,
+    data_dir: str | os.PathLike[str] | None = None,
+    source: str = "snapshot",
+    cache_dir: str | os.PathLike[str] | None = None,
+    non_session: str = "next",
+    exchange: str = DEFAULT_EXCHANGE,
+    returns: pd.DataFrame | str | os.PathLike[str] | None = None,
+    prices: pd.DataFrame | str | os.PathLike[str] | None = None,
+    columns: Sequence[str] | str | None = None,
+    market_returns: pd.Series | str | os.PathLike[str] | None = None,
+    factors: pd.DataFrame | str | os.PathLike[str] | None = None,
+    factors_unit: str = "decimal",
+    measure: str = "return",
+    alternative: str = "two-sided",
+) -> EventStudyResult:
+    """Event study of ``ticker`` around ``event_date`` (offline by default, from the snapshot).
+
+    Returns are simple returns of ``Adj Close`` between consecutive trading days of ``market``.
+    Day 0 is placed on the exchange calendar (NYSE by default): ``event_date`` may be a date or
+    a timestamp with a time zone; see :meth:`EventStudy.run` for ``non_session`` and the
+    after-close rule. ``source`` is where prices come from: ``"snapshot"`` (default, the
+    committed data), ``"cache"`` (offline), ``"yahoo"`` or ``"auto"``
+    (see :mod:`eventstudy.data.sources`); ``cache_dir`` is the cache folder. See :class:`EventStudy`
+    for the other parameters and :class:`~eventstudy.engine.single_result.EventStudyResult` for what comes
+    back (``result.timing`` records the event as given, its date and day 0).
+
+    ``returns`` or ``prices`` (a CSV/Parquet file or a DataFrame, see :mod:`eventstudy.data.panel`)
+    take the data from the user's own panel instead, with ``columns``, ``market_returns``,
+    ``factors`` and ``factors_unit`` as for :func:`eventstudy.run_multi_event_study`.
+    ``measure="volume"`` studies the log volume :math:`\\ln(1 + \\text{Volume})` of the stock
+    against the market series' instead of their returns (Campbell & Wasley 1996; see
+    :mod:`eventstudy.models.volume`). ``alternative`` (``"two-sided"``, ``"greater"``, ``"less"``) is
+    the alternative of every p-value.
+    """
+    study = EventStudy(
+        model=model, estimation=estimation, window=window, level=level, min_estimation=min_estimation,
+        measure=measure, alternative=alternative,
+    )
+    check_source(source)
+    user = UserPanel.of(returns=returns, prices=prices, columns=columns,
+                        market_returns=market_returns, factors=factors, factors_unit=factors_unit)
+    check_sources(source, user)
+    if user is not None and user.has_panel:
+        if measure == "volume":
+            raise ParameterError("measure", measure, "needs trading volume, which the snapshot, the "
+                                 "cache and Yahoo hold; a returns or prices panel has none")
+        return _run_on_panel(study, user, ticker, event_date, market, non_session, exchange, data_dir)
+    day = resolve_event(event_date, non_session=non_session, exchange=exchange)
+    if source == "snapshot":
+        known = available_tickers(data_dir)
+        for parameter, name in (("ticker", ticker), ("market", market)):
+            if name not in known:
+                raise unknown_ticker(name, known, parameter=parameter)
+        price_table = load_prices(list(dict.fromkeys([ticker, market])), data_dir=data_dir)
+        factors = (user.factors if user is not None and user.factors is not None
+                   else load_factor_sets(study.model.factor_sets, data_dir))
+    else:
+        price_table, factors, failures = load_live(
+            study, [ticker, market], [day.day0], source, cache_dir, data_dir, exchange
+        )
+        if len(failures) == 1:
+            raise next(iter(failures.values()))
+        if failures:
+            raise BatchFetchError(failures, price_table)
+    trading_days = pd.DatetimeIndex(price_table.loc[price_table["ticker"] == market, "date"])
+    if measure == "volume":
+        return_table = log_volume(price_table, calendar=trading_days)
+    else:
+        return_table = simple_returns(price_table, calendar=trading_days)
+    return study.run(
+        return_table[ticker], return_table[market], event_date, factors=factors, ticker=ticker,
+        market_name=market, non_session=non_session, exchange=exchange,
+    )
+
+
+def _run_on_panel(
+    study: EventStudy, user: UserPanel, ticker: str, event_date: str | dt.date | pd.Timestamp,
+    market: str, non_session: str, exchange: str, data_dir: str | os.PathLike[str] | None,
+) -> EventStudyResult:
+    """The study of one event on the user's panel: only the ticker and the market are read."""
+    loaded = load_panel(user.panel, [ticker], market=market, market_returns=user.market_returns)
+    if loaded.ids.get(ticker) is None:
+        raise DataError(f"ticker: {ticker!r} is not an id of the panel {_panel_name(user)}")
+    factors = user.factors if user.factors is not None else load_factor_sets(
+        study.model.factor_sets, data_dir)
+    market_name = market if user.market_returns is None else "market returns file"
+    return study.run(loaded.returns[ticker], loaded.market, event_date, factors=factors,
+                     ticker=ticker, market_name=market_name, non_session=non_session,
+                     exchange=None if exchange is None else exchange)
+
+
+def _panel_name(user: UserPanel) -> str:
+    panel = user.panel
+    return "in memory" if isinstance(panel, pd.DataFrame) else str(panel.path)
