@@ -66,7 +66,7 @@ def version_of(frame) -> int | None:
 
 
 def entry(version: int):
-    from eventstudy.cache import CacheEntry
+    from eventstudy.data.cache import CacheEntry
 
     frame = version_frame(version)
     return CacheEntry(frame, [(frame.index[0], frame.index[-1])], {"symbol": KEY, "version": version})
@@ -78,8 +78,8 @@ def pause(ready: str) -> None:
 
 
 def write(cache: str, version: int, point: str, ready: str) -> None:
-    from eventstudy import cache as cache_module
-    from eventstudy.cache import TableCache
+    from eventstudy.data import cache as cache_module
+    from eventstudy.data.cache import TableCache
 
     if point == "locked":
         TableCache._remove_stale_temporaries = lambda self, key: pause(ready)  # type: ignore[method-assign]
@@ -128,7 +128,7 @@ def running(control: str) -> bool:
 
 
 def writer(cache: str, control: str) -> None:
-    from eventstudy.cache import TableCache
+    from eventstudy.data.cache import TableCache
 
     table = TableCache(cache, "prices")
     entries = [entry(1), entry(2)]
@@ -141,7 +141,7 @@ def writer(cache: str, control: str) -> None:
 
 
 def reader(cache: str, control: str) -> None:
-    from eventstudy.cache import TableCache
+    from eventstudy.data.cache import TableCache
     from eventstudy.exceptions import CacheError
 
     table = TableCache(cache, "prices")
@@ -167,9 +167,10 @@ def reader(cache: str, control: str) -> None:
 def fetch(cache: str, start: str, end: str) -> int:
     """``eventstudy fetch`` with Yahoo's answer taken from the snapshot (yfinance not imported:
     these processes test the cache, and start faster without it)."""
-    from eventstudy import cli, sources
-    from eventstudy.data import read_snapshot_file
-    from eventstudy.yahoo import Download
+    from eventstudy import cli
+    from eventstudy.data import sources
+    from eventstudy.data.snapshot import read_snapshot_file
+    from eventstudy.data.yahoo import Download
 
     rows = read_snapshot_file("JPM")
 

@@ -26,22 +26,20 @@ import pytest
 from fake_yahoo import FakeYahoo, snapshot_history
 
 from eventstudy import EventStudy, cli, load_prices, run_event_study
-from eventstudy import cache as cache_module
-from eventstudy.cache import TableCache, cache_dir, file_stem
+from eventstudy.data import cache as cache_module
+from eventstudy.data.cache import TableCache, cache_dir, file_stem
 from eventstudy.calendar import as_window, resolve_event
 from eventstudy.exceptions import (
     CacheCorruptWarning,
     CacheError,
-    CacheWriteError,
     CacheWriteWarning,
     DataError,
     DataQualityWarning,
-    EventStudyError,
     ParameterError,
     WindowError,
     safe_text,
 )
-from eventstudy.sources import get_prices, load
+from eventstudy.data.sources import get_prices, load
 
 TESTS = Path(__file__).resolve().parent
 CHILD = TESTS / "fault_child.py"
@@ -652,7 +650,7 @@ def test_an_early_close_places_day0_the_same_with_and_without_a_calendar(series,
     assert before.day0 == DAY("2018-11-23")
     run = run_event_study("FB", stamp)
     prices = load_prices(["FB", "^GSPC"])
-    from eventstudy.returns import simple_returns
+    from eventstudy.data.returns import simple_returns
 
     returns = simple_returns(prices, calendar=days)
     single = EventStudy().run(returns["FB"], returns["^GSPC"], stamp)  # exchange=None

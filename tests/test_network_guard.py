@@ -53,7 +53,7 @@ def test_importing_the_package_touches_neither_yfinance_nor_the_calendar():
     import subprocess
     import sys
 
-    code = "import sys, eventstudy, eventstudy.sources, eventstudy.french, eventstudy.cli; " \
+    code = "import sys, eventstudy, eventstudy.data.sources, eventstudy.data.french, eventstudy.cli.app; " \
            "print(sorted(m for m in ('yfinance', 'exchange_calendars', 'curl_cffi') if m in sys.modules))"
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"

@@ -15,8 +15,8 @@ import pytest
 
 from eventstudy import run_event_study
 from eventstudy.exceptions import ClusteredEventsWarning
-from eventstudy.multi import run_multi_event_study
-from eventstudy.statistics import kolari_pynnonen_factor
+from eventstudy.studies.multi import run_multi_event_study
+from eventstudy.inference.parametric import kolari_pynnonen_factor
 
 PROJECT = Path(__file__).resolve().parent.parent
 NOTEBOOKS = sorted((PROJECT / "notebooks").glob("*.ipynb"))
@@ -229,9 +229,9 @@ def test_explorer_stops_with_a_clear_message_on_an_impossible_window(kernel_home
 def test_after_the_news_text_shows_the_computed_numbers(executed):
     """Notebook 05: the BHAR tests, the calendar-time alpha and the regression slope in its text are
     the package's own numbers for the notebook's parameters."""
-    from eventstudy.calendar_time import run_calendar_time
-    from eventstudy.longrun import run_long_horizon
-    from eventstudy.regression import regress_cars
+    from eventstudy.studies.calendar_time import run_calendar_time
+    from eventstudy.studies.longrun import run_long_horizon
+    from eventstudy.studies.regression import regress_cars
 
     nb = executed(AFTER)
     text = markdown_outputs(nb)
@@ -261,7 +261,7 @@ def test_after_the_news_text_shows_the_computed_numbers(executed):
 
 
 def test_which_test_text_shows_the_simulated_rates(executed):
-    from eventstudy.simulate import simulate, snapshot_panel
+    from eventstudy.studies.simulate import simulate, snapshot_panel
 
     text = markdown_outputs(executed(WHICH_TEST))
     samples = SMALL[WHICH_TEST]["SAMPLES"]

@@ -69,7 +69,7 @@ def test_runtime_dependencies_are_the_ones_src_imports():
     """Every runtime dependency is imported by the package (statsmodels fits the calendar-time
     portfolios and the cross-sectional regressions, with their robust covariances)."""
     runtime = {Requirement(r).name.lower() for r in _pyproject()["project"]["dependencies"]}
-    source = "\n".join(p.read_text() for p in (PROJECT / "src" / "eventstudy").glob("*.py"))
+    source = "\n".join(p.read_text() for p in (PROJECT / "src" / "eventstudy").rglob("*.py"))
     assert "statsmodels" in runtime
     for name in ("numpy", "pandas", "scipy", "matplotlib", "yfinance", "platformdirs", "statsmodels",
                  "duckdb", "orjson", "arch", "exchange_calendars", "tqdm"):
@@ -145,8 +145,8 @@ def test_every_public_name_is_exported_and_lazy():
     assert sorted(eventstudy.__all__) == sorted(eventstudy._EXPORTS)
     for name in eventstudy.__all__:
         assert getattr(eventstudy, name) is not None
-    code = ("import sys, eventstudy, eventstudy.cli; "
-            "print(sorted(m for m in ('pandas', 'scipy', 'duckdb', 'eventstudy.batch') if m in sys.modules))")
+    code = ("import sys, eventstudy, eventstudy.cli.app; "
+            "print(sorted(m for m in ('pandas', 'scipy', 'duckdb', 'eventstudy.engine.batch') if m in sys.modules))")
     out = subprocess.run([sys.executable, "-c", code], capture_output=True, text=True, check=True).stdout
     assert out.strip() == "[]"  # 'eventstudy --help' pays for none of them
 

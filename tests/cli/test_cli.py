@@ -124,7 +124,7 @@ def test_usage_errors_are_one_line(capsys):
 def test_installed_command_prints_no_traceback():
     """The console script as a user runs it: a bad request gives status 2 and one stderr line."""
     proc = subprocess.run(
-        [sys.executable, "-m", "eventstudy.cli", "run", "FB", "2018-08-06", "--window", "1", "0"],
+        [sys.executable, "-m", "eventstudy", "run", "FB", "2018-08-06", "--window", "1", "0"],
         capture_output=True, text=True, check=False,
     )
     assert proc.returncode == 2 and proc.stdout == ""

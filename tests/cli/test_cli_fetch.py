@@ -6,11 +6,11 @@ import json
 
 import pandas as pd
 import pytest
-from fake_yahoo import FakeYahoo, snapshot_history
-from test_french import french_zip
 
-from eventstudy import french
 from eventstudy.cli import main
+from eventstudy.data import french
+from fake_french import french_zip
+from fake_yahoo import FakeYahoo, snapshot_history
 
 
 @pytest.fixture

@@ -109,7 +109,7 @@ def test_tickers_lists_the_snapshot_and_the_cache(capsys, tmp_path):
 def test_tickers_shows_what_the_cache_holds(capsys, tmp_path):
     import pandas as pd
 
-    from eventstudy.cache import CacheEntry, TableCache
+    from eventstudy.data.cache import CacheEntry, TableCache
 
     frame = pd.DataFrame({"Adj Close": [1.0, 2.0]}, index=pd.DatetimeIndex(["2022-01-03", "2022-01-04"]))
     covered = [(pd.Timestamp("2022-01-03"), pd.Timestamp("2022-01-04"))]

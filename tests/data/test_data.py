@@ -9,7 +9,7 @@ import pandas as pd
 import pytest
 
 from eventstudy import available_tickers, load_factors, load_prices
-from eventstudy.data import PRICE_COLUMNS, snapshot_dir
+from eventstudy.data.snapshot import PRICE_COLUMNS, snapshot_dir
 from eventstudy.exceptions import DataError, ParameterError, UnknownTickerError
 
 TICKERS = ["AAPL", "AMZN", "C", "FB", "GOOG", "GOOGL", "JPM", "QQQ", "SNAP", "SPY", "TWTR", "USB",

@@ -19,10 +19,10 @@ from numpy.testing import assert_allclose
 
 from eventstudy import run_event_study, run_multi_event_study
 from eventstudy.cli import main
-from eventstudy.data import available_tickers, load_prices
+from eventstudy.data.snapshot import available_tickers, load_prices
 from eventstudy.exceptions import DataError, DataQualityWarning, ParameterError
-from eventstudy.panel import PanelFile, load_panel
-from eventstudy.returns import simple_returns
+from eventstudy.data.panel import PanelFile, load_panel
+from eventstudy.data.returns import simple_returns
 from independent import reference_study
 
 PERMNO = {"FB": 13407, "AAPL": 14593, "JPM": 47896, "WFC": 38703, "AMZN": 84788, "C": 70519}

@@ -12,9 +12,9 @@ import pytest
 from fake_yahoo import FakeYahoo, snapshot_history
 from numpy.testing import assert_allclose
 
-from eventstudy import cache as cache_module
+from eventstudy.data import cache as cache_module
 from eventstudy import load_prices, run_event_study
-from eventstudy.cache import TableCache, cache_dir, merge_ranges, missing_ranges
+from eventstudy.data.cache import TableCache, cache_dir, merge_ranges, missing_ranges
 from eventstudy.exceptions import (
     BatchFetchError,
     BeforeFirstTradeError,
@@ -27,7 +27,7 @@ from eventstudy.exceptions import (
     ParameterError,
     UnknownTickerError,
 )
-from eventstudy.sources import get_prices
+from eventstudy.data.sources import get_prices
 
 NOW = pd.Timestamp("2026-01-05 12:00", tz="UTC")
 DAY = pd.Timestamp
@@ -305,7 +305,7 @@ def test_default_cache_folder_is_the_platforms(monkeypatch):
     import platformdirs
     from platformdirs.macos import MacOS
 
-    from eventstudy.cache import default_cache_dir
+    from eventstudy.data.cache import default_cache_dir
 
     monkeypatch.delenv("EVENTSTUDY_CACHE_DIR", raising=False)
     monkeypatch.setattr(platformdirs, "PlatformDirs", MacOS)

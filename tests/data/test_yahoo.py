@@ -13,7 +13,8 @@ from eventstudy.exceptions import (
     ParameterError,
     RateLimitError,
 )
-from eventstudy.yahoo import _split, download_prices, resolve_symbol
+from eventstudy.data.aliases import resolve_symbol
+from eventstudy.data.yahoo import _split, download_prices
 
 
 @pytest.fixture

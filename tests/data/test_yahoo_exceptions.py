@@ -5,7 +5,7 @@ from __future__ import annotations
 import pandas as pd
 from yfinance.exceptions import YFRateLimitError
 
-from eventstudy import yahoo
+from eventstudy.data import yahoo
 from eventstudy.exceptions import RateLimitError
 
 

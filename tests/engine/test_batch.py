@@ -1,6 +1,6 @@
 """The batch engine gives the single-event path's numbers (to 1e-10), event by event.
 
-Reference: :meth:`eventstudy.study.EventStudy.run` on the committed panel, for every model,
+Reference: :meth:`eventstudy.engine.single.EventStudy.run` on the committed panel, for every model,
 with events at the panel's edges, with returns punched out, with too little history; and a
 direct per-event least-squares fit on long synthetic panels of realistic returns, which checks
 the accuracy guard of the differenced prefix sums.
@@ -19,13 +19,14 @@ import pytest
 from scipy import stats
 
 import eventstudy as es
-from eventstudy.batch import BatchResult, batch_event_study
+from eventstudy.engine.batch import BatchResult, batch_event_study
 from eventstudy.exceptions import EventStudyError, ParameterError
 from eventstudy.models import MODELS, MarketModel
-from eventstudy.pvalues import two_sided_p
-from eventstudy.study import EventStudy, load_factor_sets
+from eventstudy.inference.pvalues import two_sided_p
+from eventstudy.engine.single import EventStudy
+from eventstudy.studies.inputs import load_factor_sets
 
-PROJECT = Path(__file__).resolve().parent.parent
+PROJECT = Path(__file__).resolve().parents[2]
 TOL = 1e-10
 MARKET = "^GSPC"
 
@@ -105,7 +106,7 @@ def compare_with_single(result: BatchResult, returns: pd.DataFrame, market: pd.S
 
 
 #: The models of the vectorised engine; the GARCH models run one fit per event
-#: (eventstudy.garch.garch_events, tested in test_garch.py).
+#: (eventstudy.models.garch.garch_events, tested in test_garch.py).
 LINEAR_MODELS = sorted(m for m in MODELS if not m.startswith("garch"))
 
 
@@ -196,7 +197,7 @@ def test_residuals_and_test_inputs_are_the_single_paths(panel):
 
 
 def test_test_inputs_feed_the_multi_event_statistics(panel):
-    statistics = pytest.importorskip("eventstudy.statistics")
+    statistics = pytest.importorskip("eventstudy.inference.multi_event")
     events = pd.DataFrame({"security": ["FB", "AAPL", "JPM", "C", "WFC"],
                            "event_date": pd.to_datetime(["2018-08-06", "2018-05-02",
                                                          "2018-04-13", "2018-07-13",
@@ -380,7 +381,7 @@ def test_degenerate_designs_follow_the_single_paths_rules():
     """A constant market over the estimation window is singular and constant non-zero stock
     returns are an exact fit, in the batch engine as in EventStudy.run (one rule, in models)."""
     from eventstudy.exceptions import EventStudyError
-    from eventstudy.study import EventStudy
+    from eventstudy.engine.single import EventStudy
 
     dates = pd.bdate_range("2018-01-01", periods=120)
     rng = np.random.default_rng(3)

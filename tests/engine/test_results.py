@@ -13,7 +13,7 @@ from numpy.testing import assert_allclose
 
 from eventstudy import run_event_study
 from eventstudy.exceptions import ParameterError
-from eventstudy.results import Summary, preformatted_html
+from eventstudy.formatting import Summary, preformatted_html
 
 
 @pytest.fixture(scope="module")
@@ -42,7 +42,7 @@ def test_fit_speaks_statsmodels_names(fb):
 
 def test_factor_model_rsquared_is_that_of_the_excess_return_regression():
     result = run_event_study("FB", "2018-08-06", model="ff3")
-    from eventstudy.data import load_factors
+    from eventstudy.data.snapshot import load_factors
 
     factors = load_factors("ff3").reindex(result.estimation_data.index)
     y = result.estimation_data["return"] - factors["RF"]

@@ -13,7 +13,7 @@ from numpy.testing import assert_allclose
 from scipy import stats
 
 from eventstudy import EventStudy, run_event_study
-from eventstudy.results import preformatted_html
+from eventstudy.formatting import preformatted_html
 from eventstudy.exceptions import DataError, ParameterError, UnknownTickerError, WindowError
 from independent import reference_study
 
@@ -294,7 +294,7 @@ def test_exact_fit_is_refused_rather_than_dividing_by_zero():
 
 def test_an_exact_linear_stock_is_refused_by_both_paths():
     """Rounding-level residuals are an exact fit in the single path and in the batch engine."""
-    from eventstudy.batch import batch_event_study
+    from eventstudy.engine.batch import batch_event_study
 
     market = pd.Series(np.random.default_rng(3).normal(0, 0.01, 30), index=pd.bdate_range("2024-01-01", periods=30), name="M")
     stock = (0.0003 + 1.7 * market).rename("S")

@@ -13,10 +13,10 @@ from numpy.testing import assert_allclose
 
 from eventstudy import batch_event_study, run_event_study, run_multi_event_study
 from eventstudy.cli import main
-from eventstudy.data import load_prices
+from eventstudy.data.snapshot import load_prices
 from eventstudy.events import place_events, read_events
 from eventstudy.exceptions import ClusteredEventsWarning, DataError, DataQualityWarning, ParameterError
-from eventstudy.returns import simple_returns
+from eventstudy.data.returns import simple_returns
 
 GOOD = "ticker,event_date\nFB,2018-08-06\nAAPL,2018-05-02\n"
 

@@ -44,11 +44,11 @@ from numpy.testing import assert_allclose
 from scipy import stats as sps
 
 import eventstudy
-from eventstudy import statistics as S
+from eventstudy.inference import multi_event, parametric, rank, ranking, sign
 from eventstudy.exceptions import ClusteredEventsWarning, EventStudyWarning, ParameterError
 
-REFERENCE = Path(__file__).parent / "reference" / "estudy2"
-SHARED = Path(__file__).resolve().parents[2] / "shared" / "reference" / "estudy2"
+REFERENCE = Path(__file__).resolve().parents[1] / "reference" / "estudy2"
+SHARED = Path(__file__).resolve().parents[3] / "shared" / "reference" / "estudy2"
 
 
 # ---------------------------------------------------------------------------------------------
@@ -155,7 +155,7 @@ def test_estudy2_inputs_reproduce_its_market_model(estudy2):
 
 
 def test_estudy2_cross_sectional_t(estudy2):
-    result = S.cross_sectional_t(estudy2.abnormal)
+    result = parametric.cross_sectional_t(estudy2.abnormal)
     assert_allclose(
         result.stat, _reference("parametric_tests.csv")["t_test_stat"], rtol=0, atol=1e-8
     )
@@ -164,10 +164,10 @@ def test_estudy2_cross_sectional_t(estudy2):
 
 def test_estudy2_sign_generalized_sign_and_wilcoxon(estudy2):
     ref = _reference("nonparametric_tests.csv")
-    assert_allclose(S.sign_test(estudy2.abnormal).stat, ref["sign_stat"], rtol=0, atol=1e-8)
-    gsign = S.generalized_sign(estudy2.abnormal, estudy2.residuals)
+    assert_allclose(sign.sign_test(estudy2.abnormal).stat, ref["sign_stat"], rtol=0, atol=1e-8)
+    gsign = sign.generalized_sign(estudy2.abnormal, estudy2.residuals)
     assert_allclose(gsign.stat, ref["gsign_stat"], rtol=0, atol=1e-8)
-    assert_allclose(S.wilcoxon(estudy2.abnormal).stat, ref["wlcx_stat"], rtol=0, atol=1e-8)
+    assert_allclose(sign.wilcoxon(estudy2.abnormal).stat, ref["wlcx_stat"], rtol=0, atol=1e-8)
 
 
 def test_estudy2_patell_and_bmp_differ_only_by_the_standard_deviation(estudy2):
@@ -175,8 +175,8 @@ def test_estudy2_patell_and_bmp_differ_only_by_the_standard_deviation(estudy2):
     ours_sar = estudy2.abnormal / estudy2.abnormal_sd
     e2_sar = estudy2.abnormal / estudy2.abnormal_sd_estudy2
     # Ours differ from estudy2's ...
-    assert np.max(np.abs(S.patell(ours_sar, estudy2.df).stat - ref["pt_stat"])) > 1e-3
-    assert np.max(np.abs(S.bmp(ours_sar).stat - ref["bh_stat"])) > 1e-4
+    assert np.max(np.abs(parametric.patell(ours_sar, estudy2.df).stat - ref["pt_stat"])) > 1e-3
+    assert np.max(np.abs(parametric.bmp(ours_sar).stat - ref["bh_stat"])) > 1e-4
     # ... and the stated conventions account for all of it: first, for the firms with every
     # estimation return (same market mean either way), the SARs differ by sqrt((L-1)/(L-2)) exactly:
     full = estudy2.nobs == 240
@@ -195,8 +195,8 @@ def test_estudy2_patell_and_bmp_differ_only_by_the_standard_deviation(estudy2):
     )
     # With estudy2's SDs, our functions give estudy2's numbers (its Patell divides by
     # sum (L-2)/(L-4), which is our sum df/(df-2) with df = L-2).
-    assert_allclose(S.patell(e2_sar, estudy2.df).stat, ref["pt_stat"], rtol=0, atol=1e-8)
-    assert_allclose(S.bmp(e2_sar).stat, ref["bh_stat"], rtol=0, atol=1e-8)
+    assert_allclose(parametric.patell(e2_sar, estudy2.df).stat, ref["pt_stat"], rtol=0, atol=1e-8)
+    assert_allclose(parametric.bmp(e2_sar).stat, ref["bh_stat"], rtol=0, atol=1e-8)
 
 
 def _estudy2_style_rank(
@@ -243,7 +243,7 @@ def test_estudy2_corrado_rank_differs_by_its_stated_conventions(estudy2):
         ranks, mean_rank, n_obs, 5, row_means_times_ncol=True, divisor="mean_length", weight=False
     )
     assert_allclose(as_estudy2, ref, rtol=0, atol=1e-8)
-    ours = S.corrado_rank(estudy2.residuals, estudy2.abnormal).stat
+    ours = rank.corrado_rank(estudy2.residuals, estudy2.abnormal).stat
     assert np.max(np.abs(ours - ref)) > 1e-3
     as_ours = _estudy2_style_rank(
         ranks, mean_rank, n_obs, 5, row_means_times_ncol=False, divisor="days", weight=True
@@ -253,7 +253,7 @@ def test_estudy2_corrado_rank_differs_by_its_stated_conventions(estudy2):
 
 def test_estudy2_full_run_warns_of_clustering_and_is_consistent(estudy2):
     with pytest.warns(ClusteredEventsWarning, match="7 of 7 events share a day-0 date"):
-        rows = S.multi_event_tests(
+        rows = multi_event.multi_event_tests(
             estudy2.abnormal,
             estudy2.abnormal_sd,
             estudy2.car_sd,
@@ -282,18 +282,18 @@ def test_estudy2_full_run_warns_of_clustering_and_is_consistent(estudy2):
 
 def test_hand_worked_cross_sectional_t_patell_bmp():
     ar = np.array([0.01, 0.02, 0.03])  # mean 0.02, sd 0.01
-    t = S.cross_sectional_t(ar)
+    t = parametric.cross_sectional_t(ar)
     assert t.stat == pytest.approx(2 * sqrt(3), rel=1e-12)  # 0.02 / (0.01 / sqrt 3)
     # t with 2 df: P(|T| > t) = 1 - t / sqrt(t^2 + 2) = 1 - sqrt(12/14)
     assert t.pvalue == pytest.approx(1 - sqrt(6 / 7), rel=1e-10)
     assert t.dist == "t(2)"
     sar = ar / np.array([0.01, 0.01, 0.01])  # 1, 2, 3
-    z = S.patell(sar, np.array([10.0, 10.0, 10.0]))
+    z = parametric.patell(sar, np.array([10.0, 10.0, 10.0]))
     assert z.stat == pytest.approx(6 / sqrt(3 * 10 / 8), rel=1e-12)  # 6 / sqrt(3.75)
     assert z.pvalue == pytest.approx(0.0019460, abs=1e-6)  # 2 * (1 - Phi(3.0984)), normal tables
-    z2 = S.patell(np.array([1.0, -1.0, 2.0]), np.array([4.0, 6.0, 12.0]))
+    z2 = parametric.patell(np.array([1.0, -1.0, 2.0]), np.array([4.0, 6.0, 12.0]))
     assert z2.stat == pytest.approx(2 / sqrt(2 + 1.5 + 1.2), rel=1e-12)
-    b = S.bmp(np.array([1.0, 2.0, 6.0]))  # mean 3, sd sqrt(7)
+    b = parametric.bmp(np.array([1.0, 2.0, 6.0]))  # mean 3, sd sqrt(7)
     assert b.stat == pytest.approx(3 / (sqrt(7) / sqrt(3)), rel=1e-12)
 
 
@@ -301,28 +301,28 @@ def test_cross_sectional_t_and_bmp_equal_scipy_ttest():
     rng = np.random.default_rng(1)
     x = rng.standard_normal((12, 4)) + 0.3
     ref = sps.ttest_1samp(x, 0.0, axis=0)
-    assert_allclose(S.cross_sectional_t(x).stat, ref.statistic, rtol=1e-12)
-    assert_allclose(S.cross_sectional_t(x).pvalue, ref.pvalue, rtol=1e-10)
-    assert_allclose(S.bmp(x).pvalue, ref.pvalue, rtol=1e-10)
+    assert_allclose(parametric.cross_sectional_t(x).stat, ref.statistic, rtol=1e-12)
+    assert_allclose(parametric.cross_sectional_t(x).pvalue, ref.pvalue, rtol=1e-10)
+    assert_allclose(parametric.bmp(x).pvalue, ref.pvalue, rtol=1e-10)
 
 
 def test_sign_tests_direct_formula():
     x = np.array(
         [0.1, -0.2, 0.3, 0.0, 0.5, 0.2, -0.1, 0.4]
     )  # 5 positive of 8; zero is not positive
-    assert S.sign_test(x).stat == pytest.approx((5 - 4) / sqrt(2))
+    assert sign.sign_test(x).stat == pytest.approx((5 - 4) / sqrt(2))
     resid = np.array(
         [[1.0, -1.0, 2.0, np.nan], [-1.0, -2.0, 3.0, 4.0]] + [[1.0, -1.0, 1.0, -1.0]] * 6
     )
     p = (2 + 2 + 12) / (3 + 4 + 24)
-    assert S.positive_share(resid) == pytest.approx(p)
-    assert S.generalized_sign(x, resid).stat == pytest.approx((5 - 8 * p) / sqrt(8 * p * (1 - p)))
+    assert sign.positive_share(resid) == pytest.approx(p)
+    assert sign.generalized_sign(x, resid).stat == pytest.approx((5 - 8 * p) / sqrt(8 * p * (1 - p)))
 
 
 def test_wilcoxon_exact_p_by_enumerating_sign_patterns():
     rng = np.random.default_rng(5)
     x = rng.standard_normal(9) + 0.4
-    w = S.wilcoxon(x)
+    w = sign.wilcoxon(x)
     ranks = sps.rankdata(np.abs(x))
     assert w.stat == pytest.approx(ranks[x > 0].sum())
     # W+ also counts the positive Walsh averages (x_i + x_j)/2, i <= j (Tukey)
@@ -385,13 +385,13 @@ def test_corrado_rank_direct(missing):
     combined = np.concatenate([resid, ar], axis=1)
     dev = np.array([_ranked(row) - (np.sum(~np.isnan(row)) + 1) / 2 for row in combined])
     means, sd, _ = _u_statistics(dev, [length + j for j in range(t)])
-    assert_allclose(S.corrado_rank(resid, ar).stat, means / sd, rtol=1e-12)
+    assert_allclose(rank.corrado_rank(resid, ar).stat, means / sd, rtol=1e-12)
     window = [1, 2]
     expected = means[window].sum() / (sqrt(2) * sd)
-    assert S.corrado_rank(resid, ar, window=window).stat == pytest.approx(expected, rel=1e-12)
+    assert rank.corrado_rank(resid, ar, window=window).stat == pytest.approx(expected, rel=1e-12)
     if not missing:  # Corrado (1989) exactly: S_K^2 = 1/(L+T) sum_t Kbar_t^2
         kbar = np.nanmean(dev, axis=0)
-        assert_allclose(S.corrado_rank(resid, ar).stat, kbar[length:] / np.sqrt(np.mean(kbar**2)))
+        assert_allclose(rank.corrado_rank(resid, ar).stat, kbar[length:] / np.sqrt(np.mean(kbar**2)))
 
 
 def test_corrado_zivney_direct():
@@ -406,8 +406,8 @@ def test_corrado_zivney_direct():
         row = np.concatenate([resid[i] / s[i], [sar[i, j] / cs_sd[j] for j in range(t)]])
         rows.append(_ranked(row) / (np.sum(~np.isnan(row)) + 1) - 0.5)
     means, sd_u, _ = _u_statistics(np.array(rows), [length + j for j in range(t)])
-    assert_allclose(S.corrado_zivney(resid, df, ar, sd).stat, means / sd_u, rtol=1e-12)
-    got = S.corrado_zivney(resid, df, ar, sd, window=slice(0, 3)).stat
+    assert_allclose(rank.corrado_zivney(resid, df, ar, sd).stat, means / sd_u, rtol=1e-12)
+    got = rank.corrado_zivney(resid, df, ar, sd, window=slice(0, 3)).stat
     assert got == pytest.approx(means[:3].sum() / (sqrt(3) * sd_u), rel=1e-12)
 
 
@@ -431,11 +431,11 @@ def test_generalized_rank_direct(missing):
     resid, df, ar, sd, car_sd = _random_study(13, missing=missing)
     car = ar[:, :3].sum(axis=1)
     tg, p, days = _grank_direct(resid, df, car, car_sd)
-    got = S.generalized_rank(resid, df, car, car_sd)
+    got = rank.generalized_rank(resid, df, car, car_sd)
     assert got.stat == pytest.approx(tg, rel=1e-12)
     assert got.pvalue == pytest.approx(p, rel=1e-10)
     assert got.dist == f"t({days - 2})"
-    per_day = S.generalized_rank(resid, df, ar, sd)  # each day a one-day window
+    per_day = rank.generalized_rank(resid, df, ar, sd)  # each day a one-day window
     for j in range(ar.shape[1]):
         assert per_day.stat[j] == pytest.approx(
             _grank_direct(resid, df, ar[:, j], sd[:, j])[0], rel=1e-12
@@ -448,7 +448,7 @@ def test_mean_residual_correlation_equals_mean_pairwise_pearson():
     resid = 0.6 * common + rng.standard_normal((9, 80))
     corr = np.corrcoef(resid)
     expected = corr[np.triu_indices(9, 1)].mean()
-    assert S.mean_residual_correlation(resid) == pytest.approx(expected, rel=1e-12)
+    assert parametric.mean_residual_correlation(resid) == pytest.approx(expected, rel=1e-12)
     # with missing days: the overlap-weighted mean of the cross-moments of the standardised rows
     resid[0, :30] = np.nan
     resid[4, 50:] = np.nan
@@ -458,14 +458,14 @@ def test_mean_residual_correlation_equals_mean_pairwise_pearson():
         both = ~np.isnan(z[i]) & ~np.isnan(z[j])
         num += np.sum(z[i][both] * z[j][both])
         den += both.sum()
-    assert S.mean_residual_correlation(resid) == pytest.approx(num / den, rel=1e-12)
+    assert parametric.mean_residual_correlation(resid) == pytest.approx(num / den, rel=1e-12)
     pairwise = np.mean(
         [
             pd.Series(resid[i]).corr(pd.Series(resid[j]))
             for i, j in itertools.combinations(range(9), 2)
         ]
     )
-    assert S.mean_residual_correlation(resid) == pytest.approx(pairwise, abs=0.02)
+    assert parametric.mean_residual_correlation(resid) == pytest.approx(pairwise, abs=0.02)
 
 
 def test_kolari_pynnonen_direct():
@@ -475,14 +475,14 @@ def test_kolari_pynnonen_direct():
     r = np.corrcoef(resid)[np.triu_indices(n, 1)].mean()
     factor = sqrt((1 - r) / (1 + (n - 1) * r))
     patell_z = sar.sum(axis=0) / sqrt(np.sum(df / (df - 2)))
-    assert_allclose(S.kolari_pynnonen_patell(sar, df, r).stat, patell_z * factor, rtol=1e-12)
+    assert_allclose(parametric.kolari_pynnonen_patell(sar, df, r).stat, patell_z * factor, rtol=1e-12)
     t = sar.mean(axis=0) / (sar.std(axis=0, ddof=1) / sqrt(n))
-    kp = S.kolari_pynnonen_bmp(sar, r)
+    kp = parametric.kolari_pynnonen_bmp(sar, r)
     assert_allclose(kp.stat, t * factor, rtol=1e-12)
     assert_allclose(kp.pvalue, 2 * sps.t.sf(np.abs(t * factor), n - 1), rtol=1e-12)
     rows = {
         (x.name, x.rel_day): x.stat
-        for x in S.multi_event_tests(
+        for x in multi_event.multi_event_tests(
             ar, sd, np.ones(n), resid, df, [-1, 0, 1, 2], (0, 1), tests=["kolari_pynnonen_bmp"]
         )
     }
@@ -507,7 +507,7 @@ def test_sort_rows_gives_scipy_ranks_row_by_row(kind):
     }[kind]((37, 61))
     values[rng.random(values.shape) < 0.2] = np.nan
     values[3] = np.nan  # a row with nothing to rank
-    ranked = S._sort_rows(values)
+    ranked = ranking._sort_rows(values)
     ranks = np.full(values.shape, np.nan)
     for i in range(values.shape[0]):
         for p in range(ranked.lengths[i]):
@@ -521,9 +521,9 @@ def test_sort_rows_gives_scipy_ranks_row_by_row(kind):
 
 def test_sort_rows_of_more_columns_than_the_packed_key_holds():
     rng = np.random.default_rng(4)
-    values = rng.integers(0, 3000, (3, S._PACKED_COLUMNS + 5)) / 7
+    values = rng.integers(0, 3000, (3, ranking._PACKED_COLUMNS + 5)) / 7
     values[:, :10] = np.nan
-    ranked = S._sort_rows(values)
+    ranked = ranking._sort_rows(values)
     ranks = np.full(values.shape, np.nan)
     np.put_along_axis(
         ranks, ranked.order, np.where(ranked.present(), ranked.average_ranks(), np.nan), axis=1
@@ -552,7 +552,7 @@ def test_generalized_rank_sums_equal_ranking_each_event_with_each_value():
                 ranks, x_rank = both[:-1], both[-1]
             totals[j, have] += ranks / (have.sum() + 2) - 0.5
             zero[j] += x_rank / (have.sum() + 2) - 0.5
-    got_totals, got_zero = S._generalized_rank_sums(est, x)
+    got_totals, got_zero = ranking._generalized_rank_sums(est, x)
     assert_allclose(got_totals, totals, rtol=1e-13, atol=1e-13)
     assert_allclose(got_zero, zero, rtol=1e-13, atol=1e-13)
 
@@ -596,7 +596,7 @@ def test_rank_tests_equal_loops_over_events_with_ties_and_missing_days(chunk_siz
     sd = np.ones((n, t))  # SAR = AR: event values tie with residuals
     sd[::3] = 2.0
     car_sd = np.full(n, 2.0)
-    rows = S.multi_event_tests(
+    rows = multi_event.multi_event_tests(
         ar, sd, car_sd, resid, df, [-1, 0, 1, 2], (0, 1), chunk_size=chunk_size,
         tests=["corrado_rank", "corrado_zivney", "generalized_rank"],
     )
@@ -631,7 +631,7 @@ def studies(draw):
 
 
 def _run(ar, sd, car_sd, resid, df):
-    return S.multi_event_tests(
+    return multi_event.multi_event_tests(
         ar, sd, car_sd, resid, df, list(range(ar.shape[1])), (0, ar.shape[1] - 1)
     )
 
@@ -689,8 +689,8 @@ def test_flipping_signs_flips_every_statistic(study):
 def test_kolari_pynnonen_with_zero_correlation_is_the_unadjusted_test(study):
     ar, sd, _, _, df = study
     sar = ar / sd
-    assert_allclose(S.kolari_pynnonen_patell(sar, df, 0.0).stat, S.patell(sar, df).stat)
-    assert_allclose(S.kolari_pynnonen_bmp(sar, 0.0).stat, S.bmp(sar).stat, equal_nan=True)
+    assert_allclose(parametric.kolari_pynnonen_patell(sar, df, 0.0).stat, parametric.patell(sar, df).stat)
+    assert_allclose(parametric.kolari_pynnonen_bmp(sar, 0.0).stat, parametric.bmp(sar).stat, equal_nan=True)
 
 
 @PROPERTY
@@ -698,7 +698,7 @@ def test_kolari_pynnonen_with_zero_correlation_is_the_unadjusted_test(study):
 def test_p_values_are_probabilities_and_rows_are_complete(study):
     rows = _run(*study)
     t = study[0].shape[1]
-    assert [r.name for r in rows] == [name for name in S.TEST_NAMES for _ in range(t + 1)]
+    assert [r.name for r in rows] == [name for name in multi_event.TEST_NAMES for _ in range(t + 1)]
     for r in rows:
         assert np.isnan(r.pvalue) or 0.0 <= r.pvalue <= 1.0
         assert (r.rel_day is None) != (r.window is None)
@@ -709,7 +709,7 @@ def test_p_values_are_probabilities_and_rows_are_complete(study):
 
 
 def test_test_statistic_to_dict_and_str():
-    rows = S.multi_event_tests(
+    rows = multi_event.multi_event_tests(
         *_small(), rel_days=[-1, 0, 1], window=(-1, 0), tests=["bmp", "sign"]
     )
     assert [(r.name, r.rel_day, r.window) for r in rows] == [
@@ -771,7 +771,7 @@ def test_invalid_input_names_the_parameter(change, parameter):
     }
     change(args)
     with pytest.raises(ParameterError) as info:
-        S.multi_event_tests(**args)
+        multi_event.multi_event_tests(**args)
     assert info.value.parameter == parameter
     assert str(info.value).startswith(f"{parameter}: ")
 
@@ -781,26 +781,26 @@ def test_patell_needs_more_than_two_degrees_of_freedom():
     df = df.copy()
     df[0] = 2
     with pytest.raises(ParameterError, match="df: .*L_i - k_i > 2"):
-        S.multi_event_tests(ar, sd, car_sd, resid, df, [-1, 0, 1], (-1, 1))
-    S.multi_event_tests(ar, sd, car_sd, resid, df, [-1, 0, 1], (-1, 1), tests=["bmp"])
+        multi_event.multi_event_tests(ar, sd, car_sd, resid, df, [-1, 0, 1], (-1, 1))
+    multi_event.multi_event_tests(ar, sd, car_sd, resid, df, [-1, 0, 1], (-1, 1), tests=["bmp"])
 
 
 def test_clustering_warning():
     args = (*_small(), [-1, 0, 1], (-1, 1))
     dates = pd.bdate_range("2019-01-01", periods=8)
-    S.multi_event_tests(
+    multi_event.multi_event_tests(
         *args, event_dates=dates
     )  # distinct dates: no warning (warnings are errors)
     clustered = list(dates[:6]) + [dates[0], dates[1]]
     assert issubclass(ClusteredEventsWarning, EventStudyWarning)
     with pytest.warns(ClusteredEventsWarning, match=r"4 of 8 events .*2019-01-01.*bmp") as record:
-        rows = S.multi_event_tests(
+        rows = multi_event.multi_event_tests(
             *args, event_dates=clustered, tests=["bmp", "kolari_pynnonen_bmp"]
         )
     assert "kolari_pynnonen_bmp," not in str(record[0].message).split(";")[1].split("assume")[0]
     assert len(rows) == 8
     # only the adjusted tests shown: nothing to warn about
-    S.multi_event_tests(*args, event_dates=clustered, tests=["kolari_pynnonen_bmp", "corrado_rank"])
+    multi_event.multi_event_tests(*args, event_dates=clustered, tests=["kolari_pynnonen_bmp", "corrado_rank"])
 
 
 # ---------------------------------------------------------------------------------------------
@@ -857,7 +857,7 @@ def pseudo_events():
 def _study(pool, chosen, tests=None):
     picked = [pool[i] for i in chosen]
     ar, sd, car_sd, resid, df = (np.array([p[k] for p in picked]) for k in range(1, 6))
-    return S.multi_event_tests(
+    return multi_event.multi_event_tests(
         ar, sd, car_sd, resid, df.astype(float), EVENT_DAYS, WINDOW, tests=tests
     )
 
@@ -887,7 +887,7 @@ def test_size_on_real_returns_with_random_pseudo_events(pseudo_events):
         for _ in range(1000)
     ]
     rates = _rejection_rates(studies_)
-    assert len(rates) == 2 * len(S.TEST_NAMES)
+    assert len(rates) == 2 * len(multi_event.TEST_NAMES)
     outside = {k: v for k, v in rates.items() if not 0.025 <= v <= 0.085}
     assert not outside, rates
 
@@ -933,20 +933,20 @@ def test_residuals_read_in_chunks_give_the_same_statistics():
     df = np.sum(~np.isnan(residuals), axis=1) - 2.0
     args = dict(abnormal=abnormal, abnormal_sd=abnormal_sd, car_sd=car_sd, df=df,
                 rel_days=[-1, 0, 1], window=(-1, 1))
-    whole = S.multi_event_tests(residuals=residuals, **args)
+    whole = multi_event.multi_event_tests(residuals=residuals, **args)
     calls = []
 
     def by_rows(rows):
         calls.append(len(rows))
         return residuals[rows]
 
-    streamed = S.multi_event_tests(residuals=by_rows, chunk_size=5, **args)
+    streamed = multi_event.multi_event_tests(residuals=by_rows, chunk_size=5, **args)
     assert calls == [5, 5, 5, 5, 3]
     assert [(a.name, a.rel_day) for a in streamed] == [(b.name, b.rel_day) for b in whole]
     assert_allclose([a.stat for a in streamed], [b.stat for b in whole], rtol=1e-12, atol=1e-15)
     assert_allclose([a.pvalue for a in streamed], [b.pvalue for b in whole], rtol=1e-12, atol=1e-15)
     with pytest.raises(ParameterError, match=r"residuals: 'shape \(5, 59\) for 5 events' is not allowed"):
-        S.multi_event_tests(residuals=lambda rows: residuals[rows][:, : 60 - (rows[0] > 0)], chunk_size=5, **args)
+        multi_event.multi_event_tests(residuals=lambda rows: residuals[rows][:, : 60 - (rows[0] > 0)], chunk_size=5, **args)
 
 
 def test_wilcoxon_equals_scipy_column_by_column_with_zeros_and_ties():
@@ -959,7 +959,7 @@ def test_wilcoxon_equals_scipy_column_by_column_with_zeros_and_ties():
     x[-20:, 3] = rng.standard_normal(20) + 0.5
     x[:-20, 4] = 0.0
     x[-20:, 4] = np.round(x[-20:, 4])  # 20 non-zero values with ties: normal approximation
-    got = S.wilcoxon(x)
+    got = sign.wilcoxon(x)
     for j in range(x.shape[1]):
         col = x[:, j]
         if not np.any(col != 0):
@@ -976,7 +976,7 @@ def test_wilcoxon_equals_scipy_column_by_column_with_zeros_and_ties():
 
 
 def test_more_windows_equal_one_call_per_window():
-    from eventstudy.statistics import TEST_NAMES, multi_event_tests
+    from eventstudy.inference.multi_event import TEST_NAMES, multi_event_tests
 
     """Several CAAR windows in one pass over the residuals give each window's statistics as a
     separate call for that window does."""
@@ -1006,7 +1006,7 @@ def test_one_sided_p_values_add_up_for_every_test(n):
     overlap by P(W = w), so the identities hold for its normal approximation, n > 50)."""
     from scipy import stats as scipy_stats
 
-    from eventstudy.statistics import TEST_NAMES, multi_event_tests
+    from eventstudy.inference.multi_event import TEST_NAMES, multi_event_tests
 
     rng = np.random.default_rng(n)
     days = list(range(-2, 3))

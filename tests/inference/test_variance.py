@@ -15,7 +15,7 @@ from scipy import stats
 
 from eventstudy import EventStudy, run_event_study
 from eventstudy.exceptions import ParameterError
-from eventstudy.variance import cross_sectional_variance_ratio
+from eventstudy.inference.variance import cross_sectional_variance_ratio
 
 
 def csv_returns(data_dir, ticker: str) -> pd.Series:

@@ -15,7 +15,9 @@ from scipy import stats
 from eventstudy import EventStudy, load_prices, run_event_study, simple_returns
 from eventstudy.cli import main
 from eventstudy.exceptions import DataError, ParameterError
-from eventstudy.garch import GarchFit, garch_events, savickas, variance_forecasts
+from eventstudy.engine.garch import garch_events
+from eventstudy.inference.savickas import savickas
+from eventstudy.models.garch import GarchFit, variance_forecasts
 
 EVENT = "2018-07-26"
 
@@ -156,7 +158,7 @@ def test_many_events_match_the_single_path_one_by_one():
         est = single.fit.residuals.to_numpy()
         assert_allclose(many.residuals[i][np.isfinite(many.residuals[i])], est, rtol=1e-10, atol=1e-14)
     assert many.nobs[1] == 240 - 14  # JPM's 14 missing March 2017 sessions left out
-    from eventstudy.statistics import multi_event_tests
+    from eventstudy.inference.multi_event import multi_event_tests
 
     tests = multi_event_tests(**many.test_inputs(), tests=["bmp", "corrado_rank"])
     assert len(tests) == 2 * (len(many.rel_days) + 1)

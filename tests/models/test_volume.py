@@ -16,7 +16,7 @@ from scipy import stats
 from eventstudy import EventStudy, load_prices, run_event_study
 from eventstudy.cli import main
 from eventstudy.exceptions import DataError, ParameterError
-from eventstudy.volume import log_volume
+from eventstudy.models.volume import log_volume
 
 
 def csv_log_volume(data_dir, ticker: str) -> pd.Series:
@@ -108,7 +108,7 @@ def test_the_volume_panel_is_log_one_plus_volume_on_the_calendar(data_dir):
 
 
 def test_charts_of_a_volume_study_are_in_log_volume_units():
-    from eventstudy.plotting import plot_event_study
+    from eventstudy.report.single_charts import plot_event_study
 
     result = run_event_study("FB", "2018-08-06", measure="volume")
     fig = plot_event_study(result)

@@ -8,7 +8,7 @@ import pytest
 from numpy.testing import assert_allclose
 
 from eventstudy import run_event_study
-from eventstudy.plotting import (
+from eventstudy.report.single_charts import (
     plot_abnormal_returns,
     plot_car,
     plot_estimation_fit,
@@ -81,7 +81,7 @@ def _percent_axes_say_it_once(ax):
 
 
 def test_axis_labels_do_not_repeat_the_percent_of_the_ticks(result):
-    from eventstudy.plotting import plot_model_comparison
+    from eventstudy.report.single_charts import plot_model_comparison
 
     fig = plot_event_study(result)
     for ax in fig.axes:
@@ -102,7 +102,7 @@ def test_scatter_legend_sits_below_the_axes_clear_of_the_day0_label(result):
 
 
 def test_heat_map_scale_is_robust_and_dots_show_on_dark_cells():
-    from eventstudy.plotting import plot_car_grid
+    from eventstudy.report.single_charts import plot_car_grid
 
     wide = run_event_study("FB", "2018-08-06", window=(-10, 10))  # contains the -19% of 26 July
     grid = wide.car_grid()
@@ -124,8 +124,8 @@ def test_batch_charts_mark_the_caar_window_count_whole_events_and_have_titles(tm
     import warnings
 
     import pandas as pd
-    from eventstudy.multi import run_multi_event_study
-    from eventstudy.plotting import plot_aar, plot_car_distribution, plot_multi_event, save_multi_event_plot
+    from eventstudy.studies.multi import run_multi_event_study
+    from eventstudy.report.multi_charts import plot_aar, plot_car_distribution, plot_multi_event, save_multi_event_plot
 
     events = pd.DataFrame({"ticker": ["JPM", "WFC", "C", "USB"], "event_date": "2018-08-06"})
     with warnings.catch_warnings():
@@ -153,7 +153,7 @@ def test_batch_volume_charts_are_in_log_volume_units():
     from numpy.testing import assert_allclose
 
     from eventstudy import run_multi_event_study
-    from eventstudy.plotting import plot_aar, plot_car_distribution
+    from eventstudy.report.multi_charts import plot_aar, plot_car_distribution
 
     events = pd.DataFrame({"ticker": ["FB", "AAPL", "JPM"],
                            "event_date": ["2018-08-06", "2018-05-02", "2018-10-12"]})

@@ -16,8 +16,8 @@ from numpy.testing import assert_allclose
 
 from eventstudy import run_event_study, run_multi_event_study
 from eventstudy.cli import main
-from eventstudy.data import load_prices
-from eventstudy.returns import simple_returns
+from eventstudy.data.snapshot import load_prices
+from eventstudy.data.returns import simple_returns
 from independent import reference_study
 
 ROWS = pd.DataFrame({

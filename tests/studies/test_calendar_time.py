@@ -12,7 +12,8 @@ import pandas as pd
 import pytest
 import statsmodels.api as sm
 
-from eventstudy.calendar_time import newey_west_lags, plot_cumulative_alpha, run_calendar_time
+from eventstudy.report.horizon_charts import plot_cumulative_alpha
+from eventstudy.studies.calendar_time import newey_west_lags, run_calendar_time
 from eventstudy.cli import main
 from eventstudy.exceptions import DataError, ParameterError
 

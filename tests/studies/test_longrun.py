@@ -15,11 +15,11 @@ from scipy import stats
 
 from eventstudy.cli import main
 from eventstudy.exceptions import DataError, ParameterError
-from eventstudy.longrun import (
+from eventstudy.report.horizon_charts import plot_bhar_paths
+from eventstudy.studies.longrun import (
     bootstrap_p,
     bootstrap_skewness_adjusted,
     mean_tests,
-    plot_bhar_paths,
     run_long_horizon,
     skewness_adjusted_t,
 )
@@ -301,7 +301,7 @@ def test_long_horizons_and_calendar_time_from_yahoo_then_the_cache(monkeypatch, 
     numbers equal the snapshot's; source='cache' then runs offline with no request."""
     from fake_yahoo import FakeYahoo, snapshot_history
 
-    from eventstudy.calendar_time import run_calendar_time
+    from eventstudy.studies.calendar_time import run_calendar_time
     from eventstudy.cli import main
 
     fake = FakeYahoo().install(monkeypatch, tmp_path)
@@ -322,7 +322,7 @@ def test_long_horizons_and_calendar_time_from_yahoo_then_the_cache(monkeypatch, 
     payload = json.loads(capsys.readouterr().out)
     assert_allclose([e["bhar"] for e in payload["events"]], snapshot.events["bhar"].to_numpy(), rtol=1e-12)
     assert fake.requests == []
-    from eventstudy.study import load_factor_sets
+    from eventstudy.studies.inputs import load_factor_sets
 
     factors = load_factor_sets(("ff3",), None)  # the cache holds no factors: give them
     cached = run_calendar_time(events, (0, 40), "capm", source="cache", cache_dir=cache, factors=factors)

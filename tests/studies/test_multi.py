@@ -14,8 +14,8 @@ from scipy import stats
 from eventstudy import run_event_study
 from eventstudy.cli import main
 from eventstudy.exceptions import ClusteredEventsWarning, DataError, ParameterError
-from eventstudy.multi import run_multi_event_study
-from eventstudy.statistics import TEST_NAMES
+from eventstudy.studies.multi import run_multi_event_study
+from eventstudy.inference.multi_event import TEST_NAMES
 from independent import reference_study
 
 SPREAD = pd.DataFrame({
@@ -159,7 +159,7 @@ def test_event_timestamps_follow_the_exchange_calendar():
 def test_batch_plot_and_its_charts(tmp_path, capsys):
     import matplotlib.pyplot as plt
 
-    from eventstudy.plotting import plot_aar, plot_car_distribution
+    from eventstudy.report.multi_charts import plot_aar, plot_car_distribution
 
     path = tmp_path / "events.csv"
     SPREAD.to_csv(path, index=False)

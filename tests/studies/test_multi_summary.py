@@ -10,7 +10,7 @@ import pandas as pd
 import pytest
 
 from eventstudy.cli import main
-from eventstudy.multi import run_multi_event_study
+from eventstudy.studies.multi import run_multi_event_study
 
 EVENTS = pd.DataFrame({"ticker": ["JPM", "WFC", "C", "USB", "FB"],
                        "event_date": ["2018-08-06"] * 4 + ["2018-07-26"]})

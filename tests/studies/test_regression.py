@@ -11,8 +11,8 @@ import pytest
 import statsmodels.api as sm
 
 from eventstudy.exceptions import ClusteredEventsWarning, DataError, ParameterError
-from eventstudy.multi import run_multi_event_study
-from eventstudy.regression import regress_cars
+from eventstudy.studies.multi import run_multi_event_study
+from eventstudy.studies.regression import regress_cars
 
 
 @pytest.fixture(scope="module")

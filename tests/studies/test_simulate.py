@@ -1,4 +1,4 @@
-"""The simulation of size and power (eventstudy.simulate) against answers theory gives.
+"""The simulation of size and power (eventstudy.studies.simulate) against answers theory gives.
 
 Rejection rates are binomial counts: each check accepts the central interval of
 Binomial(n, p0) that holds with probability 1 - 0.001 / (checks in the test) (a Bonferroni
@@ -17,9 +17,9 @@ from scipy import stats
 
 from eventstudy.cli import main
 from eventstudy.exceptions import ParameterError
-from eventstudy.simulate import clopper_pearson, power_summary, power_table, simulate
-from eventstudy.statistics import TEST_NAMES
-from eventstudy.study import EventStudy
+from eventstudy.studies.simulate import clopper_pearson, power_summary, power_table, simulate
+from eventstudy.inference.multi_event import TEST_NAMES
+from eventstudy.engine.single import EventStudy
 
 Z95 = stats.norm.ppf(0.975)
 
@@ -290,7 +290,7 @@ def test_json_and_tables(small_panel):
 
 
 def test_plot_power_marks_the_nominal_level(small_panel):
-    from eventstudy.plotting import plot_power
+    from eventstudy.report.multi_charts import plot_power
     import matplotlib.pyplot as plt
 
     returns, market = small_panel
