@@ -4,7 +4,7 @@ r"""Cross-sectional regression of event outcomes (CAR, standardised CAR, BHAR) o
 
 with :math:`y` the left side of a formula (``"car ~ surprise + np.log(size)"``) and :math:`x` the
 terms built from the columns of the per-event frame by patsy, once the formula has passed
-:func:`eventstudy.formula.check_formula` (columns, numbers, operators and a fixed list of
+:func:`eventstudy.studies.formula.check_formula` (columns, numbers, operators and a fixed list of
 functions: no formula can run code). Estimation is
 statsmodels' OLS, or WLS with weights :math:`1/\widehat{se}(y_i)^2` (``weights="inverse_variance"``,
 so that precisely estimated CARs count more, as in Boehmer, Musumeci & Poulsen 1991) or with the
@@ -134,7 +134,7 @@ def regress_cars(
     formula
         A formula, e.g. ``"car ~ surprise + np.log(size)"``, of the frame's columns, numbers,
         ``~ + - * / ** :``, parentheses and the functions of
-        :data:`eventstudy.formula.FUNCTIONS` (anything else is refused before evaluation).
+        :data:`eventstudy.studies.formula.FUNCTIONS` (anything else is refused before evaluation).
     cov
         ``"hc3"`` (default), ``"hc0"``, ``"hc1"``, ``"hc2"``, ``"ols"`` or ``"cluster:COLUMN"``.
     weights
@@ -151,7 +151,7 @@ def regress_cars(
     """
     import statsmodels.api as sm
 
-    from eventstudy.formula import check_formula
+    from eventstudy.studies.formula import check_formula
 
     if not isinstance(frame, pd.DataFrame):
         raise ParameterError("frame", type(frame).__name__, "give a DataFrame with one row per event")
@@ -212,7 +212,7 @@ def _design(formula: str, data: pd.DataFrame, frame: pd.DataFrame) -> tuple[pd.D
     """Outcome and design matrix of a checked formula (rows with a missing value dropped)."""
     from patsy import PatsyError
 
-    from eventstudy.formula import design
+    from eventstudy.studies.formula import design
 
     try:
         return design(formula, data)

@@ -8,7 +8,7 @@ import pandas as pd
 import pytest
 
 from eventstudy.exceptions import DataError, ParameterError
-from eventstudy.formula import check_formula, environment
+from eventstudy.studies.formula import check_formula, environment
 from eventstudy.regression import regress_cars
 
 COLUMNS = ["car", "car_se", "size", "industry", "blank"]
