@@ -20,7 +20,7 @@ from eventstudy.cli import simulate as cli_simulate
 from eventstudy.cli import tickers as cli_tickers
 from eventstudy.cli.options import add_data_options, data_options
 from eventstudy.defaults import DEFAULT_ESTIMATION, DEFAULT_MARKET, DEFAULT_WINDOW, MODEL_NAMES
-from eventstudy.exceptions import EventStudyError, EventStudyWarning, safe_name
+from eventstudy.exceptions import EventStudyError, EventStudyWarning, ParameterError, safe_name
 
 
 class _ArgumentParser(argparse.ArgumentParser):
@@ -169,7 +169,12 @@ def _study_options(args: argparse.Namespace) -> dict[str, Any]:
 
 def _batch(args: argparse.Namespace) -> int:
     from eventstudy.studies.multi import run_multi_event_study
+    from eventstudy.studies.output import check_output
 
+    if args.regress is not None and not args.regress.strip():
+        raise ParameterError("regress", args.regress, "give a formula, e.g. --regress \"car ~ size\"")
+    if args.output is not None:
+        check_output(args.output)  # before the study: a folder that cannot receive the tables
     result = run_multi_event_study(
         args.events,
         car_windows=None if args.car_window is None else [tuple(w) for w in args.car_window],
@@ -187,9 +192,9 @@ def _batch(args: argparse.Namespace) -> int:
         print(f"eventstudy: ... and {len(skipped) - SKIPPED_SHOWN} more skipped events (every "
               "row's fate is in the accounting: --json or --output)", file=sys.stderr)
     regression = None
-    if args.regress:
+    if args.regress is not None:
         regression = result.regress(args.regress, cov=args.regress_cov, weights=args.regress_weights)
-    if args.output:
+    if args.output is not None:
         written = result.write(args.output, args.format)
         print(f"eventstudy: wrote {', '.join(written)}", file=sys.stderr)
     return _report(args, result, "save_multi_event_plot", regression)
