@@ -26,9 +26,9 @@ def pause(ready: str) -> None:
 
 
 def main(events: str, directory: str, point: str, ready: str) -> None:
-    import eventstudy.output as output
-    import eventstudy.output_folder as output_folder
-    from eventstudy.multi import run_multi_event_study
+    import eventstudy.studies.output as output
+    import eventstudy.studies.output_folder as output_folder
+    from eventstudy.studies.multi import run_multi_event_study
 
     result = run_multi_event_study(events)
     if point == "table":

@@ -14,10 +14,10 @@ from pathlib import Path
 import pandas as pd
 import pytest
 
-import eventstudy.output as output
+import eventstudy.studies.output as output
 from eventstudy.exceptions import ParameterError
-from eventstudy.multi import run_multi_event_study
-from eventstudy.output_folder import STAGE_PREFIX
+from eventstudy.studies.multi import run_multi_event_study
+from eventstudy.studies.output_folder import STAGE_PREFIX
 
 TESTS = Path(__file__).resolve().parent
 CHILD = TESTS / "output_fault_child.py"
