@@ -283,7 +283,7 @@ def _cli_terms(message: str) -> str:
     """A library message in command-line terms: ``non_session='next'`` -> ``--non-session next``."""
     message = re.sub(r"non_session='(\w+)' or '(\w+)'", r"--non-session \1 or \2", message)
     message = re.sub(r"non_session='(\w+)'", r"--non-session \1", message)
-    message = re.sub(r"^(cache_dir|car_window|min_estimation|market_returns|factors_unit|"
+    message = re.sub(r"^(cache_dir|car_window|min_estimation|market_returns|factors_unit|returns_unit|market_unit|"
                      r"exclude_events):", lambda m: "--" + m.group(1).replace("_", "-") + ":", message)
     return message.replace("lower min_estimation", "lower --min-estimation")
 

@@ -98,7 +98,8 @@ def handle(args: argparse.Namespace) -> int:
 
         given = UserPanel.of(**user)
         assert given is not None
-        loaded = load_whole_panel(given.panel, args.market, given.market_returns, args.tickers)
+        loaded = load_whole_panel(given.panel, args.market, given.market_returns, args.tickers,
+                                  **given.units)
         factors = given.factors if given.factors is not None else load_factor_sets(
             EventStudy(model=args.model).model.factor_sets, None)
         panel: dict[str, Any] = {"returns": loaded.returns, "market": loaded.market, "factors": factors}

@@ -236,6 +236,8 @@ def run_calendar_time(
     prices: pd.DataFrame | str | os.PathLike[str] | None = None,
     columns: Sequence[str] | str | None = None,
     market_returns: pd.Series | str | os.PathLike[str] | None = None,
+    returns_unit: str = "decimal",
+    market_unit: str | None = None,
     source: str = "snapshot",
     cache_dir: str | os.PathLike[str] | None = None,
     factors: pd.DataFrame | str | os.PathLike[str] | None = None,
@@ -268,7 +270,7 @@ def run_calendar_time(
         dates are the trading days (and the CAPM's market factor).
     returns
         A panel of simple returns (dates x securities) instead of the committed snapshot.
-    prices, columns, market_returns
+    prices, columns, market_returns, returns_unit, market_unit
         The user's panel instead of the snapshot: ``returns`` or ``prices`` as a CSV/Parquet file
         (or a frame), read for the tickers needed only (:mod:`eventstudy.data.panel`).
     source, cache_dir
@@ -306,7 +308,8 @@ def run_calendar_time(
     per_period = 1 if frequency == "daily" else 23
     panel, unknown = build_panel(
         table["ticker"], market, returns, data_dir, prices=prices, columns=columns,
-        market_returns=market_returns, source=source, cache_dir=cache_dir,
+        market_returns=market_returns, returns_unit=returns_unit, market_unit=market_unit,
+        source=source, cache_dir=cache_dir,
         span=(table["event_date"].tolist(), per_period * max(0, -window.start) + per_period,
               per_period * (max(window.end, 0) + 1)),
     )

@@ -365,6 +365,8 @@ def run_long_horizon(
     prices: pd.DataFrame | str | os.PathLike[str] | None = None,
     columns: Sequence[str] | str | None = None,
     market_returns: pd.Series | str | os.PathLike[str] | None = None,
+    returns_unit: str = "decimal",
+    market_unit: str | None = None,
     source: str = "snapshot",
     cache_dir: str | os.PathLike[str] | None = None,
     past_data: str = "skip",
@@ -395,7 +397,7 @@ def run_long_horizon(
     returns
         A panel of simple returns (dates x securities, NaN where missing) to use instead of the
         committed snapshot.
-    prices, columns, market_returns
+    prices, columns, market_returns, returns_unit, market_unit
         The user's panel instead of the snapshot: ``returns`` or ``prices`` as a CSV/Parquet file
         (or a frame), read for the tickers needed only (:mod:`eventstudy.data.panel`).
     source, cache_dir
@@ -437,8 +439,8 @@ def run_long_horizon(
              else table[named_by].fillna("").astype(str).str.strip().to_numpy(dtype=object))
     panel, unknown = build_panel(
         [*table["ticker"], *([] if given is None else [b for b in given if b])], market, returns, data_dir,
-        prices=prices, columns=columns, market_returns=market_returns, source=source,
-        cache_dir=cache_dir,
+        prices=prices, columns=columns, market_returns=market_returns, returns_unit=returns_unit,
+        market_unit=market_unit, source=source, cache_dir=cache_dir,
         span=(table["event_date"].tolist(), max(0, -window.start) + 1, max(window.end, 0) + 1),
     )
     dates, values = panel.dates, panel.returns.to_numpy(dtype=float)

@@ -76,6 +76,8 @@ def run_multi_event_study(
     prices: pd.DataFrame | str | os.PathLike[str] | None = None,
     columns: Sequence[str] | str | None = None,
     market_returns: pd.Series | str | os.PathLike[str] | None = None,
+    returns_unit: str = "decimal",
+    market_unit: str | None = None,
     factors: pd.DataFrame | str | os.PathLike[str] | None = None,
     factors_unit: str = "decimal",
     exclude_events: bool = False,
@@ -120,6 +122,10 @@ def run_multi_event_study(
     factors, factors_unit
         Daily factors for the factor models (a file or a frame, ``"decimal"`` or
         ``"percent"``); default: the snapshot's French factors.
+    returns_unit, market_unit
+        ``"decimal"`` (default) or ``"percent"``: the unit of the panel's returns and of the
+        market's (default: ``returns_unit``); returns that look like percent, or below -100%,
+        are an error (:mod:`eventstudy.data.units`).
     exclude_events
         Leave the other events' windows of the same security out of each estimation window
         (their number is in the accounting's ``estimation_days_lost``).
@@ -145,7 +151,8 @@ def run_multi_event_study(
     windows = car_windows_of(study, car_window, car_windows)
     check_source(source)
     user = UserPanel.of(returns=returns, prices=prices, columns=columns,
-                        market_returns=market_returns, factors=factors, factors_unit=factors_unit)
+                        market_returns=market_returns, factors=factors, factors_unit=factors_unit,
+                        returns_unit=returns_unit, market_unit=market_unit)
     check_sources(source, user)
     table = read_events(events, id_column=id_column_of(columns))
     n_rows = len(table)
