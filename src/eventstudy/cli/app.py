@@ -193,7 +193,12 @@ def _batch(args: argparse.Namespace) -> int:
               "row's fate is in the accounting: --json or --output)", file=sys.stderr)
     regression = None
     if args.regress is not None:
-        regression = result.regress(args.regress, cov=args.regress_cov, weights=args.regress_weights)
+        try:
+            regression = result.regress(args.regress, cov=args.regress_cov, weights=args.regress_weights)
+        except ParameterError as error:  # the options' names, not the Python keywords
+            if error.parameter not in ("cov", "weights"):
+                raise
+            raise ParameterError(f"regress_{error.parameter}", error.value, error.allowed) from None
     if args.output is not None:
         written = result.write(args.output, args.format)
         print(f"eventstudy: wrote {', '.join(written)}", file=sys.stderr)
@@ -283,8 +288,12 @@ def _cli_terms(message: str) -> str:
     """A library message in command-line terms: ``non_session='next'`` -> ``--non-session next``."""
     message = re.sub(r"non_session='(\w+)' or '(\w+)'", r"--non-session \1 or \2", message)
     message = re.sub(r"non_session='(\w+)'", r"--non-session \1", message)
-    message = re.sub(r"^(cache_dir|car_window|min_estimation|market_returns|factors_unit|returns_unit|market_unit|"
-                     r"exclude_events):", lambda m: "--" + m.group(1).replace("_", "-") + ":", message)
+    message = re.sub(r"^(cache_dir|car_window|min_estimation|market_returns|factors_unit|returns_unit|"
+                     r"market_unit|exclude_events|resample_size|min_size|samples|shift|seed|"
+                     r"variance_multiplier|regress_cov|regress_weights):",
+                     lambda m: "--" + m.group(1).replace("_", "-") + ":", message)
+    message = re.sub(r"^n_bootstrap:", "--bootstrap:", message)
+    message = re.sub(r"^hac_lags:", "--lags:", message)
     return message.replace("lower min_estimation", "lower --min-estimation")
 
 

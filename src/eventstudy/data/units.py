@@ -8,7 +8,9 @@ checked before anything is computed, for every column of returns a study reads:
   whose median absolute value exceeds :data:`PERCENT_MEDIAN` (0.1, a median daily move of 10%)
   over at least :data:`MIN_VALUES` values is refused as looking like percent;
 * a daily return below -100% (:data:`LOWEST_RETURN`) is refused: no security can lose more than
-  everything in a day.
+  everything in a day;
+* a value beyond :data:`TOO_LARGE` (1e100) is a bad price, never a return: ``run`` refuses it,
+  ``batch`` skips the security's events with the same message (:func:`too_large_columns`).
 
 Both are errors naming the file, the column and the option that declares the unit
 (``--returns-unit percent``, ``--market-unit percent``, ``--factors-unit percent``); a column
@@ -31,6 +33,29 @@ PERCENT_MEDIAN = 0.1
 MIN_VALUES = 20
 #: The lowest possible simple daily return (a loss of everything).
 LOWEST_RETURN = -1.0
+#: Largest absolute value taken as a daily return: beyond it (or infinite), squares overflow and
+#: the value is a bad price, never a return. The single-event run and the batch share the rule.
+TOO_LARGE = 1e100
+
+
+def too_large_message(what: str, value: float, day: object) -> str:
+    """The one message of a return beyond :data:`TOO_LARGE` (``what``: whose return it is)."""
+    return (f"returns: {what} is {value:.3g} on {pd.Timestamp(day):%Y-%m-%d}, too large to be a daily "
+            "return (check the prices around that day: a price near 0 or infinity?)")
+
+
+def too_large_columns(frame: pd.DataFrame) -> dict[str, str]:
+    """``{column: message}`` for the columns of a returns frame holding a value beyond
+    :data:`TOO_LARGE` (the first such day named)."""
+    values = frame.to_numpy(dtype=float)
+    with np.errstate(invalid="ignore"):
+        huge = np.isinf(values) | (np.abs(values) > TOO_LARGE)
+    out = {}
+    for j in np.flatnonzero(huge.any(axis=0)):
+        i = int(np.argmax(huge[:, j]))
+        name = str(frame.columns[j])
+        out[name] = too_large_message(f"{name!r} return", float(values[i, j]), frame.index[i])
+    return out
 
 
 def check_unit_name(unit: object, parameter: str) -> str:

@@ -365,6 +365,10 @@ def run_calendar_time(
     columns = CALENDAR_MODELS[model]
     names = ["alpha", *(_PARAM_NAMES[c] for c in columns)]
     if keep.sum() < len(names) + 1:
+        largest = int(size[active & has_factors].max(initial=0))
+        if largest < min_size:
+            raise ParameterError("min_size", min_size, f"the largest portfolio holds {largest} "
+                                 f"securities; give at most {largest}")
         raise DataError(f"events: {int(keep.sum())} {frequency} periods have a portfolio of at least "
                         f"{min_size} securities with factor data; the {model} regression needs at least "
                         f"{len(names) + 1}")
@@ -375,6 +379,9 @@ def run_calendar_time(
     frame.insert(1, "excess", frame["return"] - frame["RF"])
     frame["size"] = size[keep]
     design = sm.add_constant(frame[list(columns)].to_numpy(), has_constant="add")
+    if hac_lags is not None and cov == "hac" and hac_lags >= len(frame):
+        raise ParameterError("hac_lags", hac_lags, f"give fewer lags than the {len(frame)} {frequency} "
+                             "periods of the regression")
     lags = (newey_west_lags(len(frame)) if hac_lags is None else hac_lags) if cov == "hac" else None
     fit = _fit(frame["excess"].to_numpy(), design, cov, lags)
     frame["residual"] = fit.resid
@@ -405,6 +412,9 @@ def _event_weights(table: pd.DataFrame, weights: str | None) -> np.ndarray:
     if weights not in table.columns:
         raise ParameterError("weights", weights, f"name a column of the events table: {list(table.columns)}")
     values = pd.to_numeric(table[weights], errors="coerce").to_numpy(dtype=float)
+    if not (np.isfinite(values) & (values > 0)).any():
+        raise ParameterError("weights", weights, "the column holds no positive number for any event; "
+                             "name a column of positive weights (e.g. market value), or leave it out")
     return np.where(np.isfinite(values), values, np.nan)
 
 

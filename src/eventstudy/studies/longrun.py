@@ -70,6 +70,12 @@ MIN_RESAMPLE = 3
 #: Largest number of resampled values drawn at once (memory bound of the bootstrap).
 _BOOTSTRAP_CHUNK = 4_000_000
 
+#: Most bootstrap resamples (``n_bootstrap``, ``--bootstrap``): p-values to 1e-5.
+MAX_BOOTSTRAP = 100_000
+
+#: Most values drawn by one bootstrap (resamples x resample size), some seconds of work.
+MAX_BOOTSTRAP_DRAWS = 500_000_000
+
 
 @dataclass(frozen=True)
 class MeanTest:
@@ -136,6 +142,12 @@ def bootstrap_skewness_adjusted(
         raise ParameterError("resample_size", resample_size if resample_size is not None else f"n/4 = {m}",
                              f"give a whole number of events of at least {MIN_RESAMPLE}")
     _check_bootstrap(n_bootstrap, resample_size)
+    if m > n:
+        raise ParameterError("resample_size", m, f"give at most the number of events ({n})")
+    if n_bootstrap * m > MAX_BOOTSTRAP_DRAWS:
+        raise ParameterError("n_bootstrap", n_bootstrap, f"{n_bootstrap:,} resamples of {m:,} events "
+                             f"exceed the {MAX_BOOTSTRAP_DRAWS:,} draws a bootstrap may make; give at most "
+                             f"{MAX_BOOTSTRAP_DRAWS // m:,} resamples")
     rng = np.random.default_rng(seed)
     mean = x.mean()
     rows = max(1, _BOOTSTRAP_CHUNK // m)
@@ -157,8 +169,9 @@ def _check_bootstrap(n_bootstrap: int, resample_size: int | None) -> None:
     def whole(value: object) -> bool:
         return isinstance(value, (int, np.integer)) and not isinstance(value, bool)
 
-    if not whole(n_bootstrap) or n_bootstrap < 1:
-        raise ParameterError("n_bootstrap", n_bootstrap, "give a whole number of resamples, at least 1")
+    if not whole(n_bootstrap) or not 1 <= n_bootstrap <= MAX_BOOTSTRAP:
+        raise ParameterError("n_bootstrap", n_bootstrap,
+                             f"give a whole number of resamples from 1 to {MAX_BOOTSTRAP:,}")
     if resample_size is not None and (not whole(resample_size) or resample_size < MIN_RESAMPLE):
         raise ParameterError("resample_size", resample_size,
                              f"give a whole number of events of at least {MIN_RESAMPLE}, or None for n/4")

@@ -53,6 +53,7 @@ from eventstudy.inference.statistic import TestStatistic
 from eventstudy.studies.multi_result import MultiEventResult, window_label
 from eventstudy.defaults import DEFAULT_ESTIMATION, DEFAULT_MARKET, DEFAULT_WINDOW
 from eventstudy.engine.single import EventStudy
+from eventstudy.data.units import too_large_columns
 
 __all__ = ["MultiEventResult", "read_events", "run_multi_event_study"]
 
@@ -251,6 +252,10 @@ def _study_market(
         if data is None:
             state.skip(group[ok], str(market_failure))
             return None
+    huge = too_large_columns(data.returns)  # run's rule: such a value is a bad price, not a return
+    if market in huge:
+        raise DataError(huge[market].replace(f"{market!r} return", f"the market {market!r}'s return"))
+    data.unavailable.update(huge)
     days = data.trading_days
     placed = place_events(given, days, non_session=non_session, exchange=DEFAULT_EXCHANGE)
     live = placed.placed.copy()
