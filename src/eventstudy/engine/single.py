@@ -260,6 +260,12 @@ def model_data(
                 "factors", None, f"the {model.label} needs daily factors ({', '.join(model.factor_sets)})"
             )
         data = data.join(factors, how="left")
+        missing = [c for c in model.columns if c not in data.columns]
+        if missing:
+            raise ParameterError(
+                "factors", sorted(str(c) for c in factors.columns),
+                f"the {model.label} needs the columns {list(model.columns)}; {missing} are missing",
+            )
     return data
 
 
