@@ -12,15 +12,16 @@ import pandas as pd
 import pytest
 from fake_yahoo import FakeYahoo, snapshot_history
 
-import eventstudy.events as events_module
+import eventstudy.events.table as events_module
 from eventstudy.cli import main
-from eventstudy.data import split_ratio_days
+from eventstudy.data.checks import split_ratio_days
 from eventstudy.exceptions import CacheCorruptWarning, CacheError, DataError, DataQualityWarning, ParameterError
-from eventstudy.longrun import bootstrap_skewness_adjusted
-from eventstudy.multi import run_multi_event_study
-from eventstudy.panel import PanelFile, load_panel
-from eventstudy.simulate import simulate
-from eventstudy.sources import get_prices
+from eventstudy.studies.longrun import bootstrap_skewness_adjusted
+from eventstudy.studies.multi import run_multi_event_study
+from eventstudy.data.panel import load_panel
+from eventstudy.data.panel_file import PanelFile
+from eventstudy.studies.simulate import simulate
+from eventstudy.data.sources import get_prices
 
 NOW = pd.Timestamp("2026-01-05 12:00", tz="UTC")
 
@@ -222,7 +223,7 @@ def test_cli_regression_options_are_named_as_options(capsys, events_file):
 
 
 def test_a_huge_adj_close_move_prints_a_short_number():
-    from eventstudy.data import check_prices
+    from eventstudy.data.checks import check_prices
 
     days = pd.bdate_range("2018-01-02", periods=5)
     frame = pd.DataFrame({"date": days, "open": 10.0, "high": 10.0, "low": 10.0, "close": 10.0,
