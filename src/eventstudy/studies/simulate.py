@@ -505,11 +505,13 @@ def _positive_int(name: str, value: Any, *, minimum: int, maximum: int) -> int:
 def check_shift(shift: Any) -> float:
     """``shift`` when it is an abnormal return the simulation can add: a number in
     [-:data:`MAX_SHIFT`, :data:`MAX_SHIFT`] (a decimal)."""
-    if (isinstance(shift, bool) or not isinstance(shift, (int, float, np.floating))
-            or not (np.isfinite(shift) and abs(shift) <= MAX_SHIFT)):
-        raise ParameterError("shift", shift, f"give an abnormal return as a decimal from -{MAX_SHIFT:g} "
-                             f"to {MAX_SHIFT:g}, e.g. 0.01")
-    return float(shift)
+    allowed = f"give an abnormal return as a decimal from -{MAX_SHIFT:g} to {MAX_SHIFT:g}, e.g. 0.01"
+    if isinstance(shift, bool) or not isinstance(shift, (int, float, np.floating)):
+        raise ParameterError("shift", shift, allowed)
+    value = float(shift)
+    if not (np.isfinite(value) and abs(value) <= MAX_SHIFT):
+        raise ParameterError("shift", shift, allowed)
+    return value
 
 
 def _name(market: Any) -> str:
