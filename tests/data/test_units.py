@@ -229,3 +229,21 @@ def test_a_security_column_given_twice_is_an_error_naming_it(wide, tmp_path, cap
     assert err.count("\n") == 1 and "names column(s) 'FB' more than once" in err
     with pytest.raises(DataError, match="names column\\(s\\) 'FB' more than once"):
         load_panel(pd.concat([wide, wide[["FB"]]], axis=1), ["FB"], market="^GSPC")
+
+
+def test_frames_given_to_longrun_follow_the_same_rule():
+    """A returns frame and a market Series in percent: refused, and declared they give the
+    decimal numbers (build_panel's frame path)."""
+    from eventstudy.studies.longrun import run_long_horizon
+
+    rng = np.random.default_rng(0)
+    days = pd.bdate_range("2017-01-02", periods=300)
+    returns = pd.DataFrame(rng.normal(0.0005, 0.02, (300, 4)), index=days, columns=list("ABCD"))
+    market = pd.Series(rng.normal(0.0003, 0.01, 300), index=days, name="M")
+    events = pd.DataFrame({"ticker": list("ABCD"), "event_date": ["2017-06-01"] * 4})
+    decimal = run_long_horizon(events, (0, 20), returns=returns, market=market, n_bootstrap=10, seed=1)
+    percent = run_long_horizon(events, (0, 20), returns=returns * 100, market=market * 100,
+                               returns_unit="percent", n_bootstrap=10, seed=1)
+    np.testing.assert_allclose(percent.to_frame()["bhar"], decimal.to_frame()["bhar"], rtol=1e-12)
+    with pytest.raises(DataError, match="column 'M' looks like percent.*--market-unit percent"):
+        run_long_horizon(events, (0, 20), returns=returns, market=market * 100, n_bootstrap=10)

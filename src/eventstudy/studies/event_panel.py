@@ -108,7 +108,7 @@ def build_panel(
         return _from_user_panel(wanted, market, returns, prices, columns, market_returns,
                                 returns_unit, market_unit)
     if isinstance(returns, pd.DataFrame):  # the unit rule, as for a file
-        returns = _decimals(returns, market, returns_unit, market_unit)
+        returns, market = _decimals(returns, market, returns_unit, market_unit)
     if isinstance(market, pd.Series):
         name = str(market.name) if market.name is not None else "market"
         calendar = pd.DatetimeIndex(market.dropna().index)
@@ -166,24 +166,34 @@ def _live_panel(
 
 
 def _decimals(returns: pd.DataFrame, market: str | pd.Series, returns_unit: str,
-              market_unit: str | None) -> pd.DataFrame:
-    """A returns frame as decimals, checked by the unit rule (the market's column by its own)."""
+              market_unit: str | None) -> tuple[pd.DataFrame, str | pd.Series]:
+    """A returns frame and the market (its column's name, or a Series) as decimals, checked by
+    the unit rule (the market by its own unit)."""
     from eventstudy.data.units import check_returns_unit, check_unit_name, to_decimals
 
     check_unit_name(returns_unit, "returns_unit")
     market_unit = check_unit_name(returns_unit if market_unit is None else market_unit, "market_unit")
-    frame = _check_returns(returns)
-    for name in frame.columns:
-        parameter, unit = (("market_unit", market_unit) if isinstance(market, str) and name == market
-                           else ("returns_unit", returns_unit))
-        frame[name] = to_decimals(frame[name].to_numpy(), unit)
-        check_returns_unit(frame[name].to_numpy(), [str(name)], label="returns (the frame)",
-                           column=None, parameter=parameter, unit=unit, dates=frame.index)
+    try:
+        frame = returns.astype(float)
+    except (TypeError, ValueError):
+        frame = _check_returns(returns)  # its own error on text; else the rules below
+    in_frame = isinstance(market, str) and market in frame.columns
+    securities = [c for c in frame.columns if not (in_frame and c == market)]
+    values = to_decimals(frame[securities].to_numpy(), returns_unit)
+    check_returns_unit(values, [str(c) for c in securities], label="returns (the frame)", column=None,
+                       parameter="returns_unit", unit=returns_unit, dates=frame.index)
+    frame[securities] = values
+    if in_frame:
+        frame[market] = to_decimals(frame[market].to_numpy(), market_unit)
+        check_returns_unit(frame[market].to_numpy(), [str(market)], label="returns (the frame)",
+                           column=None, parameter="market_unit", unit=market_unit, dates=frame.index)
+    frame = _check_returns(frame)
     if isinstance(market, pd.Series):
-        values = to_decimals(market.to_numpy(dtype=float), market_unit)
-        check_returns_unit(values, [str(market.name or "market")], label="market (the series)",
+        market = pd.Series(to_decimals(market.to_numpy(dtype=float), market_unit), index=market.index,
+                           name=market.name)
+        check_returns_unit(market.to_numpy(), [str(market.name or "market")], label="market (the series)",
                            column=None, parameter="market_unit", unit=market_unit, dates=market.index)
-    return frame
+    return frame, market
 
 
 def _from_user_panel(
