@@ -325,12 +325,9 @@ def test_a_damaged_cache_file_is_named_in_one_line_and_refetched(yahoo, cache, h
     with pytest.raises(CacheError, match=f"JPM.csv' is corrupt \\(.*{reason}"):
         fetch("JPM", "2018-07-02", "2018-08-31", cache, source="cache")
     with pytest.warns(CacheCorruptWarning, match=f"JPM.csv' is corrupt \\(.*{reason}"):
-        if how in ("directory",):  # cannot be replaced by a file: used from memory, said so
-            with pytest.warns(CacheWriteWarning, match="not be cached"):
-                prices = fetch("JPM", "2018-07-02", "2018-08-31", cache)
-        else:
-            prices = fetch("JPM", "2018-07-02", "2018-08-31", cache)
+        prices = fetch("JPM", "2018-07-02", "2018-08-31", cache)  # an empty folder is repaired too
     assert len(prices) == 44
+    assert (cache / "prices" / "JPM.csv").is_file()
 
 
 def test_the_prices_folder_being_a_file_is_reported_and_the_study_runs_from_memory(yahoo, cache):

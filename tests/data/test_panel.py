@@ -164,11 +164,11 @@ def test_bad_panels_name_the_file_column_and_rows(tmp_path):
         load_panel(PanelFile.of(_long(tmp_path, good + f"A,{days[5]},inf\n")), ["A"], market="M")
 
 
-def test_percent_returns_and_missing_codes_are_reported(tmp_path):
+def test_percent_returns_are_refused_and_missing_codes_are_reported(tmp_path):
     days = pd.bdate_range("2018-01-01", periods=40).strftime("%Y-%m-%d")
     rng = np.random.default_rng(1)
     rows = "".join(f"M,{d},{rng.normal(0, 1.5):.4f}\nA,{d},{rng.normal(0, 2):.4f}\n" for d in days)
-    with pytest.warns(DataQualityWarning, match="looks like percent"):
+    with pytest.raises(DataError, match="looks like percent.*--returns-unit percent"):
         load_panel(PanelFile.of(_long(tmp_path, rows)), ["A"], market="M")
     rows = "".join(f"M,{d},0.001\nA,{d},{'B' if i < 3 else '-77' if i < 5 else '0.01'}\n"
                    for i, d in enumerate(days))

@@ -20,7 +20,7 @@ from eventstudy.cli import simulate as cli_simulate
 from eventstudy.cli import tickers as cli_tickers
 from eventstudy.cli.options import add_data_options, data_options
 from eventstudy.defaults import DEFAULT_ESTIMATION, DEFAULT_MARKET, DEFAULT_WINDOW, MODEL_NAMES
-from eventstudy.exceptions import EventStudyError, EventStudyWarning, safe_name
+from eventstudy.exceptions import EventStudyError, EventStudyWarning, ParameterError, safe_name
 
 
 class _ArgumentParser(argparse.ArgumentParser):
@@ -169,7 +169,12 @@ def _study_options(args: argparse.Namespace) -> dict[str, Any]:
 
 def _batch(args: argparse.Namespace) -> int:
     from eventstudy.studies.multi import run_multi_event_study
+    from eventstudy.studies.output import check_output
 
+    if args.regress is not None and not args.regress.strip():
+        raise ParameterError("regress", args.regress, "give a formula, e.g. --regress \"car ~ size\"")
+    if args.output is not None:
+        check_output(args.output)  # before the study: a folder that cannot receive the tables
     result = run_multi_event_study(
         args.events,
         car_windows=None if args.car_window is None else [tuple(w) for w in args.car_window],
@@ -187,9 +192,14 @@ def _batch(args: argparse.Namespace) -> int:
         print(f"eventstudy: ... and {len(skipped) - SKIPPED_SHOWN} more skipped events (every "
               "row's fate is in the accounting: --json or --output)", file=sys.stderr)
     regression = None
-    if args.regress:
-        regression = result.regress(args.regress, cov=args.regress_cov, weights=args.regress_weights)
-    if args.output:
+    if args.regress is not None:
+        try:
+            regression = result.regress(args.regress, cov=args.regress_cov, weights=args.regress_weights)
+        except ParameterError as error:  # the options' names, not the Python keywords
+            if error.parameter not in ("cov", "weights"):
+                raise
+            raise ParameterError(f"regress_{error.parameter}", error.value, error.allowed) from None
+    if args.output is not None:
         written = result.write(args.output, args.format)
         print(f"eventstudy: wrote {', '.join(written)}", file=sys.stderr)
     return _report(args, result, "save_multi_event_plot", regression)
@@ -278,8 +288,12 @@ def _cli_terms(message: str) -> str:
     """A library message in command-line terms: ``non_session='next'`` -> ``--non-session next``."""
     message = re.sub(r"non_session='(\w+)' or '(\w+)'", r"--non-session \1 or \2", message)
     message = re.sub(r"non_session='(\w+)'", r"--non-session \1", message)
-    message = re.sub(r"^(cache_dir|car_window|min_estimation|market_returns|factors_unit|"
-                     r"exclude_events):", lambda m: "--" + m.group(1).replace("_", "-") + ":", message)
+    message = re.sub(r"^(cache_dir|car_window|min_estimation|market_returns|factors_unit|returns_unit|"
+                     r"market_unit|exclude_events|resample_size|min_size|samples|shift|seed|"
+                     r"variance_multiplier|regress_cov|regress_weights):",
+                     lambda m: "--" + m.group(1).replace("_", "-") + ":", message)
+    message = re.sub(r"^n_bootstrap:", "--bootstrap:", message)
+    message = re.sub(r"^hac_lags:", "--lags:", message)
     return message.replace("lower min_estimation", "lower --min-estimation")
 
 

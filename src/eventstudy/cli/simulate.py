@@ -20,6 +20,7 @@ from eventstudy.defaults import (
     MODEL_NAMES,
     TEST_NAMES,
 )
+from eventstudy.exceptions import ParameterError
 
 
 def register(commands: Any) -> None:
@@ -72,9 +73,9 @@ def register(commands: Any) -> None:
 
 def handle(args: argparse.Namespace) -> int:
     """Run ``eventstudy simulate``; errors propagate as :class:`EventStudyError` (exit 2)."""
-    from eventstudy.studies.simulate import power_summary, simulate, snapshot_panel
     from eventstudy.engine.single import EventStudy
     from eventstudy.studies.inputs import load_factor_sets
+    from eventstudy.studies.simulate import MAX_SHIFTS, check_shift, power_summary, simulate, snapshot_panel
 
     options: dict[str, Any] = {
         "events": args.events,
@@ -91,6 +92,10 @@ def handle(args: argparse.Namespace) -> int:
         "tests": args.tests,
         "seed": args.seed,
     }
+    if len(args.shift) > MAX_SHIFTS:
+        raise ParameterError("shift", f"{len(args.shift)} values", f"give at most {MAX_SHIFTS} shifts")
+    for shift in args.shift:  # every one before the first simulation runs
+        check_shift(shift)
     user = data_options(args)
     if any(user[k] is not None for k in ("returns", "prices")):
         from eventstudy.studies.inputs import UserPanel
@@ -98,7 +103,8 @@ def handle(args: argparse.Namespace) -> int:
 
         given = UserPanel.of(**user)
         assert given is not None
-        loaded = load_whole_panel(given.panel, args.market, given.market_returns, args.tickers)
+        loaded = load_whole_panel(given.panel, args.market, given.market_returns, args.tickers,
+                                  **given.units)
         factors = given.factors if given.factors is not None else load_factor_sets(
             EventStudy(model=args.model).model.factor_sets, None)
         panel: dict[str, Any] = {"returns": loaded.returns, "market": loaded.market, "factors": factors}

@@ -53,6 +53,7 @@ import hashlib
 import io
 import json
 import os
+import stat
 import sys
 import tempfile
 import urllib.parse
@@ -354,6 +355,7 @@ class TableCache:
             raise _Corrupt(f"{str(self.folder)!r} is a file, not a folder")
         if path.is_symlink():
             raise _Corrupt("it is a symbolic link, not a file the cache wrote")
+        _require_regular(path)  # never open a pipe (it would block) or a device
         try:
             raw = path.read_bytes()
         except FileNotFoundError:
@@ -485,6 +487,7 @@ class TableCache:
                 with warnings.catch_warnings():  # a corrupt old version is simply replaced
                     warnings.simplefilter("ignore", CacheCorruptWarning)
                     stored = merge_entries(self.read(key), entry)
+            self._clear_odd_entry(key)
             try:
                 atomic_write(self.path(key), self._encode(key, stored), self.temp_folder)
             except OSError as error:
@@ -493,6 +496,31 @@ class TableCache:
             with contextlib.suppress(OSError):
                 self.path(key).with_suffix(".json").unlink(missing_ok=True)
         return stored
+
+    def _clear_odd_entry(self, key: str) -> None:
+        """Repair an entry's name taken by something the cache did not write: a pipe, a device or
+        an empty folder is removed (the entry is then written); a folder with files in it is left
+        alone and named, with how to fix it."""
+        path = self.path(key)
+        try:
+            mode = os.lstat(path).st_mode
+        except FileNotFoundError:
+            return
+        except OSError as error:
+            raise self._write_error(error) from None
+        if stat.S_ISREG(mode):
+            return
+        try:
+            if stat.S_ISDIR(mode):
+                path.rmdir()
+            else:
+                path.unlink()
+        except OSError:
+            raise CacheWriteError(
+                f"cache_dir: {str(path)!r} is a folder with files in it, where the cache keeps the "
+                "entry's file; nothing was written (move it away to let the cache store the entry)",
+                folder=str(self.folder),
+            ) from None
 
     def _encode(self, key: str, entry: CacheEntry) -> bytes:
         frame = entry.frame.sort_index()
@@ -552,12 +580,22 @@ class TableCache:
         out = []
         prefix = f"# {FORMAT} ".encode()
         for path in self.folder.glob("*.csv"):
-            with contextlib.suppress(OSError, ValueError):
+            with contextlib.suppress(OSError, ValueError, _Corrupt):
+                _require_regular(path)
                 with path.open("rb") as handle:
                     head = handle.readline()
                 if head.startswith(prefix):
                     out.append(str(json.loads(head[len(prefix):])["key"]))
         return sorted(out)
+
+
+def _require_regular(path: Path) -> None:
+    """``path`` is a regular file (FileNotFoundError when absent), else :class:`_Corrupt`."""
+    mode = os.stat(path).st_mode
+    if stat.S_ISDIR(mode):
+        raise _Corrupt("it is a directory, not a file")
+    if not stat.S_ISREG(mode):
+        raise _Corrupt("it is not a regular file (a pipe, a socket or a device)")
 
 
 def require_covered(entry: CacheEntry | None, key: str, start: pd.Timestamp, end: pd.Timestamp,

@@ -6,6 +6,7 @@ for what may be wrong (gaps on exchange sessions, huge returns, unapplied splits
 from __future__ import annotations
 
 import warnings
+from collections.abc import Iterable
 
 import numpy as np
 import pandas as pd
@@ -117,6 +118,55 @@ def split_suspects(frame: pd.DataFrame) -> list[tuple[pd.Timestamp, float]]:
     return out
 
 
+#: Common split ratios (new shares per old share) whose one-day price ratio, or its inverse (a
+#: reverse split), is flagged in Yahoo's data when Yahoo reports no split that day.
+COMMON_SPLITS = (2.0, 3 / 2, 4 / 3, 5 / 4)
+
+#: How close (in log, about 1%) a day's Adj Close ratio must be to a common split ratio.
+COMMON_SPLIT_TOLERANCE = 0.01
+
+
+def split_ratio_days(frame: pd.DataFrame, reported: Iterable[str] = ()) -> list[tuple[pd.Timestamp, float]]:
+    """Days whose ``Adj Close`` ratio to the previous day is within :data:`COMMON_SPLIT_TOLERANCE`
+    (in log) of ``1 / r`` or ``r`` for a ratio ``r`` of :data:`COMMON_SPLITS` (a price of 1/2,
+    2/3, 3/4 or 4/5 of the day before, or 2, 3/2, 4/3, 5/4 times it), the days of ``reported``
+    splits (``YYYY-MM-DD``) left out: ``[(date, split ratio), ...]``, the ratio as new shares per
+    old share (``1.5`` for 3:2, ``2/3`` for a 2:3 reverse split). Unlike :func:`split_suspects`
+    the volume is not asked to move: a move of exactly -20% or -33.3% is rare enough, and an
+    unapplied split costly enough, to be named."""
+    ordered = frame.sort_values("date")
+    if len(ordered) < 2:
+        return []
+    with np.errstate(divide="ignore", invalid="ignore"):
+        moves = np.diff(np.log(ordered["adj_close"].to_numpy(dtype=float)))  # log(new / old)
+    logs = np.log(np.array(COMMON_SPLITS))
+    logs = np.concatenate([-logs, logs])  # price falls by r: r-for-1 split; rises: reverse split
+    distance = np.abs(moves[:, None] - logs[None, :])
+    dates = pd.DatetimeIndex(ordered["date"]).strftime("%Y-%m-%d").to_numpy()[1:]
+    skip = set(reported)
+    out = []
+    for i in np.flatnonzero(np.nanmin(distance, axis=1, initial=np.inf) < COMMON_SPLIT_TOLERANCE):
+        if dates[i] not in skip:
+            out.append((pd.Timestamp(dates[i]), float(np.exp(-logs[np.argmin(distance[i])]))))
+    return out
+
+
+def check_split_ratios(frame: pd.DataFrame, ticker: str, splits: dict[str, float] | None, *,
+                       source: str = "Yahoo's answer") -> None:
+    """Warn about the days of :func:`split_ratio_days` (Yahoo's data: the source reports splits,
+    and a day it reports is checked by :func:`check_splits` instead)."""
+    days = split_ratio_days(frame, (splits or {}).keys())
+    if days:
+        listed = ", ".join(f"{day:%Y-%m-%d} ({_ratio_text(ratio)})" for day, ratio in days[:5])
+        warnings.warn(
+            f"ticker {safe_text(ticker)}: Adj Close in {source} moves by a common split ratio (within "
+            f"1%) on {listed}, a day the source reports no split: if a split the prices are not "
+            "adjusted for, returns across it are wrong (check the source)",
+            DataQualityWarning,
+            stacklevel=3,
+        )
+
+
 def check_splits(frame: pd.DataFrame, ticker: str, splits: dict[str, float], *,
                  source: str = "Yahoo's answer") -> None:
     """Warn when the source reports a split whose day shows the unadjusted price jump.
@@ -210,7 +260,7 @@ def check_prices(
     extreme = np.flatnonzero(np.abs(moves) > return_bound)
     if len(extreme):
         listed = ", ".join(
-            f"{ordered['date'].iloc[i + 1]:%Y-%m-%d} ({np.expm1(moves[i]):+.1%})" for i in extreme[:5]
+            f"{ordered['date'].iloc[i + 1]:%Y-%m-%d} ({_move_text(moves[i])})" for i in extreme[:5]
         )
         warnings.warn(
             f"ticker {safe_text(ticker)}: {len(extreme)} daily Adj Close return(s) in {source} beyond the "
@@ -230,3 +280,11 @@ def check_prices(
             stacklevel=3,
         )
 
+
+def _move_text(log_move: float) -> str:
+    """A day's move ``exp(log_move) - 1`` in percent, in scientific notation when huge (a price
+    of 1e308 must not print 300 digits)."""
+    if log_move > 700:  # exp overflows a double
+        return f"+10^{log_move / np.log(10) + 2:.0f}%"
+    move = float(np.expm1(log_move))
+    return f"{move:+.1%}" if abs(move) < 1e4 else f"{move * 100:+.3g}%"

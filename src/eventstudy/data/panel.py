@@ -21,8 +21,10 @@ never holds the file whole), and a parallel CSV reader.
 
 Values
 ------
-- Returns are decimals (0.0445 for 4.45%); a column whose median absolute value exceeds 0.1 looks
-  like percent and is reported (:class:`~eventstudy.exceptions.DataQualityWarning`).
+- Returns are decimals (0.0445 for 4.45%), or percent when declared (``returns_unit`` /
+  ``market_unit``, ``--returns-unit percent`` / ``--market-unit percent``). A security's or the
+  market's returns whose median absolute value exceeds 0.1, or a return below -100%, are an
+  error naming the column (:mod:`eventstudy.data.units`), before anything is computed.
 - CRSP's missing-return codes (-66, -77, -88, -99 and letter codes such as ``B`` or ``C``) are
   missing values, never numbers; how many were seen is reported.
 - Prices give simple returns between consecutive trading days (a missing price leaves that
@@ -32,7 +34,10 @@ Values
   the column and examples of the rows. Unsorted rows are fine (the panel is sorted). Rows on
   dates without a market return are not used, and counted in a warning.
 
-Dates are ``YYYY-MM-DD`` text, dates or timestamps, or ``YYYYMMDD`` integers (CRSP).
+Dates are ``YYYY-MM-DD`` text, dates or timestamps, or ``YYYYMMDD`` integers (CRSP). A date is
+the calendar date written, whatever the machine's time zone: ``2018-08-06T00:00:00+09:00`` in a
+CSV is 6 August; a Parquet timestamp with a time zone is taken at midnight UTC only, and refused
+at any other time (the day it stands for depends on a zone the file does not keep).
 """
 
 from __future__ import annotations
@@ -47,8 +52,10 @@ import numpy as np
 import pandas as pd
 
 from eventstudy.data.panel_file import (
-    PERCENT_MEDIAN,
+    _ZONED_REFUSED,
+    MISSING_CODES,
     VALUE_NAMES,
+    ZONED,
     PanelFile,
     PanelReader,
     PanelStats,
@@ -60,13 +67,23 @@ from eventstudy.data.panel_file import (
     _quote,
     _reader,
     _scatter,
+    _zoned_text,
 )
+from eventstudy.data.units import check_returns_unit, check_unit_name, to_decimals
 from eventstudy.exceptions import DataError, DataQualityWarning, ParameterError
 
+#: Median absolute daily risk-free rate above which it looks like percent (0.25% a day, about
+#: 87% a year: a daily rate is some 40 times smaller than a daily return's move).
+RF_PERCENT_MEDIAN = 0.0025
 
-def read_market_series(path: str | os.PathLike[str], *, parameter: str = "market_returns") -> pd.Series:
+
+def read_market_series(path: str | os.PathLike[str], *, parameter: str = "market_returns",
+                       unit: str = "decimal") -> pd.Series:
     """A market (or any single) return series from its own file: a date column and one value
-    column (``return`` or the file's only other column), CSV or Parquet."""
+    column (``return`` or the file's only other column), CSV or Parquet, in decimals or
+    percent (``unit``). CRSP's missing-return codes are missing values (counted in a warning);
+    the unit rule of :mod:`eventstudy.data.units` applies."""
+    check_unit_name(unit, "market_unit")
     file = _check_path(path, parameter)
     con = _connect()
     try:
@@ -82,20 +99,27 @@ def read_market_series(path: str | os.PathLike[str], *, parameter: str = "market
             raise DataError(f"{parameter}: {file} has columns {names[:8]}; give a file with "
                             "columns date,return")
         types = dict(header)
-        sql = (f"SELECT {_date_expression(date, types[date])} AS date, CAST({_quote(date)} AS "
+        as_text = _zoned_text(file, header, date)
+        date_type = "VARCHAR" if as_text else types[date]
+        sql = (f"SELECT {_date_expression(date, date_type)} AS date, CAST({_quote(date)} AS "
                f"VARCHAR) AS date_text, "
                + (f"CAST({_quote(value)} AS DOUBLE)" if _numeric(types[value])
                   else f"TRY_CAST(TRIM(CAST({_quote(value)} AS VARCHAR)) AS DOUBLE)")
-               + f" AS value, CAST({_quote(value)} AS VARCHAR) AS raw FROM {_reader(file)}")
+               + f" AS value, CAST({_quote(value)} AS VARCHAR) AS raw FROM {_reader(file, as_text=as_text)}")
         frame = con.execute(sql).fetchdf()
     finally:
         con.close()
     bad_date = frame[frame["date"].isna() & frame["date_text"].notna()]
     if len(bad_date):
+        examples = ", ".join(map(str, bad_date["date_text"].head(3)))
+        if date_type == ZONED:
+            raise DataError(f"{parameter}: {file} column {date!r} {_ZONED_REFUSED} (e.g. {examples})")
         raise DataError(f"{parameter}: {file} column {date!r} has dates that do not parse "
-                        f"(e.g. {', '.join(map(str, bad_date['date_text'].head(3)))})")
-    bad_value = frame[frame["value"].isna() & frame["raw"].notna()
-                      & (frame["raw"].astype(str).str.strip() != "")]
+                        f"(e.g. {examples})")
+    raw_text = frame["raw"].astype(str).str.strip()
+    letters = frame["raw"].notna() & raw_text.str.fullmatch("[A-Za-z]")
+    bad_value = frame[frame["value"].isna() & frame["raw"].notna() & (raw_text != "") & ~letters
+                      & ~raw_text.str.upper().isin(["NA", "NAN", "NULL", "."])]
     if len(bad_value):
         raise DataError(f"{parameter}: {file} column {value!r} has values that are not numbers "
                         f"(e.g. {', '.join(map(str, bad_value['raw'].head(3)))})")
@@ -106,46 +130,48 @@ def read_market_series(path: str | os.PathLike[str], *, parameter: str = "market
         raise DataError(f"{parameter}: {file} has repeated dates ({', '.join(f'{d:%Y-%m-%d}' for d in dup)})")
     if np.isinf(series.to_numpy()).any():
         raise DataError(f"{parameter}: {file} has infinite values")
+    coded = series.isin(MISSING_CODES).to_numpy()
+    n_codes = int(coded.sum() + letters.sum())
+    if n_codes:
+        series[coded] = np.nan
+        warnings.warn(f"{parameter} {file}: {n_codes} value(s) are missing-return codes (CRSP's -66, "
+                      "-77, -88, -99 or a letter): treated as missing", DataQualityWarning, stacklevel=3)
+    series = pd.Series(to_decimals(series.to_numpy(), unit), index=series.index, name="market")
     series = series.sort_index()
-    _warn_if_percent(series.to_numpy(), f"{parameter} {file}", column=value)
+    check_returns_unit(series.to_numpy(), [value], label=f"{parameter} {file}", column=None,
+                       parameter="market_unit", unit=unit, dates=series.index)
     return series
-
-
-def _warn_if_percent(values: np.ndarray, label: str, column: str | None) -> None:
-    finite = np.abs(values[np.isfinite(values)])
-    if len(finite) >= 20 and float(np.median(finite)) > PERCENT_MEDIAN:
-        warnings.warn(
-            f"{label}: column {column!r} looks like percent (median |value| "
-            f"{float(np.median(finite)):.3g}); returns must be decimals (0.0445 for 4.45%)",
-            DataQualityWarning, stacklevel=4,
-        )
 
 
 def read_factors_file(
     path: str | os.PathLike[str], *, unit: str = "decimal", parameter: str = "factors"
 ) -> pd.DataFrame:
     """Daily factors from a file: ``date`` then factor columns named as French's (``Mkt-RF``,
-    ``SMB``, ``HML``, ``RF``, ``Mom``, ``RMW``, ``CMA``), decimals or percent (``unit``)."""
+    ``SMB``, ``HML``, ``RF``, ``Mom``, ``RMW``, ``CMA``), decimals or percent (``unit``); the
+    unit rule of :mod:`eventstudy.data.units` applies to every factor (to ``RF`` times 40)."""
     if unit not in ("decimal", "percent"):
         raise ParameterError("factors_unit", unit, "choose 'decimal' or 'percent'")
     file = _check_path(path, parameter)
     con = _connect()
     try:
         header = _describe(con, file, parameter)
-        frame = con.execute(f"SELECT * FROM {_reader(file)}").fetchdf()
+        lower = {n.lower(): n for n, _ in header}
+        if "date" not in lower:
+            raise DataError(f"{parameter}: {file} has no date column (columns {list(lower.values())[:8]})")
+        date = lower["date"]
+        as_text = _zoned_text(file, header, date)
+        date_type = "VARCHAR" if as_text else dict(header)[date]
+        reader = _reader(file, as_text=as_text)
+        frame = con.execute(f"SELECT * REPLACE ({_date_expression(date, date_type)} AS {_quote(date)}), "
+                            f"CAST({_quote(date)} AS VARCHAR) AS __date_text FROM {reader}").fetchdf()
     finally:
         con.close()
-    lower = {n.lower(): n for n, _ in header}
-    if "date" not in lower:
-        raise DataError(f"{parameter}: {file} has no date column (columns {list(frame.columns)[:8]})")
-    date = lower["date"]
-    raw = frame[date]
-    if pd.api.types.is_integer_dtype(raw):
-        index = pd.to_datetime(raw.astype(str), format="%Y%m%d", errors="coerce")
-    else:
-        index = pd.to_datetime(raw.astype(str).str.strip(), errors="coerce", format="mixed")
+    raw = frame.pop("__date_text")
+    index = pd.to_datetime(frame[date])
     if index.isna().any():
         bad = raw[index.isna()].head(3).tolist()
+        if date_type == ZONED:
+            raise DataError(f"{parameter}: {file} column {date!r} {_ZONED_REFUSED} (e.g. {bad})")
         raise DataError(f"{parameter}: {file} column {date!r} has dates that do not parse (e.g. {bad})")
     values = frame.drop(columns=[date]).apply(pd.to_numeric, errors="coerce")
     bad_cols = [c for c in values.columns if values[c].isna().any() and frame[c].notna().any()
@@ -158,8 +184,14 @@ def read_factors_file(
     values = values.sort_index()
     if unit == "percent":
         values = values / 100.0
-    elif "RF" in values.columns:
-        _warn_if_percent(values["RF"].to_numpy() * 40, f"{parameter} {file}", "RF")
+    returns = [c for c in values.columns if c != "RF"]
+    label = f"{parameter} {file}"
+    check_returns_unit(values[returns].to_numpy(dtype=float), returns, label=label, column=None,
+                       parameter="factors_unit", unit=unit, dates=values.index)
+    if "RF" in values.columns:
+        check_returns_unit(values["RF"].to_numpy(dtype=float), ["RF"], label=label, column=None,
+                           parameter="factors_unit", unit=unit, dates=values.index,
+                           threshold=RF_PERCENT_MEDIAN)
     return values
 
 
@@ -184,6 +216,8 @@ def load_panel(
     market: str | None = None,
     market_returns: pd.Series | str | os.PathLike[str] | None = None,
     day_range: Any = None,
+    returns_unit: str = "decimal",
+    market_unit: str | None = None,
 ) -> LoadedPanel:
     """Returns of ``ids`` and the market from a user's panel, on the market's trading days.
 
@@ -202,6 +236,14 @@ def load_panel(
     day_range
         A function of the trading days returning ``(first, last)``: the dates the events need
         (reading stops there); default: every date.
+    returns_unit, market_unit
+        ``"decimal"`` (default) or ``"percent"``: the unit of the securities' returns and of the
+        market's (default: ``returns_unit``). Either is checked by :mod:`eventstudy.data.units`.
+
+    Raises
+    ------
+    DataError
+        Besides unreadable files and values: returns that look like percent, or below -100%.
 
     Returns
     -------
@@ -210,16 +252,23 @@ def load_panel(
         are absent), the market series and what reading found (``stats``).
     """
     stats = PanelStats()
+    check_unit_name(returns_unit, "returns_unit")
+    # the option to name for the market of the panel: its own when given, else the panel's
+    market_option = "returns_unit" if market_unit is None else "market_unit"
+    market_unit = check_unit_name(returns_unit if market_unit is None else market_unit, "market_unit")
     if isinstance(panel, pd.DataFrame):
-        return _from_frame(panel, ids, market, market_returns, stats)
+        return _from_frame(panel, ids, market, market_returns, stats, returns_unit, market_unit,
+                           market_option)
+    if panel.kind == "prices" and returns_unit != "decimal":
+        raise ParameterError("returns_unit", returns_unit, "applies to a returns panel; a prices "
+                             "panel gives its returns as decimals")
     reader = PanelReader(panel)
     try:
         canonical = reader.canonical_ids(list(dict.fromkeys(ids)))
         # the market first: its dates with a return are the trading days
         price_days = None
         if market_returns is not None:
-            market_series = (market_returns if isinstance(market_returns, pd.Series)
-                             else read_market_series(market_returns))
+            market_series = _market_returns(market_returns, market_unit)
         else:
             if market is None:
                 raise ParameterError("market", None, "name the market series of the panel, or give "
@@ -230,6 +279,8 @@ def load_panel(
             name = None if market in extra else reader.canonical_ids([market])[market]
             if market in extra:
                 market_series = reader.column_series(market)
+                market_series = _check_market(market_series, market_unit, reader.label, None,
+                                              panel.kind, market_option)
             else:
                 if name is None:
                     raise _unknown_market(reader, market)
@@ -243,6 +294,8 @@ def load_panel(
                     repeated = market_series.index[market_series.index.duplicated()][:3]
                     raise DataError(f"{reader.label}: the market {market!r} has more than one row "
                                     f"on {', '.join(f'{d:%Y-%m-%d}' for d in repeated)}")
+                market_series = _check_market(market_series, market_unit, reader.label,
+                                              reader.layout.value, panel.kind, market_option)
             if panel.kind == "prices":
                 market_series = market_series[market_series.notna()]
                 price_days = pd.DatetimeIndex(market_series.index)
@@ -259,12 +312,14 @@ def load_panel(
         present = [c for c in canonical.values() if c is not None]
         order_ids = list(dict.fromkeys(present))
         codes, dates, values = reader.read(order_ids, first, last)
+        values = to_decimals(values, returns_unit)
         matrix = _scatter(codes, dates, values, order_ids, matrix_days, reader.stats, reader.label)
+        if panel.kind == "returns":
+            check_returns_unit(matrix, order_ids, label=reader.label, column=reader.layout.value,
+                               parameter="returns_unit", unit=returns_unit, dates=matrix_days)
         frame = pd.DataFrame(matrix, index=matrix_days, columns=order_ids)
         if panel.kind == "prices":
             frame = frame.pct_change(fill_method=None).reindex(days)
-        else:
-            _warn_if_percent(values, reader.label, reader.layout.value)
         stats = reader.stats
         held = {order_ids[c] for c in np.unique(codes)}
         returns = frame[[c for c in order_ids if c in held]]
@@ -286,6 +341,8 @@ def load_whole_panel(
     panel: PanelFile | pd.DataFrame, market: str,
     market_returns: pd.Series | str | os.PathLike[str] | None = None,
     ids: Sequence[str] | None = None,
+    returns_unit: str = "decimal",
+    market_unit: str | None = None,
 ) -> LoadedPanel:
     """Every security of a panel (or the ``ids`` given) over all its dates: for designs that
     draw securities at random (:func:`eventstudy.studies.simulate.simulate`)."""
@@ -297,7 +354,34 @@ def load_whole_panel(
             reader.close()
     elif ids is None and isinstance(panel, pd.DataFrame):
         ids = [str(c) for c in panel.columns if str(c) != market]
-    return load_panel(panel, list(ids or []), market=market, market_returns=market_returns)
+    return load_panel(panel, list(ids or []), market=market, market_returns=market_returns,
+                      returns_unit=returns_unit, market_unit=market_unit)
+
+
+def _market_returns(market_returns: pd.Series | str | os.PathLike[str], unit: str) -> pd.Series:
+    """The market's returns given apart from the panel (a Series or a file), as decimals."""
+    if not isinstance(market_returns, pd.Series):
+        return read_market_series(market_returns, unit=unit)
+    series = pd.Series(to_decimals(pd.to_numeric(market_returns, errors="coerce").to_numpy(dtype=float), unit),
+                       index=market_returns.index, name=market_returns.name)
+    check_returns_unit(series.to_numpy(), [str(series.name or "market")], label="market_returns",
+                       column=None, parameter="market_unit", unit=unit, dates=series.index)
+    return series
+
+
+def _check_market(series: pd.Series, unit: str, label: str, column: str | None, kind: str,
+                  option: str = "market_unit") -> pd.Series:
+    """The market's series read from the panel, as decimals and checked (a returns panel's);
+    ``option`` is the one a message names (``returns_unit`` when the market's was not given)."""
+    if kind != "returns":
+        if unit != "decimal":
+            raise ParameterError("market_unit", unit, "applies to returns; the market of a prices "
+                                 "panel gives its returns as decimals")
+        return series
+    series = pd.Series(to_decimals(series.to_numpy(dtype=float), unit), index=series.index, name=series.name)
+    check_returns_unit(series.to_numpy(), [str(series.name)], label=label, column=column,
+                       parameter=option, unit=unit, dates=series.index)
+    return series
 
 
 def _unknown_market(reader: PanelReader, market: str) -> DataError:
@@ -308,19 +392,28 @@ def _unknown_market(reader: PanelReader, market: str) -> DataError:
     )
 
 
-def _from_frame(frame: pd.DataFrame, ids: Sequence[str], market: str | None,
-                market_returns: Any, stats: PanelStats) -> LoadedPanel:
+def _from_frame(frame: pd.DataFrame, ids: Sequence[str], market: str | None, market_returns: Any,
+                stats: PanelStats, returns_unit: str, market_unit: str,
+                market_option: str = "market_unit") -> LoadedPanel:
+    repeated = pd.Index([str(c) for c in frame.columns])
+    repeated = repeated[repeated.duplicated()].unique()
+    if len(repeated):
+        raise DataError(f"returns: the frame names column(s) {', '.join(map(repr, repeated[:5]))} more "
+                        "than once; give each security (each column) once")
     if market_returns is not None:
-        market_series = (market_returns if isinstance(market_returns, pd.Series)
-                         else read_market_series(market_returns))
+        market_series = _market_returns(market_returns, market_unit)
     elif market is not None and market in frame.columns:
-        market_series = frame[market]
+        market_series = _check_market(frame[market].astype(float), market_unit, "returns (the frame)",
+                                      None, "returns", market_option)
     else:
         raise ParameterError("market", market, "name a column of the returns frame or give market_returns")
     columns = {str(c): c for c in frame.columns}
     ids_map = {i: (i if i in columns else None) for i in dict.fromkeys(ids)}
-    returns = frame[[columns[i] for i, c in ids_map.items() if c is not None]]
-    returns.columns = [i for i, c in ids_map.items() if c is not None]
+    held = [i for i, c in ids_map.items() if c is not None]
+    values = to_decimals(frame[[columns[i] for i in held]].to_numpy(dtype=float), returns_unit)
+    check_returns_unit(values, held, label="returns (the frame)", column=None, parameter="returns_unit",
+                       unit=returns_unit, dates=frame.index)
+    returns = pd.DataFrame(values, index=frame.index, columns=held)
     market_series = market_series.dropna().astype(float)
     return LoadedPanel(returns, market_series, ids_map, stats)
 

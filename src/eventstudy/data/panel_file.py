@@ -15,28 +15,15 @@ import pandas as pd
 
 from eventstudy.exceptions import DataError, ParameterError
 
-
 #: Column names recognised in a long panel's header, in order of preference.
 ID_NAMES = ("ticker", "id", "security", "permno", "symbol")
-
-
 DATE_NAMES = ("date",)
-
-
 VALUE_NAMES = {
     "returns": ("return", "ret", "returns"),
     "prices": ("price", "adj_close", "prc", "close"),
 }
-
-
 #: CRSP's numeric missing-return codes.
 MISSING_CODES = (-66.0, -77.0, -88.0, -99.0)
-
-
-#: Median absolute return above which a returns column looks like percent.
-PERCENT_MEDIAN = 0.1
-
-
 KINDS = ("returns", "prices")
 
 
@@ -59,21 +46,42 @@ def _literal(text: str) -> str:
     return "'" + text.replace("'", "''") + "'"
 
 
-def _reader(path: Path, text: bool = False) -> str:
+def _reader(path: Path, text: bool = False, as_text: Sequence[str] = ()) -> str:
     """DuckDB table function reading ``path`` (``text``: a CSV's columns all read as text, for
-    files whose types change after the rows DuckDB samples to guess them)."""
+    files whose types change after the rows DuckDB samples to guess them; ``as_text``: CSV
+    columns read as text, e.g. dates written with a time zone, taken as the date written)."""
     name = path.name.lower()
     if name.endswith((".parquet", ".pq", ".parq")):
         return f"read_parquet({_literal(str(path))})"
     if name.endswith((".csv", ".csv.gz", ".txt", ".tsv", ".gz")):
-        return f"read_csv({_literal(str(path))}, header=true{', all_varchar=true' if text else ''})"
+        types = ", ".join(f"{_literal(c)}: 'VARCHAR'" for c in as_text)
+        return (f"read_csv({_literal(str(path))}, header=true{', all_varchar=true' if text else ''}"
+                f"{f', types={{{types}}}' if types and not text else ''})")
     raise ParameterError("panel", str(path), "give a .csv, .csv.gz or .parquet file")
 
 
+#: DuckDB's type of a timestamp with a time zone.
+ZONED = "TIMESTAMP WITH TIME ZONE"
+
+
+def _csv_file(path: Path) -> bool:
+    return not path.name.lower().endswith((".parquet", ".pq", ".parq"))
+
+
+def _zoned_text(path: Path, header: list[tuple[str, str]], date: str) -> tuple[str, ...]:
+    """The date column to read as text when a CSV writes it with a time zone (its date as
+    written is the date; DuckDB would move it to the session's zone)."""
+    return (date,) if _csv_file(path) and dict(header).get(date) == ZONED else ()
+
+
 def _connect() -> Any:
+    """A DuckDB connection whose time zone is UTC whatever the machine's (``TZ``), so that no
+    date depends on it."""
     import duckdb
 
-    return duckdb.connect(config={"threads": max(1, min(4, os.cpu_count() or 1))})
+    con = duckdb.connect(config={"threads": max(1, min(4, os.cpu_count() or 1))})
+    con.execute("SET TimeZone = 'UTC'")
+    return con
 
 
 def _check_path(path: str | os.PathLike[str], parameter: str) -> Path:
@@ -143,7 +151,14 @@ def detect_layout(
 
 
 def _date_expression(column: str, kind: str) -> str:
+    """SQL of the calendar date of ``column`` (of DuckDB type ``kind``): a date; a timestamp
+    without a zone: its date; text: the date written (``2018-08-06``, ``2018-08-06T00:00+09:00``
+    and ``20180806`` are 6 August 2018 everywhere); a timestamp with a zone (Parquet): only at
+    midnight UTC, anything else NULL (an error naming the rows: which day it meant is unknown)."""
     q = _quote(column)
+    if kind == ZONED:
+        utc = f"CAST({q} AS TIMESTAMP)"  # the connection's zone is UTC
+        return f"CASE WHEN {utc} = CAST(CAST({utc} AS DATE) AS TIMESTAMP) THEN CAST({utc} AS DATE) END"
     if kind.startswith(("DATE", "TIMESTAMP")):
         return f"CAST({q} AS DATE)"
     if kind in ("INTEGER", "BIGINT", "HUGEINT", "UBIGINT", "UINTEGER"):
@@ -158,21 +173,55 @@ def _numeric(kind: str) -> bool:
                     "HUGEINT", "UBIGINT", "UINTEGER") or kind.startswith("DECIMAL")
 
 
-def _long_source(path: Path, layout: Layout, text: bool = False) -> tuple[str, str, str, str]:
+def _long_source(path: Path, layout: Layout, text: bool = False,
+                 as_text: Sequence[str] = ()) -> tuple[str, str, str, str]:
     """SQL of a relation (id, date_raw, value_raw) and the types of its three columns."""
-    reader = _reader(path, text)
+    reader = _reader(path, text, as_text)
+    date_type = "VARCHAR" if layout.date in as_text else layout.types[layout.date]
     if layout.kind == "long":
         assert layout.id is not None and layout.value is not None
         sql = (f"SELECT {_quote(layout.id)} AS id, {_quote(layout.date)} AS date_raw, "
                f"{_quote(layout.value)} AS value_raw FROM {reader}")
-        return sql, layout.types[layout.id], layout.types[layout.date], layout.types[layout.value]
+        return sql, layout.types[layout.id], date_type, layout.types[layout.value]
     cells = ", ".join(
         f"CAST({_quote(c)} AS VARCHAR) AS {_quote(c)}" for c in layout.securities
     )
     sql = (f"SELECT id, date_raw, value_raw FROM (UNPIVOT (SELECT {_quote(layout.date)} AS "
            f"date_raw, {cells} FROM {reader}) ON COLUMNS(* EXCLUDE (date_raw)) INTO NAME id "
            "VALUE value_raw)")
-    return sql, "VARCHAR", layout.types[layout.date], "VARCHAR"
+    return sql, "VARCHAR", date_type, "VARCHAR"
+
+
+#: Why timestamps with a time zone are refused.
+_ZONED_REFUSED = ("holds timestamps with a time zone that are not at midnight UTC: which trading "
+                  "day they stand for depends on a zone the file does not keep; give dates "
+                  "(YYYY-MM-DD), or timestamps at midnight UTC")
+
+
+def _check_unique_columns(con: Any, path: Path, header: list[tuple[str, str]], parameter: str) -> None:
+    """A CSV header naming a column twice (DuckDB would rename the second ``FB`` to ``FB_1`` and
+    a study would use the first silently) is an error naming it."""
+    if not _csv_file(path):
+        return
+    import duckdb
+
+    try:
+        row = con.execute(f"SELECT * FROM read_csv({_literal(str(path))}, header=false, "
+                          "all_varchar=true) LIMIT 1").fetchall()
+    except duckdb.Error:
+        return  # the header read by DESCRIBE is all there is
+    names = [str(n).strip() for n in (row[0] if row else ()) if n is not None]
+    seen: dict[str, str] = {}
+    repeated = []
+    for name in names:
+        key = name.lower()  # DuckDB's names are case-insensitive
+        if key in seen and name not in repeated:
+            repeated.append(name)
+        seen.setdefault(key, name)
+    if repeated and len(names) == len(header):
+        shown = ", ".join(repr(n) for n in repeated[:5])
+        raise DataError(f"{parameter}: {path} names column(s) {shown} more than once; give each "
+                        "security (each column) once")
 
 
 def _examples(rows: list[tuple[Any, ...]]) -> str:
@@ -217,6 +266,20 @@ class PanelFile:
         return cls(_check_path(path, name), kind, cols, name)
 
 
+def _integer_id(text: object) -> int | None:
+    """An id as a 64-bit integer id (``"13407"``, ``"13407.0"``), or None when it cannot be one
+    (text, a fraction, a number beyond 64 bits)."""
+    text = str(text).strip()
+    try:
+        number = float(text)
+    except ValueError:
+        return None
+    if not np.isfinite(number) or not number.is_integer():
+        return None
+    value = int(text) if text.lstrip("+-").isdigit() else int(number)  # exact for long digits
+    return value if -(2**63) <= value < 2**63 else None
+
+
 class PanelReader:
     """Reads series out of one panel file: the market first (its dates are the trading days),
     then the securities over the dates the events need."""
@@ -232,8 +295,13 @@ class PanelReader:
         panel = self.panel
         self.text = text
         header = _describe(self.con, panel.path, panel.parameter, text)
+        if not text:
+            _check_unique_columns(self.con, panel.path, header, panel.parameter)
         self.layout = detect_layout(header, panel.kind, panel.columns, panel.path, panel.parameter)
-        self.source, self.id_type, date_type, value_type = _long_source(panel.path, self.layout, text)
+        self.as_text = _zoned_text(panel.path, header, self.layout.date)
+        self.source, self.id_type, date_type, value_type = _long_source(
+            panel.path, self.layout, text, self.as_text)
+        self.date_type = date_type
         self.date_sql = _date_expression("date_raw", date_type)
         self.value_numeric = _numeric(value_type)
         self.integer_ids = self.id_type in ("INTEGER", "BIGINT", "SMALLINT", "HUGEINT", "UBIGINT",
@@ -252,11 +320,11 @@ class PanelReader:
         when it cannot be an id of this panel (text where the ids are integers)."""
         if not self.integer_ids:
             return {i: i for i in ids}
-        numbers = pd.to_numeric(pd.Series(list(ids), dtype=object), errors="coerce")
-        return {
-            i: (str(int(v)) if pd.notna(v) and float(v).is_integer() else None)
-            for i, v in zip(ids, numbers)
-        }
+        out: dict[str, str | None] = {}
+        for i in ids:
+            value = _integer_id(i)
+            out[i] = None if value is None else str(value)
+        return out
 
     def _value_sql(self) -> str:
         if self.value_numeric:
@@ -294,6 +362,9 @@ class PanelReader:
         if np.asarray(data["bad_date"]).any():
             bad = self._examples("bad_date", ["w.id", "CAST(src.date_raw AS VARCHAR)"], start, end)
             self.con.unregister("wanted_ids")
+            if self.date_type == ZONED:
+                raise DataError(f"{self.label}: column {self.layout.date!r} {_ZONED_REFUSED} (id, "
+                                f"timestamp: {_examples(bad)})")
             raise DataError(f"{self.label}: column {self.layout.date!r} has dates that do not parse "
                             f"(id, date: {_examples(bad)}); give YYYY-MM-DD or YYYYMMDD")
         if "bad_value" in data and np.asarray(data["bad_value"]).any():
@@ -378,10 +449,10 @@ class PanelReader:
         import duckdb
 
         types = self.layout.types
-        reader = _reader(self.panel.path, self.text)
+        reader = _reader(self.panel.path, self.text, self.as_text)
         value = (f"CAST({_quote(column)} AS DOUBLE)" if _numeric(types[column])
                  else f"TRY_CAST(TRIM(CAST({_quote(column)} AS VARCHAR)) AS DOUBLE)")
-        date = _date_expression(self.layout.date, types[self.layout.date])
+        date = _date_expression(self.layout.date, "VARCHAR" if self.as_text else types[self.layout.date])
         try:
             rows = self.con.execute(
                 f"SELECT {date} AS date, min({value}) AS lo, max({value}) AS hi FROM {reader} "
@@ -390,6 +461,9 @@ class PanelReader:
             raise DataError(f"{self.label}: cannot read column {column!r}: "
                             f"{str(error).splitlines()[0]}") from None
         lo, hi = np.asarray(rows["lo"], dtype=float), np.asarray(rows["hi"], dtype=float)
+        coded = np.isin(lo, MISSING_CODES) & (lo == hi)
+        self.stats.missing_codes += int(coded.sum())
+        lo[coded], hi[coded] = np.nan, np.nan
         dates = np.asarray(rows["date"]).astype("datetime64[ns]")
         differ = np.flatnonzero(np.isfinite(lo) & (lo != hi))
         if len(differ):

@@ -444,6 +444,8 @@ def load(
         record.rows = len(rows)
         if splits:
             checks.check_splits(rows, ticker, splits, source=where)
+        if where != "the snapshot":  # Yahoo's data (fresh or cached), whose splits it reports
+            checks.check_split_ratios(rows, ticker, splits, source=where)
         if len(rows):
             record.start, record.end = rows["date"].min(), rows["date"].max()
         frames[ticker] = rows

@@ -22,6 +22,7 @@ from eventstudy.calendar import (
     locate_event,
     resolve_event,
 )
+from eventstudy.data.units import TOO_LARGE, too_large_message
 from eventstudy.defaults import DEFAULT_ESTIMATION, DEFAULT_MARKET, DEFAULT_WINDOW
 from eventstudy.engine.single_result import EventStudyResult
 from eventstudy.exceptions import (
@@ -259,6 +260,12 @@ def model_data(
                 "factors", None, f"the {model.label} needs daily factors ({', '.join(model.factor_sets)})"
             )
         data = data.join(factors, how="left")
+        missing = [c for c in model.columns if c not in data.columns]
+        if missing:
+            raise ParameterError(
+                "factors", sorted(str(c) for c in factors.columns),
+                f"the {model.label} needs the columns {list(model.columns)}; {missing} are missing",
+            )
     return data
 
 
@@ -292,13 +299,10 @@ def _check_magnitude(stock: pd.Series, data: pd.DataFrame, estimation: pd.Dateti
     values.update({f"{model.name} model input {c!r}": data.loc[dates, c] for c in model.columns})
     for what, series in values.items():
         numbers = series.to_numpy(dtype=float)
-        huge = np.isinf(numbers) | (np.abs(numbers) > 1e100)
+        huge = np.isinf(numbers) | (np.abs(numbers) > TOO_LARGE)
         if huge.any():
             first = int(np.flatnonzero(huge)[0])
-            raise DataError(
-                f"returns: {what} is {numbers[first]:.3g} on {dates[first]:%Y-%m-%d}, too large to "
-                "be a daily return (check the prices around that day: a price near 0 or infinity?)"
-            )
+            raise DataError(too_large_message(what, numbers[first], dates[first]))
     if not np.isfinite(sum_y2):
         raise DataError(
             f"returns: the estimation returns of {safe_text(ticker)} are too large to compute with (their "

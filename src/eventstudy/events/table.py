@@ -23,6 +23,10 @@ SECURITY_COLUMNS = ("ticker", "security")
 #: What a column name looks like (anything else in a header is not shown in messages).
 _COLUMN_NAME = re.compile(r"[\w .()%#-]{1,40}")
 
+#: Largest events file read, in bytes, before and after gzip (some ten million events with a few
+#: columns; a larger file, or a device such as /dev/zero, is refused before it fills memory).
+MAX_EVENTS_FILE_BYTES = 256 * 2**20
+
 
 _SIGNATURES = {
     b"PK\x03\x04": "a zip archive (an .xlsx workbook?): save it as CSV, UTF-8",
@@ -32,14 +36,22 @@ _SIGNATURES = {
 }
 
 
+def _size(n: int) -> str:
+    return f"{n / 2**20:,.0f} MiB"
+
+
 def _decode(raw: bytes, name: str) -> str:
     """Text of an events file: UTF-8 (with or without BOM), UTF-16 with a BOM, else Latin-1
     with a warning; gzip is unpacked; binary and spreadsheet files are refused by name."""
     if raw[:2] == b"\x1f\x8b":
         try:
-            raw = gzip.decompress(raw)
+            with gzip.GzipFile(fileobj=io.BytesIO(raw)) as packed:
+                raw = packed.read(MAX_EVENTS_FILE_BYTES + 1)
         except (OSError, EOFError) as error:
             raise DataError(f"events: {name} is a damaged gzip file ({error})") from None
+        if len(raw) > MAX_EVENTS_FILE_BYTES:
+            raise DataError(f"events: {name} unpacks to more than {_size(MAX_EVENTS_FILE_BYTES)}, the "
+                            "largest events file read; split the events into several files")
     for magic, what in _SIGNATURES.items():
         if raw.startswith(magic):
             raise DataError(f"events: {name} is {what}")
@@ -98,10 +110,21 @@ def read_events(
                                  "columns ticker,event_date")
         if path.is_dir():
             raise ParameterError("events", name, "is a folder; give the path of a CSV file")
+        if not path.is_file():  # a device (/dev/zero), a pipe that would block, a socket
+            raise ParameterError("events", name, "is not a regular file (a device, a pipe or a "
+                                 "socket); give the path of a CSV file")
+        size = path.stat().st_size
+        if size > MAX_EVENTS_FILE_BYTES:
+            raise DataError(f"events: {name} is {_size(size)}, more than the {_size(MAX_EVENTS_FILE_BYTES)} "
+                            "an events file may hold; split the events into several files")
         try:
-            raw = path.read_bytes()
+            with path.open("rb") as stream:  # at most the limit, even if the file grows meanwhile
+                raw = stream.read(MAX_EVENTS_FILE_BYTES + 1)
         except OSError as error:
             raise DataError(f"events: cannot read {name}: {error.strerror or error}") from None
+        if len(raw) > MAX_EVENTS_FILE_BYTES:
+            raise DataError(f"events: {name} grew beyond {_size(MAX_EVENTS_FILE_BYTES)} while read; "
+                            "give a file that is not being written")
         if not raw.strip():
             raise DataError(f"events: {name} is empty; give a CSV file with a header "
                             "ticker,event_date and one row per event")

@@ -236,6 +236,8 @@ def run_calendar_time(
     prices: pd.DataFrame | str | os.PathLike[str] | None = None,
     columns: Sequence[str] | str | None = None,
     market_returns: pd.Series | str | os.PathLike[str] | None = None,
+    returns_unit: str = "decimal",
+    market_unit: str | None = None,
     source: str = "snapshot",
     cache_dir: str | os.PathLike[str] | None = None,
     factors: pd.DataFrame | str | os.PathLike[str] | None = None,
@@ -268,7 +270,7 @@ def run_calendar_time(
         dates are the trading days (and the CAPM's market factor).
     returns
         A panel of simple returns (dates x securities) instead of the committed snapshot.
-    prices, columns, market_returns
+    prices, columns, market_returns, returns_unit, market_unit
         The user's panel instead of the snapshot: ``returns`` or ``prices`` as a CSV/Parquet file
         (or a frame), read for the tickers needed only (:mod:`eventstudy.data.panel`).
     source, cache_dir
@@ -306,7 +308,8 @@ def run_calendar_time(
     per_period = 1 if frequency == "daily" else 23
     panel, unknown = build_panel(
         table["ticker"], market, returns, data_dir, prices=prices, columns=columns,
-        market_returns=market_returns, source=source, cache_dir=cache_dir,
+        market_returns=market_returns, returns_unit=returns_unit, market_unit=market_unit,
+        source=source, cache_dir=cache_dir,
         span=(table["event_date"].tolist(), per_period * max(0, -window.start) + per_period,
               per_period * (max(window.end, 0) + 1)),
     )
@@ -362,6 +365,10 @@ def run_calendar_time(
     columns = CALENDAR_MODELS[model]
     names = ["alpha", *(_PARAM_NAMES[c] for c in columns)]
     if keep.sum() < len(names) + 1:
+        largest = int(size[active & has_factors].max(initial=0))
+        if largest < min_size:
+            raise ParameterError("min_size", min_size, f"the largest portfolio holds {largest} "
+                                 f"securities; give at most {largest}")
         raise DataError(f"events: {int(keep.sum())} {frequency} periods have a portfolio of at least "
                         f"{min_size} securities with factor data; the {model} regression needs at least "
                         f"{len(names) + 1}")
@@ -372,6 +379,9 @@ def run_calendar_time(
     frame.insert(1, "excess", frame["return"] - frame["RF"])
     frame["size"] = size[keep]
     design = sm.add_constant(frame[list(columns)].to_numpy(), has_constant="add")
+    if hac_lags is not None and cov == "hac" and hac_lags >= len(frame):
+        raise ParameterError("hac_lags", hac_lags, f"give fewer lags than the {len(frame)} {frequency} "
+                             "periods of the regression")
     lags = (newey_west_lags(len(frame)) if hac_lags is None else hac_lags) if cov == "hac" else None
     fit = _fit(frame["excess"].to_numpy(), design, cov, lags)
     frame["residual"] = fit.resid
@@ -402,6 +412,9 @@ def _event_weights(table: pd.DataFrame, weights: str | None) -> np.ndarray:
     if weights not in table.columns:
         raise ParameterError("weights", weights, f"name a column of the events table: {list(table.columns)}")
     values = pd.to_numeric(table[weights], errors="coerce").to_numpy(dtype=float)
+    if not (np.isfinite(values) & (values > 0)).any():
+        raise ParameterError("weights", weights, "the column holds no positive number for any event; "
+                             "name a column of positive weights (e.g. market value), or leave it out")
     return np.where(np.isfinite(values), values, np.nan)
 
 

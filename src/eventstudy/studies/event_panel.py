@@ -59,6 +59,8 @@ def build_panel(
     prices: str | os.PathLike[str] | pd.DataFrame | None = None,
     columns: Sequence[str] | str | None = None,
     market_returns: pd.Series | str | os.PathLike[str] | None = None,
+    returns_unit: str = "decimal",
+    market_unit: str | None = None,
     source: str = "snapshot",
     cache_dir: str | os.PathLike[str] | None = None,
     span: tuple[Sequence[object], int, int] | None = None,
@@ -72,10 +74,11 @@ def build_panel(
     market
         A ticker (of the snapshot, or a column of ``returns``) or a Series of the market's simple
         returns indexed by date; its dates are the trading days.
-    returns, prices, columns, market_returns
+    returns, prices, columns, market_returns, returns_unit, market_unit
         The user's panel instead of the snapshot: a returns frame (dates x securities), or a
         returns or prices file read by :func:`eventstudy.data.panel.load_panel` (only the tickers
-        needed), with the market as an id or column of the panel or from ``market_returns``.
+        needed), with the market as an id or column of the panel or from ``market_returns``;
+        the units of the returns and of the market (:mod:`eventstudy.data.units`).
     data_dir
         Snapshot folder (see :func:`eventstudy.data.snapshot.snapshot_dir`).
     source, cache_dir, span
@@ -102,7 +105,10 @@ def build_panel(
         return _live_panel(wanted, market, span, source, cache_dir, data_dir)
     if (prices is not None or market_returns is not None
             or (returns is not None and not isinstance(returns, pd.DataFrame))):
-        return _from_user_panel(wanted, market, returns, prices, columns, market_returns)
+        return _from_user_panel(wanted, market, returns, prices, columns, market_returns,
+                                returns_unit, market_unit)
+    if isinstance(returns, pd.DataFrame):  # the unit rule, as for a file
+        returns, market = _decimals(returns, market, returns_unit, market_unit)
     if isinstance(market, pd.Series):
         name = str(market.name) if market.name is not None else "market"
         calendar = pd.DatetimeIndex(market.dropna().index)
@@ -159,9 +165,40 @@ def _live_panel(
     return Panel(simple_returns(table, calendar=calendar), market), failures
 
 
+def _decimals(returns: pd.DataFrame, market: str | pd.Series, returns_unit: str,
+              market_unit: str | None) -> tuple[pd.DataFrame, str | pd.Series]:
+    """A returns frame and the market (its column's name, or a Series) as decimals, checked by
+    the unit rule (the market by its own unit)."""
+    from eventstudy.data.units import check_returns_unit, check_unit_name, to_decimals
+
+    check_unit_name(returns_unit, "returns_unit")
+    market_unit = check_unit_name(returns_unit if market_unit is None else market_unit, "market_unit")
+    try:
+        frame = returns.astype(float)
+    except (TypeError, ValueError):
+        frame = _check_returns(returns)  # its own error on text; else the rules below
+    in_frame = isinstance(market, str) and market in frame.columns
+    securities = [c for c in frame.columns if not (in_frame and c == market)]
+    values = to_decimals(frame[securities].to_numpy(), returns_unit)
+    check_returns_unit(values, [str(c) for c in securities], label="returns (the frame)", column=None,
+                       parameter="returns_unit", unit=returns_unit, dates=frame.index)
+    frame[securities] = values
+    if in_frame:
+        frame[market] = to_decimals(frame[market].to_numpy(), market_unit)
+        check_returns_unit(frame[market].to_numpy(), [str(market)], label="returns (the frame)",
+                           column=None, parameter="market_unit", unit=market_unit, dates=frame.index)
+    frame = _check_returns(frame)
+    if isinstance(market, pd.Series):
+        market = pd.Series(to_decimals(market.to_numpy(dtype=float), market_unit), index=market.index,
+                           name=market.name)
+        check_returns_unit(market.to_numpy(), [str(market.name or "market")], label="market (the series)",
+                           column=None, parameter="market_unit", unit=market_unit, dates=market.index)
+    return frame, market
+
+
 def _from_user_panel(
     wanted: list[str], market: str | pd.Series, returns: Any, prices: Any, columns: Any,
-    market_returns: Any,
+    market_returns: Any, returns_unit: str = "decimal", market_unit: str | None = None,
 ) -> tuple[Panel, dict[str, str]]:
     """The panel from a user's file (or a frame with a separate market), only what is needed."""
     from eventstudy.studies.inputs import UserPanel
@@ -170,11 +207,12 @@ def _from_user_panel(
     if isinstance(market, pd.Series):
         market_returns = market
     user = UserPanel.of(returns=returns, prices=prices, columns=columns,
-                        market_returns=market_returns)
+                        market_returns=market_returns, returns_unit=returns_unit, market_unit=market_unit)
     if user is None:
         raise ParameterError("returns", None, "give a returns or prices panel with market_returns")
     name = market if isinstance(market, str) else "market"
-    loaded = load_panel(user.panel, wanted, market=name, market_returns=user.market_returns)
+    loaded = load_panel(user.panel, wanted, market=name, market_returns=user.market_returns,
+                        **user.units)
     frame = loaded.returns.copy()
     frame[name] = loaded.market
     missing = {t: f"ticker: {t!r} is not an id of the panel" for t, held in loaded.ids.items()

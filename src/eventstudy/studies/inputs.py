@@ -12,6 +12,7 @@ from __future__ import annotations
 import os
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
+from typing import Any
 
 import numpy as np
 import pandas as pd
@@ -57,6 +58,8 @@ class UserPanel:
     panel: PanelFile | pd.DataFrame
     market_returns: pd.Series | str | os.PathLike[str] | None = None
     factors: pd.DataFrame | None = None
+    returns_unit: str = "decimal"
+    market_unit: str | None = None
 
     @classmethod
     def of(
@@ -66,6 +69,8 @@ class UserPanel:
         market_returns: pd.Series | str | os.PathLike[str] | None = None,
         factors: pd.DataFrame | str | os.PathLike[str] | None = None,
         factors_unit: str = "decimal",
+        returns_unit: str = "decimal",
+        market_unit: str | None = None,
     ) -> UserPanel | None:
         """The user's panel from the study functions' keywords (None when none was given)."""
         if returns is not None and prices is not None:
@@ -81,10 +86,19 @@ class UserPanel:
                 return cls(pd.DataFrame(), None, factor_frame)
             return None
         kind = "returns" if returns is not None else "prices"
+        if kind == "prices" and returns_unit != "decimal":
+            raise ParameterError("returns_unit", returns_unit, "applies to a returns panel; a prices "
+                                 "panel gives its returns as decimals")
         if isinstance(given, pd.DataFrame):
             frame = given if kind == "returns" else given.pct_change(fill_method=None).iloc[1:]
-            return cls(frame, market_returns, factor_frame)
-        return cls(PanelFile.of(given, kind, columns), market_returns, factor_frame)
+            return cls(frame, market_returns, factor_frame, returns_unit, market_unit)
+        return cls(PanelFile.of(given, kind, columns), market_returns, factor_frame, returns_unit,
+                   market_unit)
+
+    @property
+    def units(self) -> dict[str, Any]:
+        """``returns_unit`` and ``market_unit``, as :func:`eventstudy.panel.load_panel` takes them."""
+        return {"returns_unit": self.returns_unit, "market_unit": self.market_unit}
 
     @property
     def has_panel(self) -> bool:
@@ -145,7 +159,8 @@ def panel_data(study: EventStudy, user: UserPanel, tickers: Sequence[str], marke
         raise ParameterError("measure", "volume", "needs trading volume, which the snapshot, the "
                              "cache and Yahoo hold; a returns or prices panel has none")
     loaded: LoadedPanel = load_panel(user.panel, tickers, market=market,
-                                     market_returns=user.market_returns, day_range=day_range)
+                                     market_returns=user.market_returns, day_range=day_range,
+                                     **user.units)
     unavailable = {
         t: f"ticker: {t!r} is not an id of the panel" for t, held in loaded.ids.items() if held is None
     }

@@ -70,6 +70,12 @@ MIN_RESAMPLE = 3
 #: Largest number of resampled values drawn at once (memory bound of the bootstrap).
 _BOOTSTRAP_CHUNK = 4_000_000
 
+#: Most bootstrap resamples (``n_bootstrap``, ``--bootstrap``): p-values to 1e-5.
+MAX_BOOTSTRAP = 100_000
+
+#: Most values drawn by one bootstrap (resamples x resample size), some seconds of work.
+MAX_BOOTSTRAP_DRAWS = 500_000_000
+
 
 @dataclass(frozen=True)
 class MeanTest:
@@ -136,6 +142,12 @@ def bootstrap_skewness_adjusted(
         raise ParameterError("resample_size", resample_size if resample_size is not None else f"n/4 = {m}",
                              f"give a whole number of events of at least {MIN_RESAMPLE}")
     _check_bootstrap(n_bootstrap, resample_size)
+    if m > n:
+        raise ParameterError("resample_size", m, f"give at most the number of events ({n})")
+    if n_bootstrap * m > MAX_BOOTSTRAP_DRAWS:
+        raise ParameterError("n_bootstrap", n_bootstrap, f"{n_bootstrap:,} resamples of {m:,} events "
+                             f"exceed the {MAX_BOOTSTRAP_DRAWS:,} draws a bootstrap may make; give at most "
+                             f"{MAX_BOOTSTRAP_DRAWS // m:,} resamples")
     rng = np.random.default_rng(seed)
     mean = x.mean()
     rows = max(1, _BOOTSTRAP_CHUNK // m)
@@ -157,8 +169,9 @@ def _check_bootstrap(n_bootstrap: int, resample_size: int | None) -> None:
     def whole(value: object) -> bool:
         return isinstance(value, (int, np.integer)) and not isinstance(value, bool)
 
-    if not whole(n_bootstrap) or n_bootstrap < 1:
-        raise ParameterError("n_bootstrap", n_bootstrap, "give a whole number of resamples, at least 1")
+    if not whole(n_bootstrap) or not 1 <= n_bootstrap <= MAX_BOOTSTRAP:
+        raise ParameterError("n_bootstrap", n_bootstrap,
+                             f"give a whole number of resamples from 1 to {MAX_BOOTSTRAP:,}")
     if resample_size is not None and (not whole(resample_size) or resample_size < MIN_RESAMPLE):
         raise ParameterError("resample_size", resample_size,
                              f"give a whole number of events of at least {MIN_RESAMPLE}, or None for n/4")
@@ -365,6 +378,8 @@ def run_long_horizon(
     prices: pd.DataFrame | str | os.PathLike[str] | None = None,
     columns: Sequence[str] | str | None = None,
     market_returns: pd.Series | str | os.PathLike[str] | None = None,
+    returns_unit: str = "decimal",
+    market_unit: str | None = None,
     source: str = "snapshot",
     cache_dir: str | os.PathLike[str] | None = None,
     past_data: str = "skip",
@@ -395,7 +410,7 @@ def run_long_horizon(
     returns
         A panel of simple returns (dates x securities, NaN where missing) to use instead of the
         committed snapshot.
-    prices, columns, market_returns
+    prices, columns, market_returns, returns_unit, market_unit
         The user's panel instead of the snapshot: ``returns`` or ``prices`` as a CSV/Parquet file
         (or a frame), read for the tickers needed only (:mod:`eventstudy.data.panel`).
     source, cache_dir
@@ -437,8 +452,8 @@ def run_long_horizon(
              else table[named_by].fillna("").astype(str).str.strip().to_numpy(dtype=object))
     panel, unknown = build_panel(
         [*table["ticker"], *([] if given is None else [b for b in given if b])], market, returns, data_dir,
-        prices=prices, columns=columns, market_returns=market_returns, source=source,
-        cache_dir=cache_dir,
+        prices=prices, columns=columns, market_returns=market_returns, returns_unit=returns_unit,
+        market_unit=market_unit, source=source, cache_dir=cache_dir,
         span=(table["event_date"].tolist(), max(0, -window.start) + 1, max(window.end, 0) + 1),
     )
     dates, values = panel.dates, panel.returns.to_numpy(dtype=float)

@@ -53,6 +53,7 @@ from eventstudy.inference.statistic import TestStatistic
 from eventstudy.studies.multi_result import MultiEventResult, window_label
 from eventstudy.defaults import DEFAULT_ESTIMATION, DEFAULT_MARKET, DEFAULT_WINDOW
 from eventstudy.engine.single import EventStudy
+from eventstudy.data.units import too_large_columns
 
 __all__ = ["MultiEventResult", "read_events", "run_multi_event_study"]
 
@@ -76,6 +77,8 @@ def run_multi_event_study(
     prices: pd.DataFrame | str | os.PathLike[str] | None = None,
     columns: Sequence[str] | str | None = None,
     market_returns: pd.Series | str | os.PathLike[str] | None = None,
+    returns_unit: str = "decimal",
+    market_unit: str | None = None,
     factors: pd.DataFrame | str | os.PathLike[str] | None = None,
     factors_unit: str = "decimal",
     exclude_events: bool = False,
@@ -120,6 +123,10 @@ def run_multi_event_study(
     factors, factors_unit
         Daily factors for the factor models (a file or a frame, ``"decimal"`` or
         ``"percent"``); default: the snapshot's French factors.
+    returns_unit, market_unit
+        ``"decimal"`` (default) or ``"percent"``: the unit of the panel's returns and of the
+        market's (default: ``returns_unit``); returns that look like percent, or below -100%,
+        are an error (:mod:`eventstudy.data.units`).
     exclude_events
         Leave the other events' windows of the same security out of each estimation window
         (their number is in the accounting's ``estimation_days_lost``).
@@ -145,7 +152,8 @@ def run_multi_event_study(
     windows = car_windows_of(study, car_window, car_windows)
     check_source(source)
     user = UserPanel.of(returns=returns, prices=prices, columns=columns,
-                        market_returns=market_returns, factors=factors, factors_unit=factors_unit)
+                        market_returns=market_returns, factors=factors, factors_unit=factors_unit,
+                        returns_unit=returns_unit, market_unit=market_unit)
     check_sources(source, user)
     table = read_events(events, id_column=id_column_of(columns))
     n_rows = len(table)
@@ -244,6 +252,10 @@ def _study_market(
         if data is None:
             state.skip(group[ok], str(market_failure))
             return None
+    huge = too_large_columns(data.returns)  # run's rule: such a value is a bad price, not a return
+    if market in huge:
+        raise DataError(huge[market].replace(f"{market!r} return", f"the market {market!r}'s return"))
+    data.unavailable.update(huge)
     days = data.trading_days
     placed = place_events(given, days, non_session=non_session, exchange=DEFAULT_EXCHANGE)
     live = placed.placed.copy()

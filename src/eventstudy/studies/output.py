@@ -12,6 +12,9 @@ formats; the long table of a million events is 21 million rows for a 21-day wind
 - ``tests``: every test, per relative day and per CAAR window: ``name, rel_day, window_start,
   window_end, stat, p, dist``;
 - ``accounting``: one row per row of the events file: what became of it and why.
+
+The folder holds one complete set of tables or nothing: they are written into a staging folder
+beside it that replaces it once every table is complete (:mod:`eventstudy.studies.output_folder`).
 """
 
 from __future__ import annotations
@@ -24,6 +27,7 @@ import numpy as np
 import pandas as pd
 
 from eventstudy.exceptions import ParameterError
+from eventstudy.studies.output_folder import check_output_folder, one_set
 
 if TYPE_CHECKING:
     from eventstudy.multi import MultiEventResult
@@ -33,30 +37,26 @@ FORMATS = ("csv", "parquet")
 CHUNK_EVENTS = 100_000
 
 
-def _output_dir(directory: str | os.PathLike[str]) -> Path:
-    if str(directory).strip() == "":
-        raise ParameterError("output", "''", "give a folder to write the tables into")
-    path = Path(directory)
-    if path.exists() and not path.is_dir():
-        raise ParameterError("output", str(path), "is a file; give a folder")
-    try:
-        path.mkdir(parents=True, exist_ok=True)
-    except OSError as error:
-        raise ParameterError("output", str(path), f"cannot create it ({error.strerror or error})") from None
-    return path
+#: The tables, by file stem.
+TABLES = ("events", "abnormal_returns", "tests", "accounting")
+
+
+def _is_table(name: str) -> bool:
+    stem, _, extension = name.rpartition(".")
+    return stem in TABLES and extension in FORMATS
+
+
+def check_output(directory: str | os.PathLike[str]) -> Path:
+    """``directory`` when it can receive the tables (see
+    :func:`eventstudy.studies.output_folder.check_output_folder`), else a ParameterError naming it."""
+    return check_output_folder(directory, _is_table)
 
 
 def _copy(con, table: str, path: Path, format: str) -> None:
-    """Write ``table`` to ``path`` through a temporary file renamed into place, so a run killed
-    while writing leaves the previous file or none, never half a table."""
-    temporary = path.with_name(f".{path.name}.{os.getpid()}.tmp")
-    literal = "'" + str(temporary).replace("'", "''") + "'"
+    """Write ``table`` to ``path`` (in the staging folder)."""
+    literal = "'" + str(path).replace("'", "''") + "'"
     options = "(FORMAT parquet)" if format == "parquet" else "(HEADER, DELIMITER ',')"
-    try:
-        con.execute(f"COPY {table} TO {literal} {options}")
-        os.replace(temporary, path)
-    finally:
-        temporary.unlink(missing_ok=True)
+    con.execute(f"COPY {table} TO {literal} {options}")
 
 
 def write_multi_event_result(
@@ -64,15 +64,12 @@ def write_multi_event_result(
 ) -> list[str]:
     """Write ``events``, ``abnormal_returns``, ``tests`` and ``accounting`` into ``directory``.
 
-    Returns the paths written.
+    Returns the paths written. The folder holds these tables only: they replace it as one set
+    (see the module docstring); a folder holding other files is refused before anything is written.
     """
-    import duckdb
-
-    from eventstudy.pvalues import two_sided_p
-
     if format not in FORMATS:
         raise ParameterError("format", format, "choose csv or parquet")
-    folder = _output_dir(directory)
+    target = check_output(directory)
     events = result.events.reset_index()
     events["day0"] = pd.DatetimeIndex(events["day0"]).date
     tests = result.tests_frame()
@@ -82,7 +79,19 @@ def write_multi_event_result(
     accounting = result.accounting.reset_index()
     accounting["status"] = accounting["status"].astype(str)
     accounting["day0"] = pd.DatetimeIndex(accounting["day0"]).date
-    written = []
+    names = [f"{name}.{format}" for name in ("events", "tests", "accounting", "abnormal_returns")]
+    with one_set(target) as folder:
+        _write_tables(result, folder, format, events, tests, accounting)
+    return [str(target / name) for name in names]
+
+
+def _write_tables(result: MultiEventResult, folder: Path, format: str, events: pd.DataFrame,
+                  tests: pd.DataFrame, accounting: pd.DataFrame) -> None:
+    """The four tables into ``folder`` (the staging folder)."""
+    import duckdb
+
+    from eventstudy.pvalues import two_sided_p
+
     con = duckdb.connect()
     try:
         for name, frame in (("events", events), ("tests", tests), ("accounting", accounting)):
@@ -90,7 +99,6 @@ def write_multi_event_result(
             path = folder / f"{name}.{format}"
             _copy(con, "frame", path, format)
             con.unregister("frame")
-            written.append(str(path))
         # the long table, a chunk of events at a time into one DuckDB table, then one COPY
         abnormal = result.abnormal.to_numpy()
         se = result.abnormal_se.to_numpy()
@@ -122,9 +130,9 @@ def write_multi_event_result(
             con.unregister("chunk")
         path = folder / f"abnormal_returns.{format}"
         _copy(con, "long_form", path, format)
-        written.append(str(path))
     except (duckdb.IOException, OSError) as error:
-        raise ParameterError("output", str(folder), f"cannot write there ({error})") from None
+        first = str(error).strip().splitlines()[0] if str(error).strip() else type(error).__name__
+        raise ParameterError("output", str(folder.parent), f"cannot write the tables there ({first}); "
+                             "the folder was left as it was") from None
     finally:
         con.close()
-    return written

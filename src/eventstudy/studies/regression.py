@@ -3,7 +3,9 @@ r"""Cross-sectional regression of event outcomes (CAR, standardised CAR, BHAR) o
 .. math:: y_i = x_i'\beta + u_i, \qquad i = 1..n \text{ events},
 
 with :math:`y` the left side of a formula (``"car ~ surprise + np.log(size)"``) and :math:`x` the
-terms built from the columns of the per-event frame by statsmodels' formula API. Estimation is
+terms built from the columns of the per-event frame by patsy, once the formula has passed
+:func:`eventstudy.studies.formula.check_formula` (columns, numbers, operators and a fixed list of
+functions: no formula can run code). Estimation is
 statsmodels' OLS, or WLS with weights :math:`1/\widehat{se}(y_i)^2` (``weights="inverse_variance"``,
 so that precisely estimated CARs count more, as in Boehmer, Musumeci & Poulsen 1991) or with the
 values of a column. Standard errors (``cov``):
@@ -107,7 +109,7 @@ class RegressionResult:
         width = max(8, *(len(str(n)) for n in self.params.index))
         lines.append(f"  {'':<{width}} {'coef':>11} {'se':>10} {'t':>8} {'p':>8}")
         for name in self.params.index:
-            lines.append(f"  {str(name):<{width}} {self.params[name]:+11.5f} {self.bse[name]:10.5f} "
+            lines.append(f"  {name!s:<{width}} {self.params[name]:+11.5f} {self.bse[name]:10.5f} "
                          f"{self.tvalues[name]:+8.2f} {self.pvalues[name]:8.4f}")
         lines.append(f"  R^2 = {self.rsquared:.3f}, adjusted {self.rsquared_adj:.3f}")
         return "\n".join(lines)
@@ -130,7 +132,9 @@ def regress_cars(
         One row per event: the outcome (``car``, ``scar``, ``bhar``, ...), its standard error
         (``car_se``) for inverse-variance weights, and the characteristics.
     formula
-        statsmodels formula, e.g. ``"car ~ surprise + np.log(size)"``.
+        A formula, e.g. ``"car ~ surprise + np.log(size)"``, of the frame's columns, numbers,
+        ``~ + - * / ** :``, parentheses and the functions of
+        :data:`eventstudy.studies.formula.FUNCTIONS` (anything else is refused before evaluation).
     cov
         ``"hc3"`` (default), ``"hc0"``, ``"hc1"``, ``"hc2"``, ``"ols"`` or ``"cluster:COLUMN"``.
     weights
@@ -145,12 +149,13 @@ def regress_cars(
         When fewer events remain than the formula has terms (plus one), or a standard error
         cannot be computed (e.g. HC2/HC3 with an event of leverage one).
     """
-    import statsmodels.formula.api as smf
+    import statsmodels.api as sm
+
+    from eventstudy.studies.formula import check_formula
 
     if not isinstance(frame, pd.DataFrame):
         raise ParameterError("frame", type(frame).__name__, "give a DataFrame with one row per event")
-    if not isinstance(formula, str) or "~" not in formula:
-        raise ParameterError("formula", formula, "give a formula 'outcome ~ term + term', e.g. 'car ~ surprise'")
+    check_formula(formula, frame.columns)
     cov_type, cluster = _covariance(cov, frame)
     data = _numeric_text_columns(frame)
     outcome = formula.split("~", 1)[0].strip()
@@ -160,26 +165,28 @@ def regress_cars(
         usable &= np.isfinite(extra) & (extra > 0)
     if cluster is not None:
         usable &= data[cluster].notna() & (data[cluster].astype(str) != "")
-    try:
-        probe = smf.ols(formula, data.loc[usable], missing="drop")
-    except Exception as error:  # the formula library's own errors (unknown name, bad syntax)
-        raise ParameterError("formula", formula, f"the formula cannot be built on the frame's columns "
-                             f"{list(frame.columns)}: {str(error).splitlines()[0]}") from None
-    rows = pd.Index(probe.data.row_labels)
-    finite = np.isfinite(probe.endog) & np.isfinite(probe.exog).all(axis=1)
-    rows = rows[finite]
-    k = probe.exog.shape[1]
+    y, x = _design(formula, data.loc[usable], frame)
+    finite = np.isfinite(y.to_numpy(dtype=float)).all(axis=1) & np.isfinite(x.to_numpy(dtype=float)).all(axis=1)
+    rows = pd.Index(y.index[finite])
+    k = x.shape[1]
     if len(rows) < k + 1:
-        raise DataError(f"formula: {len(rows)} events have every variable of {formula!r}; "
-                        f"the regression's {k} coefficients need at least {k + 1}")
+        raise DataError(f"formula: {len(rows)} of {len(frame)} events have every variable of "
+                        f"{formula!r} (and a usable weight and cluster); the regression's {k} "
+                        f"coefficient(s) need at least {k + 1}")
     used = data.loc[rows]
     kwargs: dict[str, Any] = {}
     if cluster is not None:
-        kwargs = {"groups": pd.factorize(used[cluster].astype(str))[0]}
+        groups = pd.factorize(used[cluster].astype(str))[0]
+        if groups.max() + 1 < 2:
+            raise DataError(f"cov: {cov!r} clusters by a column with one value among the {len(rows)} "
+                            "events used; clustering needs at least two clusters: choose another "
+                            "column or hc3")
+        kwargs = {"groups": groups}
+    y, x = _design(formula, used, frame)
     if extra is None:
-        model = smf.ols(formula, used)
+        model = sm.OLS(y, x)
     else:
-        model = smf.wls(formula, used, weights=extra.loc[rows].to_numpy())
+        model = sm.WLS(y, x, weights=extra.loc[rows].to_numpy())
     if cov_type in ("HC2", "HC3"):
         _check_leverage(model.wexog, cov, rows)
     fit = model.fit(cov_type=cov_type, cov_kwds=kwargs or None, use_t=True)
@@ -199,6 +206,21 @@ def regress_cars(
         df_resid=float(getattr(fit, "df_resid_inference", None) or fit.df_resid),
         dropped=frame.index.difference(rows, sort=False), fit=fit,
     )
+
+
+def _design(formula: str, data: pd.DataFrame, frame: pd.DataFrame) -> tuple[pd.DataFrame, pd.DataFrame]:
+    """Outcome and design matrix of a checked formula (rows with a missing value dropped)."""
+    from patsy import PatsyError
+
+    from eventstudy.studies.formula import design
+
+    try:
+        return design(formula, data)
+    except (PatsyError, ValueError, TypeError, ArithmeticError, LookupError) as error:
+        # patsy's own errors: a term it cannot build on these columns
+        first = str(error).splitlines()[0] if str(error).strip() else type(error).__name__
+        raise ParameterError("formula", formula, f"the formula cannot be built on the frame's columns "
+                             f"{list(frame.columns)}: {first}") from None
 
 
 def _check_leverage(exog: np.ndarray, cov: str, rows: pd.Index) -> None:
@@ -240,7 +262,11 @@ def _weights(data: pd.DataFrame, weights: str | None, outcome: str) -> pd.Series
         return 1.0 / se**2
     if weights not in data.columns:
         raise ParameterError("weights", weights, f"give 'inverse_variance' or a column: {list(data.columns)}")
-    return pd.to_numeric(data[weights], errors="coerce").astype(float)
+    values = pd.to_numeric(data[weights], errors="coerce").astype(float)
+    if not (np.isfinite(values) & (values > 0)).any():
+        raise ParameterError("weights", weights, "the column holds no positive number for any event; "
+                             "give a column of positive weights, or 'inverse_variance'")
+    return values
 
 
 def _numeric_text_columns(frame: pd.DataFrame) -> pd.DataFrame:
@@ -252,6 +278,6 @@ def _numeric_text_columns(frame: pd.DataFrame) -> pd.DataFrame:
             text = column.astype(str).str.strip()
             blank = column.isna() | (text == "")
             numbers = pd.to_numeric(text.where(~blank), errors="coerce")
-            if numbers.notna().sum() and numbers.notna().sum() == (~blank).sum():
+            if numbers.notna().sum() == (~blank).sum():  # every value a number, or none given
                 out[name] = numbers.astype(float)
     return out

@@ -278,6 +278,20 @@ def _finite_or_none(value: float) -> float | None:
     return float(value) if np.isfinite(value) else None
 
 
+#: Most pseudo-events per sample (``events``).
+MAX_EVENTS = 100_000
+#: Most samples (``samples``): rejection rates to a standard error below 0.0016.
+MAX_SAMPLES = 100_000
+#: Most pseudo-events of one simulation (samples x events), hours of work at most.
+MAX_PSEUDO_EVENTS = 20_000_000
+#: Largest absolute abnormal return added (``shift``, a decimal: 100%).
+MAX_SHIFT = 1.0
+#: Most shifts of one ``eventstudy simulate`` (a simulation each).
+MAX_SHIFTS = 20
+#: Largest variance multiplier of the event window's residuals.
+MAX_VARIANCE_MULTIPLIER = 100.0
+
+
 def simulate(
     returns: pd.DataFrame | None = None,
     market: pd.Series | str | None = None,
@@ -314,18 +328,19 @@ def simulate(
         (then left out of the securities drawn). Default with the snapshot: ``"^GSPC"``;
         required with ``returns``. Its dates are the trading days.
     events
-        Pseudo-events per sample, at least 2.
+        Pseudo-events per sample, from 2 to :data:`MAX_EVENTS`.
     samples
-        Number of samples, at least 1.
+        Number of samples, from 1 to :data:`MAX_SAMPLES`, and at most :data:`MAX_PSEUDO_EVENTS`
+        pseudo-events in all.
     shift
-        Abnormal return added (a decimal: 0.01 is one percent), spread equally over the days of
-        ``shift_window``.
+        Abnormal return added (a decimal: 0.01 is one percent, at most :data:`MAX_SHIFT` either
+        way), spread equally over the days of ``shift_window``.
     shift_window
         ``(a, b)`` relative days receiving the shift, inside the event window; default
         ``(0, 0)``.
     variance_multiplier
-        :math:`c > 0`: event-window residuals are scaled by :math:`\sqrt c` around the model's
-        expected return.
+        :math:`0 < c \le 100`: event-window residuals are scaled by :math:`\sqrt c` around the
+        model's expected return.
     same_date
         Put all events of a sample on one day 0 (distinct securities).
     model, estimation, window, min_estimation, factors
@@ -338,7 +353,7 @@ def simulate(
     tests
         Test names among :data:`eventstudy.inference.multi_event.TEST_NAMES` (default: all eleven).
     seed
-        Seed of the random draws (``None``: fresh entropy).
+        Seed of the random draws, a whole number from 0 (``None``: fresh entropy).
     progress
         Progress bar over samples on stderr; ``None``: only when stderr is a terminal.
 
@@ -354,15 +369,22 @@ def simulate(
         A drawn pseudo-event that the engine could not study (e.g. a security whose returns are
         fitted exactly).
     """
-    events = _positive_int("events", events, minimum=2)
-    samples = _positive_int("samples", samples, minimum=1)
+    events = _positive_int("events", events, minimum=2, maximum=MAX_EVENTS)
+    samples = _positive_int("samples", samples, minimum=1, maximum=MAX_SAMPLES)
+    if events * samples > MAX_PSEUDO_EVENTS:
+        raise ParameterError("samples", samples, f"{samples:,} samples of {events:,} events are more than the "
+                             f"{MAX_PSEUDO_EVENTS:,} pseudo-events a simulation may study; give at most "
+                             f"{MAX_PSEUDO_EVENTS // events:,} samples")
     if isinstance(alpha, bool) or not isinstance(alpha, (int, float)) or not 0 < alpha < 0.5:
         raise ParameterError("alpha", alpha, "give a test level strictly between 0 and 0.5, e.g. 0.05")
-    if isinstance(shift, bool) or not isinstance(shift, (int, float)) or not np.isfinite(shift):
-        raise ParameterError("shift", shift, "give a finite abnormal return as a decimal, e.g. 0.01")
+    check_shift(shift)
     if (isinstance(variance_multiplier, bool) or not isinstance(variance_multiplier, (int, float))
-            or not (np.isfinite(variance_multiplier) and variance_multiplier > 0)):
-        raise ParameterError("variance_multiplier", variance_multiplier, "give a positive finite number")
+            or not (np.isfinite(variance_multiplier) and 0 < variance_multiplier <= MAX_VARIANCE_MULTIPLIER)):
+        raise ParameterError("variance_multiplier", variance_multiplier,
+                             f"give a number above 0 and at most {MAX_VARIANCE_MULTIPLIER:g}")
+    if seed is not None and (isinstance(seed, bool) or not isinstance(seed, (int, np.integer))
+                             or not 0 <= seed < 2**63):
+        raise ParameterError("seed", seed, "give a whole number from 0 to 2**63 - 1, or None")
     if not isinstance(same_date, bool):
         raise ParameterError("same_date", same_date, "give True or False")
     names = TEST_NAMES if tests is None else tuple(tests)
@@ -474,10 +496,22 @@ def simulate(
     )
 
 
-def _positive_int(name: str, value: Any, *, minimum: int) -> int:
-    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or value < minimum:
-        raise ParameterError(name, value, f"give a whole number of at least {minimum}")
+def _positive_int(name: str, value: Any, *, minimum: int, maximum: int) -> int:
+    if isinstance(value, bool) or not isinstance(value, (int, np.integer)) or not minimum <= value <= maximum:
+        raise ParameterError(name, value, f"give a whole number from {minimum} to {maximum:,}")
     return int(value)
+
+
+def check_shift(shift: Any) -> float:
+    """``shift`` when it is an abnormal return the simulation can add: a number in
+    [-:data:`MAX_SHIFT`, :data:`MAX_SHIFT`] (a decimal)."""
+    allowed = f"give an abnormal return as a decimal from -{MAX_SHIFT:g} to {MAX_SHIFT:g}, e.g. 0.01"
+    if isinstance(shift, bool) or not isinstance(shift, (int, float, np.floating)):
+        raise ParameterError("shift", shift, allowed)
+    value = float(shift)
+    if not (np.isfinite(value) and abs(value) <= MAX_SHIFT):
+        raise ParameterError("shift", shift, allowed)
+    return value
 
 
 def _name(market: Any) -> str:

@@ -50,6 +50,8 @@ def run_event_study(
     prices: pd.DataFrame | str | os.PathLike[str] | None = None,
     columns: Sequence[str] | str | None = None,
     market_returns: pd.Series | str | os.PathLike[str] | None = None,
+    returns_unit: str = "decimal",
+    market_unit: str | None = None,
     factors: pd.DataFrame | str | os.PathLike[str] | None = None,
     factors_unit: str = "decimal",
     measure: str = "return",
@@ -68,7 +70,8 @@ def run_event_study(
 
     ``returns`` or ``prices`` (a CSV/Parquet file or a DataFrame, see :mod:`eventstudy.data.panel`)
     take the data from the user's own panel instead, with ``columns``, ``market_returns``,
-    ``factors`` and ``factors_unit`` as for :func:`eventstudy.run_multi_event_study`.
+    ``factors``, ``factors_unit``, ``returns_unit`` and ``market_unit`` as for
+    :func:`eventstudy.run_multi_event_study`.
     ``measure="volume"`` studies the log volume :math:`\\ln(1 + \\text{Volume})` of the stock
     against the market series' instead of their returns (Campbell & Wasley 1996; see
     :mod:`eventstudy.models.volume`). ``alternative`` (``"two-sided"``, ``"greater"``, ``"less"``) is
@@ -80,7 +83,8 @@ def run_event_study(
     )
     check_source(source)
     user = UserPanel.of(returns=returns, prices=prices, columns=columns,
-                        market_returns=market_returns, factors=factors, factors_unit=factors_unit)
+                        market_returns=market_returns, factors=factors, factors_unit=factors_unit,
+                        returns_unit=returns_unit, market_unit=market_unit)
     check_sources(source, user)
     if user is not None and user.has_panel:
         if measure == "volume":
@@ -120,7 +124,8 @@ def _run_on_panel(
     market: str, non_session: str, exchange: str, data_dir: str | os.PathLike[str] | None,
 ) -> EventStudyResult:
     """The study of one event on the user's panel: only the ticker and the market are read."""
-    loaded = load_panel(user.panel, [ticker], market=market, market_returns=user.market_returns)
+    loaded = load_panel(user.panel, [ticker], market=market, market_returns=user.market_returns,
+                        **user.units)
     if loaded.ids.get(ticker) is None:
         raise DataError(f"ticker: {ticker!r} is not an id of the panel {_panel_name(user)}")
     factors = user.factors if user.factors is not None else load_factor_sets(
