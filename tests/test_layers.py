@@ -35,3 +35,19 @@ def test_an_upward_import_inside_a_function_breaks_the_build(tmp_path):
     proc = _lint(tmp_path / "src", tmp_path / "pyproject.toml")
     assert proc.returncode != 0
     assert "BROKEN" in proc.stdout and "eventstudy.data.returns -> eventstudy.studies.multi" in proc.stdout
+
+
+def test_the_package_never_imports_an_old_module_path():
+    """The flat package's paths (eventstudy/_compat.py) are for users: an import of one inside the
+    package would hide its real dependency from the layers contract."""
+    import ast
+
+    from eventstudy._compat import MOVED
+
+    found = []
+    for path in (PROJECT / "src" / "eventstudy").rglob("*.py"):
+        for node in ast.walk(ast.parse(path.read_text())):
+            names = ([node.module] if isinstance(node, ast.ImportFrom)
+                     else [a.name for a in node.names] if isinstance(node, ast.Import) else [])
+            found.extend(f"{path.name}:{node.lineno} {n}" for n in names if n in MOVED)
+    assert found == []

@@ -30,7 +30,7 @@ from eventstudy.exceptions import ParameterError
 from eventstudy.studies.output_folder import check_output_folder, one_set
 
 if TYPE_CHECKING:
-    from eventstudy.multi import MultiEventResult
+    from eventstudy.studies.multi_result import MultiEventResult
 
 FORMATS = ("csv", "parquet")
 #: Events whose long-form rows are built at once.
@@ -90,7 +90,7 @@ def _write_tables(result: MultiEventResult, folder: Path, format: str, events: p
     """The four tables into ``folder`` (the staging folder)."""
     import duckdb
 
-    from eventstudy.pvalues import two_sided_p
+    from eventstudy.inference.pvalues import two_sided_p
 
     con = duckdb.connect()
     try:
