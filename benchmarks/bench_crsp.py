@@ -63,9 +63,15 @@ SEED = 2024
 
 
 def prepare(folder: Path, scale: float, ret_type: str, sizes: list[int]) -> dict:
-    """The panel and the events files in ``folder`` (made once; a manifest says with what)."""
+    """The panel and the events files in ``folder`` (made once; a manifest says with what, and
+    with which version of the generator, so that ``--keep DIR`` reuses only what still holds)."""
+    import hashlib
+
+    import crsp_like
+
     manifest_path = folder / "crsp_manifest.json"
-    wanted = {"scale": scale, "ret_type": ret_type, "seed": SEED}
+    source = hashlib.sha256(Path(crsp_like.__file__).read_bytes()).hexdigest()[:16]
+    wanted = {"scale": scale, "ret_type": ret_type, "seed": SEED, "generator": source}
     manifest = json.loads(manifest_path.read_text()) if manifest_path.exists() else {}
     shape = CrspShape().scaled(max(20, round(CrspShape().n_permnos * scale)))
     panel = make_panel(shape, seed=SEED)
