@@ -13,7 +13,6 @@ from __future__ import annotations
 import warnings
 
 import duckdb
-import numpy as np
 import pandas as pd
 import pytest
 from numpy.testing import assert_allclose
@@ -70,8 +69,8 @@ def test_the_panel_has_the_shape_of_crsp(crsp):
 
 
 def test_batch_equals_the_single_path_event_by_event(crsp):
-    _, events_path, _, batch = crsp
-    frame = _frame(crsp[0])
+    path, events_path, _, batch = crsp
+    frame = _frame(path)
     studied = batch.events.set_index(["ticker", "event_date"])
     skipped = set(zip(batch.skipped["ticker"], batch.skipped["event_date"]))
     events = pd.read_csv(events_path, dtype=str)
@@ -109,9 +108,14 @@ def test_the_sql_of_the_cars_equals_the_batch(crsp):
     _sql_equals_batch(path, events_path, batch)
 
 
-@pytest.mark.xfail(strict=True, raises=AssertionError, reason="the panel reader reads an empty market column (vwretd "
-                   "NULL on a date) as a return of 0.0, so that date counts as a trading day")
+@pytest.mark.xfail(
+    strict=True, raises=AssertionError,
+    reason="the panel reader reads an empty market column (vwretd NULL on a date) as a return of "
+    "0.0 (a masked array from fetchnumpy taken with np.asarray), so that date counts as a "
+    "trading day")
 def test_sessions_without_a_market_return_are_not_trading_days(tmp_path):
+    """Sessions whose vwretd is NULL are not trading days: windows count past them (the SQL's
+    day numbers), as the single path on a frame does."""
     path, events_path, _ = small_crsp_panel(tmp_path, market_holes=4)
     _sql_equals_batch(path, events_path, _batch(path, events_path))
 
