@@ -20,12 +20,17 @@ What it does
 5. Reads 1,000 events from a 50-million-row Parquet panel (20,000 securities x 2,520 days) and
    reports the rows the reader returned and the peak memory (``--big``; the file is about
    0.6 GB).
+6. ``--crsp``: the same path on a panel shaped like the CRSP daily stock file (32,000 PERMNOs
+   over 1965-2024, staggered lifetimes, absent rows, CRSP's codes, ~100M rows), next to one
+   DuckDB SQL query of the same CARs and a statsmodels loop (``bench_crsp.py`` says how).
 
 Usage::
 
     .venv/bin/python benchmarks/bench_user_path.py             # the table (writes to a temp dir)
     .venv/bin/python benchmarks/bench_user_path.py --quick     # 10,000 events only
     .venv/bin/python benchmarks/bench_user_path.py --big       # also the 50-million-row file
+    .venv/bin/python benchmarks/bench_user_path.py --crsp      # the CRSP-shaped panel
+    .venv/bin/python benchmarks/bench_user_path.py --crsp --crsp-scale 0.05 --crsp-events 1000,10000
 """
 
 from __future__ import annotations
@@ -46,6 +51,8 @@ import pandas as pd
 HERE = Path(__file__).resolve().parent
 sys.path.insert(0, str(HERE))
 from bench_batch import synthetic_panel  # noqa: E402
+from bench_crsp import add_options as add_crsp_options  # noqa: E402
+from bench_crsp import run as run_crsp  # noqa: E402
 
 WINDOW = (-10, 10)
 ESTIMATION = (-250, -11)
@@ -148,7 +155,12 @@ def main() -> None:
     parser.add_argument("--big", action="store_true", help="also 1,000 events on a 50M-row file")
     parser.add_argument("--big-only", action="store_true", help="only the 50M-row file")
     parser.add_argument("--keep", metavar="DIR", help="write the files here and keep them")
+    parser.add_argument("--crsp", action="store_true",
+                        help="the CRSP-shaped panel instead (options --crsp-*, see bench_crsp.py)")
+    add_crsp_options(parser)
     options = parser.parse_args()
+    if options.crsp:
+        sys.exit(run_crsp(options, run_cli))
     if options.big_only:
         big_file(Path(options.keep or tempfile.mkdtemp(prefix="eventstudy-bench-")))
         return

@@ -23,3 +23,23 @@ def measure_in_fresh_process(script: str, config: dict) -> dict:
     if done.returncode != 0:
         raise SystemExit(f"benchmark of {config} failed:\n{done.stderr}")
     return json.loads(done.stdout.strip().splitlines()[-1])
+
+
+def peak_rss_mb() -> float:
+    """This process's peak resident memory, MB.
+
+    On Linux the high-water mark of its own memory (``VmHWM`` in ``/proc/self/status``):
+    ``getrusage(RUSAGE_SELF).ru_maxrss`` of a process started by ``subprocess`` also counts the
+    peak of the parent it was forked from (Linux keeps it across ``exec``), so a worker started
+    by a large benchmark would report the benchmark's memory. Elsewhere ``ru_maxrss``."""
+    try:
+        with open("/proc/self/status") as status:
+            for line in status:
+                if line.startswith("VmHWM:"):
+                    return int(line.split()[1]) / 1024
+    except OSError:
+        pass
+    import resource
+
+    scale = 1024 * 1024 if sys.platform == "darwin" else 1024  # bytes on macOS, KB on Linux
+    return resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / scale
