@@ -288,7 +288,7 @@ def test_a_panel_brought_by_the_caller_is_checked():
     good = pd.DataFrame({"A": [0.01] * 6, "M": [0.0] * 6}, index=dates)
     with pytest.raises(ParameterError, match="^returns: 'DataFrame' is not allowed; give a DataFrame .* indexed by date"):
         run_long_horizon(events, (0, 2), returns=good.reset_index(drop=True), market="M")
-    with pytest.raises(DataError, match="^returns: the panel holds .* -100% or less"):
+    with pytest.raises(DataError, match=r"^returns \(the frame\): column 'A' has 6 daily return\(s\) below -100%"):
         run_long_horizon(events, (0, 2), returns=good.assign(A=-1.5), market="M")
     with pytest.raises(ParameterError, match="^market: 'SPX' is not allowed; name a column of returns"):
         run_long_horizon(events, (0, 2), returns=good, market="SPX")
