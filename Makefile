@@ -2,6 +2,8 @@
 #   make flagship   the Facebook bank-data event study, offline, from data/ (prints the result, writes
 #                   its charts and the flagship notebook rendered to HTML)
 #   make test       the whole test suite, notebooks included
+# and for the edit-test loop
+#   make test-fast  the suite without the notebooks and the simulations (pytest markers)
 # and
 #   make reports    every notebook executed offline and rendered to HTML in reports/
 #   make strip      remove outputs from the notebooks before committing (nbstripout)
@@ -24,7 +26,7 @@ PAPERMILL := $(BIN)/papermill --no-progress-bar --log-level WARNING --execution-
 NBCONVERT := $(BIN)/jupyter nbconvert --log-level ERROR --to html \
              --TemplateExporter.extra_template_basedirs=notebooks/templates --template offline
 
-.PHONY: flagship test reports install strip clean
+.PHONY: flagship test test-fast reports install strip clean
 
 flagship: $(STAMP)
 	@mkdir -p $(REPORTS)/flagship
@@ -38,6 +40,9 @@ flagship: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest
+
+test-fast: $(STAMP)
+	$(BIN)/python -m pytest -m "not notebook and not simulation"
 
 # Each notebook twice in HTML: with its code (NAME.html) and without, for readers (NAME.no-code.html).
 reports: $(STAMP)

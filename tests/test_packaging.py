@@ -220,3 +220,11 @@ def test_offline_template_loads_nothing_from_the_network():
         assert "<script src" not in html and not re.search(r"(cdn|unpkg|jsdelivr|cdnjs)\.", html)
         assert "Window explorer" in html
         assert ('<span class="n">interact</span>' in html) is not exclude_input  # the code
+
+
+def test_make_test_fast_leaves_out_the_notebooks_and_the_simulations():
+    """`make test-fast` selects by the two markers pyproject.toml declares; `make test` runs all."""
+    assert "-m \"not notebook and not simulation\"" in _make_recipe("test-fast")
+    assert _make_recipe("test").strip().endswith("-m pytest")
+    markers = _pyproject()["tool"]["pytest"]["ini_options"]["markers"]
+    assert {m.split(":")[0] for m in markers} >= {"notebook", "simulation"}

@@ -48,6 +48,7 @@ def test_variance_ratio_matches_the_direct_formula(data_dir, ticker, event, wind
     assert f"F({t}, 238) = {ratio.F:.2f}, p {ratio.p:.4f}" in result.summary()
 
 
+@pytest.mark.simulation
 def test_under_the_null_the_statistic_is_f_distributed():
     """Normal market-model returns with no event: F(T, L-2) (Chow's predictive test), so the
     p-values are uniform."""
