@@ -133,40 +133,51 @@ def test_flagship_text_shows_the_computed_numbers(executed):
     assert "+3.75%" in text  # open to close, SOURCES.md: +3.755%
 
 
-def readme_papermill_command() -> list[str]:
-    """The papermill line the README shows, split as a shell would."""
-    import shlex
-
+def readme_papermill_example() -> list[str]:
+    """The lines of the README's papermill example."""
     readme = (PROJECT / "README.md").read_text()
     block = readme.split("<!-- papermill-example -->\n```bash\n", 1)[1].split("\n```", 1)[0]
-    return shlex.split(block)
+    return block.splitlines()
 
 
-def test_flagship_follows_its_parameters(kernel_home):
-    """The README's papermill command, run as shown (only its output file moved to a temporary
-    folder), overrides the parameters cell; the text follows the new ticker, window and model, and
-    the press's 3.7% (about FB on 2018-08-06) is left out."""
+def visible_text(html_text: str) -> str:
+    for tag in ("script", "style"):
+        html_text = re.sub(rf"<{tag}\b.*?</{tag}>", " ", html_text, flags=re.S)
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html_text))
+
+
+def test_readme_papermill_example_runs_as_shown_and_its_text_follows_the_parameters(tmp_path):
+    """The README's lines, run by a shell in a fresh folder (no reports/ yet) whose notebooks/ and
+    .venv/bin are those of this checkout: the rendered report speaks of the ticker, window and
+    model chosen, never of the default study (Facebook, its press figure, its 3.7%)."""
+    import os
     import subprocess
     import sys
 
-    command = readme_papermill_command()
-    assert command[0] == ".venv/bin/papermill" and "-y" in command
-    out = kernel_home / "flagship-params" / Path(command[-1]).name
-    out.parent.mkdir(parents=True, exist_ok=True)
-    papermill_bin = str(Path(sys.executable).parent / "papermill")
-    proc = subprocess.run([papermill_bin, *command[1:-1], str(out)], cwd=PROJECT,
-                          capture_output=True, text=True, check=False, timeout=900)
+    lines = readme_papermill_example()
+    assert lines[0] == "mkdir -p reports" and lines[1].startswith(".venv/bin/papermill -y ")
+    (tmp_path / "notebooks").symlink_to(PROJECT / "notebooks")
+    bin_dir = tmp_path / ".venv" / "bin"
+    bin_dir.mkdir(parents=True)
+    for tool in ("papermill", "jupyter"):
+        (bin_dir / tool).symlink_to(Path(sys.executable).parent / tool)
+    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
+    proc = subprocess.run(["bash", "-euc", "\n".join(lines)], cwd=tmp_path, capture_output=True,
+                          text=True, check=False, timeout=900, env=env)
     assert proc.returncode == 0, proc.stderr[-2000:]
-    nb = nbformat.read(out, as_version=4)
-    text = markdown_outputs(nb)
+    assert "KeyboardInterrupt" not in proc.stderr
+    text = visible_text((tmp_path / "reports" / "01_aapl.html").read_text())
     result = run_event_study("AAPL", "2018-08-06", window=(-5, 5), model="market_adjusted")
-    assert "Over the event window (-5, +5) the CAR was" in text
-    assert f"**{result.car.value:+.2%}**" in text
-    assert "beta of" not in text
-    assert re.search(r"The market-adjusted model, fitted on 240 trading days", text)
-    assert "AAPL's" in text and "FB" not in text
-    assert "press" not in text and "3.7%" not in text
+    assert "This run studies AAPL around 2018-08-06" in text
+    assert "Over the event window (-5, +5) the CAR was" in text and f"{result.car.value:+.2%}" in text
+    assert "The market-adjusted model has no parameters to fit; its residual variance comes from 240" in text
+    assert "fitted on" not in text and "beta of" not in text
+    assert "Facebook" not in text and "FB" not in text and "press" not in text and "3.7%" not in text
     assert "The event study below uses close-to-close returns" in text
+    # the suggestions name values other than the ones chosen, and the parameters are shown
+    tries = text.split("Try it: set", 1)[1].split("rerun", 1)[0]
+    assert "WINDOW = [-5, 5]" not in tries and "market_adjusted" not in tries and "SPY" in tries
+    assert "Parameters of this run" in text and "'AAPL'" in text and "'market_adjusted'" in text
 
 
 def test_banks_text_shows_the_computed_adjustment(executed):
