@@ -207,6 +207,11 @@ def test_facebook_2018_places_day0_by_the_calendar_and_finds_the_crash(executed)
     assert f"the CAR is **{long.car.value:+.2%}**" in text
     assert "Day -7 of that window is 26 July" in text
     assert "around 6 August, the CAR is" in text and "06 August" not in text
+    # the crash day's AR in two studies with different estimation windows: said, not left to puzzle
+    in_long, in_table = f"{long.days.loc[-7, 'abnormal']:+.2%}", f"{q2.days.loc[0, 'abnormal']:+.2%}"
+    assert in_long != in_table
+    assert (f"abnormal return of **{in_long}** (against {in_table} in the table above: this study's "
+            "estimation window ends 11 sessions before 6 August, not before 26 July") in text
     after = long.cumulative(-6, 10)
     assert f"gives a CAR of {after.value:+.2%} (t = {after.t:.2f})" in text
     table = "".join(o.get("data", {}).get("text/html", "") for c in nb.cells for o in c.get("outputs", []))
@@ -269,6 +274,9 @@ def test_after_the_news_text_shows_the_computed_numbers(executed):
     momentum = run_long_horizon(peers, tuple(params["MOMENTUM_WINDOW"]), n_bootstrap=1)
     fit = regress_cars(study.events.join(momentum.to_frame()["bhar"].rename("momentum")), "car ~ momentum")
     assert f"**{10 * fit.params['momentum']:+.2f} points** different (HC3 se {fit.bse['momentum']:.3f}" in text
+    regression = text.split("points** different", 1)[1].split("\n", 1)[0]
+    assert "All 9 events share one day 0, so their abnormal returns are correlated" in regression
+    assert "patell" not in regression.lower()  # the multi-event tests' clustering warning is not about it
 
 
 def test_which_test_text_shows_the_simulated_rates(executed):
