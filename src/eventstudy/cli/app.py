@@ -279,8 +279,18 @@ def _cli_terms(message: str) -> str:
     message = re.sub(r"non_session='(\w+)' or '(\w+)'", r"--non-session \1 or \2", message)
     message = re.sub(r"non_session='(\w+)'", r"--non-session \1", message)
     message = re.sub(r"^(cache_dir|car_window|min_estimation|market_returns|factors_unit|"
-                     r"exclude_events):", lambda m: "--" + m.group(1).replace("_", "-") + ":", message)
-    return message.replace("lower min_estimation", "lower --min-estimation")
+                     r"exclude_events|same_date|resample_size|shift_window|variance_multiplier|"
+                     r"past_data|min_size|events|samples|seed|alpha):",
+                     lambda m: "--" + m.group(1).replace("_", "-") + ":", message)
+    message = re.sub(r"^n_bootstrap:", "--bootstrap:", message)
+    message = re.sub(r"\b(give|with|lower) (min_estimation|resample_size|same_date|n_bootstrap)\b",
+                     lambda m: f"{m.group(1)} --{_OPTION_OF.get(m.group(2), m.group(2)).replace('_', '-')}",
+                     message)
+    return message
+
+
+#: Library parameters whose command-line option has another name.
+_OPTION_OF = {"n_bootstrap": "bootstrap"}
 
 
 def _warn_unused_market(args: argparse.Namespace, argv: Sequence[str]) -> None:
@@ -346,10 +356,12 @@ def main(argv: Sequence[str] | None = None) -> int:
         sys.stdout.flush()
         return status
     except BrokenPipeError:
-        # Python flushes stdout again at exit: point it at /dev/null so that flush is silent.
+        # The reader stopped reading (`| head`): as for any Unix filter, not a failure, so the
+        # status does not depend on whether the reader left before or after the output was
+        # written. Python flushes stdout again at exit: point it at /dev/null so that flush is silent.
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
-        return 1
+        return 0
 
 
 def _main(argv: list[str]) -> int:
