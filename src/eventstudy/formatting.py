@@ -4,8 +4,15 @@ Part of the foundation: it imports nothing of the package."""
 from __future__ import annotations
 
 import html
+import math
 
-__all__ = ["Summary", "preformatted_html"]
+__all__ = ["Summary", "format_p", "preformatted_html"]
+
+
+def format_p(p: float) -> str:
+    """A p-value for a report: four decimals, ``<0.0001`` below that (never ``0.0000``), and
+    ``n/a`` when it could not be computed. The single and the multi-event reports share it."""
+    return "n/a" if not math.isfinite(p) else "<0.0001" if p < 0.0001 else f"{p:.4f}"
 
 
 class Summary(str):

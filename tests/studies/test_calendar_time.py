@@ -208,4 +208,4 @@ def test_json_has_the_issue_keys(tmp_path, capsys):
     assert payload["alpha"] == direct.alpha and set(payload["params"]) == {"alpha", "mkt_rf"}
     json.dumps(direct.to_dict(), allow_nan=False)
     assert main(["calendar-time", str(path), "--horizon", "0", "5", "--min-size", "0"]) == 2
-    assert capsys.readouterr().err.startswith("eventstudy: error: min_size: 0 is not allowed")
+    assert capsys.readouterr().err.startswith("eventstudy: error: --min-size: 0 is not allowed")

@@ -327,4 +327,4 @@ def test_cli_prints_json_and_power_tables(capsys):
 def test_cli_errors_are_one_line(capsys):
     assert main(["simulate", "--samples", "2", "--events", "30", "--same-date"]) == 2
     err = capsys.readouterr().err
-    assert err.startswith("eventstudy: error: events: 30 is not allowed") and err.count("\n") == 1
+    assert err.startswith("eventstudy: error: --events: 30 is not allowed; with --same-date,") and err.count("\n") == 1

@@ -274,13 +274,17 @@ def _print_json(payload: dict[str, Any]) -> None:
         buffer.flush()
 
 
-def _cli_terms(message: str) -> str:
-    """A library message in command-line terms: ``non_session='next'`` -> ``--non-session next``."""
+def _cli_terms(message: str, command: str | None = None) -> str:
+    """A library message in command-line terms: ``non_session='next'`` -> ``--non-session next``,
+    ``resample_size`` -> ``--resample-size`` (for ``simulate`` also ``events`` -> ``--events``:
+    elsewhere ``events`` is the events file)."""
+    if command == "simulate":
+        message = re.sub(r"^(events|samples|seed|alpha):", r"--\1:", message)
     message = re.sub(r"non_session='(\w+)' or '(\w+)'", r"--non-session \1 or \2", message)
     message = re.sub(r"non_session='(\w+)'", r"--non-session \1", message)
     message = re.sub(r"^(cache_dir|car_window|min_estimation|market_returns|factors_unit|"
                      r"exclude_events|same_date|resample_size|shift_window|variance_multiplier|"
-                     r"past_data|min_size|events|samples|seed|alpha):",
+                     r"past_data|min_size):",
                      lambda m: "--" + m.group(1).replace("_", "-") + ":", message)
     message = re.sub(r"^n_bootstrap:", "--bootstrap:", message)
     message = re.sub(r"\b(give|with|lower) (min_estimation|resample_size|same_date|n_bootstrap)\b",
@@ -375,7 +379,7 @@ def _main(argv: list[str]) -> int:
         try:
             status = _dispatch(args, argv)
         except EventStudyError as error:
-            print(f"eventstudy: error: {_cli_terms(str(error))}", file=sys.stderr)
+            print(f"eventstudy: error: {_cli_terms(str(error), args.command)}", file=sys.stderr)
             status = 2
     for warning in caught:
         if issubclass(warning.category, EventStudyWarning):

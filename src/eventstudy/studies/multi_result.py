@@ -17,7 +17,7 @@ from eventstudy.calendar import Window
 from eventstudy.engine.garch import GARCH_MODELS
 from eventstudy.engine.single import EventStudy
 from eventstudy.events import STATUSES, accounting_counts
-from eventstudy.formatting import preformatted_html
+from eventstudy.formatting import format_p, preformatted_html
 from eventstudy.inference.parametric import mean_residual_correlation
 from eventstudy.inference.statistic import TestStatistic
 
@@ -178,9 +178,12 @@ class MultiEventResult:
 
     def tests_frame(self) -> pd.DataFrame:
         """The test statistics as a frame: name, rel_day, window, stat, p, dist."""
-        return pd.DataFrame([
+        frame = pd.DataFrame([
             {**t.to_dict(), "dist": t.dist} for t in self.tests
         ])
+        # relative days are whole numbers, missing for the window tests (not -1.0 floats)
+        frame["rel_day"] = frame["rel_day"].astype("Int64")
+        return frame
 
     def to_frame(self) -> pd.DataFrame:
         """The per-event table (:attr:`events`)."""
@@ -312,8 +315,7 @@ class MultiEventResult:
         def window(w: Window) -> str:
             return f"({day(w.start)}, {day(w.end)})"
 
-        def pvalue(p: float) -> str:
-            return "n/a" if not math.isfinite(p) else "<0.0001" if p < 0.0001 else f"{p:.4f}"
+        pvalue = format_p
 
         spec = self.study
         lines = [

@@ -115,6 +115,12 @@ class RegressionResult:
     def __str__(self) -> str:
         return self.summary()
 
+    def __repr__(self) -> str:
+        terms = ", ".join(f"{name} {self.params[name]:+.4g} (t {self.tvalues[name]:+.2f})"
+                          for name in self.params.index)
+        return (f"<RegressionResult {self.formula}, {self.nobs} events, cov {self.cov}: {terms}; "
+                f"R^2 {self.rsquared:.3f}>")
+
     def _repr_html_(self) -> str:
         return preformatted_html(self.summary())
 

@@ -1,0 +1,49 @@
+"""How results show themselves: short reprs, p-values never printed as 0.0000, whole relative days,
+and a helpful message for a bare confidence level."""
+
+from __future__ import annotations
+
+import pandas as pd
+import pytest
+
+from eventstudy import run_event_study
+from eventstudy.exceptions import ParameterError
+from eventstudy.formatting import format_p
+from eventstudy.studies.multi import run_multi_event_study
+from eventstudy.studies.regression import regress_cars
+
+
+def test_format_p():
+    assert [format_p(p) for p in (0.5, 0.00012, 0.0000999, 0.0, float("nan"))] == [
+        "0.5000", "0.0001", "<0.0001", "<0.0001", "n/a"]
+
+
+def test_single_report_prints_small_p_values_as_below_0_0001():
+    """The crash day of 26 July 2018: a day-0 p below 0.0001, printed as batch prints it."""
+    result = run_event_study("FB", "2018-07-26", window=(0, 0))
+    assert result.days.loc[0, "p"] < 1e-4
+    text = str(result.summary())
+    assert "<0.0001" in text and "0.0000" not in text
+    assert "p <0.0001>" in repr(result)
+
+
+def test_conf_int_with_a_bare_number_says_to_name_it():
+    result = run_event_study("FB", "2018-08-06")
+    with pytest.raises(ParameterError, match=r"conf_int: 0.1 is not allowed; give the level by keyword: "
+                                             r"level=0.90 \(confidence\) or alpha=0.10"):
+        result.conf_int(0.1)
+    pd.testing.assert_frame_equal(result.conf_int(alpha=0.1), result.conf_int(level=0.9))
+
+
+def test_tests_frame_has_whole_relative_days_and_regression_repr_is_one_line():
+    events = pd.DataFrame({"ticker": ["JPM", "AAPL", "AMZN"],
+                           "event_date": ["2018-08-06", "2018-05-02", "2018-04-27"], "size": [1.0, 2.0, 4.0]})
+    study = run_multi_event_study(events, window=(-1, 1))
+    frame = study.tests_frame()
+    assert str(frame["rel_day"].dtype) == "Int64"
+    assert sorted(frame["rel_day"].dropna().unique().tolist()) == [-1, 0, 1]
+    assert frame["rel_day"].isna().sum() == len(frame[frame["window"].notna()])
+    fit = regress_cars(study.events, "car ~ size", cov="hc1")
+    text = repr(fit)
+    assert "\n" not in text and text.startswith("<RegressionResult car ~ size, 3 events, cov hc1: Intercept ")
+    assert f"size {fit.params['size']:+.4g} (t {fit.tvalues['size']:+.2f})" in text
