@@ -31,6 +31,19 @@ def safe_text(value: object, limit: int = SAFE_TEXT_LIMIT) -> str:
     return shown + (f"... ({len(text)} characters)" if len(text) > limit else "")
 
 
+def closest_hint(given: Iterable[object], allowed: Iterable[str]) -> str:
+    """``"; did you mean 'patell'?"`` for the first of ``given`` that is close to one of ``allowed``
+    (:func:`difflib.get_close_matches`, case-insensitive), else ``""``: the tail of a message."""
+    import difflib
+
+    choices = {name.lower(): name for name in allowed}
+    for value in given:
+        close = difflib.get_close_matches(str(value).lower(), list(choices), n=1, cutoff=0.6)
+        if close:
+            return f"; did you mean {choices[close[0]]!r}?"
+    return ""
+
+
 def safe_name(value: object) -> str:
     """``value`` as it is when it is short printable text, else :func:`safe_text` (quoted)."""
     text = value if isinstance(value, str) else str(value)

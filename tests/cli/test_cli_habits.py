@@ -161,3 +161,23 @@ def test_simulate_help_reads_as_text():
     assert "95% interval" in text and "%%" not in text
     assert "or your own panel with --returns / --prices" in text
     assert "the one-sided rates are those of the same test at level ALPHA in each tail" in text
+
+
+def test_human_slips_get_the_form_wanted(capsys, tmp_path):
+    status, _, err = run_cli(capsys, "run", "FB", "2018-08-06", "--window", "-1,1")
+    assert status == 2 and err == ("eventstudy: error: --window: '-1,1' is not allowed; give two "
+                                   "numbers: --window -1 1\n")
+    status, _, err = run_cli(capsys, "run", "FB", "2018-08-06", "--windw", "-1", "1")
+    assert status == 2 and err == ("eventstudy: error: unrecognized option '--windw' for eventstudy run; "
+                                   "did you mean '--window'?\n")
+    events = tmp_path / "ev.csv"
+    events.write_text("ticker,event_date\nJPM,2018-8-6\nWFC,2018-08-06\nC,2018-8-06\n")
+    status, _, err = run_cli(capsys, "batch", str(events), "--tests", "patel")
+    assert status == 2 and err.rstrip().endswith("; did you mean 'patell'?")
+    # dates without leading zeros are dates: the same day 0 as the padded spelling
+    status, out, _ = run_cli(capsys, "batch", str(events), "--json")
+    assert status == 0
+    rows = json.loads(out)["accounting"]["rows"]
+    assert [r["day0"] for r in rows] == ["2018-08-06"] * 3 and json.loads(out)["n_events"] == 3
+    status, out, _ = run_cli(capsys, "run", "FB", "2018-8-6", "--json")
+    assert status == 0 and json.loads(out)["day0"] == "2018-08-06"

@@ -18,6 +18,7 @@ from typing import Any
 from eventstudy.cli import horizons as cli_horizons
 from eventstudy.cli import simulate as cli_simulate
 from eventstudy.cli import tickers as cli_tickers
+from eventstudy.cli import slips
 from eventstudy.cli.options import add_data_options, data_options
 from eventstudy.defaults import DEFAULT_ESTIMATION, DEFAULT_MARKET, DEFAULT_WINDOW, MODEL_NAMES
 from eventstudy.exceptions import EventStudyError, EventStudyWarning, safe_name
@@ -370,6 +371,10 @@ def main(argv: Sequence[str] | None = None) -> int:
 
 def _main(argv: list[str]) -> int:
     parser = _parser()
+    mistake = slips.slip(parser, argv)
+    if mistake is not None:
+        print(f"eventstudy: error: {mistake}", file=sys.stderr)
+        return 2
     args = parser.parse_args(argv)
     if args.command is None:
         sys.stderr.write(parser.format_help())
