@@ -267,6 +267,7 @@ def test_after_the_news_text_shows_the_computed_numbers(executed):
     portfolio = run_calendar_time(portfolio_events, tuple(params["PORTFOLIO_HORIZON"]), params["PORTFOLIO_MODEL"])
     assert f"alpha is **{portfolio.alpha:+.3%} per trading day** (Newey-West se {portfolio.se:.3%}" in text
     assert f"t = {portfolio.t:.2f}, p = {portfolio.p:.3f}) over {portfolio.n_periods} days" in text
+    assert "months for the 5 coefficients of the carhart model, too few for its Newey-West t to be trusted" in text
     peers = pd.DataFrame({"ticker": params["CROSS_SECTION_TICKERS"], "event_date": params["CROSS_SECTION_DATE"]})
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ClusteredEventsWarning)

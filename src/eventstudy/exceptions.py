@@ -185,3 +185,9 @@ class ClusteredEventsWarning(EventStudyWarning):
     Abnormal returns of events on the same date are cross-correlated, so unadjusted multi-event
     statistics overstate significance (Kolari & Pynnonen 2010, *Rev. Financ. Stud.* 23(11)).
     """
+
+
+class SmallSampleWarning(EventStudyWarning):
+    """A regression has few observations for its number of coefficients, so its standard errors
+    (above all heteroskedasticity- and autocorrelation-consistent ones, which rest on large-sample
+    theory) are unreliable."""
