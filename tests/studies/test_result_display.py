@@ -47,3 +47,21 @@ def test_tests_frame_has_whole_relative_days_and_regression_repr_is_one_line():
     text = repr(fit)
     assert "\n" not in text and text.startswith("<RegressionResult car ~ size, 3 events, cov hc1: Intercept ")
     assert f"size {fit.params['size']:+.4g} (t {fit.tvalues['size']:+.2f})" in text
+
+
+def test_several_car_windows_label_every_car_column_and_the_regression_names_its_window(tmp_path):
+    events = pd.DataFrame({"ticker": ["JPM", "AAPL", "AMZN"],
+                           "event_date": ["2018-08-06", "2018-05-02", "2018-04-27"], "size": [1.0, 2.0, 4.0]})
+    study = run_multi_event_study(events, window=(-2, 2), car_windows=[(-1, 1), (0, 0)])
+    study.write(tmp_path, "csv")
+    written = pd.read_csv(tmp_path / "events.csv")
+    assert "car" not in written.columns and "bhar" not in written.columns
+    assert {"car(-1,+1)", "car_se(-1,+1)", "scar(-1,+1)", "car(0,0)", "car_p(0,0)"} <= set(written.columns)
+    assert written["car(-1,+1)"].tolist() == pytest.approx(study.events["car"].tolist(), rel=1e-12)
+    fit = study.regress("car ~ size")
+    assert fit.summary().splitlines()[1] == ("  car is over the first CAR window (-1, +1); the others are "
+                                             "columns such as car(0,0)")
+    one = run_multi_event_study(events, window=(-2, 2), car_windows=[(-1, 1)])
+    one.write(tmp_path / "one", "csv")
+    assert "car" in pd.read_csv(tmp_path / "one" / "events.csv").columns  # one window: no label needed
+    assert one.regress("car ~ size").outcome is None

@@ -195,9 +195,20 @@ class MultiEventResult:
         :func:`eventstudy.studies.regression.regress_cars` (OLS with HC3 standard errors by default;
         ``cov="cluster:day0"`` clusters by day 0; ``weights="inverse_variance"`` is WLS with
         :math:`1/\\operatorname{var}(CAR)`)."""
+        import dataclasses
+        import re
+
         from eventstudy.studies.regression import regress_cars
 
-        return regress_cars(self.events, formula, cov=cov, weights=weights)
+        fit = regress_cars(self.events, formula, cov=cov, weights=weights)
+        outcome = re.match(r"\s*(\w+)\s*~", formula)
+        if len(self.car_windows) > 1 and outcome and outcome.group(1) in ("car", "scar", "bhar"):
+            # several windows: say which one the unlabelled outcome is
+            window = self.car_windows[0]
+            fit = dataclasses.replace(fit, outcome=(
+                f"{outcome.group(1)} is over the first CAR window ({window.start:+d}, {window.end:+d}); "
+                f"the others are columns such as {outcome.group(1)}{window_label(self.car_windows[1])}"))
+        return fit
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready: model, measure, n_events, events, aar, caar (one entry per window),

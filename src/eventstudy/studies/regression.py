@@ -73,6 +73,7 @@ class RegressionResult:
     df_resid: float
     dropped: pd.Index
     fit: Any = field(repr=False)
+    outcome: str | None = None
 
     @property
     def n_dropped(self) -> int:
@@ -102,6 +103,8 @@ class RegressionResult:
         """A plain-text table of the coefficients."""
         weights = "" if self.weights is None else f", weights {self.weights}"
         lines = [f"Cross-sectional regression {self.formula}  ({self.nobs} events, cov {self.cov}{weights})"]
+        if self.outcome:
+            lines.append(f"  {self.outcome}")
         if self.n_dropped:
             lines.append(f"  {self.n_dropped} event(s) dropped for a missing value")
         width = max(8, *(len(str(n)) for n in self.params.index))
