@@ -189,6 +189,11 @@ class MultiEventResult:
         """The per-event table (:attr:`events`)."""
         return self.events
 
+    @property
+    def car_window_labels(self) -> list[str]:
+        """Column suffix of each CAR window, e.g. ``["(-1,+1)", "(0,0)"]``."""
+        return [window_label(w) for w in self.car_windows]
+
     def regress(self, formula: str, cov: str = "hc3", weights: str | None = None) -> Any:
         """Cross-sectional regression of the events' CARs (``"car ~ x + ..."``, or ``scar``,
         the standardised CAR, or ``bhar``) on columns of the events table, by

@@ -81,9 +81,7 @@ def write_multi_event_result(
     events = result.events.reset_index()
     events["day0"] = pd.DatetimeIndex(events["day0"]).date
     if len(result.car_windows) > 1:  # every CAR column names its window, the first one's too
-        from eventstudy.studies.multi_result import window_label
-
-        first = window_label(result.car_windows[0])
+        first = result.car_window_labels[0]
         events = events.rename(columns={c: f"{c}{first}" for c in FIRST_WINDOW_COLUMNS
                                         if c in events.columns})
     tests = result.tests_frame()
