@@ -65,3 +65,16 @@ def test_several_car_windows_label_every_car_column_and_the_regression_names_its
     one.write(tmp_path / "one", "csv")
     assert "car" in pd.read_csv(tmp_path / "one" / "events.csv").columns  # one window: no label needed
     assert one.regress("car ~ size").outcome is None
+
+
+def test_summary_renders_its_days_as_an_html_table_in_notebooks():
+    result = run_event_study("FB", "2018-08-06")
+    summary = result.summary()
+    html_text = summary._repr_html_()
+    assert result._repr_html_() == html_text
+    assert html_text.count("<table") == 1 and html_text.count("<tr>") >= 4  # header + three days
+    header = html_text.split("<thead>", 1)[1].split("</thead>", 1)[0]
+    assert all(f"<th>{name}</th>" in header for name in ("date", "return", "AR", "se", "t", "p"))
+    assert "<th>-1</th>" in html_text and "<td>2018-08-07</td>" in html_text
+    assert "+3.967%" in html_text and "0.0033" in html_text and "CAR(-1, +1) = +2.740%" in html_text
+    assert str(summary).startswith("Event study of FB") and "<" not in str(summary)  # text unchanged

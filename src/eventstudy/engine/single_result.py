@@ -350,7 +350,9 @@ class EventStudyResult:
                 "p": self.days["p"].map(format_p),
             }
         )
+        before = len(lines)
         lines += ["  " + line for line in table.to_string().splitlines()]
+        after = len(lines)
         car = self.car
         lines += [
             "",
@@ -365,7 +367,9 @@ class EventStudyResult:
             f"Variance ratio (event / estimation window) {ratio.value:.2f}: "
             f"F({ratio.df_num}, {ratio.df_den}) = {ratio.F:.2f}, p {format_p(ratio.p)}"
         )
-        return Summary("\n".join(lines))
+        # in a notebook: the text around an HTML table of the days
+        parts = ["\n".join(lines[:before]), table, "\n".join(lines[after:]).strip("\n")]
+        return Summary("\n".join(lines), parts)
 
     def __str__(self) -> str:
         return str(self.summary())
@@ -378,6 +382,6 @@ class EventStudyResult:
         )
 
     def _repr_html_(self) -> str:
-        return preformatted_html(self.summary())
+        return self.summary()._repr_html_()
 
 
