@@ -2,6 +2,8 @@
 #   make flagship   the Facebook bank-data event study, offline, from data/ (prints the result, writes
 #                   its charts and the flagship notebook rendered to HTML)
 #   make test       the whole test suite, notebooks included
+# and for the edit-test loop
+#   make test-fast  the suite without the notebooks and the simulations (pytest markers)
 # and
 #   make reports    every notebook executed offline and rendered to HTML in reports/
 #   make strip      remove outputs from the notebooks before committing (nbstripout)
@@ -17,13 +19,14 @@ REPORTS := reports
 
 NOTEBOOKS := $(wildcard notebooks/*.ipynb)
 
-# Quiet execution: papermill's per-notebook INFO lines off (the kernel's TCP notice is silenced by
-# the kernel configuration written at install). HTML without CDN scripts (notebooks/templates/offline).
+# Quiet execution: papermill's per-notebook INFO lines off (the kernel's own notices are silenced by
+# notebooks/kernel/ipython_kernel_config.py, installed with the environment). HTML without CDN
+# scripts, mathematics as MathML (notebooks/templates/offline).
 PAPERMILL := $(BIN)/papermill --no-progress-bar --log-level WARNING --execution-timeout 600 --cwd notebooks
 NBCONVERT := $(BIN)/jupyter nbconvert --log-level ERROR --to html \
              --TemplateExporter.extra_template_basedirs=notebooks/templates --template offline
 
-.PHONY: flagship test reports install strip clean
+.PHONY: flagship test test-fast reports install strip clean
 
 flagship: $(STAMP)
 	@mkdir -p $(REPORTS)/flagship
@@ -37,6 +40,9 @@ flagship: $(STAMP)
 
 test: $(STAMP)
 	$(BIN)/python -m pytest
+
+test-fast: $(STAMP)
+	$(BIN)/python -m pytest -m "not notebook and not simulation"
 
 # Each notebook twice in HTML: with its code (NAME.html) and without, for readers (NAME.no-code.html).
 reports: $(STAMP)
@@ -59,7 +65,7 @@ strip: $(STAMP)
 install: $(STAMP)
 
 # Reinstall only when the packaging files change; a second run is quick.
-$(STAMP): pyproject.toml constraints.txt
+$(STAMP): pyproject.toml constraints.txt notebooks/kernel/ipython_kernel_config.py
 	@test -x $(BIN)/python || { echo "creating the virtual environment $(VENV)"; $(PYTHON) -m venv $(VENV); }
 	@echo "installing eventstudy and its pinned dependencies into $(VENV) (2-3 minutes the first time)"
 	@# The distribution was called 'eventstudy' before it took a name of its own: drop that record.
@@ -67,9 +73,9 @@ $(STAMP): pyproject.toml constraints.txt
 	$(BIN)/python -m pip install --disable-pip-version-check --progress-bar on -c constraints.txt -e ".[notebooks,test,excel]"
 	@echo "registering the Jupyter kernel"
 	$(BIN)/python -m ipykernel install --sys-prefix --name python3 >/dev/null
-	@# The kernel's "running over TCP without encryption" notice is about a local, single-user kernel.
+	@# The kernel logs errors only, and not the interrupt that a clean shutdown sends (see the file).
 	@mkdir -p $(VENV)/etc/ipython
-	@echo 'c.IPKernelApp.log_level = "ERROR"' > $(VENV)/etc/ipython/ipython_kernel_config.py
+	@cp notebooks/kernel/ipython_kernel_config.py $(VENV)/etc/ipython/ipython_kernel_config.py
 	@touch $(STAMP)
 	@echo "$(VENV) is ready"
 

@@ -26,9 +26,9 @@ FB2018 = PROJECT / "notebooks" / "03_facebook_2018.ipynb"
 EXPLORER = PROJECT / "notebooks" / "04_window_explorer.ipynb"
 AFTER = PROJECT / "notebooks" / "05_after_the_news.ipynb"
 WHICH_TEST = PROJECT / "notebooks" / "07_which_test.ipynb"
-#: Parameters the tests run a notebook with, when its own would take too long.
-SMALL = {WHICH_TEST: {"SAMPLES": 40}}
 VOLUME_VOLATILITY = PROJECT / "notebooks" / "06_volume_and_volatility.ipynb"
+#: Parameters the tests run a notebook with, when its own would take too long.
+SMALL = {WHICH_TEST: {"SAMPLES": 20}, VOLUME_VOLATILITY: {"DAYS_AFTER": 5}}
 
 pytestmark = pytest.mark.notebook
 
@@ -133,40 +133,51 @@ def test_flagship_text_shows_the_computed_numbers(executed):
     assert "+3.75%" in text  # open to close, SOURCES.md: +3.755%
 
 
-def readme_papermill_command() -> list[str]:
-    """The papermill line the README shows, split as a shell would."""
-    import shlex
-
+def readme_papermill_example() -> list[str]:
+    """The lines of the README's papermill example."""
     readme = (PROJECT / "README.md").read_text()
     block = readme.split("<!-- papermill-example -->\n```bash\n", 1)[1].split("\n```", 1)[0]
-    return shlex.split(block)
+    return block.splitlines()
 
 
-def test_flagship_follows_its_parameters(kernel_home):
-    """The README's papermill command, run as shown (only its output file moved to a temporary
-    folder), overrides the parameters cell; the text follows the new ticker, window and model, and
-    the press's 3.7% (about FB on 2018-08-06) is left out."""
+def visible_text(html_text: str) -> str:
+    for tag in ("script", "style"):
+        html_text = re.sub(rf"<{tag}\b.*?</{tag}>", " ", html_text, flags=re.S)
+    return re.sub(r"\s+", " ", re.sub(r"<[^>]+>", " ", html_text))
+
+
+def test_readme_papermill_example_runs_as_shown_and_its_text_follows_the_parameters(tmp_path):
+    """The README's lines, run by a shell in a fresh folder (no reports/ yet) whose notebooks/ and
+    .venv/bin are those of this checkout: the rendered report speaks of the ticker, window and
+    model chosen, never of the default study (Facebook, its press figure, its 3.7%)."""
+    import os
     import subprocess
     import sys
 
-    command = readme_papermill_command()
-    assert command[0] == ".venv/bin/papermill" and "-y" in command
-    out = kernel_home / "flagship-params" / Path(command[-1]).name
-    out.parent.mkdir(parents=True, exist_ok=True)
-    papermill_bin = str(Path(sys.executable).parent / "papermill")
-    proc = subprocess.run([papermill_bin, *command[1:-1], str(out)], cwd=PROJECT,
-                          capture_output=True, text=True, check=False, timeout=900)
+    lines = readme_papermill_example()
+    assert lines[0] == "mkdir -p reports" and lines[1].startswith(".venv/bin/papermill -y ")
+    (tmp_path / "notebooks").symlink_to(PROJECT / "notebooks")
+    bin_dir = tmp_path / ".venv" / "bin"
+    bin_dir.mkdir(parents=True)
+    for tool in ("papermill", "jupyter"):
+        (bin_dir / tool).symlink_to(Path(sys.executable).parent / tool)
+    env = {**os.environ, "PATH": f"{Path(sys.executable).parent}{os.pathsep}{os.environ['PATH']}"}
+    proc = subprocess.run(["bash", "-euc", "\n".join(lines)], cwd=tmp_path, capture_output=True,
+                          text=True, check=False, timeout=900, env=env)
     assert proc.returncode == 0, proc.stderr[-2000:]
-    nb = nbformat.read(out, as_version=4)
-    text = markdown_outputs(nb)
+    assert "KeyboardInterrupt" not in proc.stderr
+    text = visible_text((tmp_path / "reports" / "01_aapl.html").read_text())
     result = run_event_study("AAPL", "2018-08-06", window=(-5, 5), model="market_adjusted")
-    assert "Over the event window (-5, +5) the CAR was" in text
-    assert f"**{result.car.value:+.2%}**" in text
-    assert "beta of" not in text
-    assert re.search(r"The market-adjusted model, fitted on 240 trading days", text)
-    assert "AAPL's" in text and "FB" not in text
-    assert "press" not in text and "3.7%" not in text
+    assert "This run studies AAPL around 2018-08-06" in text
+    assert "Over the event window (-5, +5) the CAR was" in text and f"{result.car.value:+.2%}" in text
+    assert "The market-adjusted model has no parameters to fit; its residual variance comes from 240" in text
+    assert "fitted on" not in text and "beta of" not in text
+    assert "Facebook" not in text and "FB" not in text and "press" not in text and "3.7%" not in text
     assert "The event study below uses close-to-close returns" in text
+    # the suggestions name values other than the ones chosen, and the parameters are shown
+    tries = text.split("Try it: set", 1)[1].split("rerun", 1)[0]
+    assert "WINDOW = [-5, 5]" not in tries and "market_adjusted" not in tries and "SPY" in tries
+    assert "Parameters of this run" in text and "'AAPL'" in text and "'market_adjusted'" in text
 
 
 def test_banks_text_shows_the_computed_adjustment(executed):
@@ -196,6 +207,11 @@ def test_facebook_2018_places_day0_by_the_calendar_and_finds_the_crash(executed)
     assert f"the CAR is **{long.car.value:+.2%}**" in text
     assert "Day -7 of that window is 26 July" in text
     assert "around 6 August, the CAR is" in text and "06 August" not in text
+    # the crash day's AR in two studies with different estimation windows: said, not left to puzzle
+    in_long, in_table = f"{long.days.loc[-7, 'abnormal']:+.2%}", f"{q2.days.loc[0, 'abnormal']:+.2%}"
+    assert in_long != in_table
+    assert (f"abnormal return of **{in_long}** (against {in_table} in the table above: this study's "
+            "estimation window ends 11 sessions before 6 August, not before 26 July") in text
     after = long.cumulative(-6, 10)
     assert f"gives a CAR of {after.value:+.2%} (t = {after.t:.2f})" in text
     table = "".join(o.get("data", {}).get("text/html", "") for c in nb.cells for o in c.get("outputs", []))
@@ -203,14 +219,24 @@ def test_facebook_2018_places_day0_by_the_calendar_and_finds_the_crash(executed)
         assert day0 in table
 
 
-def test_explorer_follows_its_parameters(kernel_home):
-    nb = execute(EXPLORER, kernel_home / "explorer-params", WINDOW=[-3, 3], MODEL="ff3", GRID=[-5, 5])
+def test_explorer_follows_its_parameters_and_reports_a_grid_reaching_the_estimation_window(
+        kernel_home, executed):
+    """One run with other parameters (the study's text follows the model and window; a GRID reaching
+    into the estimation window is a message, and the rest of the notebook still runs); the heat
+    map's text is checked on the default run."""
+    nb = execute(EXPLORER, kernel_home / "explorer-params", WINDOW=[-3, 3], MODEL="ff3", GRID=[-20, 20])
+    errors = [o for c in nb.cells for o in c.get("outputs", []) if o.get("output_type") == "error"]
+    assert not errors
     text = markdown_outputs(nb)
     result = run_event_study("FB", "2018-08-06", window=(-3, 3), model="ff3")
     assert "With the Fama-French 3-factor model estimated on (-250, -11) and the event window (-3, +3)" in text
     assert f"CAR is **{result.car.value:+.2%}** (t = {result.car.t:.2f}" in text
-    grid = run_event_study("FB", "2018-08-06", window=(-5, 5), model="ff3").car_grid()
-    assert f"Of the {len(grid)} windows inside (-5, +5)" in text
+    assert "**No heat map for GRID = [-20, 20]**: estimation: (-250, -11) is not allowed" in text
+    from eventstudy import MODELS
+
+    assert f"Across {len(MODELS)} models the CAR(-3, +3)" in text  # the rest of the notebook still runs
+    grid = run_event_study("FB", "2018-08-06", window=(-10, 10)).car_grid()
+    assert f"Of the {len(grid)} windows inside (-10, +10)" in markdown_outputs(executed(EXPLORER))
 
 
 def test_explorer_sliders_are_left_to_a_live_notebook():
@@ -251,6 +277,7 @@ def test_after_the_news_text_shows_the_computed_numbers(executed):
     portfolio = run_calendar_time(portfolio_events, tuple(params["PORTFOLIO_HORIZON"]), params["PORTFOLIO_MODEL"])
     assert f"alpha is **{portfolio.alpha:+.3%} per trading day** (Newey-West se {portfolio.se:.3%}" in text
     assert f"t = {portfolio.t:.2f}, p = {portfolio.p:.3f}) over {portfolio.n_periods} days" in text
+    assert "months for the 5 coefficients of the carhart model, too few for its Newey-West t to be trusted" in text
     peers = pd.DataFrame({"ticker": params["CROSS_SECTION_TICKERS"], "event_date": params["CROSS_SECTION_DATE"]})
     with warnings.catch_warnings():
         warnings.simplefilter("ignore", ClusteredEventsWarning)
@@ -258,6 +285,9 @@ def test_after_the_news_text_shows_the_computed_numbers(executed):
     momentum = run_long_horizon(peers, tuple(params["MOMENTUM_WINDOW"]), n_bootstrap=1)
     fit = regress_cars(study.events.join(momentum.to_frame()["bhar"].rename("momentum")), "car ~ momentum")
     assert f"**{10 * fit.params['momentum']:+.2f} points** different (HC3 se {fit.bse['momentum']:.3f}" in text
+    regression = text.split("points** different", 1)[1].split("\n", 1)[0]
+    assert "All 9 events share one day 0, so their abnormal returns are correlated" in regression
+    assert "patell" not in regression.lower()  # the multi-event tests' clustering warning is not about it
 
 
 def test_which_test_text_shows_the_simulated_rates(executed):
@@ -288,12 +318,14 @@ def test_volume_and_volatility_text_shows_the_computed_numbers(executed):
     banks = [run_event_study(t, "2018-08-06", window=(-3, 3), measure="volume").days.loc[0, "abnormal"]
              for t in ("JPM", "WFC", "C", "USB")]
     assert f"range from {min(banks):+.3f} to {max(banks):+.3f}" in text
-    garch = run_event_study("FB", "2018-08-09", model="garch", estimation=(-250, -1), window=(0, 0))
-    market = run_event_study("FB", "2018-08-09", estimation=(-250, -1), window=(0, 0))
+    # the tests run it with DAYS_AFTER = 5 (SMALL): five GARCH fits instead of ten; the fifth
+    # session after the crash of 26 July is 2 August
+    garch = run_event_study("FB", "2018-08-02", model="garch", estimation=(-250, -1), window=(0, 0))
+    market = run_event_study("FB", "2018-08-02", estimation=(-250, -1), window=(0, 0))
     assert f"b = {garch.params['beta[1]']:.4f}" in text
     assert f"The market model's residual sd is {market.fit.sigma:.2%}" in text
-    crash = run_event_study("FB", "2018-07-26", window=(0, 10)).variance_ratio
-    assert f"the variance ratio is **{crash.value:.1f}** (F(11, 238) = {crash.F:.2f}" in text
+    crash = run_event_study("FB", "2018-07-26", window=(0, 5)).variance_ratio
+    assert f"the variance ratio is **{crash.value:.1f}** (F(6, 238) = {crash.F:.2f}" in text
 
 
 def test_model_lists_name_every_model():
@@ -329,17 +361,6 @@ def test_banks_text_counts_the_stocks_it_was_given(kernel_home):
     text = markdown_outputs(nb)
     assert "Across the 5 stocks (JPM, WFC, C, USB, FB)" in text
     assert "5 banks" not in text and "the banks'" not in text
-
-
-def test_explorer_reports_a_grid_that_reaches_the_estimation_window_as_a_message(kernel_home):
-    nb = execute(EXPLORER, kernel_home / "explorer-grid", GRID=[-20, 20])
-    errors = [o for c in nb.cells for o in c.get("outputs", []) if o.get("output_type") == "error"]
-    assert not errors
-    text = markdown_outputs(nb)
-    assert "**No heat map for GRID = [-20, 20]**: estimation: (-250, -11) is not allowed" in text
-    from eventstudy import MODELS
-
-    assert f"Across {len(MODELS)} models the CAR(-1, +1)" in text  # the rest of the notebook still runs
 
 
 def test_parameters_reach_the_html_escaped(kernel_home):

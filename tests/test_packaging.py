@@ -201,8 +201,9 @@ def test_make_reports_renders_offline_with_a_no_code_version_and_leaves_no_execu
     flagship = _make_recipe("flagship")
     assert flagship.count("$(NBCONVERT)") == 1 and "rm -rf $$tmp" in flagship
     assert "--log-level WARNING" in re.search(r"^PAPERMILL := (.*)", makefile, re.M).group(1)
-    # The kernel's TCP notice is silenced by the kernel configuration written at install.
-    assert "c.IPKernelApp.log_level = \"ERROR\"" in _make_recipe("$(STAMP)")
+    # The kernel's notices are silenced by the kernel configuration installed with the environment
+    # (tests/test_notebook_kernel.py checks what it holds).
+    assert "notebooks/kernel/ipython_kernel_config.py" in _make_recipe("$(STAMP)")
 
 
 def test_offline_template_loads_nothing_from_the_network():
@@ -219,3 +220,11 @@ def test_offline_template_loads_nothing_from_the_network():
         assert "<script src" not in html and not re.search(r"(cdn|unpkg|jsdelivr|cdnjs)\.", html)
         assert "Window explorer" in html
         assert ('<span class="n">interact</span>' in html) is not exclude_input  # the code
+
+
+def test_make_test_fast_leaves_out_the_notebooks_and_the_simulations():
+    """`make test-fast` selects by the two markers pyproject.toml declares; `make test` runs all."""
+    assert "-m \"not notebook and not simulation\"" in _make_recipe("test-fast")
+    assert _make_recipe("test").strip().endswith("-m pytest")
+    markers = _pyproject()["tool"]["pytest"]["ini_options"]["markers"]
+    assert {m.split(":")[0] for m in markers} >= {"notebook", "simulation"}

@@ -31,6 +31,19 @@ def safe_text(value: object, limit: int = SAFE_TEXT_LIMIT) -> str:
     return shown + (f"... ({len(text)} characters)" if len(text) > limit else "")
 
 
+def closest_hint(given: Iterable[object], allowed: Iterable[str]) -> str:
+    """``"; did you mean 'patell'?"`` for the first of ``given`` that is close to one of ``allowed``
+    (:func:`difflib.get_close_matches`, case-insensitive), else ``""``: the tail of a message."""
+    import difflib
+
+    choices = {name.lower(): name for name in allowed}
+    for value in given:
+        close = difflib.get_close_matches(str(value).lower(), list(choices), n=1, cutoff=0.6)
+        if close:
+            return f"; did you mean {choices[close[0]]!r}?"
+    return ""
+
+
 def safe_name(value: object) -> str:
     """``value`` as it is when it is short printable text, else :func:`safe_text` (quoted)."""
     text = value if isinstance(value, str) else str(value)
@@ -172,3 +185,9 @@ class ClusteredEventsWarning(EventStudyWarning):
     Abnormal returns of events on the same date are cross-correlated, so unadjusted multi-event
     statistics overstate significance (Kolari & Pynnonen 2010, *Rev. Financ. Stud.* 23(11)).
     """
+
+
+class SmallSampleWarning(EventStudyWarning):
+    """A regression has few observations for its number of coefficients, so its standard errors
+    (above all heteroskedasticity- and autocorrelation-consistent ones, which rest on large-sample
+    theory) are unreliable."""

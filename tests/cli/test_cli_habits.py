@@ -47,8 +47,9 @@ def test_a_reader_that_stops_early_gets_no_traceback():
     assert proc.stdout is not None and proc.stderr is not None
     proc.stdout.close()  # the reader is gone before the program prints
     err = proc.stderr.read().decode()
-    proc.wait(timeout=120)
+    status = proc.wait(timeout=120)
     assert "Traceback" not in err and "BrokenPipeError" not in err and err == ""
+    assert status == 0  # a closed pipe is the reader's choice, not a failure
 
 
 def test_plot_to_a_name_without_extension_writes_png_and_says_so(capsys, tmp_path, monkeypatch):
@@ -141,3 +142,42 @@ def test_batch_plot_to_a_folder_is_named_after_the_events_file(capsys, tmp_path)
     status, out, _ = run_cli(capsys, "batch", str(events), "--plot", str(charts))
     assert status == 0 and (charts / "banks.png").read_bytes()[:4] == b"\x89PNG"
     assert out.endswith(f"Charts written to {charts / 'banks.png'}\n")
+
+
+def test_messages_name_the_command_line_options(capsys, tmp_path):
+    """Library parameter names (resample_size, same_date, events) reach the terminal as options."""
+    events = tmp_path / "ev.csv"
+    events.write_text("ticker,event_date\nJPM,2018-08-06\nWFC,2018-08-06\nC,2018-08-06\n")
+    status, out, _ = run_cli(capsys, "longrun", str(events), "--horizon", "0", "10", "--bootstrap", "100")
+    assert status == 0 and "--resample-size" in out and "give resample_size" not in out
+    status, _, err = run_cli(capsys, "simulate", "--same-date", "--events", "20", "--samples", "5")
+    assert status == 2 and err.startswith("eventstudy: error: --events: 20 is not allowed; with --same-date,")
+
+
+def test_simulate_help_reads_as_text():
+    proc = subprocess.run([sys.executable, "-m", "eventstudy", "simulate", "--help"], capture_output=True,
+                          text=True, check=True)
+    text = " ".join(proc.stdout.split())
+    assert "95% interval" in text and "%%" not in text
+    assert "or your own panel with --returns / --prices" in text
+    assert "the one-sided rates are those of the same test at level ALPHA in each tail" in text
+
+
+def test_human_slips_get_the_form_wanted(capsys, tmp_path):
+    status, _, err = run_cli(capsys, "run", "FB", "2018-08-06", "--window", "-1,1")
+    assert status == 2 and err == ("eventstudy: error: --window: '-1,1' is not allowed; give two "
+                                   "numbers: --window -1 1\n")
+    status, _, err = run_cli(capsys, "run", "FB", "2018-08-06", "--windw", "-1", "1")
+    assert status == 2 and err == ("eventstudy: error: unrecognized option '--windw' for eventstudy run; "
+                                   "did you mean '--window'?\n")
+    events = tmp_path / "ev.csv"
+    events.write_text("ticker,event_date\nJPM,2018-8-6\nWFC,2018-08-06\nC,2018-8-06\n")
+    status, _, err = run_cli(capsys, "batch", str(events), "--tests", "patel")
+    assert status == 2 and err.rstrip().endswith("; did you mean 'patell'?")
+    # dates without leading zeros are dates: the same day 0 as the padded spelling
+    status, out, _ = run_cli(capsys, "batch", str(events), "--json")
+    assert status == 0
+    rows = json.loads(out)["accounting"]["rows"]
+    assert [r["day0"] for r in rows] == ["2018-08-06"] * 3 and json.loads(out)["n_events"] == 3
+    status, out, _ = run_cli(capsys, "run", "FB", "2018-8-6", "--json")
+    assert status == 0 and json.loads(out)["day0"] == "2018-08-06"

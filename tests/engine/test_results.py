@@ -69,8 +69,8 @@ def test_conf_int_takes_level_or_alpha_by_keyword_only(fb):
     half = stats.t.ppf(0.95, fb.fit.df) * fb.days["se"]
     assert_allclose(by_level["lower"], fb.days["abnormal"] - half, rtol=1e-12)
     assert (by_level["upper"] - by_level["lower"] < fb.conf_int()["upper"] - fb.conf_int()["lower"]).all()
-    with pytest.raises(TypeError):
-        fb.conf_int(0.1)  # a bare number could be read two ways
+    with pytest.raises(ParameterError, match="level=0.90 .confidence. or alpha=0.10"):
+        fb.conf_int(0.1)  # a bare number could be read two ways: the message says how to name it
     with pytest.raises(ParameterError, match="level, alpha: .* give one of them"):
         fb.conf_int(level=0.9, alpha=0.1)
     with pytest.raises(ParameterError, match="alpha: 1.5 is not allowed"):

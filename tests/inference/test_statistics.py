@@ -872,6 +872,7 @@ def _rejection_rates(rows_per_study, level=0.05):
     return {k: v / len(rows_per_study) for k, v in counts.items()}
 
 
+@pytest.mark.simulation
 def test_size_on_real_returns_with_random_pseudo_events(pseudo_events):
     """No event: every test rejects about 5% of the time at the 5% level.
 
@@ -892,6 +893,7 @@ def test_size_on_real_returns_with_random_pseudo_events(pseudo_events):
     assert not outside, rates
 
 
+@pytest.mark.simulation
 def test_clustered_events_inflate_unadjusted_tests_and_kolari_pynnonen_corrects(pseudo_events):
     """All firms on the same day 0 (every trading day in turn): cross-correlated abnormal returns.
 

@@ -10,6 +10,8 @@ import math
 import numpy as np
 import pandas as pd
 import pytest
+
+from eventstudy.exceptions import SmallSampleWarning
 import statsmodels.api as sm
 
 from eventstudy.report.horizon_charts import plot_cumulative_alpha
@@ -114,7 +116,9 @@ def test_weights_min_size_and_the_dropped_periods_match_the_hand_loop(data_dir):
 
 
 def test_monthly_portfolio_compounds_daily_returns_and_factors_by_hand(data_dir):
-    result = run_calendar_time(EVENTS, (0, 5), "carhart", frequency="monthly")
+    # few months for five coefficients: the result comes with a warning (tested below)
+    with pytest.warns(SmallSampleWarning):
+        result = run_calendar_time(EVENTS, (0, 5), "carhart", frequency="monthly")
     tickers = sorted(set(EVENTS["ticker"]))
     panel = raw_panel(data_dir, [*tickers, "^GSPC"])
     daily_factors = raw_factors(data_dir, "carhart").reindex(panel.index)
@@ -209,3 +213,19 @@ def test_json_has_the_issue_keys(tmp_path, capsys):
     json.dumps(direct.to_dict(), allow_nan=False)
     assert main(["calendar-time", str(path), "--horizon", "0", "5", "--min-size", "0"]) == 2
     assert capsys.readouterr().err.startswith("eventstudy: error: --min-size: 0 is not allowed")
+
+
+def test_few_periods_per_coefficient_warn_and_the_header_reads_well():
+    """Below MIN_PERIODS_PER_COEFFICIENT periods per coefficient the HAC t statistic is not to be
+    trusted: a SmallSampleWarning says how many periods for how many coefficients."""
+    from eventstudy.studies.calendar_time import MIN_PERIODS_PER_COEFFICIENT
+
+    with pytest.warns(SmallSampleWarning) as caught:
+        result = run_calendar_time(EVENTS, (1, 3), "carhart", frequency="monthly")
+    k = len(result.params)
+    assert k == 5 and result.n_periods < MIN_PERIODS_PER_COEFFICIENT * k == 50
+    assert (f"{result.n_periods} monthly periods for the 5 coefficients of the carhart regression, fewer "
+            f"than 10 per coefficient: its Newey-West standard errors") in str(caught[0].message)
+    assert result.summary().splitlines()[0] == (
+        f"Calendar-time portfolio (monthly), carhart model; standard errors: Newey-West (HAC) with "
+        f"{result.lags} lags")

@@ -72,6 +72,7 @@ def null_run():
     return simulate(returns, market, events=30, samples=600, seed=11)
 
 
+@pytest.mark.simulation
 def test_every_test_rejects_at_its_level_on_iid_normal_residuals(null_run):
     n_events, n = 30, 600
     checks = len(TEST_NAMES) * 2 * 3
@@ -91,6 +92,7 @@ def test_every_test_rejects_at_its_level_on_iid_normal_residuals(null_run):
                 assert low <= row["rate"] <= high, (where, name, tail, row["rate"], low, high)
 
 
+@pytest.mark.simulation
 def test_rates_count_the_rejections_of_the_statistics(null_run):
     """The table is the per-sample statistics counted again, directly."""
     j = null_run.tests.index("patell")
@@ -108,6 +110,7 @@ def test_rates_count_the_rejections_of_the_statistics(null_run):
 # event-induced variance
 
 
+@pytest.mark.simulation
 def test_event_induced_variance_makes_patell_over_reject_but_not_bmp():
     returns, market = synthetic_panel(seed=2)
     c, n = 2.0, 1500
@@ -129,6 +132,7 @@ def test_event_induced_variance_makes_patell_over_reject_but_not_bmp():
 # cross-correlation of same-date events
 
 
+@pytest.mark.simulation
 def test_cross_correlation_inflates_the_unadjusted_tests_not_kolari_pynnonen():
     rho, n_events, n = 0.1, 20, 1200
     returns, market = synthetic_panel(n_securities=40, rho=rho, seed=3)
@@ -323,4 +327,4 @@ def test_cli_prints_json_and_power_tables(capsys):
 def test_cli_errors_are_one_line(capsys):
     assert main(["simulate", "--samples", "2", "--events", "30", "--same-date"]) == 2
     err = capsys.readouterr().err
-    assert err.startswith("eventstudy: error: events: 30 is not allowed") and err.count("\n") == 1
+    assert err.startswith("eventstudy: error: --events: 30 is not allowed; with --same-date,") and err.count("\n") == 1

@@ -4,6 +4,7 @@ and closes (:func:`resolve_event`)."""
 from __future__ import annotations
 
 import datetime as dt
+import re
 from dataclasses import dataclass
 
 import pandas as pd
@@ -23,8 +24,11 @@ NON_SESSION_POLICIES = ("next", "previous", "raise")
 def parse_event_date(value: str | dt.date | pd.Timestamp, parameter: str = "event_date") -> pd.Timestamp:
     """Turn ``value`` into a midnight :class:`pandas.Timestamp`, or raise a clear error."""
     if isinstance(value, str):
+        # YYYY-MM-DD, and the same without leading zeros (2018-8-6), as people type dates
+        match = re.fullmatch(r"(\d{4})-(\d{1,2})-(\d{1,2})", value.strip())
         try:
-            parsed = dt.date.fromisoformat(value.strip())
+            parsed = (dt.date(*(int(g) for g in match.groups())) if match
+                      else dt.date.fromisoformat(value.strip()))
         except ValueError:
             raise ParameterError(parameter, value, "give a calendar date as YYYY-MM-DD") from None
         return pd.Timestamp(parsed)

@@ -18,6 +18,7 @@ from typing import Any
 from eventstudy.cli import horizons as cli_horizons
 from eventstudy.cli import simulate as cli_simulate
 from eventstudy.cli import tickers as cli_tickers
+from eventstudy.cli import slips
 from eventstudy.cli.options import add_data_options, data_options
 from eventstudy.defaults import DEFAULT_ESTIMATION, DEFAULT_MARKET, DEFAULT_WINDOW, MODEL_NAMES
 from eventstudy.exceptions import EventStudyError, EventStudyWarning, ParameterError, safe_name
@@ -284,17 +285,28 @@ def _print_json(payload: dict[str, Any]) -> None:
         buffer.flush()
 
 
-def _cli_terms(message: str) -> str:
-    """A library message in command-line terms: ``non_session='next'`` -> ``--non-session next``."""
+def _cli_terms(message: str, command: str | None = None) -> str:
+    """A library message in command-line terms: ``non_session='next'`` -> ``--non-session next``,
+    ``resample_size`` -> ``--resample-size`` (for ``simulate`` also ``events`` -> ``--events``:
+    elsewhere ``events`` is the events file)."""
+    if command == "simulate":
+        message = re.sub(r"^(events|samples|seed|alpha):", r"--\1:", message)
     message = re.sub(r"non_session='(\w+)' or '(\w+)'", r"--non-session \1 or \2", message)
     message = re.sub(r"non_session='(\w+)'", r"--non-session \1", message)
     message = re.sub(r"^(cache_dir|car_window|min_estimation|market_returns|factors_unit|returns_unit|"
-                     r"market_unit|exclude_events|resample_size|min_size|samples|shift|seed|"
-                     r"variance_multiplier|regress_cov|regress_weights):",
+                     r"market_unit|exclude_events|same_date|resample_size|shift_window|min_size|"
+                     r"samples|shift|seed|variance_multiplier|regress_cov|regress_weights|past_data):",
                      lambda m: "--" + m.group(1).replace("_", "-") + ":", message)
     message = re.sub(r"^n_bootstrap:", "--bootstrap:", message)
     message = re.sub(r"^hac_lags:", "--lags:", message)
-    return message.replace("lower min_estimation", "lower --min-estimation")
+    message = re.sub(r"\b(give|with|lower) (min_estimation|resample_size|same_date|n_bootstrap)\b",
+                     lambda m: f"{m.group(1)} --{_OPTION_OF.get(m.group(2), m.group(2)).replace('_', '-')}",
+                     message)
+    return message
+
+
+#: Library parameters whose command-line option has another name.
+_OPTION_OF = {"n_bootstrap": "bootstrap"}
 
 
 def _warn_unused_market(args: argparse.Namespace, argv: Sequence[str]) -> None:
@@ -360,14 +372,20 @@ def main(argv: Sequence[str] | None = None) -> int:
         sys.stdout.flush()
         return status
     except BrokenPipeError:
-        # Python flushes stdout again at exit: point it at /dev/null so that flush is silent.
+        # The reader stopped reading (`| head`): as for any Unix filter, not a failure, so the
+        # status does not depend on whether the reader left before or after the output was
+        # written. Python flushes stdout again at exit: point it at /dev/null so that flush is silent.
         devnull = os.open(os.devnull, os.O_WRONLY)
         os.dup2(devnull, sys.stdout.fileno())
-        return 1
+        return 0
 
 
 def _main(argv: list[str]) -> int:
     parser = _parser()
+    mistake = slips.slip(parser, argv)
+    if mistake is not None:
+        print(f"eventstudy: error: {mistake}", file=sys.stderr)
+        return 2
     args = parser.parse_args(argv)
     if args.command is None:
         sys.stderr.write(parser.format_help())
@@ -377,7 +395,7 @@ def _main(argv: list[str]) -> int:
         try:
             status = _dispatch(args, argv)
         except EventStudyError as error:
-            print(f"eventstudy: error: {_cli_terms(str(error))}", file=sys.stderr)
+            print(f"eventstudy: error: {_cli_terms(str(error), args.command)}", file=sys.stderr)
             status = 2
     for warning in caught:
         if issubclass(warning.category, EventStudyWarning):

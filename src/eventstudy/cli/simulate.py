@@ -29,8 +29,9 @@ def register(commands: Any) -> None:
         "simulate",
         help="size and power of every multi-event test, simulated on real returns",
         description="Brown & Warner (1985): draw samples of pseudo-events on the snapshot's "
-        "stocks, add an abnormal return, and report how often each test rejects (with its "
-        "Clopper-Pearson 95%% interval) on day 0 and over the CAR window.",
+        "stocks (or the --tickers given, or your own panel with --returns / --prices), add an "
+        "abnormal return, and report how often each test rejects (with its Clopper-Pearson 95% "
+        "interval) on day 0 and over the CAR window.",
     )
     parser.add_argument("--events", type=int, default=50, metavar="N",
                         help="pseudo-events per sample (default 50)")
@@ -47,7 +48,9 @@ def register(commands: Any) -> None:
                         help="put all events of a sample on one day 0 (clustered events)")
     parser.add_argument("--seed", type=int, default=0, help="seed of the random draws (default 0)")
     parser.add_argument("--alpha", type=float, default=0.05,
-                        help="level of the tests, each tail (default 0.05)")
+                        help="level of the tests (default 0.05): two-sided, a test rejects when "
+                        "p < ALPHA; the one-sided rates are those of the same test at level ALPHA "
+                        "in each tail")
     parser.add_argument("--tests", nargs="+", default=None, metavar="NAME", choices=TEST_NAMES,
                         help=f"tests to run (default all): {', '.join(TEST_NAMES)}")
     parser.add_argument("--tickers", nargs="+", default=None, metavar="TICKER",

@@ -386,9 +386,18 @@ def _check_market(series: pd.Series, unit: str, label: str, column: str | None, 
 
 def _unknown_market(reader: PanelReader, market: str) -> DataError:
     sample = ", ".join(reader.ids_sample())
+    layout = reader.layout
+    # a long panel's other columns can hold the market (CRSP's vwretd beside ret): point at them
+    extra = [c for c in layout.types if c not in (layout.id, layout.date, layout.value)
+             ] if layout.kind == "long" else []
+    same = [c for c in extra if c.lower() == str(market).lower()]
+    hint = (f"; its column {same[0]!r} holds one value per date: --market {same[0]} (names are "
+            "case-sensitive)" if same else
+            f"; a column of it can be the market, e.g. --market {extra[0]} (its columns: "
+            f"{', '.join(extra)})" if extra else "")
     return DataError(
-        f"market: {market!r} is not an id of {reader.label} (ids there include {sample}); name "
-        "the market series with --market, or give its returns with --market-returns FILE"
+        f"market: {market!r} is not an id of {reader.label} (ids there include {sample}){hint}; "
+        "name the market series with --market, or give its returns with --market-returns FILE"
     )
 
 

@@ -10,7 +10,7 @@ import pandas as pd
 
 from eventstudy.calendar import EventTiming, Window, as_window
 from eventstudy.exceptions import ParameterError
-from eventstudy.formatting import Summary, preformatted_html
+from eventstudy.formatting import Summary, format_p, preformatted_html
 from eventstudy.inference.ttest import TTest, check_level, critical_value, resolve_level
 from eventstudy.models.linear import ExpectedReturnModel, FittedModel
 from eventstudy.inference.variance import VarianceRatio, variance_ratio
@@ -191,13 +191,17 @@ class EventStudyResult:
         ]
         return pd.DataFrame(rows).set_index(["start", "end"])
 
-    def conf_int(self, *, level: float | None = None, alpha: float | None = None) -> pd.DataFrame:
+    def conf_int(self, *given: object, level: float | None = None, alpha: float | None = None) -> pd.DataFrame:
         """Confidence intervals of the daily ARs, columns ``lower`` and ``upper``.
 
         Give the confidence ``level`` (``level=0.95``, linearmodels' convention) or the
         significance ``alpha`` (``alpha=0.05``, statsmodels'), by keyword; default: the study's
         level. The interval is :math:`AR \\pm t_{df, 1-a/2}\\,se`.
         """
+        if given:  # a bare number could mean either; say how to give it
+            raise ParameterError("conf_int", given[0] if len(given) == 1 else given,
+                                 "give the level by keyword: level=0.90 (confidence) or alpha=0.10 "
+                                 "(significance)")
         level = resolve_level(level, alpha, self.level)
         half = critical_value(level, self.fit.df) * self.days["se"]
         return pd.DataFrame(
@@ -343,15 +347,17 @@ class EventStudyResult:
                 abnormal: self.days["abnormal"].map(signed.format),
                 "se": self.days["se"].map(size.format),
                 "t": self.days["t"].map("{:+.2f}".format),
-                "p": self.days["p"].map("{:.4f}".format),
+                "p": self.days["p"].map(format_p),
             }
         )
+        before = len(lines)
         lines += ["  " + line for line in table.to_string().splitlines()]
+        after = len(lines)
         car = self.car
         lines += [
             "",
             f"{cumulative}{self.timing.window} = {signed.format(car.value)}  se {size.format(car.se)}  "
-            f"t {car.t:+.2f}  p {car.p:.4f}  {self.level * 100:g}% CI "
+            f"t {car.t:+.2f}  p {format_p(car.p)}  {self.level * 100:g}% CI "
             f"[{signed.format(car.ci_low)}, {signed.format(car.ci_high)}]",
         ]
         if not volume:
@@ -359,9 +365,11 @@ class EventStudyResult:
         ratio = self.variance_ratio
         lines.append(
             f"Variance ratio (event / estimation window) {ratio.value:.2f}: "
-            f"F({ratio.df_num}, {ratio.df_den}) = {ratio.F:.2f}, p {ratio.p:.4f}"
+            f"F({ratio.df_num}, {ratio.df_den}) = {ratio.F:.2f}, p {format_p(ratio.p)}"
         )
-        return Summary("\n".join(lines))
+        # in a notebook: the text around an HTML table of the days
+        parts = ["\n".join(lines[:before]), table, "\n".join(lines[after:]).strip("\n")]
+        return Summary("\n".join(lines), parts)
 
     def __str__(self) -> str:
         return str(self.summary())
@@ -370,10 +378,10 @@ class EventStudyResult:
         car = self.car
         return (
             f"<EventStudyResult {self.ticker} day 0 {self.day0:%Y-%m-%d}, {self.model.name} model: "
-            f"CAR{self.event_window} = {car.value:+.3%}, t {car.t:+.2f}, p {car.p:.4f}>"
+            f"CAR{self.event_window} = {car.value:+.3%}, t {car.t:+.2f}, p {format_p(car.p)}>"
         )
 
     def _repr_html_(self) -> str:
-        return preformatted_html(self.summary())
+        return self.summary()._repr_html_()
 
 

@@ -80,7 +80,7 @@ def place_events(
         plain = np.asarray(~stamps.isna() & (stamps == stamps.normalize()))
     else:
         text = pd.Series(uniques, dtype=object).astype(str)
-        plain = text.str.fullmatch(r"\d{4}-\d{2}-\d{2}").to_numpy()
+        plain = text.str.fullmatch(r"\d{4}-\d{1,2}-\d{1,2}").to_numpy()  # 2018-8-6 too
         stamps = pd.to_datetime(text.where(plain), format="%Y-%m-%d", errors="coerce")
         plain = plain & ~stamps.isna().to_numpy()
         stamps = pd.DatetimeIndex(stamps)

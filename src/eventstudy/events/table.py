@@ -156,8 +156,19 @@ def read_events(
         # show the header only when it is one: never echo a line of some other file
         shown: object = (header[:10] if all(_COLUMN_NAME.fullmatch(c) for c in header)
                          else "a first line that is not a CSV header")
+        hint = ""
+        if len(header) == 1 and header[0].count(";") >= 1 and "," not in header[0]:
+            hint = ("; its first line is separated by ';', not ',': save it as comma-separated CSV "
+                    "(ticker,event_date)")
+        elif security is None and "event_date" in table.columns:
+            others = [c for c in header if c != "event_date" and _COLUMN_NAME.fullmatch(c)]
+            if others:
+                hint = (f"; to use its column {others[0]!r} as the security id, name it ticker, or "
+                        f"give a long panel's columns with --columns {others[0]},DATE,VALUE "
+                        "(columns=) so that the events may name their ids as the panel does")
         raise ParameterError(
-            "events", shown, f"{name} needs a security column ({wanted}) and an event_date column",
+            "events", shown,
+            f"{name} needs a security column ({wanted}) and an event_date column{hint}",
         )
     if len(table) == 0:
         raise DataError(f"events: {name} has a header but no events")

@@ -77,7 +77,7 @@ import numpy as np
 import pandas as pd
 
 from eventstudy.defaults import TEST_NAMES  # the order multi_event_tests reports them in
-from eventstudy.exceptions import ClusteredEventsWarning, ParameterError
+from eventstudy.exceptions import ClusteredEventsWarning, ParameterError, closest_hint
 from eventstudy.inference.parametric import (
     bmp,
     cross_sectional_t,
@@ -188,7 +188,8 @@ def _check_inputs(abnormal, abnormal_sd, car_sd, residuals, df, rel_days, window
     unknown = [name for name in names if name not in TEST_NAMES]
     if unknown or not names:
         raise ParameterError(
-            "tests", unknown or list(names), f"choose among {', '.join(TEST_NAMES)}"
+            "tests", unknown or list(names),
+            f"choose among {', '.join(TEST_NAMES)}{closest_hint(unknown, TEST_NAMES)}"
         )
     if any(name in ("patell", "kolari_pynnonen_patell") for name in names) and not np.all(df > 2):
         raise ParameterError(

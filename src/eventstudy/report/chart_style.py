@@ -56,5 +56,7 @@ def _event_time_axes(
     ax.set_xlabel(xlabel)
     ax.set_ylabel(ylabel)
     ax.set_title(title)
-    ax.legend(loc="best", fontsize="small")
+    # Below the axes, under the x label: inside, "best" could still cover a bar's confidence
+    # whisker (the flagship's day 0); outside, the legend never covers the data.
+    ax.legend(loc="upper center", bbox_to_anchor=(0.5, -0.16), ncol=3, fontsize="small", frameon=False)
     return ax

@@ -46,6 +46,7 @@ from __future__ import annotations
 
 import math
 import os
+import warnings
 from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import TYPE_CHECKING, Any
@@ -56,13 +57,17 @@ import pandas as pd
 from eventstudy.calendar import Window, as_window
 from eventstudy.studies.event_panel import build_panel, day0_positions, skipped_frame
 from eventstudy.events import id_column_of, read_events
-from eventstudy.exceptions import DataError, ParameterError
+from eventstudy.exceptions import DataError, ParameterError, SmallSampleWarning
 from eventstudy.formatting import preformatted_html
 from eventstudy.defaults import DEFAULT_MARKET
 from eventstudy.studies.inputs import load_factor_sets
 
 if TYPE_CHECKING:
     pass
+
+#: Fewest periods per coefficient of the factor regression without a SmallSampleWarning: the
+#: usual rule of thumb of ten observations per parameter (HAC standard errors need more still).
+MIN_PERIODS_PER_COEFFICIENT = 10
 
 #: Factor columns of each model (``"market"``: the market series minus RF).
 CALENDAR_MODELS: dict[str, tuple[str, ...]] = {
@@ -194,10 +199,11 @@ class CalendarTimeResult:
     def summary(self) -> str:
         """A plain-text report: the set-up, alpha and the other coefficients."""
         unit = "trading days" if self.frequency == "daily" else "months"
-        cov = {"hac": f"Newey-West HAC, {self.lags} lags", "white": "White (HC0)", "ols": "OLS"}[self.cov]
+        cov = {"hac": f"Newey-West (HAC) with {self.lags} lags", "white": "White (HC0)",
+               "ols": "OLS"}[self.cov]
         first, last = self.portfolio.index[0], self.portfolio.index[-1]
         lines = [
-            f"Calendar-time portfolio ({self.frequency}), {self.model} model, {cov} standard errors",
+            f"Calendar-time portfolio ({self.frequency}), {self.model} model; standard errors: {cov}",
             f"  {self.n_events} events held {self.horizon} {unit} after day 0; "
             f"{self.n_periods} periods {first:%Y-%m-%d} .. {last:%Y-%m-%d}, "
             f"securities per period: mean {self.mean_size:.1f}, min {self.min_size}",
@@ -372,6 +378,13 @@ def run_calendar_time(
         raise DataError(f"events: {int(keep.sum())} {frequency} periods have a portfolio of at least "
                         f"{min_size} securities with factor data; the {model} regression needs at least "
                         f"{len(names) + 1}")
+    if keep.sum() < MIN_PERIODS_PER_COEFFICIENT * len(names):
+        warnings.warn(
+            f"calendar-time: {int(keep.sum())} {frequency} periods for the {len(names)} coefficients of "
+            f"the {model} regression, fewer than {MIN_PERIODS_PER_COEFFICIENT} per coefficient: its "
+            f"{'Newey-West' if cov == 'hac' else cov} standard errors and t statistics are unreliable; "
+            "use a longer horizon, more events, daily periods or a smaller model", SmallSampleWarning,
+            stacklevel=2)
     frame = factor_values.loc[keep].copy()
     frame.index = pd.Index(period_index[keep].to_timestamp() if frequency == "monthly" else period_index[keep],
                            name="date" if frequency == "daily" else "month")

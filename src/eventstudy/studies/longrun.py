@@ -217,7 +217,8 @@ def mean_tests(
     if resample_size is None and m < MIN_RESAMPLE:
         return tests, None, [
             f"bootstrap_skewness_adjusted_t left out: resamples of n/4 = {n} // 4 = {m} events are too "
-            f"small (at least {MIN_RESAMPLE}); give resample_size to run it"
+            f"small (at least {MIN_RESAMPLE}); give a resample size to run it (resample_size=, "
+            "--resample-size)"
         ]
     boot = bootstrap_skewness_adjusted(x, n_bootstrap, resample_size, seed)
     notes = []

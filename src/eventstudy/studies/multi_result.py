@@ -17,7 +17,7 @@ from eventstudy.calendar import Window
 from eventstudy.engine.garch import GARCH_MODELS
 from eventstudy.engine.single import EventStudy
 from eventstudy.events import STATUSES, accounting_counts
-from eventstudy.formatting import preformatted_html
+from eventstudy.formatting import format_p, preformatted_html
 from eventstudy.inference.parametric import mean_residual_correlation
 from eventstudy.inference.statistic import TestStatistic
 
@@ -178,13 +178,21 @@ class MultiEventResult:
 
     def tests_frame(self) -> pd.DataFrame:
         """The test statistics as a frame: name, rel_day, window, stat, p, dist."""
-        return pd.DataFrame([
+        frame = pd.DataFrame([
             {**t.to_dict(), "dist": t.dist} for t in self.tests
         ])
+        # relative days are whole numbers, missing for the window tests (not -1.0 floats)
+        frame["rel_day"] = frame["rel_day"].astype("Int64")
+        return frame
 
     def to_frame(self) -> pd.DataFrame:
         """The per-event table (:attr:`events`)."""
         return self.events
+
+    @property
+    def car_window_labels(self) -> list[str]:
+        """Column suffix of each CAR window, e.g. ``["(-1,+1)", "(0,0)"]``."""
+        return [window_label(w) for w in self.car_windows]
 
     def regress(self, formula: str, cov: str = "hc3", weights: str | None = None) -> Any:
         """Cross-sectional regression of the events' CARs (``"car ~ x + ..."``, or ``scar``,
@@ -192,9 +200,20 @@ class MultiEventResult:
         :func:`eventstudy.studies.regression.regress_cars` (OLS with HC3 standard errors by default;
         ``cov="cluster:day0"`` clusters by day 0; ``weights="inverse_variance"`` is WLS with
         :math:`1/\\operatorname{var}(CAR)`)."""
+        import dataclasses
+        import re
+
         from eventstudy.studies.regression import regress_cars
 
-        return regress_cars(self.events, formula, cov=cov, weights=weights)
+        fit = regress_cars(self.events, formula, cov=cov, weights=weights)
+        outcome = re.match(r"\s*(\w+)\s*~", formula)
+        if len(self.car_windows) > 1 and outcome and outcome.group(1) in ("car", "scar", "bhar"):
+            # several windows: say which one the unlabelled outcome is
+            window = self.car_windows[0]
+            fit = dataclasses.replace(fit, outcome=(
+                f"{outcome.group(1)} is over the first CAR window ({window.start:+d}, {window.end:+d}); "
+                f"the others are columns such as {outcome.group(1)}{window_label(self.car_windows[1])}"))
+        return fit
 
     def to_dict(self) -> dict[str, Any]:
         """JSON-ready: model, measure, n_events, events, aar, caar (one entry per window),
@@ -312,8 +331,7 @@ class MultiEventResult:
         def window(w: Window) -> str:
             return f"({day(w.start)}, {day(w.end)})"
 
-        def pvalue(p: float) -> str:
-            return "n/a" if not math.isfinite(p) else "<0.0001" if p < 0.0001 else f"{p:.4f}"
+        pvalue = format_p
 
         spec = self.study
         lines = [

@@ -59,6 +59,11 @@ def _copy(con, table: str, path: Path, format: str) -> None:
     con.execute(f"COPY {table} TO {literal} {options}")
 
 
+#: The per-event columns of the first CAR window, unlabelled in ``result.events``; the written
+#: events table labels them when there are several windows (``car(-1,+1)`` beside ``car(-5,+5)``).
+FIRST_WINDOW_COLUMNS = ("car", "car_se", "car_t", "car_p", "scar", "car_ci_low", "car_ci_high", "bhar")
+
+
 def write_multi_event_result(
     result: MultiEventResult, directory: str | os.PathLike[str], format: str = "csv"
 ) -> list[str]:
@@ -72,6 +77,10 @@ def write_multi_event_result(
     target = check_output(directory)
     events = result.events.reset_index()
     events["day0"] = pd.DatetimeIndex(events["day0"]).date
+    if len(result.car_windows) > 1:  # every CAR column names its window, the first one's too
+        first = result.car_window_labels[0]
+        events = events.rename(columns={c: f"{c}{first}" for c in FIRST_WINDOW_COLUMNS
+                                        if c in events.columns})
     tests = result.tests_frame()
     tests["window_start"] = [None if w is None else w[0] for w in tests["window"]]
     tests["window_end"] = [None if w is None else w[1] for w in tests["window"]]

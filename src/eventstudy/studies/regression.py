@@ -75,6 +75,7 @@ class RegressionResult:
     df_resid: float
     dropped: pd.Index
     fit: Any = field(repr=False)
+    outcome: str | None = None
 
     @property
     def n_dropped(self) -> int:
@@ -104,6 +105,8 @@ class RegressionResult:
         """A plain-text table of the coefficients."""
         weights = "" if self.weights is None else f", weights {self.weights}"
         lines = [f"Cross-sectional regression {self.formula}  ({self.nobs} events, cov {self.cov}{weights})"]
+        if self.outcome:
+            lines.append(f"  {self.outcome}")
         if self.n_dropped:
             lines.append(f"  {self.n_dropped} event(s) dropped for a missing value")
         width = max(8, *(len(str(n)) for n in self.params.index))
@@ -116,6 +119,12 @@ class RegressionResult:
 
     def __str__(self) -> str:
         return self.summary()
+
+    def __repr__(self) -> str:
+        terms = ", ".join(f"{name} {self.params[name]:+.4g} (t {self.tvalues[name]:+.2f})"
+                          for name in self.params.index)
+        return (f"<RegressionResult {self.formula}, {self.nobs} events, cov {self.cov}: {terms}; "
+                f"R^2 {self.rsquared:.3f}>")
 
     def _repr_html_(self) -> str:
         return preformatted_html(self.summary())

@@ -80,7 +80,7 @@ import pandas as pd
 
 from eventstudy.engine.batch import batch_event_study
 from eventstudy.calendar import Window, as_window
-from eventstudy.exceptions import DataError, ParameterError
+from eventstudy.exceptions import DataError, ParameterError, closest_hint
 from eventstudy.progress import progress_bar
 from eventstudy.inference.multi_event import TEST_NAMES, multi_event_tests
 from eventstudy.defaults import DEFAULT_ESTIMATION, DEFAULT_MARKET, DEFAULT_WINDOW
@@ -390,7 +390,8 @@ def simulate(
     names = TEST_NAMES if tests is None else tuple(tests)
     unknown = [n for n in names if n not in TEST_NAMES]
     if unknown or not names:
-        raise ParameterError("tests", unknown or list(names), f"choose among {', '.join(TEST_NAMES)}")
+        raise ParameterError("tests", unknown or list(names),
+                             f"choose among {', '.join(TEST_NAMES)}{closest_hint(unknown, TEST_NAMES)}")
     names = tuple(n for n in TEST_NAMES if n in names)
 
     study = EventStudy(model=model, estimation=estimation, window=window,
