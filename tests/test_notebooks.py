@@ -377,3 +377,26 @@ def test_parameters_reach_the_html_escaped(kernel_home):
     )
     assert "&lt;img src=x onerror=alert(1)&gt;" in rendered  # shown, as text
     assert "<img src=x" not in rendered
+
+
+def _parameter_names(nb: nbformat.NotebookNode) -> list[str]:
+    import ast
+
+    cell = next(c for c in nb.cells if "parameters" in c.metadata.get("tags", []))
+    return [t.id for node in ast.parse(cell.source).body if isinstance(node, ast.Assign)
+            for t in node.targets if isinstance(t, ast.Name)]
+
+
+@pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
+def test_every_parameter_is_shown_with_its_value_in_the_report(path, executed):
+    """The no-code report's 'Parameters' heading is followed by the run's values: one table row per
+    name of the parameters cell (none forgotten), each value as the run used it."""
+    nb = executed(path)
+    names = _parameter_names(nbformat.read(path, as_version=4))
+    tables = [o["data"]["text/html"] for c in nb.cells for o in c.get("outputs", [])
+              if "Parameters of this run" in o.get("data", {}).get("text/html", "")]
+    assert len(tables) == 1
+    rows = re.findall(r'<th id="T_\w+_level0_row\d+" class="row_heading level0 row\d+" >(\w+)</th>', tables[0])
+    assert rows == names
+    for name, value in SMALL.get(path, {}).items():  # the values the run was given, not the defaults
+        assert f">{value!r}</td>" in tables[0], name
