@@ -10,6 +10,7 @@ import pandas as pd
 
 from eventstudy.calendar import EventTiming, Window, as_window
 from eventstudy.exceptions import ParameterError
+from eventstudy import formatting
 from eventstudy.formatting import Summary, preformatted_html
 from eventstudy.inference.ttest import TTest, check_level, critical_value, resolve_level
 from eventstudy.models.linear import ExpectedReturnModel, FittedModel
@@ -317,7 +318,15 @@ class EventStudyResult:
         params = ", ".join(f"{k} = {v:.6g}" for k, v in self.fit.params.items()) or "none estimated"
         volume = self.measure == "volume"
         # returns in percent; log volumes as plain numbers (0.5 = volume e^0.5 = 1.65 times expected)
-        signed, size = ("{:+.4f}", "{:.4f}") if volume else ("{:+.3%}", "{:.3%}")
+        def signed(v: float) -> str:
+            return formatting.number(v) if volume else formatting.percent(v)
+
+        def size(v: float) -> str:
+            return formatting.number(v, sign=False) if volume else formatting.percent(v, sign=False)
+
+        def t_value(v: float) -> str:
+            return formatting.statistic(v, formatting.T_DECIMALS)
+
         value, abnormal, cumulative = ("log_volume", "AV", "CAV") if volume else ("return", "AR", "CAR")
         lines += [
             f"Model: {self.model.label}" + (" of log volume ln(1 + Volume)" if volume else "")
@@ -338,28 +347,28 @@ class EventStudyResult:
         table = pd.DataFrame(
             {
                 "date": self.days["date"].dt.strftime("%Y-%m-%d"),
-                value: self.days["return"].map(signed.format),
-                "expected": self.days["expected"].map(signed.format),
-                abnormal: self.days["abnormal"].map(signed.format),
-                "se": self.days["se"].map(size.format),
-                "t": self.days["t"].map("{:+.2f}".format),
-                "p": self.days["p"].map("{:.4f}".format),
+                value: self.days["return"].map(signed),
+                "expected": self.days["expected"].map(signed),
+                abnormal: self.days["abnormal"].map(signed),
+                "se": self.days["se"].map(size),
+                "t": self.days["t"].map(t_value),
+                "p": self.days["p"].map(formatting.pvalue),
             }
         )
         lines += ["  " + line for line in table.to_string().splitlines()]
         car = self.car
         lines += [
             "",
-            f"{cumulative}{self.timing.window} = {signed.format(car.value)}  se {size.format(car.se)}  "
-            f"t {car.t:+.2f}  p {car.p:.4f}  {self.level * 100:g}% CI "
-            f"[{signed.format(car.ci_low)}, {signed.format(car.ci_high)}]",
+            f"{cumulative}{self.timing.window} = {signed(car.value)}  se {size(car.se)}  "
+            f"t {t_value(car.t)}  p {formatting.pvalue(car.p)}  {self.level * 100:g}% CI "
+            f"[{signed(car.ci_low)}, {signed(car.ci_high)}]",
         ]
         if not volume:
-            lines.append(f"BHAR{self.timing.window} = {self.bhar:+.3%}")
+            lines.append(f"BHAR{self.timing.window} = {formatting.percent(self.bhar)}")
         ratio = self.variance_ratio
         lines.append(
             f"Variance ratio (event / estimation window) {ratio.value:.2f}: "
-            f"F({ratio.df_num}, {ratio.df_den}) = {ratio.F:.2f}, p {ratio.p:.4f}"
+            f"F({ratio.df_num}, {ratio.df_den}) = {ratio.F:.2f}, p {formatting.pvalue(ratio.p)}"
         )
         return Summary("\n".join(lines))
 
