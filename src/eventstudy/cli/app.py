@@ -19,6 +19,7 @@ from eventstudy.cli import horizons as cli_horizons
 from eventstudy.cli import simulate as cli_simulate
 from eventstudy.cli import tickers as cli_tickers
 from eventstudy.cli.options import add_data_options, data_options
+from eventstudy.cli.table_option import add_table_options, check_table, write_table
 from eventstudy.defaults import DEFAULT_ESTIMATION, DEFAULT_MARKET, DEFAULT_WINDOW, MODEL_NAMES
 from eventstudy.exceptions import EventStudyError, EventStudyWarning, ParameterError, safe_name
 
@@ -55,6 +56,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     _add_study_options(run)
     run.add_argument("--plot", metavar="PATH", help="write the charts to PATH (e.g. fb.png)")
+    add_table_options(run)
 
     batch = commands.add_parser(
         "batch",
@@ -90,6 +92,11 @@ def _parser() -> argparse.ArgumentParser:
     batch.add_argument("--regress-weights", default=None, metavar="WEIGHTS",
                        help="inverse_variance (WLS with 1/var(CAR)) or a column of weights")
     batch.add_argument("--plot", metavar="PATH", help="write AAR/CAAR and the CAR distribution to PATH")
+    batch.add_argument("--group", metavar="COLUMN", default=None,
+                       help="also study each group of events by the value of COLUMN of EVENTS.csv "
+                       "(industry, year...), and test the difference of every two groups' mean CARs "
+                       "(Welch t, Wilcoxon rank-sum)")
+    add_table_options(batch)
 
     fetch = commands.add_parser(
         "fetch",
@@ -175,14 +182,21 @@ def _batch(args: argparse.Namespace) -> int:
         raise ParameterError("regress", args.regress, "give a formula, e.g. --regress \"car ~ size\"")
     if args.output is not None:
         check_output(args.output)  # before the study: a folder that cannot receive the tables
-    result = run_multi_event_study(
-        args.events,
+    check_table(args)
+    tests = None if args.tests is None else [t.strip() for arg in args.tests
+                                             for t in arg.split(",") if t.strip()]
+    options = dict(
         car_windows=None if args.car_window is None else [tuple(w) for w in args.car_window],
-        tests=None if args.tests is None else [t.strip() for arg in args.tests
-                                               for t in arg.split(",") if t.strip()],
-        exclude_events=args.exclude_events,
-        **_study_options(args),
+        tests=tests, exclude_events=args.exclude_events, **_study_options(args),
     )
+    grouped = None
+    if args.group is not None:
+        from eventstudy.studies.groups import run_grouped_study
+
+        grouped = run_grouped_study(args.events, args.group, **options)
+        result = grouped.pooled
+    else:
+        result = run_multi_event_study(args.events, **options)
     skipped = result.skipped
     for row in skipped.head(SKIPPED_SHOWN).itertuples():
         print(f"eventstudy: skipped {safe_name(row.ticker)} {safe_name(row.event_date)}: "
@@ -202,7 +216,8 @@ def _batch(args: argparse.Namespace) -> int:
     if args.output is not None:
         written = result.write(args.output, args.format)
         print(f"eventstudy: wrote {', '.join(written)}", file=sys.stderr)
-    return _report(args, result, "save_multi_event_plot", regression)
+    write_table(args, grouped or result, tests)
+    return _report(args, result, "save_multi_event_plot", regression, grouped)
 
 
 #: Skipped events listed one by one on stderr; the rest are counted.
@@ -225,9 +240,10 @@ def _plot_path(args: argparse.Namespace, result: Any) -> Path:
     return given if given.suffix else given.with_suffix(".png")
 
 
-def _report(args: argparse.Namespace, result: Any, save: str, regression: Any = None) -> int:
+def _report(args: argparse.Namespace, result: Any, save: str, regression: Any = None,
+            grouped: Any = None) -> int:
     """Write the charts (``--plot``, with ``<save>`` of :mod:`eventstudy.report.single_charts` or
-    :mod:`eventstudy.report.multi_charts`) and print the result."""
+    :mod:`eventstudy.report.multi_charts`) and print the result (``grouped``: with its groups)."""
     written = None
     if args.plot is not None:
         from eventstudy.report import multi_charts, single_charts
@@ -242,8 +258,9 @@ def _report(args: argparse.Namespace, result: Any, save: str, regression: Any = 
         except (OSError, ValueError) as error:
             print(f"eventstudy: error: --plot: cannot write {str(written)!r}: {error}", file=sys.stderr)
             return 2
+    shown = grouped if grouped is not None else result
     if args.json:
-        if hasattr(result, "write_json") and regression is None:
+        if hasattr(shown, "write_json") and regression is None:
             sys.stdout.flush()
             buffer = getattr(sys.stdout, "buffer", None)
             if buffer is None:  # a text stream (tests): the same bytes, decoded
@@ -253,14 +270,14 @@ def _report(args: argparse.Namespace, result: Any, save: str, regression: Any = 
                 result.write_json(buffer)
                 buffer.flush()
         else:
-            payload = result.to_dict()
+            payload = shown.to_dict()
             if regression is not None:
                 payload["regression"] = regression.to_dict()
             _print_json(payload)
         if written is not None:
             print(f"eventstudy: charts written to {written}", file=sys.stderr)
     else:
-        print(result.summary())
+        print(shown.summary())
         if regression is not None:
             print("\n" + regression.summary())
         if written is not None:
@@ -403,6 +420,8 @@ def _dispatch(args: argparse.Namespace, argv: Sequence[str]) -> int:
     from eventstudy.studies.single import run_event_study
 
     _warn_unused_market(args, argv)
+    check_table(args)
     result = run_event_study(args.ticker, args.event_date, **_study_options(args))
+    write_table(args, result)
     return _report(args, result, "save_event_study_plot")
 

@@ -16,6 +16,7 @@ Wilcoxon rank-sum test on the events' CARs (:mod:`eventstudy.inference.two_sampl
 from __future__ import annotations
 
 import os
+import warnings
 from dataclasses import dataclass, replace
 from itertools import combinations
 from typing import Any
@@ -129,9 +130,9 @@ class GroupedResult:
         return preformatted_html(self.summary())
 
 
-def _subset(result: MultiEventResult, positions: np.ndarray, rows: np.ndarray) -> MultiEventResult:
-    """``result`` restricted to its events at ``positions`` (and the accounting ``rows``), with
-    every test recomputed on them."""
+def _subset(result: MultiEventResult, label: str, positions: np.ndarray, rows: np.ndarray) -> MultiEventResult:
+    """``result`` restricted to the events of group ``label`` at ``positions`` (and the
+    accounting ``rows``), with every test recomputed on them."""
     events = result.events.iloc[positions]
     abnormal = result.abnormal.iloc[positions]
     se = result.abnormal_se.iloc[positions]
@@ -146,8 +147,12 @@ def _subset(result: MultiEventResult, positions: np.ndarray, rows: np.ndarray) -
         return parent_dates()[positions]
 
     names = list(dict.fromkeys(t.name for t in result.tests))
-    statistics, caught = test_events(result.study, result.car_windows, events, abnormal, se,
-                                     residual_rows, names or None)
+    with warnings.catch_warnings(record=True) as raised:
+        warnings.simplefilter("always")
+        statistics, caught = test_events(result.study, result.car_windows, events, abnormal, se,
+                                         residual_rows, names or None)
+    for warning in raised:  # said once per group, naming it
+        warnings.warn(f"group {label!r}: {warning.message}", warning.category, stacklevel=3)
     return replace(result, events=events, abnormal=abnormal, abnormal_se=se,
                    accounting=result.accounting.iloc[rows], tests=tuple(statistics),
                    warnings=tuple(caught),
@@ -199,7 +204,7 @@ def by_group(result: MultiEventResult, table: pd.DataFrame, column: str) -> Grou
             notes.append(f"group {label!r}: {len(positions)} event(s) studied; a group needs at least "
                          f"{MIN_GROUP} for its tests, so it is in the pooled sample only")
             continue
-        groups[str(label)] = _subset(result, positions, rows_of[code])
+        groups[str(label)] = _subset(result, str(label), positions, rows_of[code])
     groups = {label: groups[label] for label in _sorted(list(groups))}
     differences = []
     for (a, first), (b, second) in combinations(groups.items(), 2):
