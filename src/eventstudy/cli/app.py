@@ -55,7 +55,8 @@ def _parser() -> argparse.ArgumentParser:
         "(day 0 is that NYSE session; after the 16:00 close or on a closed day, the next one)",
     )
     _add_study_options(run)
-    run.add_argument("--plot", metavar="PATH", help="write the charts to PATH (e.g. fb.png)")
+    run.add_argument("--plot", metavar="PATH", help="write the charts to PATH (.png, .svg or .pdf)")
+    _add_plot_style(run)
     add_table_options(run)
 
     batch = commands.add_parser(
@@ -91,7 +92,9 @@ def _parser() -> argparse.ArgumentParser:
                        help="its covariance: hc3 (default), hc0, hc1, hc2, ols, cluster:COLUMN")
     batch.add_argument("--regress-weights", default=None, metavar="WEIGHTS",
                        help="inverse_variance (WLS with 1/var(CAR)) or a column of weights")
-    batch.add_argument("--plot", metavar="PATH", help="write AAR/CAAR and the CAR distribution to PATH")
+    batch.add_argument("--plot", metavar="PATH", help="write AAR/CAAR and the CAR distribution to PATH "
+                       "(.png, .svg or .pdf)")
+    _add_plot_style(batch)
     batch.add_argument("--group", metavar="COLUMN", default=None,
                        help="also study each group of events by the value of COLUMN of EVENTS.csv "
                        "(industry, year...), and test the difference of every two groups' mean CARs "
@@ -117,6 +120,20 @@ def _parser() -> argparse.ArgumentParser:
     cli_simulate.register(commands)
     cli_tickers.register(commands)
     return parser
+
+
+def _check_plot(args: argparse.Namespace) -> None:
+    """Refuse a ``--plot`` file of another format before the study runs."""
+    from eventstudy.report.chart_style import FIGURE_FORMATS
+
+    suffix = Path(args.plot).suffix.lower() if args.plot else ""
+    if suffix and suffix not in FIGURE_FORMATS and not Path(args.plot).is_dir():
+        raise ParameterError("plot", args.plot, "give a file ending in .png, .svg or .pdf, or a folder")
+
+
+def _add_plot_style(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--plot-style", choices=["default", "paper"], default="default",
+                        help="paper: grey scale, serif, no titles, one journal column wide")
 
 
 def _add_study_options(parser: argparse.ArgumentParser) -> None:
@@ -183,6 +200,7 @@ def _batch(args: argparse.Namespace) -> int:
     if args.output is not None:
         check_output(args.output)  # before the study: a folder that cannot receive the tables
     check_table(args)
+    _check_plot(args)
     tests = None if args.tests is None else [t.strip() for arg in args.tests
                                              for t in arg.split(",") if t.strip()]
     options = dict(
@@ -254,7 +272,8 @@ def _report(args: argparse.Namespace, result: Any, save: str, regression: Any = 
             return 2
         written = _plot_path(args, result)
         try:
-            (getattr(single_charts, save, None) or getattr(multi_charts, save))(result, written)
+            (getattr(single_charts, save, None) or getattr(multi_charts, save))(
+                result, written, style=args.plot_style)
         except (OSError, ValueError) as error:
             print(f"eventstudy: error: --plot: cannot write {str(written)!r}: {error}", file=sys.stderr)
             return 2
@@ -421,6 +440,7 @@ def _dispatch(args: argparse.Namespace, argv: Sequence[str]) -> int:
 
     _warn_unused_market(args, argv)
     check_table(args)
+    _check_plot(args)
     result = run_event_study(args.ticker, args.event_date, **_study_options(args))
     write_table(args, result)
     return _report(args, result, "save_event_study_plot")
