@@ -16,6 +16,7 @@ from pathlib import Path
 from typing import Any
 
 from eventstudy.cli import horizons as cli_horizons
+from eventstudy.cli import report as cli_report
 from eventstudy.cli import simulate as cli_simulate
 from eventstudy.cli import tickers as cli_tickers
 from eventstudy.cli.options import add_data_options, data_options
@@ -117,6 +118,7 @@ def _parser() -> argparse.ArgumentParser:
     fetch.add_argument("--refresh", action="store_true",
                        help="fetch the whole range again and replace what the cache held for it")
     cli_horizons.register(commands)
+    cli_report.register(commands, _add_study_options)
     cli_simulate.register(commands)
     cli_tickers.register(commands)
     return parser
@@ -436,6 +438,9 @@ def _dispatch(args: argparse.Namespace, argv: Sequence[str]) -> int:
         return cli_simulate.handle(args)
     if args.command in cli_horizons.COMMANDS:
         return cli_horizons.handle(args)
+    if args.command == "report":
+        _warn_unused_market(args, argv)
+        return cli_report.handle(args, argv, _study_options(args))
     from eventstudy.studies.single import run_event_study
 
     _warn_unused_market(args, argv)

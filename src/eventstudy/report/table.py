@@ -220,8 +220,8 @@ class Table:
             f'<span class="es-stars">{mark}</span>' if starred else ""))
         cells.columns = self._headers(html.escape)
         cells.index = [html.escape(str(label)) for label in cells.index]
-        body = (cells.style.set_caption(html.escape(self.caption))
-                .set_table_attributes(f'class="es-table" id="tab-{html.escape(self.name)}"').to_html())
+        body = (cells.style.set_uuid(re.sub(r"\W", "_", self.name))  # the table's id: T_<name>
+                .set_caption(html.escape(self.caption)).set_table_attributes('class="es-table"').to_html())
         notes = "".join(f'<p class="es-note">{html.escape(line)}</p>' for line in self.lines_below())
         return f'<div class="es-table-block">\n{body}{notes}\n</div>'
 
