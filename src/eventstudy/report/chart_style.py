@@ -17,6 +17,7 @@ import os
 from collections.abc import Iterator
 from dataclasses import dataclass
 from pathlib import Path
+from typing import Any
 
 import matplotlib
 from matplotlib.axes import Axes
@@ -42,7 +43,7 @@ FIGURE_FORMATS = (".png", ".svg", ".pdf")
 COLUMN_WIDTH = 3.5
 
 #: matplotlib settings of the paper style.
-PAPER_RC = {
+PAPER_RC: dict[str, Any] = {
     "font.family": "serif",
     "font.size": 8,
     "axes.titlesize": 8,
@@ -88,11 +89,15 @@ def palette(style: str) -> Palette:
     return PALETTES[style]
 
 
+def _settings(style: str) -> Any:
+    return PAPER_RC if style == "paper" else {}
+
+
 @contextlib.contextmanager
 def styled(style: str) -> Iterator[Palette]:
     """Draw in ``style``: its matplotlib settings while the artists are made, and its colours."""
     colours = palette(style)
-    with matplotlib.rc_context(PAPER_RC if style == "paper" else {}):
+    with matplotlib.rc_context(_settings(style)):
         yield colours
 
 
@@ -103,8 +108,8 @@ def finish(ax: Axes, style: str) -> Axes:
         ax.set_title("")
         for label in (ax.xaxis.label, ax.yaxis.label):
             label.set_fontfamily("serif")
-            label.set_fontsize(PAPER_RC["axes.labelsize"])
-        ax.tick_params(labelfontfamily="serif", labelsize=PAPER_RC["xtick.labelsize"])
+            label.set_fontsize(8)
+        ax.tick_params(labelfontfamily="serif", labelsize=7)
         legend = ax.get_legend()
         if legend is not None:  # small and frameless: a column is narrow
             legend.set_frame_on(False)
@@ -129,7 +134,7 @@ def save_figure(fig: Figure, path: str | os.PathLike[str], style: str = "default
     target = Path(path)
     if target.suffix.lower() not in FIGURE_FORMATS:
         raise ParameterError("plot", str(path), f"give a file ending in {', '.join(FIGURE_FORMATS)}")
-    with matplotlib.rc_context(PAPER_RC if style == "paper" else {}):
+    with matplotlib.rc_context(_settings(style)):
         fig.savefig(target, dpi=300 if style == "paper" else 120)
     return target
 
