@@ -295,3 +295,15 @@ def test_bad_requests_are_one_line(events_file, tmp_path, capsys):
         tables.of(bmp_only, stars=[(5, "*")])
     with pytest.raises(ParameterError, match="^labels:"):
         tables.compare([1, 2], labels=["a", "a"])
+
+
+def test_abnormal_volume_tables_keep_log_volume_units():
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        result = run_multi_event_study(EVENTS.iloc[4:], window=(-2, 2), measure="volume")
+    caar = tables.of(result)[0]
+    assert caar.to_frame()["CAAV"].iloc[0] == pytest.approx(result.caar, rel=1e-15)
+    text = caar.to_markdown()
+    assert "| Window | CAAV |" in text and "CAAV (%)" not in text
+    value = re.search(r"\| \(-2,\+2\) \| ([+-]\d+\.\d{4})", text).group(1)  # 4 decimals, not percent
+    assert float(value) == pytest.approx(result.caar, abs=0.5e-4)

@@ -21,7 +21,7 @@ from typing import Any
 
 import pandas as pd
 
-from eventstudy.formatting import percent, pvalue, statistic
+from eventstudy.formatting import number, percent, pvalue, statistic
 from eventstudy.report import tables
 from eventstudy.report.chart_style import new_figure
 from eventstudy.report.document import Chart, Code, Facts, Report, Rows, Section, TableBlock, Text
@@ -85,7 +85,9 @@ def _results(result: MultiEventResult, grouped: GroupedResult | None, tests: Seq
     caar_tests = result.tests_frame()
     row = caar_tests[(caar_tests["rel_day"].isna()) & (caar_tests["window"].apply(
         lambda w: w == [first.start, first.end]))]
-    lead = f"{result.n_events} events. CAAR{window_label(first)} = {percent(result.caar)}"
+    volume = spec.measure == "volume"
+    lead = (f"{result.n_events} events. {'CAAV' if volume else 'CAAR'}{window_label(first)} = "
+            f"{number(result.caar) if volume else percent(result.caar)}")
     if len(row):
         test = row.iloc[0]
         lead += f" ({test['name']} {statistic(test['stat'])}, p {pvalue(test['p'])})"

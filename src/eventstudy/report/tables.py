@@ -265,19 +265,20 @@ def _difference_table(result: GroupedResult, pvalues: str, levels: tuple[tuple[f
     if not result.differences:
         return None
     parts = []
+    volume = result.pooled.study.measure == "volume"
     pairs = list(dict.fromkeys((d.a, d.b) for d in result.differences))
     for a, b in pairs:
         mine = [d for d in result.differences if (d.a, d.b) == (a, b)]
         builder = _Builder([_window(d.window.start, d.window.end) for d in mine], pvalues, levels)
-        builder.add("difference", "Difference (%)", "percent", [d.welch.difference for d in mine],
-                    [d.welch.p for d in mine])
+        builder.add("difference", "Difference" if volume else "Difference (%)", "number" if volume else "percent",
+                    [d.welch.difference for d in mine], [d.welch.p for d in mine])
         builder.test("welch_t", "Welch t", [d.welch.t for d in mine], [d.welch.p for d in mine])
         builder.test("rank_sum_u", "Rank-sum U", [d.rank_sum.u for d in mine], [d.rank_sum.p for d in mine],
                      "u")
         builder.add("n_a", "N a", "count", [d.n_a for d in mine])
         builder.add("n_b", "N b", "count", [d.n_b for d in mine])
         parts.append(builder.table("differences", "", "", [], []))
-    notes = ["Difference: mean CAR of group a minus group b (a - b), in percent; Welch's t (unequal "
+    notes = [f"Difference: mean CAR of group a minus group b (a - b), {'in log volume' if volume else 'in percent'}; Welch's t (unequal "
              "variances) and the Wilcoxon rank-sum test (Mann-Whitney U; exact p when a group has at "
              "most 8 events and no ties). p-values two-sided.",
              *_legend(levels, "difference", "Welch's t")]

@@ -27,7 +27,7 @@ import pandas as pd
 from eventstudy.calendar import Window
 from eventstudy.events import id_column_of, read_events
 from eventstudy.exceptions import ParameterError
-from eventstudy.formatting import Summary, percent, preformatted_html, pvalue, statistic
+from eventstudy.formatting import Summary, number, percent, preformatted_html, pvalue, statistic
 from eventstudy.inference.two_sample import RankSum, Welch, rank_sum, welch_t
 from eventstudy.studies.multi import run_multi_event_study, test_events
 from eventstudy.studies.multi_result import MultiEventResult, _finite, window_label
@@ -108,16 +108,21 @@ class GroupedResult:
 
     def summary(self) -> Summary:
         """The pooled study's report, then the groups' CAARs and the tests of their differences."""
+        volume = self.pooled.study.measure == "volume"
+
+        def value(v: float) -> str:  # log volumes in their own units, returns in percent
+            return number(v) if volume else percent(v)
+
         lines = [str(self.pooled.summary()), "", f"Groups by {self.column!r}:"]
         for label, result in self.groups.items():
-            caars = ", ".join(f"CAAR{window_label(w)} {percent(result.caar_over(w))}"
+            caars = ", ".join(f"CAAR{window_label(w)} {value(result.caar_over(w))}"
                               for w in result.car_windows)
             lines.append(f"  {label}: {result.n_events} events; {caars}")
         if self.differences:
             lines += ["", "Differences of the mean CARs (Welch t; Wilcoxon rank-sum):"]
             for d in self.differences:
                 lines.append(
-                    f"  {d.a} - {d.b} CAR{window_label(d.window)} = {percent(d.welch.difference)}: "
+                    f"  {d.a} - {d.b} CAR{window_label(d.window)} = {value(d.welch.difference)}: "
                     f"t {statistic(d.welch.t)} (df {d.welch.df:.1f}) p {pvalue(d.welch.p)}; "
                     f"U {d.rank_sum.u:g} p {pvalue(d.rank_sum.p)} ({d.rank_sum.method})")
         lines += [f"  note: {note}" for note in self.notes]
