@@ -99,7 +99,9 @@ figcaption { font-size: .9em; color: #333; }
 pre { background: #f4f4f4; padding: .8em; white-space: pre-wrap; word-break: break-all; }
 div.es-table-block { overflow-x: auto; }
 nav ol { columns: 2; }
-@media print { nav { display: none; } main { max-width: none; } figure, table { break-inside: avoid; } }
+@media print { nav { display: none; } main { max-width: none; padding: 0; } figure, table { break-inside: avoid; }
+  table.es-table { font-size: 6.5pt; } table.es-table th, table.es-table td { padding: .1em .3em; }
+  div.es-table-block { overflow: visible; } }
 """
 
 
