@@ -379,7 +379,8 @@ class EventStudyResult:
         car = self.car
         return (
             f"<EventStudyResult {self.ticker} day 0 {self.day0:%Y-%m-%d}, {self.model.name} model: "
-            f"CAR{self.event_window} = {car.value:+.3%}, t {car.t:+.2f}, p {car.p:.4f}>"
+            f"CAR{self.event_window} = {formatting.percent(car.value)}, t {car.t:+.2f}, "
+            f"p {formatting.pvalue(car.p)}>"
         )
 
     def _repr_html_(self) -> str:
