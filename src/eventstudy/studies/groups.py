@@ -29,7 +29,7 @@ from eventstudy.events import id_column_of, read_events
 from eventstudy.exceptions import ParameterError
 from eventstudy.formatting import Summary, number, percent, preformatted_html, pvalue, statistic
 from eventstudy.inference.two_sample import RankSum, Welch, rank_sum, welch_t
-from eventstudy.studies.multi import run_multi_event_study, test_events
+from eventstudy.studies.multi import event_tests, run_multi_event_study
 from eventstudy.studies.multi_result import MultiEventResult, _finite, window_label
 
 __all__ = ["GroupDifference", "GroupedResult", "by_group", "car_column", "run_grouped_study"]
@@ -154,7 +154,7 @@ def _subset(result: MultiEventResult, label: str, positions: np.ndarray, rows: n
     names = list(dict.fromkeys(t.name for t in result.tests))
     with warnings.catch_warnings(record=True) as raised:
         warnings.simplefilter("always")
-        statistics, caught = test_events(result.study, result.car_windows, events, abnormal, se,
+        statistics, caught = event_tests(result.study, result.car_windows, events, abnormal, se,
                                          residual_rows, names or None)
     for warning in raised:  # said once per group, naming it
         warnings.warn(f"group {label!r}: {warning.message}", warning.category, stacklevel=3)

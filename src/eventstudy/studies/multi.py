@@ -365,7 +365,7 @@ def _combine(
             out[mine] = part.trading_days.values[positions[:, None] + offsets[None, :]]
         return out
 
-    statistics, caught = test_events(study, windows, events, abnormal_frame, se_frame,
+    statistics, caught = event_tests(study, windows, events, abnormal_frame, se_frame,
                                      residual_rows, tests)
     accounting = accounting_frame(table, state.status, state.reason, state.day0,
                                   state.duplicate_of, state.lost if exclude_events else None)
@@ -376,7 +376,7 @@ def _combine(
     )
 
 
-def test_events(
+def event_tests(
     study: EventStudy, windows: tuple[Window, ...], events: pd.DataFrame,
     abnormal: pd.DataFrame, se: pd.DataFrame, residual_rows: Callable[[np.ndarray], np.ndarray],
     tests: Sequence[str] | None,
