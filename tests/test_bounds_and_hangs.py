@@ -15,7 +15,7 @@ from fake_yahoo import FakeYahoo, snapshot_history
 import eventstudy.events.table as events_module
 from eventstudy.cli import main
 from eventstudy.data.checks import split_ratio_days
-from eventstudy.exceptions import CacheCorruptWarning, CacheError, DataError, DataQualityWarning, ParameterError
+from eventstudy.exceptions import CacheCorruptWarning, CacheError, DataQualityWarning, ParameterError
 from eventstudy.studies.longrun import bootstrap_skewness_adjusted
 from eventstudy.studies.multi import run_multi_event_study
 from eventstudy.data.panel import load_panel

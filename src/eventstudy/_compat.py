@@ -38,6 +38,7 @@ MOVED: dict[str, tuple[str, ...]] = {
     "eventstudy.statistics": ("eventstudy.inference.multi_event", "eventstudy.inference.parametric",
                               "eventstudy.inference.rank", "eventstudy.inference.sign",
                               "eventstudy.inference.statistic"),
+    "eventstudy.tables": ("eventstudy.report.tables",),
     "eventstudy.study": ("eventstudy.studies.single", "eventstudy.engine.single"),
     "eventstudy.variance": ("eventstudy.inference.variance",),
     "eventstudy.volume": ("eventstudy.models.volume",),

@@ -1,5 +1,7 @@
-"""How results are shown: text reports that display as themselves in a terminal and a notebook.
-Part of the foundation: it imports nothing of the package."""
+"""How results are shown: text reports that display as themselves in a terminal and a notebook,
+and the one place where numbers become text (decimals, percent, p-values, significance stars),
+so the text summaries, the tables, the report and the notebooks agree. Part of the foundation:
+it imports nothing of the package."""
 
 from __future__ import annotations
 
@@ -8,13 +10,112 @@ import math
 from collections.abc import Sequence
 from typing import Any
 
-__all__ = ["Summary", "format_p", "preformatted_html"]
+__all__ = [
+    "MISSING",
+    "NUMBER_DECIMALS",
+    "P_DECIMALS",
+    "PERCENT_DECIMALS",
+    "RATIO_DECIMALS",
+    "STARS",
+    "STAT_DECIMALS",
+    "T_DECIMALS",
+    "SHARE_DECIMALS",
+    "Summary",
+    "count",
+    "number",
+    "percent",
+    "preformatted_html",
+    "pvalue",
+    "share",
+    "star_legend",
+    "stars",
+    "statistic",
+]
+
+#: Returns, ARs, CARs, CAARs, BHARs and alphas in percent: ``+0.122%``.
+PERCENT_DECIMALS = 3
+#: Plain numbers: abnormal log volume, coefficients: ``+0.0123``.
+NUMBER_DECIMALS = 4
+#: Test statistics: ``+2.345``.
+STAT_DECIMALS = 3
+#: t statistics of one event's AR or CAR: ``+2.97``.
+T_DECIMALS = 2
+#: Ratios (variance ratios, R^2): ``3.33``.
+RATIO_DECIMALS = 2
+#: p-values: ``0.0123``; below :math:`10^{-4}`: ``<0.0001``.
+P_DECIMALS = 4
+#: Shares in percent (events with a positive CAR): ``62.5``.
+SHARE_DECIMALS = 1
+#: What a number that cannot be computed shows.
+MISSING = "n/a"
+#: Significance stars: ``(threshold, stars)`` from the loosest to the strictest; a p-value below
+#: a threshold earns its stars (``*`` 10%, ``**`` 5%, ``***`` 1%).
+STARS: tuple[tuple[float, str], ...] = ((0.10, "*"), (0.05, "**"), (0.01, "***"))
 
 
-def format_p(p: float) -> str:
-    """A p-value for a report: four decimals, ``<0.0001`` below that (never ``0.0000``), and
-    ``n/a`` when it could not be computed. The single and the multi-event reports share it."""
-    return "n/a" if not math.isfinite(p) else "<0.0001" if p < 0.0001 else f"{p:.4f}"
+def _finite(value: object) -> bool:
+    try:
+        return value is not None and math.isfinite(float(value))  # type: ignore[arg-type]
+    except (TypeError, ValueError):
+        return False
+
+
+def percent(value: float, decimals: int = PERCENT_DECIMALS, *, sign: bool = True,
+            symbol: bool = True) -> str:
+    """``0.00122`` -> ``+0.122%`` (``symbol=False``: ``+0.122``; ``sign=False``: ``0.122%``)."""
+    if not _finite(value):
+        return MISSING
+    text = f"{float(value):{'+' if sign else ''}.{decimals}%}"
+    return text if symbol else text[:-1]
+
+
+def number(value: float, decimals: int = NUMBER_DECIMALS, *, sign: bool = True) -> str:
+    """``0.0123`` -> ``+0.0123``."""
+    if not _finite(value):
+        return MISSING
+    return f"{float(value):{'+' if sign else ''}.{decimals}f}"
+
+
+def statistic(value: float, decimals: int = STAT_DECIMALS) -> str:
+    """A test statistic, signed: ``+2.345``."""
+    return number(value, decimals)
+
+
+def pvalue(value: float, decimals: int = P_DECIMALS) -> str:
+    """``0.0123``; a p-value that rounds below the last decimal is ``<0.0001``, never ``0.0000``."""
+    if not _finite(value):
+        return MISSING
+    floor = 10.0 ** -decimals
+    return f"<{floor:.{decimals}f}" if float(value) < floor else f"{float(value):.{decimals}f}"
+
+
+def count(value: float) -> str:
+    """A whole number: ``120``."""
+    return f"{int(value):d}" if _finite(value) else MISSING
+
+
+def share(value: float, decimals: int = SHARE_DECIMALS) -> str:
+    """A fraction as a percentage without the sign: ``0.625`` -> ``62.5``."""
+    return percent(value, decimals, sign=False, symbol=False)
+
+
+def stars(p: float, levels: Sequence[tuple[float, str]] = STARS) -> str:
+    """The stars ``p`` earns: the mark of the strictest threshold it is below (``""``: none)."""
+    if not _finite(p):
+        return ""
+    earned = ""
+    for threshold, mark in sorted(levels, reverse=True):
+        if float(p) < threshold:
+            earned = mark
+    return earned
+
+
+def star_legend(levels: Sequence[tuple[float, str]] = STARS) -> str:
+    """``* p < 0.10, ** p < 0.05, *** p < 0.01``."""
+    def level(threshold: float) -> str:
+        return f"{threshold:.2f}" if round(threshold, 2) == threshold else f"{threshold:g}"
+
+    return ", ".join(f"{mark} p < {level(threshold)}" for threshold, mark in sorted(levels, reverse=True))
 
 
 class Summary(str):

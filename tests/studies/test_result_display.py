@@ -8,13 +8,13 @@ import pytest
 
 from eventstudy import run_event_study
 from eventstudy.exceptions import ParameterError
-from eventstudy.formatting import format_p
+from eventstudy.formatting import pvalue
 from eventstudy.studies.multi import run_multi_event_study
 from eventstudy.studies.regression import regress_cars
 
 
-def test_format_p():
-    assert [format_p(p) for p in (0.5, 0.00012, 0.0000999, 0.0, float("nan"))] == [
+def test_pvalue_format():
+    assert [pvalue(p) for p in (0.5, 0.00012, 0.0000999, 0.0, float("nan"))] == [
         "0.5000", "0.0001", "<0.0001", "<0.0001", "n/a"]
 
 

@@ -16,10 +16,12 @@ from pathlib import Path
 from typing import Any
 
 from eventstudy.cli import horizons as cli_horizons
+from eventstudy.cli import report as cli_report
 from eventstudy.cli import simulate as cli_simulate
 from eventstudy.cli import tickers as cli_tickers
 from eventstudy.cli import slips
 from eventstudy.cli.options import add_data_options, data_options
+from eventstudy.cli.table_option import add_table_options, check_table, write_table
 from eventstudy.defaults import DEFAULT_ESTIMATION, DEFAULT_MARKET, DEFAULT_WINDOW, MODEL_NAMES
 from eventstudy.exceptions import EventStudyError, EventStudyWarning, ParameterError, safe_name
 
@@ -55,7 +57,9 @@ def _parser() -> argparse.ArgumentParser:
         "(day 0 is that NYSE session; after the 16:00 close or on a closed day, the next one)",
     )
     _add_study_options(run)
-    run.add_argument("--plot", metavar="PATH", help="write the charts to PATH (e.g. fb.png)")
+    run.add_argument("--plot", metavar="PATH", help="write the charts to PATH (.png, .svg or .pdf)")
+    _add_plot_style(run)
+    add_table_options(run)
 
     batch = commands.add_parser(
         "batch",
@@ -90,7 +94,14 @@ def _parser() -> argparse.ArgumentParser:
                        help="its covariance: hc3 (default), hc0, hc1, hc2, ols, cluster:COLUMN")
     batch.add_argument("--regress-weights", default=None, metavar="WEIGHTS",
                        help="inverse_variance (WLS with 1/var(CAR)) or a column of weights")
-    batch.add_argument("--plot", metavar="PATH", help="write AAR/CAAR and the CAR distribution to PATH")
+    batch.add_argument("--plot", metavar="PATH", help="write AAR/CAAR and the CAR distribution to PATH "
+                       "(.png, .svg or .pdf)")
+    _add_plot_style(batch)
+    batch.add_argument("--group", metavar="COLUMN", default=None,
+                       help="also study each group of events by the value of COLUMN of EVENTS.csv "
+                       "(industry, year...), and test the difference of every two groups' mean CARs "
+                       "(Welch t, Wilcoxon rank-sum)")
+    add_table_options(batch)
 
     fetch = commands.add_parser(
         "fetch",
@@ -108,9 +119,24 @@ def _parser() -> argparse.ArgumentParser:
     fetch.add_argument("--refresh", action="store_true",
                        help="fetch the whole range again and replace what the cache held for it")
     cli_horizons.register(commands)
+    cli_report.register(commands, _add_study_options)
     cli_simulate.register(commands)
     cli_tickers.register(commands)
     return parser
+
+
+def _check_plot(args: argparse.Namespace) -> None:
+    """Refuse a ``--plot`` file of another format before the study runs."""
+    from eventstudy.report.chart_style import FIGURE_FORMATS
+
+    suffix = Path(args.plot).suffix.lower() if args.plot else ""
+    if suffix and suffix not in FIGURE_FORMATS and not Path(args.plot).is_dir():
+        raise ParameterError("plot", args.plot, "give a file ending in .png, .svg or .pdf, or a folder")
+
+
+def _add_plot_style(parser: argparse.ArgumentParser) -> None:
+    parser.add_argument("--plot-style", choices=["default", "paper"], default="default",
+                        help="paper: grey scale, serif, no titles, one journal column wide")
 
 
 def _add_study_options(parser: argparse.ArgumentParser) -> None:
@@ -176,14 +202,22 @@ def _batch(args: argparse.Namespace) -> int:
         raise ParameterError("regress", args.regress, "give a formula, e.g. --regress \"car ~ size\"")
     if args.output is not None:
         check_output(args.output)  # before the study: a folder that cannot receive the tables
-    result = run_multi_event_study(
-        args.events,
+    check_table(args)
+    _check_plot(args)
+    tests = None if args.tests is None else [t.strip() for arg in args.tests
+                                             for t in arg.split(",") if t.strip()]
+    options = dict(
         car_windows=None if args.car_window is None else [tuple(w) for w in args.car_window],
-        tests=None if args.tests is None else [t.strip() for arg in args.tests
-                                               for t in arg.split(",") if t.strip()],
-        exclude_events=args.exclude_events,
-        **_study_options(args),
+        tests=tests, exclude_events=args.exclude_events, **_study_options(args),
     )
+    grouped = None
+    if args.group is not None:
+        from eventstudy.studies.groups import run_grouped_study
+
+        grouped = run_grouped_study(args.events, args.group, **options)
+        result = grouped.pooled
+    else:
+        result = run_multi_event_study(args.events, **options)
     skipped = result.skipped
     for row in skipped.head(SKIPPED_SHOWN).itertuples():
         print(f"eventstudy: skipped {safe_name(row.ticker)} {safe_name(row.event_date)}: "
@@ -203,7 +237,8 @@ def _batch(args: argparse.Namespace) -> int:
     if args.output is not None:
         written = result.write(args.output, args.format)
         print(f"eventstudy: wrote {', '.join(written)}", file=sys.stderr)
-    return _report(args, result, "save_multi_event_plot", regression)
+    write_table(args, grouped or result, tests)
+    return _report(args, result, "save_multi_event_plot", regression, grouped)
 
 
 #: Skipped events listed one by one on stderr; the rest are counted.
@@ -226,9 +261,10 @@ def _plot_path(args: argparse.Namespace, result: Any) -> Path:
     return given if given.suffix else given.with_suffix(".png")
 
 
-def _report(args: argparse.Namespace, result: Any, save: str, regression: Any = None) -> int:
+def _report(args: argparse.Namespace, result: Any, save: str, regression: Any = None,
+            grouped: Any = None) -> int:
     """Write the charts (``--plot``, with ``<save>`` of :mod:`eventstudy.report.single_charts` or
-    :mod:`eventstudy.report.multi_charts`) and print the result."""
+    :mod:`eventstudy.report.multi_charts`) and print the result (``grouped``: with its groups)."""
     written = None
     if args.plot is not None:
         from eventstudy.report import multi_charts, single_charts
@@ -239,12 +275,14 @@ def _report(args: argparse.Namespace, result: Any, save: str, regression: Any = 
             return 2
         written = _plot_path(args, result)
         try:
-            (getattr(single_charts, save, None) or getattr(multi_charts, save))(result, written)
+            (getattr(single_charts, save, None) or getattr(multi_charts, save))(
+                result, written, style=args.plot_style)
         except (OSError, ValueError) as error:
             print(f"eventstudy: error: --plot: cannot write {str(written)!r}: {error}", file=sys.stderr)
             return 2
+    shown = grouped if grouped is not None else result
     if args.json:
-        if hasattr(result, "write_json") and regression is None:
+        if hasattr(shown, "write_json") and regression is None:
             sys.stdout.flush()
             buffer = getattr(sys.stdout, "buffer", None)
             if buffer is None:  # a text stream (tests): the same bytes, decoded
@@ -254,14 +292,14 @@ def _report(args: argparse.Namespace, result: Any, save: str, regression: Any = 
                 result.write_json(buffer)
                 buffer.flush()
         else:
-            payload = result.to_dict()
+            payload = shown.to_dict()
             if regression is not None:
                 payload["regression"] = regression.to_dict()
             _print_json(payload)
         if written is not None:
             print(f"eventstudy: charts written to {written}", file=sys.stderr)
     else:
-        print(result.summary())
+        print(shown.summary())
         if regression is not None:
             print("\n" + regression.summary())
         if written is not None:
@@ -418,9 +456,15 @@ def _dispatch(args: argparse.Namespace, argv: Sequence[str]) -> int:
         return cli_simulate.handle(args)
     if args.command in cli_horizons.COMMANDS:
         return cli_horizons.handle(args)
+    if args.command == "report":
+        _warn_unused_market(args, argv)
+        return cli_report.handle(args, argv, _study_options(args))
     from eventstudy.studies.single import run_event_study
 
     _warn_unused_market(args, argv)
+    check_table(args)
+    _check_plot(args)
     result = run_event_study(args.ticker, args.event_date, **_study_options(args))
+    write_table(args, result)
     return _report(args, result, "save_event_study_plot")
 

@@ -14,6 +14,7 @@ import warnings
 from typing import Any
 
 from eventstudy.cli.options import add_data_options, data_options
+from eventstudy.cli.table_option import add_table_options, check_table, write_table
 from eventstudy.exceptions import EventStudyWarning
 
 #: The subcommands this module handles.
@@ -78,10 +79,12 @@ def _add_common(parser: argparse.ArgumentParser, *, factors: bool = False) -> No
                         help="where prices come from, as for batch (default snapshot)")
     parser.add_argument("--cache-dir", default=None, metavar="DIR", help="cache folder")
     add_data_options(parser, factors=factors)
+    add_table_options(parser)
 
 
 def handle(args: argparse.Namespace) -> int:
     """Run ``longrun`` or ``calendar-time``; errors propagate to :func:`eventstudy.cli.app.main`."""
+    check_table(args)
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always", EventStudyWarning)
         if args.command == "longrun":
@@ -107,6 +110,7 @@ def handle(args: argparse.Namespace) -> int:
             print(f"eventstudy: warning: {warning.message}", file=sys.stderr)
     for row in result.skipped.itertuples():
         print(f"eventstudy: skipped {row.ticker} {row.event_date}: {row.reason}", file=sys.stderr)
+    write_table(args, result)
     if args.json:
         print(json.dumps(result.to_dict(), allow_nan=False))
     else:

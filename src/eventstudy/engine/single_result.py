@@ -10,7 +10,8 @@ import pandas as pd
 
 from eventstudy.calendar import EventTiming, Window, as_window
 from eventstudy.exceptions import ParameterError
-from eventstudy.formatting import Summary, format_p, preformatted_html
+from eventstudy import formatting
+from eventstudy.formatting import Summary
 from eventstudy.inference.ttest import TTest, check_level, critical_value, resolve_level
 from eventstudy.models.linear import ExpectedReturnModel, FittedModel
 from eventstudy.inference.variance import VarianceRatio, variance_ratio
@@ -321,7 +322,15 @@ class EventStudyResult:
         params = ", ".join(f"{k} = {v:.6g}" for k, v in self.fit.params.items()) or "none estimated"
         volume = self.measure == "volume"
         # returns in percent; log volumes as plain numbers (0.5 = volume e^0.5 = 1.65 times expected)
-        signed, size = ("{:+.4f}", "{:.4f}") if volume else ("{:+.3%}", "{:.3%}")
+        def signed(v: float) -> str:
+            return formatting.number(v) if volume else formatting.percent(v)
+
+        def size(v: float) -> str:
+            return formatting.number(v, sign=False) if volume else formatting.percent(v, sign=False)
+
+        def t_value(v: float) -> str:
+            return formatting.statistic(v, formatting.T_DECIMALS)
+
         value, abnormal, cumulative = ("log_volume", "AV", "CAV") if volume else ("return", "AR", "CAR")
         lines += [
             f"Model: {self.model.label}" + (" of log volume ln(1 + Volume)" if volume else "")
@@ -342,12 +351,12 @@ class EventStudyResult:
         table = pd.DataFrame(
             {
                 "date": self.days["date"].dt.strftime("%Y-%m-%d"),
-                value: self.days["return"].map(signed.format),
-                "expected": self.days["expected"].map(signed.format),
-                abnormal: self.days["abnormal"].map(signed.format),
-                "se": self.days["se"].map(size.format),
-                "t": self.days["t"].map("{:+.2f}".format),
-                "p": self.days["p"].map(format_p),
+                value: self.days["return"].map(signed),
+                "expected": self.days["expected"].map(signed),
+                abnormal: self.days["abnormal"].map(signed),
+                "se": self.days["se"].map(size),
+                "t": self.days["t"].map(t_value),
+                "p": self.days["p"].map(formatting.pvalue),
             }
         )
         before = len(lines)
@@ -356,16 +365,16 @@ class EventStudyResult:
         car = self.car
         lines += [
             "",
-            f"{cumulative}{self.timing.window} = {signed.format(car.value)}  se {size.format(car.se)}  "
-            f"t {car.t:+.2f}  p {format_p(car.p)}  {self.level * 100:g}% CI "
-            f"[{signed.format(car.ci_low)}, {signed.format(car.ci_high)}]",
+            f"{cumulative}{self.timing.window} = {signed(car.value)}  se {size(car.se)}  "
+            f"t {t_value(car.t)}  p {formatting.pvalue(car.p)}  {self.level * 100:g}% CI "
+            f"[{signed(car.ci_low)}, {signed(car.ci_high)}]",
         ]
         if not volume:
-            lines.append(f"BHAR{self.timing.window} = {self.bhar:+.3%}")
+            lines.append(f"BHAR{self.timing.window} = {formatting.percent(self.bhar)}")
         ratio = self.variance_ratio
         lines.append(
             f"Variance ratio (event / estimation window) {ratio.value:.2f}: "
-            f"F({ratio.df_num}, {ratio.df_den}) = {ratio.F:.2f}, p {format_p(ratio.p)}"
+            f"F({ratio.df_num}, {ratio.df_den}) = {ratio.F:.2f}, p {formatting.pvalue(ratio.p)}"
         )
         # in a notebook: the text around an HTML table of the days
         parts = ["\n".join(lines[:before]), table, "\n".join(lines[after:]).strip("\n")]
@@ -378,7 +387,8 @@ class EventStudyResult:
         car = self.car
         return (
             f"<EventStudyResult {self.ticker} day 0 {self.day0:%Y-%m-%d}, {self.model.name} model: "
-            f"CAR{self.event_window} = {car.value:+.3%}, t {car.t:+.2f}, p {format_p(car.p)}>"
+            f"CAR{self.event_window} = {formatting.percent(car.value)}, t {car.t:+.2f}, "
+            f"p {formatting.pvalue(car.p)}>"
         )
 
     def _repr_html_(self) -> str:

@@ -14,13 +14,18 @@ from matplotlib.figure import Figure
 from matplotlib.ticker import MaxNLocator, PercentFormatter
 
 from eventstudy.exceptions import ParameterError
+from eventstudy.formatting import number, percent
 from eventstudy.inference.ttest import critical_value
 from eventstudy.report.chart_style import (
     _AR_COLOR,
-    _CAR_COLOR,
     _axes,
     _event_time_axes,
+    _level,
     _measure_units,
+    finish,
+    new_figure,
+    save_figure,
+    styled,
 )
 from eventstudy.studies.multi import MultiEventResult
 
@@ -28,34 +33,73 @@ if TYPE_CHECKING:
     from eventstudy.studies.simulate import SimulationResult
 
 
-def plot_aar(result: MultiEventResult, ax: Axes | None = None) -> Axes:
-    """Average abnormal returns (bars) and the CAAR (line) with a cross-sectional confidence band.
+def plot_aar(result: MultiEventResult, ax: Axes | None = None, *, style: str = "default") -> Axes:
+    """Average abnormal returns (bars, with their confidence intervals) and the CAAR (line, with
+    its confidence band), at the study's level, from the cross-sectional t test:
 
-    The band is CAAR :math:`\\pm t_{N-1} \\cdot sd(CAR_i)/\\sqrt N` at each day, from the events'
-    own cumulative ARs (the cross-sectional t test, which ignores cross-correlation). The CAAR
+    .. math:: AAR_t \\pm t_{N-1} \\frac{sd_i(AR_{it})}{\\sqrt N}, \\qquad
+              CAAR_t \\pm t_{N-1} \\frac{sd_i(CAR_{it})}{\\sqrt N},
+
+    :math:`CAR_{it}` being event :math:`i`'s cumulative AR from the window's first day (Brown &
+    Warner 1985; the intervals ignore cross-correlation, see the Kolari-Pynnonen tests). The CAAR
     window (``result.car_window``, the window of the tests) is shaded when it is narrower than the
     event window.
     """
     ax = _axes(ax)
     scale, noun = _measure_units(result.study.measure)
     aar, caar = result.aar * scale, result.caar_path * scale
-    cumulative = result.abnormal.cumsum(axis=1) * scale
     n = result.n_events
-    half = critical_value(result.study.level, n - 1) * cumulative.std(axis=0, ddof=1) / np.sqrt(n)
-    ax.bar(aar.index, aar, color=_AR_COLOR, alpha=0.8, label="AAR")
-    ax.fill_between(
-        caar.index, caar - half, caar + half, color=_CAR_COLOR, alpha=0.15,
-        label=f"{result.study.level * 100:g}% band (cross-sectional)",
-    )
-    ax.plot(caar.index, caar, color=_CAR_COLOR, marker="o", label="CAAR")
-    window = result.car_window
-    if (window.start, window.end) != (int(aar.index[0]), int(aar.index[-1])):
-        ax.axvspan(window.start - 0.5, window.end + 0.5, color="0.9", alpha=0.5, zorder=0,
-                   label=f"CAAR window {window} (tests)")
-    return _event_time_axes(
-        ax, list(aar.index), "Trading day relative to day 0", f"Average abnormal {noun}",
-        f"{n} events: AAR and CAAR ({result.study.model.label})", percent=scale == 100.0,
-    )
+    critical = critical_value(result.study.level, n - 1)
+    aar_half = critical * (result.abnormal * scale).std(axis=0, ddof=1) / np.sqrt(n)
+    half = critical * (result.abnormal.cumsum(axis=1) * scale).std(axis=0, ddof=1) / np.sqrt(n)
+    level = _level(result.study.level)
+    with styled(style) as colours:
+        ax.bar(aar.index, aar, color=colours.bar, alpha=colours.bar_alpha, label="AAR")
+        ax.errorbar(aar.index, aar, yerr=aar_half, fmt="none", color="0.25", ecolor="0.25", linewidth=0.8,
+                    capsize=3 if style == "default" else None, label=f"AAR {level} interval")
+        ax.fill_between(caar.index, caar - half, caar + half, color=colours.band, alpha=colours.band_alpha,
+                        linewidth=0, label=f"CAAR {level} band (cross-sectional t)")
+        ax.plot(caar.index, caar, color=colours.line, marker="o", label="CAAR")
+        window = result.car_window
+        if (window.start, window.end) != (int(aar.index[0]), int(aar.index[-1])):
+            ax.axvspan(window.start - 0.5, window.end + 0.5, color="0.9", alpha=0.5, zorder=0,
+                       label=f"CAAR window {window} (tests)")
+        _event_time_axes(
+            ax, list(aar.index), "Trading day relative to day 0", f"Average abnormal {noun}",
+            f"{n} events: AAR and CAAR ({result.study.model.label})", percent=scale == 100.0,
+            day0=colours.day0,
+        )
+    return finish(ax, style)
+
+
+def plot_variance_ratio(result: MultiEventResult, ax: Axes | None = None, *, style: str = "default") -> Axes:
+    """The cross-sectional variance ratio by day (:attr:`MultiEventResult.variance_ratio`) and
+    the range it stays in, at the study's level, without an event effect: with normal
+    standardised ARs, :math:`(N-1)\\, s_t^2 / E_0 \\sim \\chi^2_{N-1}`, so the ratio lies in
+    :math:`[\\chi^2_{N-1,(1-level)/2},\\ \\chi^2_{N-1,(1+level)/2}] / (N-1)` (Student-t ARs make
+    the true range a little wider). Above the range, the event raised the variance: read BMP or
+    Kolari-Pynnonen rather than Patell or the t."""
+    from scipy import stats
+
+    ax = _axes(ax)
+    table = result.variance_ratio
+    level = result.study.level
+    n = result.n_events
+    low, high = stats.chi2.ppf([(1 - level) / 2, (1 + level) / 2], n - 1) / (n - 1)
+    days = [int(d) for d in table.index]
+    with styled(style) as colours:
+        ax.axhspan(low, high, color=colours.band, alpha=colours.band_alpha, linewidth=0,
+                   label=f"{_level(level)} range without an event effect (chi-square, {n - 1} df)")
+        ax.plot(days, table["ratio"], color=colours.line, marker="o", label="variance ratio")
+        ax.axhline(1, color="black", linewidth=0.8)
+        ax.axvline(0, color=colours.day0, linestyle="--", linewidth=1, zorder=0)
+        ax.set_xticks(days)
+        ax.set_ylim(bottom=0)
+        ax.set_xlabel("Trading day relative to day 0")
+        ax.set_ylabel("Cross-sectional variance ratio")
+        ax.set_title(f"{n} events: variance of the standardised ARs over its null value")
+        ax.legend(loc="best", fontsize="small")
+    return finish(ax, style)
 
 
 def plot_residual_correlation(result: MultiEventResult, ax: Axes | None = None) -> Axes:
@@ -107,46 +151,60 @@ def plot_test_comparison(
     return ax
 
 
-def plot_car_distribution(result: MultiEventResult, ax: Axes | None = None) -> Axes:
-    """Histogram of the events' CARs over the CAAR window, with the CAAR marked."""
+def plot_car_distribution(result: MultiEventResult, ax: Axes | None = None, *, style: str = "default") -> Axes:
+    """Histogram of the events' CARs over the CAAR window, with the CAAR and its confidence
+    interval at the study's level, :math:`CAAR \\pm t_{N-1}\\, sd(CAR_i)/\\sqrt N`."""
     ax = _axes(ax)
     scale, _ = _measure_units(result.study.measure)
     cars = result.events["car"] * scale
-    caar = f"{result.caar:+.3%}" if scale == 100.0 else f"{result.caar:+.4f}"
-    ax.hist(cars, bins=min(50, max(10, len(cars) // 5)), color=_AR_COLOR, alpha=0.8, label="events")
-    ax.axvline(result.caar * scale, color=_CAR_COLOR, linewidth=2, label=f"CAAR {caar}")
-    ax.axvline(0, color="black", linewidth=0.8)
-    if scale == 100.0:
-        ax.xaxis.set_major_formatter(PercentFormatter(decimals=None))
-    ax.yaxis.set_major_locator(MaxNLocator(integer=True))  # counts of events
-    ax.set_xlabel(f"CAR{result.car_window}")
-    ax.set_ylabel("number of events")
-    ax.set_title(f"{result.n_events} events: distribution of the CARs{result.car_window}")
-    ax.legend(loc="best", fontsize="small")
-    return ax
+    n = result.n_events
+    half = critical_value(result.study.level, n - 1) * float(cars.std(ddof=1)) / np.sqrt(n)
+    centre = result.caar * scale
+    caar = percent(result.caar) if scale == 100.0 else number(result.caar)
+    with styled(style) as colours:
+        ax.fill_betweenx([0, 1], centre - half, centre + half, transform=ax.get_xaxis_transform(),
+                         color=colours.band, alpha=colours.band_alpha, linewidth=0, zorder=0,
+                         label=f"CAAR {_level(result.study.level)} interval")
+        ax.hist(cars, bins=min(50, max(10, n // 5)), color=colours.bar, alpha=colours.bar_alpha, label="events")
+        ax.axvline(centre, color=colours.line, linewidth=2, label=f"CAAR {caar}")
+        ax.axvline(0, color="black", linewidth=0.8)
+        if scale == 100.0:
+            ax.xaxis.set_major_formatter(PercentFormatter(decimals=None))
+        ax.xaxis.set_major_locator(MaxNLocator(6))
+        ax.yaxis.set_major_locator(MaxNLocator(integer=True))  # counts of events
+        ax.set_xlabel(f"CAR{result.car_window}")
+        ax.set_ylabel("number of events")
+        ax.set_title(f"{n} events: distribution of the CARs{result.car_window}")
+        ax.legend(loc="best", fontsize="small")
+    return finish(ax, style)
 
 
-def plot_multi_event(result: MultiEventResult, fig: Figure | None = None) -> Figure:
-    """AAR/CAAR and the CAR distribution side by side, under a title with the CAAR.
+def plot_multi_event(result: MultiEventResult, fig: Figure | None = None, *, style: str = "default") -> Figure:
+    """AAR/CAAR and the CAR distribution side by side, under a title with the CAAR (the paper
+    style stacks them in one column, without titles).
 
     Draws into ``fig`` when given, else into a new pyplot-free figure (see :func:`plot_event_study`).
     """
-    fig = fig if fig is not None else Figure(figsize=(13, 4.8), layout="constrained")
-    aar_ax, car_ax = fig.subplots(1, 2)
-    plot_aar(result, ax=aar_ax)
-    plot_car_distribution(result, ax=car_ax)
-    fig.suptitle(
-        f"{result.n_events} events ({result.study.model.label}): "
-        f"CAAR{result.car_window} = "
-        + (f"{result.caar:+.4f} (log volume)" if result.study.measure == "volume" else f"{result.caar:+.2%}"),
-        fontsize="large",
-    )
+    paper = style == "paper"
+    fig = fig if fig is not None else new_figure(style, (13, 4.8), rows=2)
+    with styled(style):
+        aar_ax, car_ax = fig.subplots(2, 1) if paper else fig.subplots(1, 2)
+    plot_aar(result, ax=aar_ax, style=style)
+    plot_car_distribution(result, ax=car_ax, style=style)
+    if not paper:
+        fig.suptitle(
+            f"{result.n_events} events ({result.study.model.label}): "
+            f"CAAR{result.car_window} = "
+            + (f"{result.caar:+.4f} (log volume)" if result.study.measure == "volume" else f"{result.caar:+.2%}"),
+            fontsize="large",
+        )
     return fig
 
 
-def save_multi_event_plot(result: MultiEventResult, path: str | os.PathLike[str]) -> None:
-    """Write :func:`plot_multi_event` to ``path`` (format from the extension, e.g. ``.png``)."""
-    plot_multi_event(result).savefig(path, dpi=120)
+def save_multi_event_plot(result: MultiEventResult, path: str | os.PathLike[str], *,
+                          style: str = "default") -> None:
+    """Write :func:`plot_multi_event` to ``path``: PNG, SVG or PDF by the extension."""
+    save_figure(plot_multi_event(result, style=style), path, style)
 
 
 #: Line styles of the test families in :func:`plot_power`.

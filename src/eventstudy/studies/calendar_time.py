@@ -58,6 +58,7 @@ from eventstudy.calendar import Window, as_window
 from eventstudy.studies.event_panel import build_panel, day0_positions, skipped_frame
 from eventstudy.events import id_column_of, read_events
 from eventstudy.exceptions import DataError, ParameterError, SmallSampleWarning
+from eventstudy import formatting
 from eventstudy.formatting import preformatted_html
 from eventstudy.defaults import DEFAULT_MARKET
 from eventstudy.studies.inputs import load_factor_sets
@@ -216,7 +217,7 @@ class CalendarTimeResult:
         lines.append(f"  {'':<8} {'coef':>10} {'se':>10} {'t':>8} {'p':>8}")
         for name in self.params.index:
             lines.append(f"  {name:<8} {self.params[name]:+10.5f} {self.bse[name]:10.5f} "
-                         f"{self.tvalues[name]:+8.2f} {self.pvalues[name]:8.4f}")
+                         f"{self.tvalues[name]:+8.2f} {formatting.pvalue(self.pvalues[name]):>8}")
         lines.append(f"  R^2 = {self.rsquared:.3f}")
         return "\n".join(lines)
 

@@ -48,6 +48,7 @@ from eventstudy.calendar import Window, as_window
 from eventstudy.studies.event_panel import build_panel, day0_positions, skipped_frame
 from eventstudy.events import id_column_of, read_events
 from eventstudy.exceptions import DataError, ParameterError
+from eventstudy import formatting
 from eventstudy.formatting import preformatted_html
 from eventstudy.defaults import DEFAULT_MARKET
 
@@ -356,9 +357,10 @@ class LongHorizonResult:
         table["bhar"] = table["bhar"].map("{:+.2%}".format)
         lines += ["", *("  " + line for line in table.to_string(index=False).splitlines()), ""]
         if self.n_events:
-            lines.append(f"Mean BHAR = {self.mean_bhar:+.3%}")
+            lines.append(f"Mean BHAR = {formatting.percent(self.mean_bhar)}")
         for test in self.tests:
-            lines.append(f"  {test.name:<30} {test.stat:+8.3f}  p {test.p:.4f}  {test.dist}")
+            lines.append(f"  {test.name:<30} {formatting.statistic(test.stat):>8}  "
+                         f"p {formatting.pvalue(test.p)}  {test.dist}")
         lines += [f"  note: {note}" for note in self.notes]
         return "\n".join(lines)
 

@@ -312,8 +312,6 @@ def _combine(
 ) -> MultiEventResult:
     """Join the per-market batches in the order of the events table and run the tests."""
     frames, abnormal, se, sources = [], [], [], []
-    with_savickas = study.model.name in GARCH_MODELS and (tests is None or "savickas" in tests)
-    tests = None if tests is None else [t for t in tests if t != "savickas"] or None
     for index, part in enumerate(parts):
         ok = np.flatnonzero(part.batch.ok)
         frame = part.batch.frame().rename(columns={"security": "ticker"})
@@ -367,14 +365,8 @@ def _combine(
             out[mine] = part.trading_days.values[positions[:, None] + offsets[None, :]]
         return out
 
-    statistics, caught = _run_tests(study, windows, events, abnormal_frame, se_frame,
-                                    residual_rows, tests)
-    if with_savickas:
-        from eventstudy.inference.savickas import savickas
-
-        statistics += savickas(abnormal_frame.to_numpy(), se_frame.to_numpy(),
-                               events["car_se"].to_numpy(), list(abnormal_frame.columns),
-                               (windows[0].start, windows[0].end))
+    statistics, caught = event_tests(study, windows, events, abnormal_frame, se_frame,
+                                     residual_rows, tests)
     accounting = accounting_frame(table, state.status, state.reason, state.day0,
                                   state.duplicate_of, state.lost if exclude_events else None)
     return MultiEventResult(
@@ -384,12 +376,20 @@ def _combine(
     )
 
 
-def _run_tests(
+def event_tests(
     study: EventStudy, windows: tuple[Window, ...], events: pd.DataFrame,
     abnormal: pd.DataFrame, se: pd.DataFrame, residual_rows: Callable[[np.ndarray], np.ndarray],
     tests: Sequence[str] | None,
 ) -> tuple[list[TestStatistic], list[str]]:
-    """Every test per day and for every window, in one pass over the residuals."""
+    """Every test (``tests``; None: all) per day and for every window, in one pass over the
+    residuals, with Savickas' test for the GARCH models; and the warnings raised, as text.
+
+    ``events``, ``abnormal`` and ``se`` are those of :class:`MultiEventResult`, and
+    ``residual_rows(rows)`` the estimation residuals of the events at positions ``rows``: the
+    study's own events, or some of them (:mod:`eventstudy.studies.groups`).
+    """
+    with_savickas = study.model.name in GARCH_MODELS and (tests is None or "savickas" in tests)
+    tests = None if tests is None else [t for t in tests if t != "savickas"] or None
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
         statistics = multi_event_tests(
@@ -404,4 +404,9 @@ def _run_tests(
         )
     for caught_warning in caught:  # re-raise for the caller, with their own classes
         warnings.warn(caught_warning.message, caught_warning.category, stacklevel=4)
+    if with_savickas:
+        from eventstudy.inference.savickas import savickas
+
+        statistics += savickas(abnormal.to_numpy(), se.to_numpy(), events["car_se"].to_numpy(),
+                               list(abnormal.columns), (windows[0].start, windows[0].end))
     return statistics, [str(w.message) for w in caught]

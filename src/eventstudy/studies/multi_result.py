@@ -17,7 +17,7 @@ from eventstudy.calendar import Window
 from eventstudy.engine.garch import GARCH_MODELS
 from eventstudy.engine.single import EventStudy
 from eventstudy.events import STATUSES, accounting_counts
-from eventstudy.formatting import format_p, preformatted_html
+from eventstudy.formatting import preformatted_html
 from eventstudy.inference.parametric import mean_residual_correlation
 from eventstudy.inference.statistic import TestStatistic
 
@@ -323,15 +323,14 @@ class MultiEventResult:
         Warnings (e.g. clustered events) are not repeated here: Python emits them, the command
         line prints them on stderr, and :attr:`warnings` keeps them.
         """
-        from eventstudy.formatting import Summary
+        from eventstudy import formatting
+        from eventstudy.formatting import Summary, pvalue
 
         def day(d: int) -> str:
             return f"{d:+d}" if d else "0"
 
         def window(w: Window) -> str:
             return f"({day(w.start)}, {day(w.end)})"
-
-        pvalue = format_p
 
         spec = self.study
         lines = [
@@ -350,10 +349,10 @@ class MultiEventResult:
                          "expected volume)")
 
         def number(v: float) -> str:
-            return f"{v:+.4f}" if volume else f"{v:+.3%}"
+            return formatting.number(v) if volume else formatting.percent(v)
 
         def spread(v: float) -> str:
-            return f"{v:.4f}" if volume else f"{v:.3%}"
+            return formatting.number(v, sign=False) if volume else formatting.percent(v, sign=False)
 
         def aligned(columns: dict[str, list[str]], left: tuple[str, ...] = ()) -> list[str]:
             """Rows of text columns, headers included; ``left`` columns flush left, others right."""
@@ -368,7 +367,7 @@ class MultiEventResult:
             "rel_day": [day(int(d)) for d in self.aar.index],
             "AAR": [number(v) for v in self.aar],
             "CAAR": [number(v) for v in self.caar_path],
-            "var ratio": [f"{v:.2f}" if math.isfinite(v) else "n/a" for v in ratio],
+            "var ratio": [formatting.number(v, formatting.RATIO_DECIMALS, sign=False) for v in ratio],
         }), "  var ratio: cross-sectional variance of the standardised ARs over its null value; "
             "well above 1, read BMP or Kolari-Pynnonen rather than Patell or the t", ""]
         shown = self.events.iloc[:30]  # a report, not a dump: to_dict() / --json list every event
@@ -379,7 +378,7 @@ class MultiEventResult:
             "day0": [f"{d:%Y-%m-%d}" for d in pd.to_datetime(shown["day0"])],
             "CAR": [number(v) for v in shown["car"]],
             "se": [spread(v) for v in shown["car_se"]],
-            "t": [f"{v:+.2f}" for v in shown["car_t"]],
+            "t": [formatting.statistic(v, formatting.T_DECIMALS) for v in shown["car_t"]],
             "p": [pvalue(v) for v in shown["car_p"]],
         }, left=("ticker", "event_date", "day0"))
         if len(self.events) > len(shown):
@@ -393,7 +392,7 @@ class MultiEventResult:
                 lines.append("Tests of the CAAR window:")
                 lines += aligned({
                     "test": window_tests["name"].tolist(),
-                    "stat": [f"{v:+.3f}" if math.isfinite(v) else "n/a" for v in window_tests["stat"]],
+                    "stat": [formatting.statistic(v) for v in window_tests["stat"]],
                     "p": [pvalue(v) for v in window_tests["p"]],
                     "distribution": window_tests["dist"].tolist(),
                 }, left=("test", "distribution"))
