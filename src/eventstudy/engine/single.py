@@ -30,6 +30,7 @@ from eventstudy.exceptions import (
     WindowError,
     safe_text,
 )
+from eventstudy.inference.sample_quantile import sample_quantile_test
 from eventstudy.inference.ttest import check_alternative, check_level, t_statistics
 from eventstudy.models.linear import EXACT_FIT, ExpectedReturnModel, exact_fit
 from eventstudy.models.registry import get_model
@@ -204,6 +205,12 @@ class EventStudy:
         covariance = fit.abnormal_covariance(evt)
         se = np.sqrt(np.diag(covariance))
         t, p = t_statistics(abnormal, se, fit.df, self.alternative)
+        # the sample-quantile test: each AR against the estimation residuals (NaN where a day
+        # is missing, so the null sums run over consecutive trading days)
+        null_residuals = fit.null_residuals().reindex(est_all).to_numpy(dtype=float)
+        null_weights = fit.null_weights(evt)
+        sq = [sample_quantile_test(null_residuals, value, null_weights[j : j + 1], self.alternative)
+              for j, value in enumerate(abnormal)]
         rel_days = pd.Index(list(self.window.days), name="rel_day")
         days = pd.DataFrame(
             {
@@ -215,6 +222,8 @@ class EventStudy:
                 "se": se,
                 "t": t,
                 "p": p,
+                "sq_p": [test.p for test in sq],
+                "sq_n": [test.n for test in sq],
             },
             index=rel_days,
         )
@@ -241,6 +250,8 @@ class EventStudy:
             covariance=pd.DataFrame(covariance, index=rel_days, columns=rel_days),
             measure=self.measure,
             alternative=self.alternative,
+            null_residuals=null_residuals,
+            null_weights=pd.Series(null_weights, index=rel_days, name="null_weight"),
         )
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -11,6 +11,7 @@ import pandas as pd
 from eventstudy.calendar import EventTiming, Window, as_window
 from eventstudy.exceptions import ParameterError
 from eventstudy.formatting import Summary, preformatted_html
+from eventstudy.inference.sample_quantile import SampleQuantileTest, sample_quantile_test
 from eventstudy.inference.ttest import TTest, check_level, critical_value, resolve_level
 from eventstudy.models.linear import ExpectedReturnModel, FittedModel
 from eventstudy.inference.variance import VarianceRatio, variance_ratio
@@ -28,9 +29,11 @@ class CumulativeAbnormalReturn(TTest):
 
     start: int
     end: int
+    #: The sample-quantile test of the same CAR (:mod:`eventstudy.inference.sample_quantile`).
+    sq: SampleQuantileTest | None = field(default=None, kw_only=True)
 
-    def to_dict(self) -> dict[str, float | int]:
-        return {
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
             "start": self.start,
             "end": self.end,
             "value": self.value,
@@ -40,6 +43,9 @@ class CumulativeAbnormalReturn(TTest):
             "ci_low": self.ci_low,
             "ci_high": self.ci_high,
         }
+        if self.sq is not None:
+            out["sq"] = self.sq.to_dict()
+        return out
 
 
 @dataclass(frozen=True)
@@ -62,7 +68,8 @@ class EventStudyResult:
         Per estimation day: ``return``, ``market``, ``expected`` and ``residual``.
     days
         Per event-window day (index ``rel_day``): ``date``, ``return``, ``market``, ``expected``,
-        ``abnormal``, ``se``, ``t`` and two-sided ``p``.
+        ``abnormal``, ``se``, ``t`` and ``p`` (Student's t), ``sq_p`` and ``sq_n`` (the
+        sample-quantile test's p-value and its number of null values, see :meth:`sample_quantile`).
     covariance
         Covariance :math:`V` of the event-window ARs (``rel_day`` x ``rel_day``).
     measure
@@ -72,6 +79,11 @@ class EventStudyResult:
     alternative
         Alternative of the p-values: ``"two-sided"``, ``"greater"`` or ``"less"``
         (:func:`eventstudy.inference.ttest.p_values`).
+    null_residuals, null_weights
+        What the sample-quantile test compares with: the estimation residuals by trading day of
+        the estimation window (``NaN`` where missing; standardised for GARCH) and each event
+        day's weight (1; GARCH: the forecast sd), from the fit's ``null_residuals`` and
+        ``null_weights``.
     """
 
     ticker: str
@@ -85,6 +97,8 @@ class EventStudyResult:
     covariance: pd.DataFrame
     measure: str = "return"
     alternative: str = "two-sided"
+    null_residuals: np.ndarray | None = field(default=None, repr=False)
+    null_weights: pd.Series | None = field(default=None, repr=False)
 
     @property
     def event_date(self) -> pd.Timestamp:
@@ -122,7 +136,20 @@ class EventStudyResult:
             start=sub.start,
             end=sub.end,
             alternative=self.alternative,
+            sq=self.sample_quantile(sub.start, sub.end),
         )
+
+    def sample_quantile(self, start: int | None = None, end: int | None = None) -> SampleQuantileTest:
+        """The sample-quantile test (Gelbach, Helland & Klick 2013) of the CAR over
+        ``start .. end`` (default: the event window; one day: ``start == end``): the CAR against
+        the sums of as many consecutive estimation residuals (each weighted by the day's
+        :attr:`null_weights`), for the study's :attr:`alternative`. See
+        :mod:`eventstudy.inference.sample_quantile` for the formula and what ``n`` limits."""
+        if self.null_residuals is None or self.null_weights is None:
+            raise ParameterError("null_residuals", None, "this result was built without them")
+        days = list(self._sub_window(start, end).days)
+        return sample_quantile_test(self.null_residuals, float(self.days.loc[days, "abnormal"].sum()),
+                                    self.null_weights.loc[days].to_numpy(), self.alternative)
 
     def _sub_window(self, start: int | None, end: int | None) -> Window:
         window = self.timing.window
@@ -176,7 +203,8 @@ class EventStudyResult:
         )
 
     def car_grid(self) -> pd.DataFrame:
-        """CAR, its standard error, t and p for every sub-window ``(start, end)`` of the event window.
+        """CAR, its standard error, t and p, and the sample-quantile ``sq_p``, for every
+        sub-window ``(start, end)`` of the event window.
 
         Every sub-window shares this study's estimation window, so each row equals the study run
         with that event window (same fit, same :math:`V`), at the cost of one study. Rows are
@@ -184,7 +212,8 @@ class EventStudyResult:
         """
         window = self.timing.window
         rows = [
-            {"start": a, "end": b, "car": c.value, "se": c.se, "t": c.t, "p": c.p}
+            {"start": a, "end": b, "car": c.value, "se": c.se, "t": c.t, "p": c.p,
+             "sq_p": None if c.sq is None else c.sq.p}
             for a in window.days
             for b in range(a, window.end + 1)
             for c in [self.cumulative(a, b)]
@@ -242,6 +271,12 @@ class EventStudyResult:
         interval = self.conf_int()
         return self.days.assign(ci_low=interval["lower"], ci_high=interval["upper"])
 
+    def _daily_sq(self) -> list[SampleQuantileTest | None]:
+        """Each day's sample-quantile test (``None`` each when the result has no null residuals)."""
+        if self.null_residuals is None:
+            return [None] * len(self.days)
+        return [self.sample_quantile(day, day) for day in self.days.index]
+
     @property
     def estimation_window(self) -> Window:
         return self.timing.estimation
@@ -283,8 +318,9 @@ class EventStudyResult:
                     "se": float(row["se"]),
                     "t": float(row["t"]),
                     "p": float(row["p"]),
+                    **({} if sq is None else {"sq": sq.to_dict()}),
                 }
-                for rel_day, row in self.days.iterrows()
+                for (rel_day, row), sq in zip(self.days.iterrows(), self._daily_sq())
             ],
             "car": self.car.to_dict(),
             "bhar": {"start": self.event_window.start, "end": self.event_window.end, "value": self.bhar},
@@ -346,13 +382,17 @@ class EventStudyResult:
                 "p": self.days["p"].map("{:.4f}".format),
             }
         )
+        daily_sq = self._daily_sq()
+        if daily_sq[0] is not None:
+            table["SQ p"] = [_sq_text(test) for test in daily_sq]
         lines += ["  " + line for line in table.to_string().splitlines()]
         car = self.car
         lines += [
             "",
             f"{cumulative}{self.timing.window} = {signed.format(car.value)}  se {size.format(car.se)}  "
             f"t {car.t:+.2f}  p {car.p:.4f}  {self.level * 100:g}% CI "
-            f"[{signed.format(car.ci_low)}, {signed.format(car.ci_high)}]",
+            f"[{signed.format(car.ci_low)}, {signed.format(car.ci_high)}]"
+            + ("" if car.sq is None else f"  SQ p {_sq_text(car.sq)}"),
         ]
         if not volume:
             lines.append(f"BHAR{self.timing.window} = {self.bhar:+.3%}")
@@ -361,7 +401,22 @@ class EventStudyResult:
             f"Variance ratio (event / estimation window) {ratio.value:.2f}: "
             f"F({ratio.df_num}, {ratio.df_den}) = {ratio.F:.2f}, p {ratio.p:.4f}"
         )
+        if car.sq is not None and daily_sq[0] is not None:
+            weighted = ("\n  (residuals standardised by their conditional sd, times each day's forecast sd)"
+                        if self._garch_null() else "")
+            lines += [
+                "SQ p: sample-quantile test (Gelbach, Helland & Klick 2013), no normality assumed: "
+                f"each {abnormal}",
+                f"  against the {daily_sq[0].n} estimation residuals, the {cumulative} against "
+                f"the {car.sq.n} sums of {len(self.timing.window)} consecutive ones{weighted}",
+            ]
+            if any(test is not None and test.p == 0.0 for test in [*daily_sq, car.sq]):
+                lines.append("  '<' marks a value beyond all of them: its p is below the smallest "
+                             "p above 0 that n values allow (2/n, one-sided 1/n)")
         return Summary("\n".join(lines))
+
+    def _garch_null(self) -> bool:
+        return self.null_weights is not None and not np.all(self.null_weights.to_numpy() == 1.0)
 
     def __str__(self) -> str:
         return str(self.summary())
@@ -377,3 +432,11 @@ class EventStudyResult:
         return preformatted_html(self.summary())
 
 
+
+
+def _sq_text(test: SampleQuantileTest | None) -> str:
+    """A sample-quantile p-value for the report: ``<0.0083`` (below the smallest p above 0 that
+    its ``n`` null values allow) when the value lies beyond all of them."""
+    if test is None:
+        return "n/a"
+    return f"<{test.smallest_p:.4f}" if test.p == 0.0 else f"{test.p:.4f}"

@@ -246,6 +246,16 @@ class GarchFit(FittedModel):
         """:math:`V = \\operatorname{diag}(h_{T+k})` for the rows of ``data``."""
         return np.diag(self.forecast(data))
 
+    def null_residuals(self) -> pd.Series:
+        """Standardised residuals :math:`\\hat\\varepsilon_t / \\sqrt{h_t}` for the
+        sample-quantile test: scaled by :meth:`null_weights`, they have each event day's
+        conditional variance."""
+        return (self.residuals / np.sqrt(self.conditional_variance)).rename("standardised")
+
+    def null_weights(self, data: pd.DataFrame) -> np.ndarray:
+        """The forecast standard deviation :math:`\\sqrt{h_{T+k}}` of each row of ``data``."""
+        return np.sqrt(self.forecast(data))
+
 
 def _param_series(est: GarchEstimate) -> pd.Series:
     values = {"alpha": est.alpha, "beta": est.beta, "omega": est.omega,

@@ -190,6 +190,16 @@ class FittedModel:
         symmetric = (estimation_error + estimation_error.T) / 2.0  # exact symmetry, not to rounding
         return self.sigma**2 * (np.eye(len(data)) + symmetric)
 
+    def null_residuals(self) -> pd.Series:
+        """The residuals the sample-quantile test takes its null distribution from
+        (:mod:`eventstudy.inference.sample_quantile`): the estimation-window residuals."""
+        return self.residuals
+
+    def null_weights(self, data: pd.DataFrame) -> np.ndarray:
+        """The weight of each row of ``data`` (event-window days) in the sample-quantile test's
+        null sums: 1 for the linear models, whose residuals share one variance."""
+        return np.ones(len(data))
+
 
 class ExpectedReturnModel(ABC):
     """A linear expected-return model: a design matrix and an offset built from the market data."""
