@@ -13,6 +13,7 @@ import pytest
 
 from eventstudy import EventStudy, run_event_study
 from eventstudy.cli import main
+from eventstudy.exceptions import IntegratedGarchWarning
 from independent import reference_study
 
 
@@ -75,7 +76,8 @@ def test_missing_estimation_days_break_the_sums(data_dir):
 
 
 def test_garch_null_is_standardised_residuals_times_the_forecast_sd():
-    result = run_event_study("SNAP", "2018-07-26", model="garch")
+    with pytest.warns(IntegratedGarchWarning):
+        result = run_event_study("SNAP", "2018-07-26", model="garch")
     z = (result.fit.residuals / np.sqrt(result.fit.conditional_variance)).to_numpy()
     sd = result.days["se"].to_numpy()  # the forecast sd of each event day
     for j, day in enumerate(result.days.index):

@@ -306,6 +306,7 @@ class EventStudyResult:
                 "df": self.fit.df,
                 "sigma": self.fit.sigma,
                 "params": {k: float(v) for k, v in self.fit.params.items()},
+                **self.fit.estimation_details(),
             },
             "days": [
                 {
@@ -365,6 +366,7 @@ class EventStudyResult:
             + f", df {self.fit.df}",
             f"  parameters: {params}; residual sd "
             + (f"{self.fit.sigma:.4f}" if volume else f"{self.fit.sigma:.4%}"),
+            *self.fit.summary_lines(),
             "",
             f"Abnormal {'log volume' if volume else 'returns'}, event window {self.timing.window}:",
         ]

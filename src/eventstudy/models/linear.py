@@ -25,7 +25,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import Any, ClassVar
 
 import numpy as np
 import pandas as pd
@@ -194,6 +194,15 @@ class FittedModel:
         """The residuals the sample-quantile test takes its null distribution from
         (:mod:`eventstudy.inference.sample_quantile`): the estimation-window residuals."""
         return self.residuals
+
+    def estimation_details(self) -> dict[str, Any]:
+        """What the fit adds to the JSON's ``estimation`` object besides ``params`` (nothing for
+        OLS; the GARCH fits add their log-likelihood and starting points)."""
+        return {}
+
+    def summary_lines(self) -> list[str]:
+        """Lines the fit adds to the text report under its parameters (none for OLS)."""
+        return []
 
     def null_weights(self, data: pd.DataFrame) -> np.ndarray:
         """The weight of each row of ``data`` (event-window days) in the sample-quantile test's
