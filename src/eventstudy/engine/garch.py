@@ -77,6 +77,15 @@ class GarchBatch:
     def residuals(self, rows: np.ndarray) -> np.ndarray:
         return self.events.residuals[rows]
 
+    def null_residuals(self, rows: np.ndarray) -> np.ndarray:
+        """Standardised residuals :math:`\\hat\\varepsilon_t / \\sqrt{h_t}` (the sample-quantile
+        test's, as on the single path)."""
+        return self.events.residuals[rows] / np.sqrt(self.events.variance[rows])
+
+    def null_weights(self, rows: np.ndarray) -> np.ndarray:
+        """Each event day's forecast sd :math:`\\sqrt{h_{T+k}}`."""
+        return self.events.se[rows]
+
     def frame(self) -> pd.DataFrame:
         """The per-event table with the columns of ``BatchResult.frame``: the CAR's interval
         and the buy-and-hold abnormal return over the CAR window."""

@@ -44,16 +44,17 @@ studies. *American Law and Economics Review* 15(2), 495-541.
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
-from numpy.lib.stride_tricks import sliding_window_view
 
 from eventstudy.exceptions import ParameterError
 from eventstudy.inference.ttest import check_alternative
 
-__all__ = ["SampleQuantileTest", "null_sums", "sample_quantile_pvalues", "sample_quantile_test"]
+__all__ = ["SampleQuantileTest", "equal_weight_pvalues", "null_sums", "sample_quantile_pvalues",
+           "sample_quantile_test"]
 
 
 @dataclass(frozen=True)
@@ -133,13 +134,22 @@ def null_sums(residuals: np.ndarray, weights: np.ndarray) -> np.ndarray:
     """
     e = np.asarray(residuals, dtype=float)
     w = np.asarray(weights, dtype=float)
-    m = w.shape[-1]
-    if m < 1 or e.shape[-1] < m:
-        raise ParameterError("weights", f"{m} days", f"give 1 to {e.shape[-1]} days (the residuals' length)")
-    windows = sliding_window_view(e, m, axis=-1)  # (..., L - m + 1, m), a view
-    if w.ndim == 1:
-        return windows @ w
-    return np.einsum("njk,nk->nj", windows, w)
+    m, length = w.shape[-1], e.shape[-1]
+    if m < 1 or length < m:
+        raise ParameterError("weights", f"{m} days", f"give 1 to {length} days (the residuals' length)")
+    n_sums = length - m + 1
+    if w.ndim == 1 and np.all(w == 1.0):  # equal weights: differences of cumulative sums, O(L)
+        present = ~np.isnan(e)
+        zero = np.zeros((*e.shape[:-1], 1))
+        total = np.concatenate([zero, np.cumsum(np.where(present, e, 0.0), axis=-1)], axis=-1)
+        gaps = np.concatenate([zero, np.cumsum(~present, axis=-1)], axis=-1)
+        sums = total[..., m:] - total[..., :n_sums]
+        return np.where(gaps[..., m:] - gaps[..., :n_sums] > 0, np.nan, sums)
+    weight = w if w.ndim == 1 else w[:, None, :]  # (m,) or (N, 1, m)
+    sums = np.zeros((*e.shape[:-1], n_sums))
+    for k in range(m):  # a loop over the window's days, vectorised over events and sums
+        sums += weight[..., k] * e[..., k : k + n_sums]
+    return sums
 
 
 def sample_quantile_pvalues(
@@ -172,6 +182,64 @@ def sample_quantile_pvalues(
         greater = np.count_nonzero(sums >= c, axis=1) / n  # NaN compares False: not counted
         less = np.count_nonzero(sums <= c, axis=1) / n
     return _pick(greater, less, alternative), greater, less, n
+
+
+def equal_weight_pvalues(
+    residuals: np.ndarray, values: np.ndarray, lengths: Sequence[int], alternative: str = "two-sided",
+    block: int = 1024,
+) -> tuple[np.ndarray, np.ndarray]:
+    """:func:`sample_quantile_pvalues` with weights of 1 (the linear models) for several windows
+    at once: one pass of cumulative sums per event serves every window length, and the events
+    are taken ``block`` at a time so the work stays in the processor's cache.
+
+    Parameters
+    ----------
+    residuals
+        ``(N, L)``, ``NaN`` where missing.
+    values
+        ``(N, W)``: the value tested over each window (column ``w`` is a window of
+        ``lengths[w]`` days).
+
+    Returns
+    -------
+    p, n
+        ``(N, W)``: the p-values for ``alternative`` and the numbers of null sums (``p`` is
+        ``NaN`` where ``n = 0``).
+    """
+    check_alternative(alternative)
+    e = np.atleast_2d(np.asarray(residuals, dtype=float))
+    c = np.asarray(values, dtype=float).reshape(e.shape[0], len(lengths))
+    length = e.shape[1]
+    if any(m < 1 or m > length for m in lengths):
+        raise ParameterError("lengths", list(lengths), f"give window lengths from 1 to {length}")
+    p = np.empty(c.shape)
+    n = np.empty(c.shape, dtype=np.int64)
+    for lo in range(0, e.shape[0], block):
+        part = e[lo : lo + block]
+        missing = np.isnan(part)
+        total = np.zeros((part.shape[0], length + 1))
+        np.cumsum(np.where(missing, 0.0, part), axis=1, out=total[:, 1:])
+        gaps = None
+        if missing.any():
+            gaps = np.zeros((part.shape[0], length + 1), dtype=np.int32)
+            np.cumsum(missing, axis=1, out=gaps[:, 1:])
+        for w, m in enumerate(lengths):
+            sums = total[:, m:] - total[:, : length - m + 1]
+            count = length - m + 1
+            if gaps is not None:
+                broken = gaps[:, m:] - gaps[:, : length - m + 1] > 0
+                sums[broken] = np.nan
+                count = count - np.count_nonzero(broken, axis=1)
+            value = c[lo : lo + block, w, None]
+            with np.errstate(invalid="ignore", divide="ignore"):
+                greater = (np.count_nonzero(sums >= value, axis=1) / count
+                           if alternative != "less" else None)
+                less = (np.count_nonzero(sums <= value, axis=1) / count
+                        if alternative != "greater" else None)
+            p[lo : lo + block, w] = (greater if less is None else less if greater is None
+                                     else _pick(greater, less, alternative))
+            n[lo : lo + block, w] = count
+    return p, n
 
 
 def sample_quantile_test(

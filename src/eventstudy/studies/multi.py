@@ -28,6 +28,7 @@ import numpy as np
 import pandas as pd
 
 from eventstudy.engine.batch import batch_event_study, car_windows_of
+from eventstudy.engine.batch_quantiles import CarQuantiles
 from eventstudy.engine.garch import GARCH_MODELS
 from eventstudy.calendar import DEFAULT_EXCHANGE, Window
 from eventstudy.events import (
@@ -327,6 +328,11 @@ def _combine(
     events = pd.concat(frames) if len(frames) > 1 else frames[0]
     order = np.argsort(events.index.to_numpy(), kind="stable")
     events = events.iloc[order]
+    suffixes = ["", *(window_label(w) for w in windows[1:])]
+    for suffix in suffixes:  # filled after the tests' pass over the residuals
+        at = events.columns.get_loc(f"car_p{suffix}") + 1
+        events.insert(at, f"car_sq_p{suffix}", np.nan)
+        events.insert(at + 1, f"car_sq_n{suffix}", 0)
     extra = [c for c in table.columns if c not in ("ticker", "event_date", "market")]
     if extra:
         characteristics = table.loc[events.index, extra]
@@ -355,8 +361,32 @@ def _combine(
             out[mine] = part.trading_days.values[positions[:, None] + offsets[None, :]]
         return out
 
+    def null_rows(rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        residuals = np.empty((len(rows), len(study.estimation)))
+        weights = np.empty((len(rows), len(study.window)))
+        for index, part in enumerate(parts):
+            mine = where[rows, 0] == index
+            if mine.any():
+                residuals[mine] = part.batch.null_residuals(where[rows[mine], 1])
+                weights[mine] = part.batch.null_weights(where[rows[mine], 1])
+        return residuals, weights
+
+    # each event's sample-quantile test, from the residuals the tests' pass computes anyway
+    quantiles = CarQuantiles(events[[f"car{x}" for x in suffixes]].to_numpy(), windows,
+                             list(study.window.days), study.alternative,
+                             equal_weights=study.model.name not in GARCH_MODELS)
+
+    def residuals_once(rows: np.ndarray) -> np.ndarray:
+        chunk = residual_rows(rows)
+        quantiles.add(rows, chunk)
+        return chunk
+
     statistics, caught = _run_tests(study, windows, events, abnormal_frame, se_frame,
-                                    residual_rows, tests)
+                                    residuals_once, tests)
+    quantiles.finish(null_rows)
+    for w, suffix in enumerate(suffixes):
+        events[f"car_sq_p{suffix}"] = quantiles.p[:, w]
+        events[f"car_sq_n{suffix}"] = quantiles.n[:, w]
     if with_savickas:
         from eventstudy.inference.savickas import savickas
 
