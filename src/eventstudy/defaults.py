@@ -19,6 +19,7 @@ TEST_NAMES: tuple[str, ...] = (
     "bmp",
     "kolari_pynnonen_patell",
     "kolari_pynnonen_bmp",
+    "cda",
     "corrado_rank",
     "corrado_zivney",
     "generalized_rank",

@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 
 from eventstudy.cli import main
+from eventstudy.defaults import TEST_NAMES
 from eventstudy.studies.multi import run_multi_event_study
 
 EVENTS = pd.DataFrame({"ticker": ["JPM", "WFC", "C", "USB", "FB"],
@@ -44,7 +45,7 @@ def test_windows_have_no_plus_zero_and_small_p_values_read_below_a_bound(study):
 
 def test_test_table_columns_line_up(study):
     rows = _block(study.summary(), "test ")
-    assert len(rows) == 1 + 11
+    assert len(rows) == 1 + len(TEST_NAMES)
     for column in ("stat", "p"):  # right-aligned: every row ends the column at the header's end
         end = rows[0].index(column) + len(column)
         assert all(row[end - 1] != " " and (len(row) == end or row[end] == " ") for row in rows), column

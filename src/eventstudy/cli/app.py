@@ -73,7 +73,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     batch.add_argument("--tests", default=None, nargs="+", metavar="NAME",
                        help="tests to run, by name (separated by spaces or commas; default: all "
-                       "eleven)")
+                       "twelve)")
     batch.add_argument("--exclude-events", action="store_true",
                        help="leave the other events' windows of the same security out of each "
                        "estimation window")
