@@ -106,7 +106,7 @@ def test_batch_json(tmp_path, capsys):
     out, err = capsys.readouterr()
     payload = json.loads(out)
     assert payload["model"] == "market" and payload["n_events"] == 6
-    assert set(payload) == {"model", "measure", "alternative", "n_events", "events", "aar", "caar",
+    assert set(payload) == {"model", "measure", "alternative", "adjust", "n_events", "events", "aar", "caar",
                             "variance_ratio", "tests", "skipped",
                             "accounting", "warnings"}
     assert set(payload["events"][0]) == {"ticker", "event_date", "day0", "car", "car_se", "car_t", "car_p",

@@ -144,6 +144,9 @@ def _add_study_options(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--alternative", default="two-sided", choices=["two-sided", "greater", "less"],
                         help="alternative of every p-value (default two-sided)")
+    parser.add_argument("--adjust", default=None, choices=["holm", "bh"],
+                        help="also show every p-value adjusted over the days and windows shown, per "
+                        "test: holm (Holm 1979) or bh (Benjamini-Hochberg 1995)")
     parser.add_argument("--measure", default="return", choices=["return", "volume"],
                         help="what to study: returns (default) or log volume ln(1 + Volume)")
     parser.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
@@ -163,6 +166,7 @@ def _study_options(args: argparse.Namespace) -> dict[str, Any]:
         "cache_dir": args.cache_dir,
         "measure": args.measure,
         "alternative": args.alternative,
+        "adjust": args.adjust,
         **data_options(args),
     }
 

@@ -30,6 +30,7 @@ from eventstudy.exceptions import (
     WindowError,
     safe_text,
 )
+from eventstudy.inference.adjust import check_adjust
 from eventstudy.inference.sample_quantile import sample_quantile_test
 from eventstudy.inference.ttest import check_alternative, check_level, t_statistics
 from eventstudy.models.linear import EXACT_FIT, ExpectedReturnModel, exact_fit
@@ -68,6 +69,9 @@ class EventStudy:
     alternative
         ``"two-sided"`` (default), ``"greater"`` or ``"less"``: the alternative of every
         p-value (daily ARs and CARs); confidence intervals stay two-sided.
+    adjust
+        ``None`` (default), ``"holm"`` or ``"bh"``: also report every p-value adjusted over the
+        days and windows shown, per test (:mod:`eventstudy.inference.adjust`).
     """
 
     model: ExpectedReturnModel
@@ -77,6 +81,7 @@ class EventStudy:
     min_estimation: int
     measure: str
     alternative: str
+    adjust: str | None
 
     def __init__(
         self,
@@ -87,9 +92,11 @@ class EventStudy:
         min_estimation: int | None = None,
         measure: str = "return",
         alternative: str = "two-sided",
+        adjust: str | None = None,
     ) -> None:
         object.__setattr__(self, "model", get_model(model))
         object.__setattr__(self, "alternative", check_alternative(alternative))
+        object.__setattr__(self, "adjust", check_adjust(adjust))
         object.__setattr__(self, "measure", check_measure(measure))
         if measure == "volume" and self.model.name not in VOLUME_MODELS:
             raise ParameterError("model", self.model.name,
@@ -250,6 +257,7 @@ class EventStudy:
             covariance=pd.DataFrame(covariance, index=rel_days, columns=rel_days),
             measure=self.measure,
             alternative=self.alternative,
+            adjust=self.adjust,
             null_residuals=null_residuals,
             null_weights=pd.Series(null_weights, index=rel_days, name="null_weight"),
         )

@@ -11,6 +11,7 @@ import pandas as pd
 from eventstudy.calendar import EventTiming, Window, as_window
 from eventstudy.exceptions import ParameterError
 from eventstudy.formatting import Summary, preformatted_html
+from eventstudy.inference.adjust import LABELS, adjust_pvalues, check_adjust
 from eventstudy.inference.sample_quantile import SampleQuantileTest, sample_quantile_test
 from eventstudy.inference.ttest import TTest, check_level, critical_value, resolve_level
 from eventstudy.models.linear import ExpectedReturnModel, FittedModel
@@ -79,6 +80,9 @@ class EventStudyResult:
     alternative
         Alternative of the p-values: ``"two-sided"``, ``"greater"`` or ``"less"``
         (:func:`eventstudy.inference.ttest.p_values`).
+    adjust
+        ``None``, ``"holm"`` or ``"bh"``: the p-values are also reported adjusted over the days
+        and the CAR, per test (:meth:`adjusted_pvalues`).
     null_residuals, null_weights
         What the sample-quantile test compares with: the estimation residuals by trading day of
         the estimation window (``NaN`` where missing; standardised for GARCH) and each event
@@ -97,6 +101,7 @@ class EventStudyResult:
     covariance: pd.DataFrame
     measure: str = "return"
     alternative: str = "two-sided"
+    adjust: str | None = None
     null_residuals: np.ndarray | None = field(default=None, repr=False)
     null_weights: pd.Series | None = field(default=None, repr=False)
 
@@ -267,9 +272,33 @@ class EventStudyResult:
 
     def to_frame(self) -> pd.DataFrame:
         """One row per event-window day: :attr:`days` with the confidence bounds ``ci_low``,
-        ``ci_high`` at the study's level; raw decimals, ready for ``to_csv`` or ``to_excel``."""
+        ``ci_high`` at the study's level (and ``p_adjusted``, ``sq_p_adjusted`` with ``adjust``);
+        raw decimals, ready for ``to_csv`` or ``to_excel``."""
         interval = self.conf_int()
-        return self.days.assign(ci_low=interval["lower"], ci_high=interval["upper"])
+        frame = self.days.assign(ci_low=interval["lower"], ci_high=interval["upper"])
+        if self.adjust is not None:
+            adjusted = self.adjusted_pvalues().drop(index="car")
+            for column in ("p_adjusted", "sq_p_adjusted"):
+                if column in adjusted:
+                    frame[column] = adjusted[column].to_numpy()
+        return frame
+
+    def adjusted_pvalues(self, adjust: str | None = None) -> pd.DataFrame:
+        """The p-values of the t test (``p``) and of the sample-quantile test (``sq_p``) adjusted
+        over the days and the CAR over the event window, each test a family (``adjust``:
+        ``"holm"`` or ``"bh"``, default the study's; :mod:`eventstudy.inference.adjust`). One
+        row per day, then one indexed ``"car"``."""
+        adjust = check_adjust(adjust or self.adjust)
+        if adjust is None:
+            raise ParameterError("adjust", None, "give holm or bh (or run the study with adjust=)")
+        car = self.car
+        frame = pd.DataFrame({"p": [*self.days["p"], car.p]},
+                             index=pd.Index([*self.days.index, "car"], dtype=object, name="rel_day"))
+        frame["p_adjusted"] = adjust_pvalues(frame["p"].to_numpy(), adjust)
+        if car.sq is not None:
+            frame["sq_p"] = [*self.days["sq_p"], car.sq.p]
+            frame["sq_p_adjusted"] = adjust_pvalues(frame["sq_p"].to_numpy(), adjust)
+        return frame
 
     def _daily_sq(self) -> list[SampleQuantileTest | None]:
         """Each day's sample-quantile test (``None`` each when the result has no null residuals)."""
@@ -288,7 +317,7 @@ class EventStudyResult:
     def to_dict(self) -> dict[str, Any]:
         """The result as plain JSON-ready values (returns as decimals, dates as ``YYYY-MM-DD``)."""
         est = self.timing.estimation_dates
-        out = {
+        out: dict[str, Any] = {
             "ticker": self.ticker,
             "market": self.market,
             "model": self.model.name,
@@ -328,7 +357,14 @@ class EventStudyResult:
             "variance_ratio": self.variance_ratio.to_dict(),
             "measure": self.measure,
             "alternative": self.alternative,
+            "adjust": self.adjust,
         }
+        if self.adjust is not None:  # beside each raw p-value
+            adjusted = self.adjusted_pvalues()
+            for record, (_, row) in zip([*out["days"], out["car"]], adjusted.iterrows()):
+                record["p_adjusted"] = float(row["p_adjusted"])
+                if "sq" in record:
+                    record["sq"]["p_adjusted"] = float(row["sq_p_adjusted"])
         if self.measure == "volume":
             del out["bhar"]  # compounding log volumes means nothing
         return out
@@ -385,16 +421,24 @@ class EventStudyResult:
             }
         )
         daily_sq = self._daily_sq()
+        adjusted = None if self.adjust is None else self.adjusted_pvalues()
+        if adjusted is not None:
+            table["p adj"] = adjusted["p_adjusted"].iloc[:-1].map("{:.4f}".format).to_numpy()
         if daily_sq[0] is not None:
             table["SQ p"] = [_sq_text(test) for test in daily_sq]
+            if adjusted is not None:
+                table["SQ p adj"] = adjusted["sq_p_adjusted"].iloc[:-1].map("{:.4f}".format).to_numpy()
         lines += ["  " + line for line in table.to_string().splitlines()]
         car = self.car
         lines += [
             "",
             f"{cumulative}{self.timing.window} = {signed.format(car.value)}  se {size.format(car.se)}  "
-            f"t {car.t:+.2f}  p {car.p:.4f}  {self.level * 100:g}% CI "
-            f"[{signed.format(car.ci_low)}, {signed.format(car.ci_high)}]"
-            + ("" if car.sq is None else f"  SQ p {_sq_text(car.sq)}"),
+            f"t {car.t:+.2f}  p {car.p:.4f}"
+            + ("" if adjusted is None else f" (adj {adjusted['p_adjusted'].iloc[-1]:.4f})")
+            + f"  {self.level * 100:g}% CI [{signed.format(car.ci_low)}, {signed.format(car.ci_high)}]"
+            + ("" if car.sq is None else f"  SQ p {_sq_text(car.sq)}")
+            + ("" if adjusted is None or car.sq is None
+               else f" (adj {adjusted['sq_p_adjusted'].iloc[-1]:.4f})"),
         ]
         if not volume:
             lines.append(f"BHAR{self.timing.window} = {self.bhar:+.3%}")
@@ -415,6 +459,9 @@ class EventStudyResult:
             if any(test is not None and test.p == 0.0 for test in [*daily_sq, car.sq]):
                 lines.append("  '<' marks a value beyond all of them: its p is below the smallest "
                              "p above 0 that n values allow (2/n, one-sided 1/n)")
+        if self.adjust is not None:
+            lines.append(f"adj: p-values adjusted by {LABELS[self.adjust]} over the "
+                         f"{len(self.days)} days and the {cumulative}, each test apart")
         return Summary("\n".join(lines))
 
     def _garch_null(self) -> bool:

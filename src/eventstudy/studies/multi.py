@@ -49,6 +49,7 @@ from eventstudy.studies.inputs import (
     snapshot_data,
 )
 from eventstudy.data.sources import check_source
+from eventstudy.inference.adjust import adjust_tests
 from eventstudy.inference.multi_event import multi_event_tests
 from eventstudy.inference.statistic import TestStatistic
 from eventstudy.studies.multi_result import MultiEventResult, window_label
@@ -82,6 +83,7 @@ def run_multi_event_study(
     exclude_events: bool = False,
     measure: str = "return",
     alternative: str = "two-sided",
+    adjust: str | None = None,
     progress: bool | None = None,
 ) -> MultiEventResult:
     """Study many events and test the average abnormal returns.
@@ -131,6 +133,9 @@ def run_multi_event_study(
     alternative
         ``"two-sided"`` (default), ``"greater"`` or ``"less"``: the alternative of every
         multi-event test's p-value and of the events' CAR p-values.
+    adjust
+        ``None`` (default), ``"holm"`` or ``"bh"``: every test's p-values also adjusted over the
+        days and windows shown, per test (``p_adjusted``; :mod:`eventstudy.inference.adjust`).
     progress
         Progress bar for long batches (default: only when stderr is a terminal).
 
@@ -141,7 +146,7 @@ def run_multi_event_study(
     """
     study = EventStudy(
         model=model, estimation=estimation, window=window, level=level, min_estimation=min_estimation,
-        measure=measure, alternative=alternative,
+        measure=measure, alternative=alternative, adjust=adjust,
     )
     windows = car_windows_of(study, car_window, car_windows)
     check_source(source)
@@ -393,6 +398,7 @@ def _combine(
         statistics += savickas(abnormal_frame.to_numpy(), se_frame.to_numpy(),
                                events["car_se"].to_numpy(), list(abnormal_frame.columns),
                                (windows[0].start, windows[0].end))
+    statistics = adjust_tests(statistics, study.adjust)
     accounting = accounting_frame(table, state.status, state.reason, state.day0,
                                   state.duplicate_of, state.lost if exclude_events else None)
     return MultiEventResult(

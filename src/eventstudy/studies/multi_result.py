@@ -18,6 +18,7 @@ from eventstudy.engine.garch import GARCH_MODELS
 from eventstudy.engine.single import EventStudy
 from eventstudy.events import STATUSES, accounting_counts
 from eventstudy.formatting import preformatted_html
+from eventstudy.inference.adjust import LABELS
 from eventstudy.inference.parametric import mean_residual_correlation
 from eventstudy.inference.statistic import TestStatistic
 
@@ -179,7 +180,8 @@ class MultiEventResult:
         return float(self.aar.loc[window.start : window.end].sum())
 
     def tests_frame(self) -> pd.DataFrame:
-        """The test statistics as a frame: name, rel_day, window, stat, p, dist."""
+        """The test statistics as a frame: name, rel_day, window, stat, p (and p_adjusted with
+        ``adjust``), dist."""
         return pd.DataFrame([
             {**t.to_dict(), "dist": t.dist} for t in self.tests
         ])
@@ -253,8 +255,11 @@ class MultiEventResult:
                  "ratio": _finite(row.ratio)}
                 for day, row in self.variance_ratio.iterrows()
             ],
+            "adjust": self.study.adjust,
             "tests": [
-                {**t.to_dict(), "stat": _finite(t.stat), "p": _finite(t.pvalue)} for t in self.tests
+                {**t.to_dict(), "stat": _finite(t.stat), "p": _finite(t.pvalue),
+                 **({} if t.p_adjusted is None else {"p_adjusted": _finite(t.p_adjusted)})}
+                for t in self.tests
             ],
             "skipped": [
                 {"ticker": row.ticker, "event_date": str(row.event_date), "reason": row.reason}
@@ -383,12 +388,17 @@ class MultiEventResult:
                 window_tests = frame[frame["window"].apply(
                     lambda w, c=car_window: w == [c.start, c.end])]
                 lines.append("Tests of the CAAR window:")
-                lines += aligned({
+                columns = {
                     "test": window_tests["name"].tolist(),
                     "stat": [f"{v:+.3f}" if math.isfinite(v) else "n/a" for v in window_tests["stat"]],
                     "p": [pvalue(v) for v in window_tests["p"]],
-                    "distribution": window_tests["dist"].tolist(),
-                }, left=("test", "distribution"))
+                }
+                if spec.adjust is not None:
+                    columns["p adj"] = [pvalue(v) for v in window_tests["p_adjusted"]]
+                columns["distribution"] = window_tests["dist"].tolist()
+                lines += aligned(columns, left=("test", "distribution"))
+        if spec.adjust is not None:
+            lines += ["", f"p adj: {LABELS[spec.adjust]}, over each test's days and windows"]
         return Summary("\n".join(lines))
 
     def __str__(self) -> str:

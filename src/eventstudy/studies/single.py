@@ -54,6 +54,7 @@ def run_event_study(
     factors_unit: str = "decimal",
     measure: str = "return",
     alternative: str = "two-sided",
+    adjust: str | None = None,
 ) -> EventStudyResult:
     """Event study of ``ticker`` around ``event_date`` (offline by default, from the snapshot).
 
@@ -72,11 +73,12 @@ def run_event_study(
     ``measure="volume"`` studies the log volume :math:`\\ln(1 + \\text{Volume})` of the stock
     against the market series' instead of their returns (Campbell & Wasley 1996; see
     :mod:`eventstudy.models.volume`). ``alternative`` (``"two-sided"``, ``"greater"``, ``"less"``) is
-    the alternative of every p-value.
+    the alternative of every p-value; ``adjust`` (``"holm"`` or ``"bh"``) also reports them
+    adjusted over the days and the CAR, per test (:mod:`eventstudy.inference.adjust`).
     """
     study = EventStudy(
         model=model, estimation=estimation, window=window, level=level, min_estimation=min_estimation,
-        measure=measure, alternative=alternative,
+        measure=measure, alternative=alternative, adjust=adjust,
     )
     check_source(source)
     user = UserPanel.of(returns=returns, prices=prices, columns=columns,
