@@ -19,7 +19,13 @@ from eventstudy.cli import horizons as cli_horizons
 from eventstudy.cli import simulate as cli_simulate
 from eventstudy.cli import tickers as cli_tickers
 from eventstudy.cli.options import add_data_options, data_options
-from eventstudy.defaults import DEFAULT_ESTIMATION, DEFAULT_MARKET, DEFAULT_WINDOW, MODEL_NAMES
+from eventstudy.defaults import (
+    DEFAULT_ESTIMATION,
+    DEFAULT_MARKET,
+    DEFAULT_WINDOW,
+    MODEL_NAMES,
+    PEER_MODEL_NAMES,
+)
 from eventstudy.exceptions import EventStudyError, EventStudyWarning, safe_name
 
 
@@ -116,7 +122,8 @@ def _add_study_options(parser: argparse.ArgumentParser) -> None:
     """Options shared by ``run`` and ``batch``."""
     parser.add_argument("--market", default=DEFAULT_MARKET, help=f"market index or ETF (default {DEFAULT_MARKET})")
     parser.add_argument(
-        "--model", default="market", help=f"expected-return model: {', '.join(MODEL_NAMES)} (default market)"
+        "--model", default="market",
+        help=f"expected-return model: {', '.join(MODEL_NAMES + PEER_MODEL_NAMES)} (default market)"
     )
     parser.add_argument(
         "--estimation", nargs=2, type=int, metavar=("A", "B"), default=list(DEFAULT_ESTIMATION),
@@ -144,6 +151,9 @@ def _add_study_options(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--alternative", default="two-sided", choices=["two-sided", "greater", "less"],
                         help="alternative of every p-value (default two-sided)")
+    parser.add_argument("--peers", default=None, metavar="A,B,C",
+                        help="the peers of --model peers (their equally weighted mean) and the "
+                        "candidates of --model synthetic (default: every other security)")
     parser.add_argument("--adjust", default=None, choices=["holm", "bh"],
                         help="also show every p-value adjusted over the days and windows shown, per "
                         "test: holm (Holm 1979) or bh (Benjamini-Hochberg 1995)")
@@ -167,6 +177,7 @@ def _study_options(args: argparse.Namespace) -> dict[str, Any]:
         "measure": args.measure,
         "alternative": args.alternative,
         "adjust": args.adjust,
+        "peers": args.peers,
         **data_options(args),
     }
 

@@ -34,6 +34,7 @@ from eventstudy.inference.adjust import check_adjust
 from eventstudy.inference.sample_quantile import sample_quantile_test
 from eventstudy.inference.ttest import check_alternative, check_level, t_statistics
 from eventstudy.models.linear import EXACT_FIT, ExpectedReturnModel, exact_fit
+from eventstudy.models.peers import peer_column
 from eventstudy.models.registry import get_model
 from eventstudy.models.volume import VOLUME_MODELS, check_measure
 
@@ -136,6 +137,7 @@ class EventStudy:
         market_name: str | None = None,
         non_session: str = "next",
         exchange: str | None = None,
+        peers: pd.DataFrame | None = None,
     ) -> EventStudyResult:
         """Run the study on return series.
 
@@ -162,11 +164,16 @@ class EventStudy:
             exchange_calendars code whose sessions and closes place day 0 (``"XNYS"`` for the
             NYSE, as :func:`run_event_study` uses); ``None`` (default) takes the market
             series' dates as the sessions and 16:00 New York as the close.
+        peers
+            The peers' simple returns, dates x tickers, for the peer models
+            (:mod:`eventstudy.models.peers`); joined by date.
         """
         returns = check_series(returns, "returns")
         market = check_series(market, "market")
         if factors is not None:
             factors = check_frame(factors, "factors")
+        if peers is not None:
+            peers = check_frame(peers, "peers")
         ticker = ticker or str(returns.name)
         market_name = market_name or str(market.name)
         market = market.dropna()
@@ -177,7 +184,7 @@ class EventStudy:
         )
         timing = locate_event(market.index, day.event_date, self.estimation, self.window, event=day)
         stock = returns.reindex(market.index)
-        data = model_data(market, factors, self.model)
+        data = model_data(market, factors, self.model, peers)
         _check_history(stock, timing.estimation_dates, "estimation", ticker)
         _check_history(stock, timing.event_dates, "event", ticker)
         _check_event_window(stock, data, timing.event_dates, self.model, ticker)
@@ -264,10 +271,12 @@ class EventStudy:
 
 
 def model_data(
-    market: pd.Series, factors: pd.DataFrame | None, model: ExpectedReturnModel
+    market: pd.Series, factors: pd.DataFrame | None, model: ExpectedReturnModel,
+    peers: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Market returns (with the previous and next trading day's), the trading day's number
-    (``session``, 0 for the first) and factors, by trading day."""
+    (``session``, 0 for the first), factors and peers' returns (``peer:TICKER``), by trading
+    day."""
     data = pd.DataFrame(
         {"market": market, "market_lag1": market.shift(1), "market_lead1": market.shift(-1),
          "session": np.arange(len(market))}
@@ -278,6 +287,12 @@ def model_data(
                 "factors", None, f"the {model.label} needs daily factors ({', '.join(model.factor_sets)})"
             )
         data = data.join(factors, how="left")
+    if peers is not None:
+        data = data.join(peers.rename(columns=peer_column), how="left")
+    missing = [c for c in model.columns if c.startswith("peer:") and c not in data.columns]
+    if missing:
+        raise ParameterError("peers", sorted(c[5:] for c in missing),
+                             f"the {model.label} needs these peers' returns (peers=)")
     return data
 
 
