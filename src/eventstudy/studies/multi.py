@@ -38,7 +38,7 @@ from eventstudy.events import (
     place_events,
     read_events,
 )
-from eventstudy.exceptions import DataError
+from eventstudy.exceptions import DataError, ParameterError
 from eventstudy.studies.inputs import (
     MarketData,
     UserPanel,
@@ -53,7 +53,8 @@ from eventstudy.inference.adjust import adjust_tests
 from eventstudy.inference.multi_event import multi_event_tests
 from eventstudy.inference.statistic import TestStatistic
 from eventstudy.studies.multi_result import MultiEventResult, window_label
-from eventstudy.defaults import DEFAULT_ESTIMATION, DEFAULT_MARKET, DEFAULT_WINDOW
+from eventstudy.defaults import DEFAULT_ESTIMATION, DEFAULT_MARKET, DEFAULT_WINDOW, PEER_MODEL_NAMES
+from eventstudy.models.peers import check_peers, peer_model
 from eventstudy.engine.single import EventStudy
 
 __all__ = ["MultiEventResult", "read_events", "run_multi_event_study"]
@@ -84,6 +85,7 @@ def run_multi_event_study(
     measure: str = "return",
     alternative: str = "two-sided",
     adjust: str | None = None,
+    peers: Sequence[str] | str | None = None,
     progress: bool | None = None,
 ) -> MultiEventResult:
     """Study many events and test the average abnormal returns.
@@ -136,6 +138,11 @@ def run_multi_event_study(
     adjust
         ``None`` (default), ``"holm"`` or ``"bh"``: every test's p-values also adjusted over the
         days and windows shown, per test (``p_adjusted``; :mod:`eventstudy.inference.adjust`).
+    peers
+        For ``model="peers"`` (the equally weighted peer mean) and ``model="synthetic"`` (a
+        synthetic peer from these candidates): the peers of every event without its own in the
+        events table's ``peers`` column (tickers separated by ``;``). See
+        :mod:`eventstudy.models.peers` and :mod:`eventstudy.engine.peers_batch`.
     progress
         Progress bar for long batches (default: only when stderr is a terminal).
 
@@ -144,17 +151,20 @@ def run_multi_event_study(
     MultiEventResult
         Per-event numbers, AAR/CAAR, every test, and the accounting of every row read.
     """
+    check_source(source)
+    table = read_events(events, id_column=id_column_of(columns))
+    n_rows = len(table)
+    event_peers = events_peers(table, model, peers)
     study = EventStudy(
-        model=model, estimation=estimation, window=window, level=level, min_estimation=min_estimation,
+        model=peer_model(model, peers if event_peers is None or peers is not None
+                         else next((p for p in event_peers if p), None)),
+        estimation=estimation, window=window, level=level, min_estimation=min_estimation,
         measure=measure, alternative=alternative, adjust=adjust,
     )
     windows = car_windows_of(study, car_window, car_windows)
-    check_source(source)
     user = UserPanel.of(returns=returns, prices=prices, columns=columns,
                         market_returns=market_returns, factors=factors, factors_unit=factors_unit)
     check_sources(source, user)
-    table = read_events(events, id_column=id_column_of(columns))
-    n_rows = len(table)
     markets = (table["market"].where(table["market"] != "", market).to_numpy(dtype=object)
                if "market" in table.columns else np.full(n_rows, market, dtype=object))
     state = _Accounting(n_rows)
@@ -163,7 +173,8 @@ def run_multi_event_study(
     groups = np.split(np.argsort(codes, kind="stable"), np.cumsum(np.bincount(codes))[:-1])
     for group, market_name in zip(groups, market_names):
         part = _study_market(study, windows, table, group, str(market_name), user, source,
-                             cache_dir, data_dir, non_session, exclude_events, progress, state)
+                             cache_dir, data_dir, non_session, exclude_events, progress, state,
+                             event_peers)
         if part is not None:
             parts.append(part)
     studied = sum(part.batch.n_events for part in parts)
@@ -209,11 +220,15 @@ def _study_market(
     study: EventStudy, windows: tuple[Window, ...], table: pd.DataFrame, group: np.ndarray,
     market: str, user: UserPanel | None, source: str, cache_dir: Any, data_dir: Any,
     non_session: str, exclude_events: bool, progress: bool | None, state: _Accounting,
+    event_peers: list[tuple[str, ...]] | None = None,
 ) -> _Part | None:
-    """Load the returns of one market's events, place day 0, drop duplicates, run the batch."""
+    """Load the returns of one market's events (and their peers), place day 0, drop duplicates,
+    run the batch."""
     tickers = table["ticker"].to_numpy(dtype=object)[group]
     given = table["event_date"].to_numpy(dtype=object)[group]
     wanted = list(dict.fromkeys(tickers.tolist()))
+    if event_peers is not None:
+        wanted = list(dict.fromkeys([*wanted, *(p for i in group for p in event_peers[i])]))
     earliest = min(study.estimation.start, study.window.start)
     latest = max(study.estimation.end, study.window.end)
     user_factors = user.factors if user is not None else None
@@ -245,7 +260,9 @@ def _study_market(
         if not day0s:
             return None
         ok = np.setdiff1d(np.arange(len(group)), np.fromiter(failed, dtype=np.int64))
-        data, market_failure = live_data(study, sorted(set(tickers[ok])), market, day0s, source,
+        needed = set(tickers[ok]) | ({p for i in group[ok] for p in event_peers[i]}
+                                     if event_peers is not None else set())
+        data, market_failure = live_data(study, sorted(needed), market, day0s, source,
                                          cache_dir, data_dir, user_factors)
         if data is None:
             state.skip(group[ok], str(market_failure))
@@ -275,7 +292,13 @@ def _study_market(
     positions = placed.position[unique]
     frame = pd.DataFrame({"security": tickers[unique], "event_date": days.values[positions]})
     batch: Any
-    if study.model.name in GARCH_MODELS:
+    if event_peers is not None:
+        from eventstudy.engine.peers_batch import peer_batch
+
+        batch = peer_batch(data.returns, frame, data.market, study, windows,
+                           [event_peers[i] for i in group[unique]], exclude_events=exclude_events,
+                           non_session=non_session, progress=progress)
+    elif study.model.name in GARCH_MODELS:
         from eventstudy.engine.garch import garch_batch
 
         batch = garch_batch(data.returns, frame, data.market, study, windows,
@@ -298,6 +321,28 @@ def _study_market(
     skipped = batch.skipped
     state.skip(rows[skipped.index.to_numpy()], skipped["reason"].to_numpy(dtype=object))
     return _Part(rows, batch, days, positions, market)
+
+
+def events_peers(table: pd.DataFrame, model: str | Any, peers: Sequence[str] | str | None,
+                 ) -> list[tuple[str, ...]] | None:
+    """Each event's peers for the peer models (``None`` for the others): the events table's
+    ``peers`` column (``;``-separated), else ``peers``."""
+    if model not in PEER_MODEL_NAMES:
+        if peers is not None:
+            peer_model(model, peers)  # raises: only the peer models take peers
+        return None
+    default = None if peers is None else check_peers(peers, str(model))
+    if "peers" in table.columns:
+        given = table["peers"].fillna("").astype(str).to_numpy(dtype=object)
+        lists = [tuple(dict.fromkeys(p.strip() for p in text.replace(",", ";").split(";")
+                                     if p.strip())) or default for text in given]
+    else:
+        lists = [default] * len(table)
+    if any(p is None for p in lists):
+        raise ParameterError("peers", None, f"the {model} model needs every event's peers: a "
+                             "'peers' column in the events file (tickers separated by ';') or "
+                             "peers=[...] / --peers A,B,C for the events without one")
+    return [p for p in lists if p is not None]
 
 
 def _combine(
