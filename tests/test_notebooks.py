@@ -356,3 +356,18 @@ def test_parameters_reach_the_html_escaped(kernel_home):
     )
     assert "&lt;img src=x onerror=alert(1)&gt;" in rendered  # shown, as text
     assert "<img src=x" not in rendered
+
+
+def test_flagship_synthetic_peer_section_shows_the_weights_and_both_tests(executed):
+    text = markdown_outputs(executed(FLAGSHIP))
+    pool = ["AAPL", "AMZN", "C", "GOOG", "GOOGL", "JPM", "SNAP", "TWTR", "USB", "WFC"]
+    synthetic = run_event_study("FB", "2018-08-06", model="synthetic", peers=pool)
+    weights = synthetic.fit.weights[synthetic.fit.weights > 0].sort_values(ascending=False)
+    assert ", ".join(f"{k} {v:.4f}" for k, v in weights.items()) in text
+    d0, car = synthetic.days.loc[0], synthetic.car
+    for number in [f"**{d0['abnormal']:+.2%}**", f"t test p = {d0['p']:.4f}",
+                   f"sample-quantile p = {d0['sq_p']:.4f}", f"**{car.value:+.2%}**",
+                   f"sample-quantile p = {car.sq.p:.4f}"]:
+        assert number in text, number
+    market = run_event_study("FB", "2018-08-06")
+    assert f"gives p = {market.days.loc[0, 'sq_p']:.4f} for day 0 and p = {market.car.sq.p:.4f}" in text
