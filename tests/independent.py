@@ -62,6 +62,7 @@ class Reference:
     car_t: float
     car_p: float
     car_ci: tuple[float, float]
+    residuals: np.ndarray  # estimation-window residuals, in date order
 
 
 def reference_study(
@@ -110,6 +111,7 @@ def reference_study(
         x_m = np.array([r_m[d] for d in est])
         alpha = y.mean() - beta * x_m.mean()
         resid = y - alpha - beta * x_m
+        residuals = resid
         df = len(est) - 2
         scale = resid @ resid / df
         sigma = float(np.sqrt(scale))
@@ -123,6 +125,7 @@ def reference_study(
         params = {"alpha": alpha, "beta": beta}
     elif model == "market_adjusted":
         diff = y - np.array([r_m[d] for d in est])
+        residuals = diff
         sigma = float(np.std(diff, ddof=1))
         df = len(est) - 1
         expected = np.array([r_m[d] for d in evt])
@@ -155,6 +158,7 @@ def reference_study(
             x_star = np.ones((m, 1))
             names = ["mu"]
         fit = sm.OLS(y, x).fit()
+        residuals = np.asarray(fit.resid)
         pred = fit.get_prediction(x_star)
         expected = pred.predicted_mean
         se = pred.se_obs
@@ -187,4 +191,5 @@ def reference_study(
         car_t=car_t,
         car_p=float(2 * stats.t.sf(abs(car_t), df)),
         car_ci=(car - crit * car_se, car + crit * car_se),
+        residuals=np.asarray(residuals),
     )

@@ -13,8 +13,8 @@ import pandas as pd
 import papermill
 import pytest
 
-from eventstudy import run_event_study
-from eventstudy.exceptions import ClusteredEventsWarning
+from eventstudy import load_prices, run_event_study
+from eventstudy.exceptions import ClusteredEventsWarning, IntegratedGarchWarning
 from eventstudy.studies.multi import run_multi_event_study
 from eventstudy.inference.parametric import kolari_pynnonen_factor
 
@@ -320,9 +320,23 @@ def test_volume_and_volatility_text_shows_the_computed_numbers(executed):
     assert f"range from {min(banks):+.3f} to {max(banks):+.3f}" in text
     # the tests run it with DAYS_AFTER = 5 (SMALL): five GARCH fits instead of ten; the fifth
     # session after the crash of 26 July is 2 August
-    garch = run_event_study("FB", "2018-08-02", model="garch", estimation=(-250, -1), window=(0, 0))
+    with pytest.warns(IntegratedGarchWarning):  # the notebook says so in its text
+        garch = run_event_study("FB", "2018-08-02", model="garch", estimation=(-250, -1), window=(0, 0))
     market = run_event_study("FB", "2018-08-02", estimation=(-250, -1), window=(0, 0))
     assert f"b = {garch.params['beta[1]']:.4f}" in text
+    sessions = pd.DatetimeIndex(load_prices("^GSPC")["date"])
+    sessions = sessions[sessions > pd.Timestamp("2018-07-26")][:5]
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore", IntegratedGarchWarning)
+        integrated = [f"{day:%Y-%m-%d}" for day in sessions
+                      if run_event_study("FB", day, model="garch", estimation=(-250, -1),
+                                         window=(0, 0)).fit.estimate.integrated]
+    counted = (f"All {len(sessions)} GARCH fits are" if len(integrated) == len(sessions)
+               else f"{len(integrated)} of the {len(sessions)} GARCH fits ({', '.join(integrated)}) are")
+    if integrated:
+        assert f"{counted} integrated (a + b at or above 0.999" in text
+    else:
+        assert "integrated (a + b" not in text
     assert f"The market model's residual sd is {market.fit.sigma:.2%}" in text
     crash = run_event_study("FB", "2018-07-26", window=(0, 5)).variance_ratio
     assert f"the variance ratio is **{crash.value:.1f}** (F(6, 238) = {crash.F:.2f}" in text
@@ -400,3 +414,18 @@ def test_every_parameter_is_shown_with_its_value_in_the_report(path, executed):
     assert rows == names
     for name, value in SMALL.get(path, {}).items():  # the values the run was given, not the defaults
         assert f">{value!r}</td>" in tables[0], name
+
+
+def test_flagship_synthetic_peer_section_shows_the_weights_and_both_tests(executed):
+    text = markdown_outputs(executed(FLAGSHIP))
+    pool = ["AAPL", "AMZN", "C", "GOOG", "GOOGL", "JPM", "SNAP", "TWTR", "USB", "WFC"]
+    synthetic = run_event_study("FB", "2018-08-06", model="synthetic", peers=pool)
+    weights = synthetic.fit.weights[synthetic.fit.weights > 0].sort_values(ascending=False)
+    assert ", ".join(f"{k} {v:.4f}" for k, v in weights.items()) in text
+    d0, car = synthetic.days.loc[0], synthetic.car
+    for number in [f"**{d0['abnormal']:+.2%}**", f"t test p = {d0['p']:.4f}",
+                   f"sample-quantile p = {d0['sq_p']:.4f}", f"**{car.value:+.2%}**",
+                   f"sample-quantile p = {car.sq.p:.4f}"]:
+        assert number in text, number
+    market = run_event_study("FB", "2018-08-06")
+    assert f"gives p = {market.days.loc[0, 'sq_p']:.4f} for day 0 and p = {market.car.sq.p:.4f}" in text

@@ -11,6 +11,8 @@ DEFAULT_MARKET = "^GSPC"
 #: (a test keeps the two in step).
 MODEL_NAMES = ("constant_mean", "market_adjusted", "market", "capm", "ff3", "carhart", "ff5",
                "scholes_williams", "dimson", "garch", "garch_t")
+#: Models that take the peers' returns as the benchmark (``--peers``; :mod:`eventstudy.models.peers`).
+PEER_MODEL_NAMES = ("peers", "synthetic")
 #: Names of the multi-event test statistics, in the order they are reported
 #: (:mod:`eventstudy.inference.multi_event`).
 TEST_NAMES: tuple[str, ...] = (
@@ -19,6 +21,7 @@ TEST_NAMES: tuple[str, ...] = (
     "bmp",
     "kolari_pynnonen_patell",
     "kolari_pynnonen_bmp",
+    "cda",
     "corrado_rank",
     "corrado_zivney",
     "generalized_rank",

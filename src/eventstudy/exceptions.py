@@ -179,6 +179,10 @@ class CacheWriteWarning(EventStudyWarning):
     """Data were fetched and used, but could not be stored in the cache (the message says why)."""
 
 
+class IntegratedGarchWarning(EventStudyWarning):
+    """A GARCH(1,1) fit has :math:`a + b \\ge 0.999`: its variance forecasts grow without bound."""
+
+
 class ClusteredEventsWarning(EventStudyWarning):
     """Events share a day-0 date, and statistics that assume independent events are shown.
 

@@ -19,6 +19,7 @@ import pytest
 from scipy import stats
 
 import eventstudy as es
+from eventstudy.defaults import TEST_NAMES
 from eventstudy.engine.batch import BatchResult, batch_event_study
 from eventstudy.exceptions import EventStudyError, ParameterError
 from eventstudy.models import MODELS, MarketModel
@@ -206,7 +207,7 @@ def test_test_inputs_feed_the_multi_event_statistics(panel):
     inputs = result.test_inputs()
     streamed = statistics.multi_event_tests(**{**inputs, "chunk_size": 2})
     whole = statistics.multi_event_tests(**{**inputs, "residuals": result.residuals()})
-    assert len(streamed) == len(whole) == 11 * 4
+    assert len(streamed) == len(whole) == len(TEST_NAMES) * 4
     for a, b in zip(streamed, whole):
         assert (a.name, a.rel_day, a.window, a.dist) == (b.name, b.rel_day, b.window, b.dist)
         np.testing.assert_allclose([a.stat, a.pvalue], [b.stat, b.pvalue], rtol=1e-12, atol=1e-15)

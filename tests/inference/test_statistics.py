@@ -263,7 +263,7 @@ def test_estudy2_full_run_warns_of_clustering_and_is_consistent(estudy2):
             window=(0, 4),
             event_dates=["2020-03-16"] * 7,
         )
-    assert len(rows) == 11 * 6
+    assert len(rows) == len(multi_event.TEST_NAMES) * 6
     by = {(r.name, r.rel_day): r for r in rows}
     ref = _reference("parametric_tests.csv")
     for day in range(5):

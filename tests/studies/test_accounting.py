@@ -16,6 +16,7 @@ from numpy.testing import assert_allclose
 
 from eventstudy import run_event_study, run_multi_event_study
 from eventstudy.cli import main
+from eventstudy.defaults import TEST_NAMES
 from eventstudy.data.snapshot import load_prices
 from eventstudy.data.returns import simple_returns
 from independent import reference_study
@@ -75,7 +76,7 @@ def test_several_car_windows_have_their_caar_and_tests(accounted, data_dir):
     frame = accounted.tests_frame()
     for window in ([-1, 1], [0, 0], [-5, 5]):
         rows = frame[frame["window"].apply(lambda w, window=window: w == window)]
-        assert len(rows) == 11
+        assert len(rows) == len(TEST_NAMES)
     aar = accounted.aar
     assert accounted.caar_over(accounted.car_windows[2]) == pytest.approx(aar.sum(), rel=1e-12)
     jpm = accounted.events.loc[2]
@@ -166,7 +167,7 @@ def test_output_tables_in_csv_and_parquet(tmp_path, capsys):
         assert len(events) == 3 and "surprise" in events.columns and "car(0,+2)" in events.columns
         assert len(long) == 3 * 5 and list(long.columns) == ["row", "ticker", "rel_day", "date", "abnormal", "se", "t", "p"]
         assert len(accounting) == 5 and accounting["status"].tolist() == ["skipped"] + ["studied"] * 3 + ["skipped"]
-        assert len(tests) == 11 * 5 + 11 * 2
+        assert len(tests) == len(TEST_NAMES) * (5 + 2)
         fb = long[long["ticker"] == "FB"].sort_values("rel_day")
         single = run_event_study("FB", "2018-08-06", window=(-2, 2))
         assert_allclose(fb["abnormal"], single.days["abnormal"], rtol=1e-10)

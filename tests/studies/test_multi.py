@@ -106,10 +106,11 @@ def test_batch_json(tmp_path, capsys):
     out, err = capsys.readouterr()
     payload = json.loads(out)
     assert payload["model"] == "market" and payload["n_events"] == 6
-    assert set(payload) == {"model", "measure", "alternative", "n_events", "events", "aar", "caar",
+    assert set(payload) == {"model", "measure", "alternative", "adjust", "n_events", "events", "aar", "caar",
                             "variance_ratio", "tests", "skipped",
                             "accounting", "warnings"}
-    assert set(payload["events"][0]) == {"ticker", "event_date", "day0", "car", "car_se", "car_t", "car_p"}
+    assert set(payload["events"][0]) == {"ticker", "event_date", "day0", "car", "car_se", "car_t", "car_p",
+                                         "car_sq_p"}
     assert [a["rel_day"] for a in payload["aar"]] == [-2, -1, 0, 1, 2]
     assert len(payload["caar"]) == 1
     assert payload["caar"][0]["start"] == -1 and payload["caar"][0]["end"] == 1

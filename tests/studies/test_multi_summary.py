@@ -10,6 +10,7 @@ import pandas as pd
 import pytest
 
 from eventstudy.cli import main
+from eventstudy.defaults import TEST_NAMES
 from eventstudy.studies.multi import run_multi_event_study
 
 EVENTS = pd.DataFrame({"ticker": ["JPM", "WFC", "C", "USB", "FB"],
@@ -33,7 +34,7 @@ def _block(text: str, header: str) -> list[str]:
 def test_windows_have_no_plus_zero_and_small_p_values_read_below_a_bound(study):
     text = study.summary()
     assert not re.search(r"[(, ]\+0[,)]|^\s+\+0\s", text, re.M)  # no '(+0, +0)' nor a '+0' row
-    assert "CAAR(0, 0) = " in text and "Events, CAR(0, 0):" in text
+    assert "CAAR(0, 0) = " in text and "Events, CAR(0, 0) (SQ p:" in text
     assert "event window (-1, +1)" in text
     frame = study.tests_frame()
     patell = frame[frame["rel_day"].isna() & (frame["name"] == "patell")].iloc[0]
@@ -44,7 +45,7 @@ def test_windows_have_no_plus_zero_and_small_p_values_read_below_a_bound(study):
 
 def test_test_table_columns_line_up(study):
     rows = _block(study.summary(), "test ")
-    assert len(rows) == 1 + 11
+    assert len(rows) == 1 + len(TEST_NAMES)
     for column in ("stat", "p"):  # right-aligned: every row ends the column at the header's end
         end = rows[0].index(column) + len(column)
         assert all(row[end - 1] != " " and (len(row) == end or row[end] == " ") for row in rows), column
@@ -58,7 +59,8 @@ def test_one_row_per_event_with_its_car(study):
     rows = _block(study.summary(), "ticker ")
     assert [row.split()[0] for row in rows[1:]] == ["JPM", "WFC", "C", "USB", "FB"]
     fb = rows[-1].split()
-    assert fb[3] == f"{study.events['car'].iloc[-1]:+.3%}" and fb[-1] == "<0.0001"
+    assert fb[3] == f"{study.events['car'].iloc[-1]:+.3%}" and fb[-2] == "<0.0001"
+    assert fb[-1] == f"<{2 / study.events['car_sq_n'].iloc[-1]:.4f}"  # beyond every residual
 
 
 def test_warnings_are_printed_once_on_stderr_not_in_the_report(capsys, tmp_path, study):

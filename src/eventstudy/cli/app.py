@@ -22,7 +22,13 @@ from eventstudy.cli import tickers as cli_tickers
 from eventstudy.cli import slips
 from eventstudy.cli.options import add_data_options, data_options
 from eventstudy.cli.table_option import add_table_options, check_table, write_table
-from eventstudy.defaults import DEFAULT_ESTIMATION, DEFAULT_MARKET, DEFAULT_WINDOW, MODEL_NAMES
+from eventstudy.defaults import (
+    DEFAULT_ESTIMATION,
+    DEFAULT_MARKET,
+    DEFAULT_WINDOW,
+    MODEL_NAMES,
+    PEER_MODEL_NAMES,
+)
 from eventstudy.exceptions import EventStudyError, EventStudyWarning, ParameterError, safe_name
 
 
@@ -78,7 +84,7 @@ def _parser() -> argparse.ArgumentParser:
     )
     batch.add_argument("--tests", default=None, nargs="+", metavar="NAME",
                        help="tests to run, by name (separated by spaces or commas; default: all "
-                       "eleven)")
+                       "twelve)")
     batch.add_argument("--exclude-events", action="store_true",
                        help="leave the other events' windows of the same security out of each "
                        "estimation window")
@@ -143,7 +149,8 @@ def _add_study_options(parser: argparse.ArgumentParser) -> None:
     """Options shared by ``run`` and ``batch``."""
     parser.add_argument("--market", default=DEFAULT_MARKET, help=f"market index or ETF (default {DEFAULT_MARKET})")
     parser.add_argument(
-        "--model", default="market", help=f"expected-return model: {', '.join(MODEL_NAMES)} (default market)"
+        "--model", default="market",
+        help=f"expected-return model: {', '.join(MODEL_NAMES + PEER_MODEL_NAMES)} (default market)"
     )
     parser.add_argument(
         "--estimation", nargs=2, type=int, metavar=("A", "B"), default=list(DEFAULT_ESTIMATION),
@@ -171,6 +178,12 @@ def _add_study_options(parser: argparse.ArgumentParser) -> None:
     )
     parser.add_argument("--alternative", default="two-sided", choices=["two-sided", "greater", "less"],
                         help="alternative of every p-value (default two-sided)")
+    parser.add_argument("--peers", default=None, metavar="A,B,C",
+                        help="the peers of --model peers (their equally weighted mean) and the "
+                        "candidates of --model synthetic (default: every other security)")
+    parser.add_argument("--adjust", default=None, choices=["holm", "bh"],
+                        help="also show every p-value adjusted over the days and windows shown, per "
+                        "test: holm (Holm 1979) or bh (Benjamini-Hochberg 1995)")
     parser.add_argument("--measure", default="return", choices=["return", "volume"],
                         help="what to study: returns (default) or log volume ln(1 + Volume)")
     parser.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
@@ -190,6 +203,8 @@ def _study_options(args: argparse.Namespace) -> dict[str, Any]:
         "cache_dir": args.cache_dir,
         "measure": args.measure,
         "alternative": args.alternative,
+        "adjust": args.adjust,
+        "peers": args.peers,
         **data_options(args),
     }
 

@@ -329,6 +329,16 @@ class BatchResult:
             out[lo : lo + len(chunk)] = y
         return out
 
+    def null_residuals(self, rows: np.ndarray) -> np.ndarray:
+        """What the sample-quantile test compares each event's ARs with: its estimation
+        residuals (:meth:`residuals`; :mod:`eventstudy.engine.batch_quantiles`)."""
+        return self.residuals(rows)
+
+    def null_weights(self, rows: np.ndarray) -> np.ndarray:
+        """``(len(rows), T)`` weights of the event days in the sample-quantile test's null sums:
+        1 for the linear models."""
+        return np.ones((len(rows), len(self.rel_days)))
+
     def test_inputs(self, *, residuals: bool = True) -> dict[str, Any]:
         """Keyword arguments of :func:`eventstudy.inference.multi_event.multi_event_tests` for the studied
         events (``car_sd`` over :attr:`car_window`). The residuals come as a function of the rows

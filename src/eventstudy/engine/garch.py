@@ -11,6 +11,7 @@ outputs are the same code for every model.
 
 from __future__ import annotations
 
+import warnings
 from dataclasses import dataclass
 from typing import Any
 
@@ -20,12 +21,12 @@ import pandas as pd
 from eventstudy.calendar import Window
 from eventstudy.engine.batch import batch_event_study
 from eventstudy.engine.single import EventStudy
-from eventstudy.exceptions import ParameterError
+from eventstudy.engine.garch_fits import fit_many
+from eventstudy.exceptions import IntegratedGarchWarning, ParameterError
 from eventstudy.inference.statistic import TestStatistic
 from eventstudy.inference.pvalues import critical_values
 from eventstudy.inference.savickas import savickas
-from eventstudy.models.garch import check_dist, estimate_garch, variance_forecasts
-from eventstudy.progress import progress_bar
+from eventstudy.models.garch import INTEGRATED, check_dist, integrated_message, variance_forecasts
 
 GARCH_MODELS = {"garch": "normal", "garch_t": "t"}
 
@@ -75,6 +76,15 @@ class GarchBatch:
 
     def residuals(self, rows: np.ndarray) -> np.ndarray:
         return self.events.residuals[rows]
+
+    def null_residuals(self, rows: np.ndarray) -> np.ndarray:
+        """Standardised residuals :math:`\\hat\\varepsilon_t / \\sqrt{h_t}` (the sample-quantile
+        test's, as on the single path)."""
+        return self.events.residuals[rows] / np.sqrt(self.events.variance[rows])
+
+    def null_weights(self, rows: np.ndarray) -> np.ndarray:
+        """Each event day's forecast sd :math:`\\sqrt{h_{T+k}}`."""
+        return self.events.se[rows]
 
     def frame(self) -> pd.DataFrame:
         """The per-event table with the columns of ``BatchResult.frame``: the CAR's interval
@@ -139,8 +149,12 @@ class GarchEvents:
         conditional standard deviation :math:`\sqrt{h_{T+k}}` of each day's abnormal return.
     car, car_se, car_t, car_p
         ``(N,)`` over ``car_window``: :math:`\sum AR`, :math:`\sqrt{\sum h}`, t and p.
-    residuals
-        ``(N, L)`` estimation-window residuals by relative day (``NaN`` where missing).
+    residuals, variance
+        ``(N, L)`` estimation-window residuals and conditional variances :math:`h_t` by relative
+        day (``NaN`` where missing).
+    loglikelihood, agreeing
+        ``(N,)`` the best log-likelihood (``arch``'s percent scale) and how many of the four
+        starting points reached it.
     """
 
     rel_days: list[int]
@@ -164,6 +178,9 @@ class GarchEvents:
     car_t: np.ndarray
     car_p: np.ndarray
     residuals: np.ndarray
+    variance: np.ndarray
+    loglikelihood: np.ndarray
+    agreeing: np.ndarray
 
     @property
     def ok(self) -> np.ndarray:
@@ -185,13 +202,15 @@ class GarchEvents:
         )
 
     def frame(self) -> pd.DataFrame:
-        """Per studied event: security, event_date, day0, nobs, df, parameters, CAR, se, t, p."""
+        """Per studied event: security, event_date, day0, nobs, df, parameters, loglikelihood,
+        starts_agreeing, CAR, se, t, p."""
         rows = np.flatnonzero(self.ok)
         data: dict[str, Any] = {
             "security": self.securities[rows], "event_date": self.event_dates[rows],
             "day0": self.day0[rows], "nobs": self.nobs[rows], "df": self.df[rows],
         }
         data.update({name: self.params[rows, j] for j, name in enumerate(self.param_names)})
+        data.update({"loglikelihood": self.loglikelihood[rows], "starts_agreeing": self.agreeing[rows]})
         data.update({"car": self.car[rows], "car_se": self.car_se[rows],
                      "car_t": self.car_t[rows], "car_p": self.car_p[rows]})
         return pd.DataFrame(data, index=pd.Index(rows, name="event"))
@@ -229,6 +248,7 @@ def garch_events(
     dist: str = "normal",
     non_session: str = "next",
     progress: bool | None = None,
+    workers: int | None = None,
 ) -> GarchEvents:
     """One GARCH(1,1) market model per event, with the inputs of
     :func:`eventstudy.engine.batch.batch_event_study`.
@@ -250,6 +270,9 @@ def garch_events(
         ``"normal"`` (model ``garch``) or ``"t"`` (model ``garch_t``).
     progress
         tqdm progress bar on stderr over the fits; ``None``: only when stderr is a terminal.
+    workers
+        Processes that fit the events (default: one per core, see
+        :func:`eventstudy.engine.garch_fits.fit_many`); the results do not depend on it.
 
     Returns
     -------
@@ -260,9 +283,12 @@ def garch_events(
     -----
     Events are placed and screened by the batch engine run with the market model (same day 0,
     same reasons for skipping, same ``min_estimation`` rule), then each studied event gets its
-    own maximum-likelihood fit (one ``arch`` fit per event: the only per-event loop, and what
-    the time is spent on; ``benchmarks/bench_garch.py`` measures it). A fit that does not
-    converge skips its event with the optimiser's message. The forecasts, abnormal returns
+    own maximum-likelihood fit from four starting points (:mod:`eventstudy.models.garch_starts`),
+    the events spread over worker processes (:func:`eventstudy.engine.garch_fits.fit_many`:
+    the only per-event loop, and what the time is spent on; ``benchmarks/bench_garch.py``
+    measures it). A fit that converges from no starting point skips its event with the
+    optimiser's messages; fits with :math:`a + b \\ge 0.999` raise one
+    :class:`~eventstudy.exceptions.IntegratedGarchWarning` with their number. The forecasts, abnormal returns
     and CARs are then computed for all events at once (see the module docstring).
     """
     from scipy import stats
@@ -301,25 +327,33 @@ def garch_events(
 
     params = np.full((n, len(names)), np.nan)
     residuals = np.full((n, len(est)), np.nan)
+    variance = np.full((n, len(est)), np.nan)
+    loglikelihood = np.full(n, np.nan)
+    agreeing = np.zeros(n, dtype=np.int64)
     nobs = np.full(n, -1, dtype=np.int64)
     next_variance = np.full(n, np.nan)
     origin = np.zeros(n, dtype=np.int64)  # row of the last estimation return (forecast origin)
-    with progress_bar(len(rows), desc="GARCH fits", enabled=progress, unit="event") as bar:
-        for i in rows:  # one maximum-likelihood fit per event
-            days = pos[i] + est_offsets
-            y = values[days, col[i]]
-            keep = np.isfinite(y)
-            fit = estimate_garch(y[keep], x[days[keep]], dist)
-            bar.update(1)
-            nobs[i] = int(keep.sum())
-            if not fit.converged:
-                reason[i] = f"estimation: the {study.model.label} did not converge: {fit.message}"
-                continue
-            params[i] = [fit.alpha, fit.beta, fit.omega, fit.arch, fit.garch] + (
-                [fit.nu] if dist == "t" else [])
-            residuals[i, keep] = fit.residuals
-            next_variance[i] = fit.next_variance
-            origin[i] = days[keep][-1]
+    days = pos[rows][:, None] + est_offsets[None, :]
+    y = values[days, col[rows][:, None]]
+    present = np.isfinite(y)
+    fits = fit_many(y, x[days], dist, workers=workers, progress=progress)
+    nobs[rows] = present.sum(axis=1)
+    done = fits.converged
+    reason[rows[~done]] = [f"estimation: the {study.model.label} did not converge: {message}"
+                           for message in fits.message[~done]]
+    fitted = rows[done]
+    params[fitted] = fits.params[done]
+    residuals[fitted] = fits.residuals[done]
+    variance[fitted] = fits.variance[done]
+    next_variance[fitted] = fits.next_variance[done]
+    loglikelihood[fitted] = fits.loglikelihood[done]
+    agreeing[fitted] = fits.agreeing[done]
+    last = len(est) - 1 - np.argmax(present[:, ::-1], axis=1)  # the last estimation return
+    origin[fitted] = days[done, last[done]]
+    integrated = int(np.sum(params[fitted, 3] + params[fitted, 4] >= INTEGRATED))
+    if integrated:
+        warnings.warn(integrated_message(integrated, len(fitted)), IntegratedGarchWarning,
+                      stacklevel=2)
 
     ok = reason == ""
     df = np.where(ok, nobs - len(names), -1)
@@ -347,5 +381,6 @@ def garch_events(
     return GarchEvents(
         rel_days=list(win.days), car_window=caar, dist=dist, param_names=names,
         securities=placed.securities, event_dates=placed.event_dates, day0=placed.day0,
-        reason=reason, nobs=nobs, df=df, params=params, residuals=residuals, **out,
+        reason=reason, nobs=nobs, df=df, params=params, residuals=residuals, variance=variance,
+        loglikelihood=loglikelihood, agreeing=agreeing, **out,
     )

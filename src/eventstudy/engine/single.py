@@ -31,8 +31,11 @@ from eventstudy.exceptions import (
     WindowError,
     safe_text,
 )
+from eventstudy.inference.adjust import check_adjust
+from eventstudy.inference.sample_quantile import sample_quantile_test
 from eventstudy.inference.ttest import check_alternative, check_level, t_statistics
 from eventstudy.models.linear import EXACT_FIT, ExpectedReturnModel, exact_fit
+from eventstudy.models.peers import peer_column
 from eventstudy.models.registry import get_model
 from eventstudy.models.volume import VOLUME_MODELS, check_measure
 
@@ -68,6 +71,9 @@ class EventStudy:
     alternative
         ``"two-sided"`` (default), ``"greater"`` or ``"less"``: the alternative of every
         p-value (daily ARs and CARs); confidence intervals stay two-sided.
+    adjust
+        ``None`` (default), ``"holm"`` or ``"bh"``: also report every p-value adjusted over the
+        days and windows shown, per test (:mod:`eventstudy.inference.adjust`).
     """
 
     model: ExpectedReturnModel
@@ -77,6 +83,7 @@ class EventStudy:
     min_estimation: int
     measure: str
     alternative: str
+    adjust: str | None
 
     def __init__(
         self,
@@ -87,9 +94,11 @@ class EventStudy:
         min_estimation: int | None = None,
         measure: str = "return",
         alternative: str = "two-sided",
+        adjust: str | None = None,
     ) -> None:
         object.__setattr__(self, "model", get_model(model))
         object.__setattr__(self, "alternative", check_alternative(alternative))
+        object.__setattr__(self, "adjust", check_adjust(adjust))
         object.__setattr__(self, "measure", check_measure(measure))
         if measure == "volume" and self.model.name not in VOLUME_MODELS:
             raise ParameterError("model", self.model.name,
@@ -129,6 +138,7 @@ class EventStudy:
         market_name: str | None = None,
         non_session: str = "next",
         exchange: str | None = None,
+        peers: pd.DataFrame | None = None,
     ) -> EventStudyResult:
         """Run the study on return series.
 
@@ -155,11 +165,16 @@ class EventStudy:
             exchange_calendars code whose sessions and closes place day 0 (``"XNYS"`` for the
             NYSE, as :func:`run_event_study` uses); ``None`` (default) takes the market
             series' dates as the sessions and 16:00 New York as the close.
+        peers
+            The peers' simple returns, dates x tickers, for the peer models
+            (:mod:`eventstudy.models.peers`); joined by date.
         """
         returns = check_series(returns, "returns")
         market = check_series(market, "market")
         if factors is not None:
             factors = check_frame(factors, "factors")
+        if peers is not None:
+            peers = check_frame(peers, "peers")
         ticker = ticker or str(returns.name)
         market_name = market_name or str(market.name)
         market = market.dropna()
@@ -170,7 +185,7 @@ class EventStudy:
         )
         timing = locate_event(market.index, day.event_date, self.estimation, self.window, event=day)
         stock = returns.reindex(market.index)
-        data = model_data(market, factors, self.model)
+        data = model_data(market, factors, self.model, peers)
         _check_history(stock, timing.estimation_dates, "estimation", ticker)
         _check_history(stock, timing.event_dates, "event", ticker)
         _check_event_window(stock, data, timing.event_dates, self.model, ticker)
@@ -205,6 +220,12 @@ class EventStudy:
         covariance = fit.abnormal_covariance(evt)
         se = np.sqrt(np.diag(covariance))
         t, p = t_statistics(abnormal, se, fit.df, self.alternative)
+        # the sample-quantile test: each AR against the estimation residuals (NaN where a day
+        # is missing, so the null sums run over consecutive trading days)
+        null_residuals = fit.null_residuals().reindex(est_all).to_numpy(dtype=float)
+        null_weights = fit.null_weights(evt)
+        sq = [sample_quantile_test(null_residuals, value, null_weights[j : j + 1], self.alternative)
+              for j, value in enumerate(abnormal)]
         rel_days = pd.Index(list(self.window.days), name="rel_day")
         days = pd.DataFrame(
             {
@@ -216,6 +237,8 @@ class EventStudy:
                 "se": se,
                 "t": t,
                 "p": p,
+                "sq_p": [test.p for test in sq],
+                "sq_n": [test.n for test in sq],
             },
             index=rel_days,
         )
@@ -242,14 +265,19 @@ class EventStudy:
             covariance=pd.DataFrame(covariance, index=rel_days, columns=rel_days),
             measure=self.measure,
             alternative=self.alternative,
+            adjust=self.adjust,
+            null_residuals=null_residuals,
+            null_weights=pd.Series(null_weights, index=rel_days, name="null_weight"),
         )
 
 
 def model_data(
-    market: pd.Series, factors: pd.DataFrame | None, model: ExpectedReturnModel
+    market: pd.Series, factors: pd.DataFrame | None, model: ExpectedReturnModel,
+    peers: pd.DataFrame | None = None,
 ) -> pd.DataFrame:
     """Market returns (with the previous and next trading day's), the trading day's number
-    (``session``, 0 for the first) and factors, by trading day."""
+    (``session``, 0 for the first), factors and peers' returns (``peer:TICKER``), by trading
+    day."""
     data = pd.DataFrame(
         {"market": market, "market_lag1": market.shift(1), "market_lead1": market.shift(-1),
          "session": np.arange(len(market))}
@@ -266,6 +294,12 @@ def model_data(
                 "factors", sorted(str(c) for c in factors.columns),
                 f"the {model.label} needs the columns {list(model.columns)}; {missing} are missing",
             )
+    if peers is not None:
+        data = data.join(peers.rename(columns=peer_column), how="left")
+    missing = [c for c in model.columns if c.startswith("peer:") and c not in data.columns]
+    if missing:
+        raise ParameterError("peers", sorted(c[5:] for c in missing),
+                             f"the {model.label} needs these peers' returns (peers=)")
     return data
 
 

@@ -2,7 +2,7 @@
 
 from __future__ import annotations
 
-from dataclasses import dataclass
+from dataclasses import dataclass, field
 from typing import Any
 
 import numpy as np
@@ -12,6 +12,8 @@ from eventstudy.calendar import EventTiming, Window, as_window
 from eventstudy.exceptions import ParameterError
 from eventstudy import formatting
 from eventstudy.formatting import Summary
+from eventstudy.inference.adjust import LABELS, adjust_pvalues, check_adjust
+from eventstudy.inference.sample_quantile import SampleQuantileTest, sample_quantile_test
 from eventstudy.inference.ttest import TTest, check_level, critical_value, resolve_level
 from eventstudy.models.linear import ExpectedReturnModel, FittedModel
 from eventstudy.inference.variance import VarianceRatio, variance_ratio
@@ -29,9 +31,11 @@ class CumulativeAbnormalReturn(TTest):
 
     start: int
     end: int
+    #: The sample-quantile test of the same CAR (:mod:`eventstudy.inference.sample_quantile`).
+    sq: SampleQuantileTest | None = field(default=None, kw_only=True)
 
-    def to_dict(self) -> dict[str, float | int]:
-        return {
+    def to_dict(self) -> dict[str, Any]:
+        out: dict[str, Any] = {
             "start": self.start,
             "end": self.end,
             "value": self.value,
@@ -41,6 +45,9 @@ class CumulativeAbnormalReturn(TTest):
             "ci_low": self.ci_low,
             "ci_high": self.ci_high,
         }
+        if self.sq is not None:
+            out["sq"] = self.sq.to_dict()
+        return out
 
 
 @dataclass(frozen=True)
@@ -63,7 +70,8 @@ class EventStudyResult:
         Per estimation day: ``return``, ``market``, ``expected`` and ``residual``.
     days
         Per event-window day (index ``rel_day``): ``date``, ``return``, ``market``, ``expected``,
-        ``abnormal``, ``se``, ``t`` and two-sided ``p``.
+        ``abnormal``, ``se``, ``t`` and ``p`` (Student's t), ``sq_p`` and ``sq_n`` (the
+        sample-quantile test's p-value and its number of null values, see :meth:`sample_quantile`).
     covariance
         Covariance :math:`V` of the event-window ARs (``rel_day`` x ``rel_day``).
     measure
@@ -73,6 +81,14 @@ class EventStudyResult:
     alternative
         Alternative of the p-values: ``"two-sided"``, ``"greater"`` or ``"less"``
         (:func:`eventstudy.inference.ttest.p_values`).
+    adjust
+        ``None``, ``"holm"`` or ``"bh"``: the p-values are also reported adjusted over the days
+        and the CAR, per test (:meth:`adjusted_pvalues`).
+    null_residuals, null_weights
+        What the sample-quantile test compares with: the estimation residuals by trading day of
+        the estimation window (``NaN`` where missing; standardised for GARCH) and each event
+        day's weight (1; GARCH: the forecast sd), from the fit's ``null_residuals`` and
+        ``null_weights``.
     """
 
     ticker: str
@@ -86,6 +102,9 @@ class EventStudyResult:
     covariance: pd.DataFrame
     measure: str = "return"
     alternative: str = "two-sided"
+    adjust: str | None = None
+    null_residuals: np.ndarray | None = field(default=None, repr=False)
+    null_weights: pd.Series | None = field(default=None, repr=False)
 
     @property
     def event_date(self) -> pd.Timestamp:
@@ -123,7 +142,20 @@ class EventStudyResult:
             start=sub.start,
             end=sub.end,
             alternative=self.alternative,
+            sq=self.sample_quantile(sub.start, sub.end),
         )
+
+    def sample_quantile(self, start: int | None = None, end: int | None = None) -> SampleQuantileTest:
+        """The sample-quantile test (Gelbach, Helland & Klick 2013) of the CAR over
+        ``start .. end`` (default: the event window; one day: ``start == end``): the CAR against
+        the sums of as many consecutive estimation residuals (each weighted by the day's
+        :attr:`null_weights`), for the study's :attr:`alternative`. See
+        :mod:`eventstudy.inference.sample_quantile` for the formula and what ``n`` limits."""
+        if self.null_residuals is None or self.null_weights is None:
+            raise ParameterError("null_residuals", None, "this result was built without them")
+        days = list(self._sub_window(start, end).days)
+        return sample_quantile_test(self.null_residuals, float(self.days.loc[days, "abnormal"].sum()),
+                                    self.null_weights.loc[days].to_numpy(), self.alternative)
 
     def _sub_window(self, start: int | None, end: int | None) -> Window:
         window = self.timing.window
@@ -177,7 +209,8 @@ class EventStudyResult:
         )
 
     def car_grid(self) -> pd.DataFrame:
-        """CAR, its standard error, t and p for every sub-window ``(start, end)`` of the event window.
+        """CAR, its standard error, t and p, and the sample-quantile ``sq_p``, for every
+        sub-window ``(start, end)`` of the event window.
 
         Every sub-window shares this study's estimation window, so each row equals the study run
         with that event window (same fit, same :math:`V`), at the cost of one study. Rows are
@@ -185,7 +218,8 @@ class EventStudyResult:
         """
         window = self.timing.window
         rows = [
-            {"start": a, "end": b, "car": c.value, "se": c.se, "t": c.t, "p": c.p}
+            {"start": a, "end": b, "car": c.value, "se": c.se, "t": c.t, "p": c.p,
+             "sq_p": None if c.sq is None else c.sq.p}
             for a in window.days
             for b in range(a, window.end + 1)
             for c in [self.cumulative(a, b)]
@@ -243,9 +277,39 @@ class EventStudyResult:
 
     def to_frame(self) -> pd.DataFrame:
         """One row per event-window day: :attr:`days` with the confidence bounds ``ci_low``,
-        ``ci_high`` at the study's level; raw decimals, ready for ``to_csv`` or ``to_excel``."""
+        ``ci_high`` at the study's level (and ``p_adjusted``, ``sq_p_adjusted`` with ``adjust``);
+        raw decimals, ready for ``to_csv`` or ``to_excel``."""
         interval = self.conf_int()
-        return self.days.assign(ci_low=interval["lower"], ci_high=interval["upper"])
+        frame = self.days.assign(ci_low=interval["lower"], ci_high=interval["upper"])
+        if self.adjust is not None:
+            adjusted = self.adjusted_pvalues().drop(index="car")
+            for column in ("p_adjusted", "sq_p_adjusted"):
+                if column in adjusted:
+                    frame[column] = adjusted[column].to_numpy()
+        return frame
+
+    def adjusted_pvalues(self, adjust: str | None = None) -> pd.DataFrame:
+        """The p-values of the t test (``p``) and of the sample-quantile test (``sq_p``) adjusted
+        over the days and the CAR over the event window, each test a family (``adjust``:
+        ``"holm"`` or ``"bh"``, default the study's; :mod:`eventstudy.inference.adjust`). One
+        row per day, then one indexed ``"car"``."""
+        adjust = check_adjust(adjust or self.adjust)
+        if adjust is None:
+            raise ParameterError("adjust", None, "give holm or bh (or run the study with adjust=)")
+        car = self.car
+        frame = pd.DataFrame({"p": [*self.days["p"], car.p]},
+                             index=pd.Index([*self.days.index, "car"], dtype=object, name="rel_day"))
+        frame["p_adjusted"] = adjust_pvalues(frame["p"].to_numpy(), adjust)
+        if car.sq is not None:
+            frame["sq_p"] = [*self.days["sq_p"], car.sq.p]
+            frame["sq_p_adjusted"] = adjust_pvalues(frame["sq_p"].to_numpy(), adjust)
+        return frame
+
+    def _daily_sq(self) -> list[SampleQuantileTest | None]:
+        """Each day's sample-quantile test (``None`` each when the result has no null residuals)."""
+        if self.null_residuals is None:
+            return [None] * len(self.days)
+        return [self.sample_quantile(day, day) for day in self.days.index]
 
     @property
     def estimation_window(self) -> Window:
@@ -258,7 +322,7 @@ class EventStudyResult:
     def to_dict(self) -> dict[str, Any]:
         """The result as plain JSON-ready values (returns as decimals, dates as ``YYYY-MM-DD``)."""
         est = self.timing.estimation_dates
-        out = {
+        out: dict[str, Any] = {
             "ticker": self.ticker,
             "market": self.market,
             "model": self.model.name,
@@ -276,6 +340,7 @@ class EventStudyResult:
                 "df": self.fit.df,
                 "sigma": self.fit.sigma,
                 "params": {k: float(v) for k, v in self.fit.params.items()},
+                **self.fit.estimation_details(),
             },
             "days": [
                 {
@@ -288,15 +353,23 @@ class EventStudyResult:
                     "se": float(row["se"]),
                     "t": float(row["t"]),
                     "p": float(row["p"]),
+                    **({} if sq is None else {"sq": sq.to_dict()}),
                 }
-                for rel_day, row in self.days.iterrows()
+                for (rel_day, row), sq in zip(self.days.iterrows(), self._daily_sq())
             ],
             "car": self.car.to_dict(),
             "bhar": {"start": self.event_window.start, "end": self.event_window.end, "value": self.bhar},
             "variance_ratio": self.variance_ratio.to_dict(),
             "measure": self.measure,
             "alternative": self.alternative,
+            "adjust": self.adjust,
         }
+        if self.adjust is not None:  # beside each raw p-value
+            adjusted = self.adjusted_pvalues()
+            for record, (_, row) in zip([*out["days"], out["car"]], adjusted.iterrows()):
+                record["p_adjusted"] = float(row["p_adjusted"])
+                if "sq" in record:
+                    record["sq"]["p_adjusted"] = float(row["sq_p_adjusted"])
         if self.measure == "volume":
             del out["bhar"]  # compounding log volumes means nothing
         return out
@@ -342,6 +415,7 @@ class EventStudyResult:
             + f", df {self.fit.df}",
             f"  parameters: {params}; residual sd "
             + (f"{self.fit.sigma:.4f}" if volume else f"{self.fit.sigma:.4%}"),
+            *self.fit.summary_lines(),
             "",
             f"Abnormal {'log volume' if volume else 'returns'}, event window {self.timing.window}:",
         ]
@@ -359,6 +433,14 @@ class EventStudyResult:
                 "p": self.days["p"].map(formatting.pvalue),
             }
         )
+        daily_sq = self._daily_sq()
+        adjusted = None if self.adjust is None else self.adjusted_pvalues()
+        if adjusted is not None:
+            table["p adj"] = adjusted["p_adjusted"].iloc[:-1].map(formatting.pvalue).to_numpy()
+        if daily_sq[0] is not None:
+            table["SQ p"] = [_sq_text(test) for test in daily_sq]
+            if adjusted is not None:
+                table["SQ p adj"] = adjusted["sq_p_adjusted"].iloc[:-1].map(formatting.pvalue).to_numpy()
         before = len(lines)
         lines += ["  " + line for line in table.to_string().splitlines()]
         after = len(lines)
@@ -366,8 +448,12 @@ class EventStudyResult:
         lines += [
             "",
             f"{cumulative}{self.timing.window} = {signed(car.value)}  se {size(car.se)}  "
-            f"t {t_value(car.t)}  p {formatting.pvalue(car.p)}  {self.level * 100:g}% CI "
-            f"[{signed(car.ci_low)}, {signed(car.ci_high)}]",
+            f"t {t_value(car.t)}  p {formatting.pvalue(car.p)}"
+            + ("" if adjusted is None else f" (adj {formatting.pvalue(adjusted['p_adjusted'].iloc[-1])})")
+            + f"  {self.level * 100:g}% CI [{signed(car.ci_low)}, {signed(car.ci_high)}]"
+            + ("" if car.sq is None else f"  SQ p {_sq_text(car.sq)}")
+            + ("" if adjusted is None or car.sq is None
+               else f" (adj {formatting.pvalue(adjusted['sq_p_adjusted'].iloc[-1])})"),
         ]
         if not volume:
             lines.append(f"BHAR{self.timing.window} = {formatting.percent(self.bhar)}")
@@ -376,9 +462,27 @@ class EventStudyResult:
             f"Variance ratio (event / estimation window) {ratio.value:.2f}: "
             f"F({ratio.df_num}, {ratio.df_den}) = {ratio.F:.2f}, p {formatting.pvalue(ratio.p)}"
         )
+        if car.sq is not None and daily_sq[0] is not None:
+            weighted = ("\n  (residuals standardised by their conditional sd, times each day's forecast sd)"
+                        if self._garch_null() else "")
+            lines += [
+                "SQ p: sample-quantile test (Gelbach, Helland & Klick 2013), no normality assumed: "
+                f"each {abnormal}",
+                f"  against the {daily_sq[0].n} estimation residuals, the {cumulative} against "
+                f"the {car.sq.n} sums of {len(self.timing.window)} consecutive ones{weighted}",
+            ]
+            if any(test is not None and test.p == 0.0 for test in [*daily_sq, car.sq]):
+                lines.append("  '<' marks a value beyond all of them: its p is below the smallest "
+                             "p above 0 that n values allow (2/n, one-sided 1/n)")
+        if self.adjust is not None:
+            lines.append(f"adj: p-values adjusted by {LABELS[self.adjust]} over the "
+                         f"{len(self.days)} days and the {cumulative}, each test apart")
         # in a notebook: the text around an HTML table of the days
         parts = ["\n".join(lines[:before]), table, "\n".join(lines[after:]).strip("\n")]
         return Summary("\n".join(lines), parts)
+
+    def _garch_null(self) -> bool:
+        return self.null_weights is not None and not np.all(self.null_weights.to_numpy() == 1.0)
 
     def __str__(self) -> str:
         return str(self.summary())
@@ -395,3 +499,11 @@ class EventStudyResult:
         return self.summary()._repr_html_()
 
 
+
+
+def _sq_text(test: SampleQuantileTest | None) -> str:
+    """A sample-quantile p-value for the report: ``<0.0083`` (below the smallest p above 0 that
+    its ``n`` null values allow) when the value lies beyond all of them."""
+    if test is None:
+        return "n/a"
+    return f"<{test.smallest_p:.4f}" if test.p == 0.0 else f"{test.p:.4f}"

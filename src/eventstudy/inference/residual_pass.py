@@ -31,6 +31,7 @@ class _ResidualPass:
     - Kolari-Pynnonen :math:`\bar r`: per day, :math:`\sum_i z_{i\tau}`, :math:`\sum_i z_{i\tau}^2`
       and :math:`N_\tau` of the row-standardised residuals;
     - generalised sign: the counts of positive and of present residuals;
+    - crude dependence adjustment: per day, :math:`\sum_i e_{i\tau}` and :math:`N_\tau`;
     - Corrado rank, Corrado-Zivney: per column of the combined estimation + event series, the sum
       and count of the rank deviations;
     - generalised rank: per window, the sums of :math:`U` on the estimation days and at the SCAR.
@@ -43,10 +44,10 @@ class _ResidualPass:
     """
 
     def __init__(self, n: int, length: int, *, kolari: bool = False, sign: bool = False,
-                 abnormal: np.ndarray | None = None, df: np.ndarray | None = None,
+                 cda: bool = False, abnormal: np.ndarray | None = None, df: np.ndarray | None = None,
                  zivney: np.ndarray | None = None, grank: np.ndarray | None = None) -> None:
         self.n = n
-        self.kolari, self.sign = kolari, sign
+        self.kolari, self.sign, self.cda = kolari, sign, cda
         self.abnormal = abnormal  # Corrado rank: raw event-window ARs (N, T)
         self.df = df
         # Corrado-Zivney and GRANK re-standardise the event values across all events first.
@@ -74,6 +75,7 @@ class _ResidualPass:
             )
         self.length = length
         self.z_sum, self.z2_sum, self.z_count = np.zeros(length), np.zeros(length), np.zeros(length)
+        self.e_sum, self.e_count = np.zeros(length), np.zeros(length)
         t = 0 if self.abnormal is None else self.abnormal.shape[1]
         self.corrado_total, self.corrado_count = np.zeros(length + t), np.zeros(length + t)
         tz = 0 if self.zivney is None else self.zivney.shape[1]
@@ -101,6 +103,9 @@ class _ResidualPass:
     def _add_block(self, rows: np.ndarray, residuals: np.ndarray) -> None:
         present = ~np.isnan(residuals)
         days = np.count_nonzero(present, axis=0)
+        if self.cda:
+            self.e_sum += np.where(present, residuals, 0.0).sum(axis=0)
+            self.e_count += days
         if self.kolari:
             count = np.count_nonzero(present, axis=1)
             z = np.where(present, residuals, 0.0)

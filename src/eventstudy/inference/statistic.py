@@ -34,6 +34,9 @@ class TestStatistic:
         Two-sided p-value.
     dist
         Its null distribution, e.g. ``"N(0,1)"`` or ``"t(24)"``.
+    p_adjusted
+        The p-value adjusted over the test's days and windows (``adjust``, see
+        :mod:`eventstudy.inference.adjust`), or ``None`` without an adjustment.
     """
 
     __test__ = False  # not a pytest test class
@@ -44,16 +47,21 @@ class TestStatistic:
     stat: float
     pvalue: float
     dist: str
+    p_adjusted: float | None = None
 
     def to_dict(self) -> dict[str, Any]:
-        """``{"name", "rel_day", "window", "stat", "p"}``, JSON-ready (window as a list)."""
-        return {
+        """``{"name", "rel_day", "window", "stat", "p"}`` (and ``p_adjusted`` with an
+        adjustment), JSON-ready (window as a list)."""
+        out = {
             "name": self.name,
             "rel_day": self.rel_day,
             "window": None if self.window is None else [int(self.window[0]), int(self.window[1])],
             "stat": float(self.stat),
             "p": float(self.pvalue),
         }
+        if self.p_adjusted is not None:
+            out["p_adjusted"] = float(self.p_adjusted)
+        return out
 
     def __str__(self) -> str:
         where = f"day {self.rel_day}" if self.window is None else f"window {list(self.window)}"

@@ -12,9 +12,12 @@ Over the estimation window the stock's return follows the market model with GARC
 
 with :math:`z_t` i.i.d. standard normal (``dist="normal"``, model ``garch``) or standardised
 Student's t with :math:`\nu` degrees of freedom (``dist="t"``, model ``garch_t``). All
-parameters are estimated jointly by maximum likelihood with the ``arch`` package
+parameters are estimated jointly by maximum likelihood with the ``arch`` package's likelihood
 (``arch.arch_model(y, x=market, mean="LS", vol="GARCH", p=1, q=1, dist=...)``, SLSQP, the
-variance recursion started from ``arch``'s backcast). The fit runs on returns in percent (the
+variance recursion started from ``arch``'s backcast), from ``arch``'s own starting point and
+three more, keeping the highest log-likelihood (:mod:`eventstudy.models.garch_starts`: the
+likelihood has local maxima, and ``arch``'s start alone stops short of the maximum in about one
+fit in six on real returns). The fit runs on returns in percent (the
 scale ``arch``'s optimiser is tuned for, ``rescale=False``); the parameters are reported in
 decimals (:math:`\alpha` and :math:`\omega` divided by 100 and :math:`100^2`).
 
@@ -40,6 +43,11 @@ models' prediction-error term. t statistics use Student's t with :math:`L - K` d
 freedom (:math:`K` = 5 parameters, 6 with :math:`\nu`), which is close to the normal
 limit the maximum-likelihood theory gives.
 
+A fit with :math:`a + b \ge` :data:`INTEGRATED` is an integrated GARCH (Engle & Bollerslev
+1986): its variance forecasts grow without bound over the event window
+(:math:`h_{T+k} = h_{T+1} + (k - 1)\,\omega` at :math:`a + b = 1`), so the study warns
+(:class:`~eventstudy.exceptions.IntegratedGarchWarning`).
+
 Many events and the Savickas test
 ---------------------------------
 :func:`eventstudy.engine.garch.garch_events` fits one GARCH per event (the events placed and screened exactly as in
@@ -55,6 +63,8 @@ References
 - Savickas, R. (2003). Event-induced volatility and tests for abnormal performance. *Journal of
   Financial Research* 26(2), 165-178.
 - Boehmer, E., Musumeci, J. & Poulsen, A. B. (1991). *J. Financ. Econ.* 30(2), 253-272.
+- Engle, R. F. & Bollerslev, T. (1986). Modelling the persistence of conditional variances.
+  *Econometric Reviews* 5(1), 1-50.
 - Sheppard, K. et al. ``arch``: ARCH models in Python, https://arch.readthedocs.io.
 """
 
@@ -62,12 +72,13 @@ from __future__ import annotations
 
 import warnings
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import Any, ClassVar
 
 import numpy as np
 import pandas as pd
 
-from eventstudy.exceptions import DataError, ParameterError
+from eventstudy.exceptions import DataError, IntegratedGarchWarning, ParameterError
+from eventstudy.models.garch_starts import StartFit, fit_from_starts
 from eventstudy.models.linear import ExpectedReturnModel, FittedModel, MarketModel
 
 #: Fewest estimation returns a GARCH(1,1) fit accepts.
@@ -76,6 +87,8 @@ MIN_GARCH_OBSERVATIONS = 100
 SCALE = 100.0
 #: Error distributions, as ``arch`` names them.
 DISTRIBUTIONS = ("normal", "t")
+#: Persistence :math:`a + b` from which a fit counts as integrated (a warning).
+INTEGRATED = 0.999
 
 
 @dataclass(frozen=True)
@@ -96,7 +109,14 @@ class GarchEstimate:
     next_variance
         ``arch``'s one-step forecast :math:`h_{T+1}` made at the last estimation return.
     converged
-        Whether the optimiser reported success; ``message`` is what it said.
+        Whether the optimiser reported success from at least one starting point; ``message`` is
+        what it said (for the best fit, or for every start when none converged).
+    loglikelihood
+        The best log-likelihood, on ``arch``'s percent scale (as ``arch`` reports it).
+    starts
+        The fit from every starting point (:mod:`eventstudy.models.garch_starts`).
+    agreeing
+        How many starts reached the best log-likelihood (within 0.001).
     """
 
     alpha: float
@@ -110,11 +130,24 @@ class GarchEstimate:
     next_variance: float
     converged: bool
     message: str
+    loglikelihood: float = float("nan")
+    starts: tuple[StartFit, ...] = ()
+    agreeing: int = 0
 
     @property
     def n_params(self) -> int:
         """Estimated parameters :math:`K` (5, or 6 with :math:`\\nu`)."""
         return 5 if np.isnan(self.nu) else 6
+
+    @property
+    def persistence(self) -> float:
+        """:math:`a + b`."""
+        return self.arch + self.garch
+
+    @property
+    def integrated(self) -> bool:
+        """:math:`a + b \\ge` :data:`INTEGRATED`: forecasts that grow without bound."""
+        return bool(self.persistence >= INTEGRATED)
 
 
 def check_dist(dist: str) -> str:
@@ -125,7 +158,8 @@ def check_dist(dist: str) -> str:
 
 
 def estimate_garch(returns: np.ndarray, market: np.ndarray, dist: str = "normal") -> GarchEstimate:
-    """Fit the GARCH(1,1) market model by maximum likelihood with ``arch``.
+    """Fit the GARCH(1,1) market model by maximum likelihood, from every starting point of
+    :data:`eventstudy.models.garch_starts.STARTS`, keeping the highest log-likelihood.
 
     Parameters
     ----------
@@ -137,34 +171,28 @@ def estimate_garch(returns: np.ndarray, market: np.ndarray, dist: str = "normal"
     Returns
     -------
     GarchEstimate
-        In decimals; ``converged`` is False (with the optimiser's message) when SLSQP did not
-        report success. The caller decides whether that is an error.
+        In decimals; ``converged`` is False (with the optimiser's messages) when SLSQP reported
+        success from no starting point. The caller decides whether that is an error.
     """
-    from arch import arch_model
-
-    model = arch_model(
-        np.asarray(returns, dtype=float) * SCALE,
-        x=np.asarray(market, dtype=float)[:, None] * SCALE,
-        mean="LS", vol="GARCH", p=1, q=1, dist=check_dist(dist), rescale=False,  # type: ignore[arg-type]
-    )
-    with warnings.catch_warnings():  # arch's fit changes the global warning filters
-        warnings.simplefilter("ignore")
-        res = model.fit(disp="off", show_warning=False)
-    params = res.params.to_numpy()
-    opt = res.optimization_result
-    one_step = res.forecast(horizon=1, x={"x0": np.zeros((1, 1))}, reindex=False)
+    fits = fit_from_starts(np.asarray(returns, dtype=float) * SCALE,
+                           np.asarray(market, dtype=float) * SCALE, check_dist(dist))
+    nan = float("nan")
+    params = fits.params if fits.converged else np.full(6 if dist == "t" else 5, nan)
     return GarchEstimate(
         alpha=float(params[0]) / SCALE,
         beta=float(params[1]),
         omega=float(params[2]) / SCALE**2,
         arch=float(params[3]),
         garch=float(params[4]),
-        nu=float(params[5]) if dist == "t" else float("nan"),
-        residuals=np.asarray(res.resid, dtype=float) / SCALE,
-        variance=np.asarray(res.conditional_volatility, dtype=float) ** 2 / SCALE**2,
-        next_variance=float(one_step.variance.to_numpy()[0, 0]) / SCALE**2,
-        converged=bool(res.convergence_flag == 0),
-        message=f"{opt.message} (SLSQP status {opt.status})",
+        nu=float(params[5]) if dist == "t" else nan,
+        residuals=fits.residuals / SCALE,
+        variance=fits.variance / SCALE**2,
+        next_variance=fits.next_variance / SCALE**2,
+        converged=fits.converged,
+        message=fits.message,
+        loglikelihood=fits.loglikelihood if fits.converged else nan,
+        starts=fits.fits,
+        agreeing=fits.agreeing,
     )
 
 
@@ -246,6 +274,42 @@ class GarchFit(FittedModel):
         """:math:`V = \\operatorname{diag}(h_{T+k})` for the rows of ``data``."""
         return np.diag(self.forecast(data))
 
+    def estimation_details(self) -> dict[str, Any]:
+        """``loglikelihood`` (``arch``'s percent scale), ``persistence`` :math:`a + b` and
+        ``starts``: ``n``, ``agreeing`` (starts within 0.001 of the best log-likelihood) and
+        each start's ``start``, ``loglikelihood`` and ``converged``."""
+        est = self.estimate
+        return {
+            "loglikelihood": est.loglikelihood,
+            "persistence": est.persistence,
+            "starts": {"n": len(est.starts), "agreeing": est.agreeing,
+                       "fits": [start.to_dict() for start in est.starts]},
+        }
+
+    def summary_lines(self) -> list[str]:
+        """The log-likelihood, how many starts reached it, and a warning line when the fit is
+        integrated."""
+        est = self.estimate
+        others = [f"{f.start}: {f.loglikelihood:.3f}" for f in est.starts
+                  if f.converged and f.loglikelihood < est.loglikelihood - 1e-3]
+        lines = [f"  log-likelihood {est.loglikelihood:.3f} (percent returns), the best of "
+                 f"{len(est.starts)} starting points; {est.agreeing} reached it"
+                 + (f" (others stopped at {', '.join(others)})" if others else "")]
+        if est.integrated:
+            lines.append(f"  warning: a + b = {est.persistence:.4f}, an integrated GARCH: its variance "
+                         "forecasts grow with the horizon")
+        return lines
+
+    def null_residuals(self) -> pd.Series:
+        """Standardised residuals :math:`\\hat\\varepsilon_t / \\sqrt{h_t}` for the
+        sample-quantile test: scaled by :meth:`null_weights`, they have each event day's
+        conditional variance."""
+        return (self.residuals / np.sqrt(self.conditional_variance)).rename("standardised")
+
+    def null_weights(self, data: pd.DataFrame) -> np.ndarray:
+        """The forecast standard deviation :math:`\\sqrt{h_{T+k}}` of each row of ``data``."""
+        return np.sqrt(self.forecast(data))
+
 
 def _param_series(est: GarchEstimate) -> pd.Series:
     values = {"alpha": est.alpha, "beta": est.beta, "omega": est.omega,
@@ -274,6 +338,9 @@ def fit_garch_model(model: ExpectedReturnModel, returns: pd.Series, data: pd.Dat
             f"{len(returns)} estimation returns: {est.message}; try another estimation window "
             "or model"
         )
+    if est.integrated:
+        warnings.warn(integrated_message(1, 1, str(returns.name or "the stock")),
+                      IntegratedGarchWarning, stacklevel=4)
     df = len(returns) - est.n_params
     return GarchFit(
         model=model,
@@ -288,6 +355,16 @@ def fit_garch_model(model: ExpectedReturnModel, returns: pd.Series, data: pd.Dat
         conditional_variance=pd.Series(est.variance, index=returns.index, name="variance"),
         last_session=int(data["session"].iloc[-1]),
     )
+
+
+def integrated_message(count: int, total: int, name: str = "") -> str:
+    """The warning for ``count`` of ``total`` fits with :math:`a + b \\ge` :data:`INTEGRATED`."""
+    which = (f"the GARCH fit of {name}" if total == 1
+             else f"{count} of {total} GARCH fits")
+    return (f"{which} {'is' if count == 1 else 'are'} integrated (a + b >= {INTEGRATED}): the "
+            "variance forecasts grow without bound over the event window, so the standard errors "
+            "of the later days and of the CAR are large; consider another estimation window or "
+            "model")
 
 
 class GarchMarketModel(MarketModel):

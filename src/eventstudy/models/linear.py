@@ -25,7 +25,7 @@ from __future__ import annotations
 
 from abc import ABC, abstractmethod
 from dataclasses import dataclass
-from typing import ClassVar
+from typing import Any, ClassVar
 
 import numpy as np
 import pandas as pd
@@ -189,6 +189,25 @@ class FittedModel:
         estimation_error = design @ self.xtx_inv @ design.T
         symmetric = (estimation_error + estimation_error.T) / 2.0  # exact symmetry, not to rounding
         return self.sigma**2 * (np.eye(len(data)) + symmetric)
+
+    def null_residuals(self) -> pd.Series:
+        """The residuals the sample-quantile test takes its null distribution from
+        (:mod:`eventstudy.inference.sample_quantile`): the estimation-window residuals."""
+        return self.residuals
+
+    def estimation_details(self) -> dict[str, Any]:
+        """What the fit adds to the JSON's ``estimation`` object besides ``params`` (nothing for
+        OLS; the GARCH fits add their log-likelihood and starting points)."""
+        return {}
+
+    def summary_lines(self) -> list[str]:
+        """Lines the fit adds to the text report under its parameters (none for OLS)."""
+        return []
+
+    def null_weights(self, data: pd.DataFrame) -> np.ndarray:
+        """The weight of each row of ``data`` (event-window days) in the sample-quantile test's
+        null sums: 1 for the linear models, whose residuals share one variance."""
+        return np.ones(len(data))
 
 
 class ExpectedReturnModel(ABC):

@@ -4,6 +4,7 @@ from __future__ import annotations
 
 from eventstudy.exceptions import ParameterError
 from eventstudy.models.garch import GarchMarketModel, GarchTMarketModel
+from eventstudy.models.peers import PEER_MODELS
 from eventstudy.models.linear import (
     CAPM,
     Carhart4,
@@ -43,6 +44,10 @@ def get_model(name: str | ExpectedReturnModel) -> ExpectedReturnModel:
     """Look a model up by name (or pass a model through)."""
     if isinstance(name, ExpectedReturnModel):
         return name
+    if name in PEER_MODELS:
+        raise ParameterError("peers", None, f"the {name} model needs its peers: "
+                             f"run_event_study(..., model={name!r}, peers=['A', 'B']), "
+                             f"{name.capitalize()}Model(['A', 'B']) or --peers A,B")
     if name not in MODELS:
-        raise ParameterError("model", name, f"choose one of {', '.join(MODELS)}")
+        raise ParameterError("model", name, f"choose one of {', '.join([*MODELS, *PEER_MODELS])}")
     return MODELS[name]

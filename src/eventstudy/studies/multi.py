@@ -28,6 +28,7 @@ import numpy as np
 import pandas as pd
 
 from eventstudy.engine.batch import batch_event_study, car_windows_of
+from eventstudy.engine.batch_quantiles import CarQuantiles
 from eventstudy.engine.garch import GARCH_MODELS
 from eventstudy.calendar import DEFAULT_EXCHANGE, Window
 from eventstudy.events import (
@@ -37,7 +38,7 @@ from eventstudy.events import (
     place_events,
     read_events,
 )
-from eventstudy.exceptions import DataError
+from eventstudy.exceptions import DataError, ParameterError
 from eventstudy.studies.inputs import (
     MarketData,
     UserPanel,
@@ -48,10 +49,12 @@ from eventstudy.studies.inputs import (
     snapshot_data,
 )
 from eventstudy.data.sources import check_source
+from eventstudy.inference.adjust import adjust_tests
 from eventstudy.inference.multi_event import multi_event_tests
 from eventstudy.inference.statistic import TestStatistic
 from eventstudy.studies.multi_result import MultiEventResult, window_label
-from eventstudy.defaults import DEFAULT_ESTIMATION, DEFAULT_MARKET, DEFAULT_WINDOW
+from eventstudy.defaults import DEFAULT_ESTIMATION, DEFAULT_MARKET, DEFAULT_WINDOW, PEER_MODEL_NAMES
+from eventstudy.models.peers import check_peers, peer_model
 from eventstudy.engine.single import EventStudy
 from eventstudy.data.units import too_large_columns
 
@@ -84,6 +87,8 @@ def run_multi_event_study(
     exclude_events: bool = False,
     measure: str = "return",
     alternative: str = "two-sided",
+    adjust: str | None = None,
+    peers: Sequence[str] | str | None = None,
     progress: bool | None = None,
 ) -> MultiEventResult:
     """Study many events and test the average abnormal returns.
@@ -137,6 +142,14 @@ def run_multi_event_study(
     alternative
         ``"two-sided"`` (default), ``"greater"`` or ``"less"``: the alternative of every
         multi-event test's p-value and of the events' CAR p-values.
+    adjust
+        ``None`` (default), ``"holm"`` or ``"bh"``: every test's p-values also adjusted over the
+        days and windows shown, per test (``p_adjusted``; :mod:`eventstudy.inference.adjust`).
+    peers
+        For ``model="peers"`` (the equally weighted peer mean) and ``model="synthetic"`` (a
+        synthetic peer from these candidates): the peers of every event without its own in the
+        events table's ``peers`` column (tickers separated by ``;``). See
+        :mod:`eventstudy.models.peers` and :mod:`eventstudy.engine.peers_batch`.
     progress
         Progress bar for long batches (default: only when stderr is a terminal).
 
@@ -145,18 +158,21 @@ def run_multi_event_study(
     MultiEventResult
         Per-event numbers, AAR/CAAR, every test, and the accounting of every row read.
     """
+    check_source(source)
+    table = read_events(events, id_column=id_column_of(columns))
+    n_rows = len(table)
+    event_peers = events_peers(table, model, peers)
     study = EventStudy(
-        model=model, estimation=estimation, window=window, level=level, min_estimation=min_estimation,
-        measure=measure, alternative=alternative,
+        model=peer_model(model, peers if event_peers is None or peers is not None
+                         else next((p for p in event_peers if p), None)),
+        estimation=estimation, window=window, level=level, min_estimation=min_estimation,
+        measure=measure, alternative=alternative, adjust=adjust,
     )
     windows = car_windows_of(study, car_window, car_windows)
-    check_source(source)
     user = UserPanel.of(returns=returns, prices=prices, columns=columns,
                         market_returns=market_returns, factors=factors, factors_unit=factors_unit,
                         returns_unit=returns_unit, market_unit=market_unit)
     check_sources(source, user)
-    table = read_events(events, id_column=id_column_of(columns))
-    n_rows = len(table)
     markets = (table["market"].where(table["market"] != "", market).to_numpy(dtype=object)
                if "market" in table.columns else np.full(n_rows, market, dtype=object))
     state = _Accounting(n_rows)
@@ -165,7 +181,8 @@ def run_multi_event_study(
     groups = np.split(np.argsort(codes, kind="stable"), np.cumsum(np.bincount(codes))[:-1])
     for group, market_name in zip(groups, market_names):
         part = _study_market(study, windows, table, group, str(market_name), user, source,
-                             cache_dir, data_dir, non_session, exclude_events, progress, state)
+                             cache_dir, data_dir, non_session, exclude_events, progress, state,
+                             event_peers)
         if part is not None:
             parts.append(part)
     studied = sum(part.batch.n_events for part in parts)
@@ -211,11 +228,15 @@ def _study_market(
     study: EventStudy, windows: tuple[Window, ...], table: pd.DataFrame, group: np.ndarray,
     market: str, user: UserPanel | None, source: str, cache_dir: Any, data_dir: Any,
     non_session: str, exclude_events: bool, progress: bool | None, state: _Accounting,
+    event_peers: list[tuple[str, ...]] | None = None,
 ) -> _Part | None:
-    """Load the returns of one market's events, place day 0, drop duplicates, run the batch."""
+    """Load the returns of one market's events (and their peers), place day 0, drop duplicates,
+    run the batch."""
     tickers = table["ticker"].to_numpy(dtype=object)[group]
     given = table["event_date"].to_numpy(dtype=object)[group]
     wanted = list(dict.fromkeys(tickers.tolist()))
+    if event_peers is not None:
+        wanted = list(dict.fromkeys([*wanted, *(p for i in group for p in event_peers[i])]))
     earliest = min(study.estimation.start, study.window.start)
     latest = max(study.estimation.end, study.window.end)
     user_factors = user.factors if user is not None else None
@@ -247,7 +268,9 @@ def _study_market(
         if not day0s:
             return None
         ok = np.setdiff1d(np.arange(len(group)), np.fromiter(failed, dtype=np.int64))
-        data, market_failure = live_data(study, sorted(set(tickers[ok])), market, day0s, source,
+        needed = set(tickers[ok]) | ({p for i in group[ok] for p in event_peers[i]}
+                                     if event_peers is not None else set())
+        data, market_failure = live_data(study, sorted(needed), market, day0s, source,
                                          cache_dir, data_dir, user_factors)
         if data is None:
             state.skip(group[ok], str(market_failure))
@@ -281,7 +304,13 @@ def _study_market(
     positions = placed.position[unique]
     frame = pd.DataFrame({"security": tickers[unique], "event_date": days.values[positions]})
     batch: Any
-    if study.model.name in GARCH_MODELS:
+    if event_peers is not None:
+        from eventstudy.engine.peers_batch import peer_batch
+
+        batch = peer_batch(data.returns, frame, data.market, study, windows,
+                           [event_peers[i] for i in group[unique]], exclude_events=exclude_events,
+                           non_session=non_session, progress=progress)
+    elif study.model.name in GARCH_MODELS:
         from eventstudy.engine.garch import garch_batch
 
         batch = garch_batch(data.returns, frame, data.market, study, windows,
@@ -304,6 +333,28 @@ def _study_market(
     skipped = batch.skipped
     state.skip(rows[skipped.index.to_numpy()], skipped["reason"].to_numpy(dtype=object))
     return _Part(rows, batch, days, positions, market)
+
+
+def events_peers(table: pd.DataFrame, model: str | Any, peers: Sequence[str] | str | None,
+                 ) -> list[tuple[str, ...]] | None:
+    """Each event's peers for the peer models (``None`` for the others): the events table's
+    ``peers`` column (``;``-separated), else ``peers``."""
+    if model not in PEER_MODEL_NAMES:
+        if peers is not None:
+            peer_model(model, peers)  # raises: only the peer models take peers
+        return None
+    default = None if peers is None else check_peers(peers, str(model))
+    if "peers" in table.columns:
+        given = table["peers"].fillna("").astype(str).to_numpy(dtype=object)
+        lists = [tuple(dict.fromkeys(p.strip() for p in text.replace(",", ";").split(";")
+                                     if p.strip())) or default for text in given]
+    else:
+        lists = [default] * len(table)
+    if any(p is None for p in lists):
+        raise ParameterError("peers", None, f"the {model} model needs every event's peers: a "
+                             "'peers' column in the events file (tickers separated by ';') or "
+                             "peers=[...] / --peers A,B,C for the events without one")
+    return [p for p in lists if p is not None]
 
 
 def _combine(
@@ -337,6 +388,11 @@ def _combine(
     events = pd.concat(frames) if len(frames) > 1 else frames[0]
     order = np.argsort(events.index.to_numpy(), kind="stable")
     events = events.iloc[order]
+    suffixes = ["", *(window_label(w) for w in windows[1:])]
+    for suffix in suffixes:  # filled after the tests' pass over the residuals
+        at = events.columns.get_loc(f"car_p{suffix}") + 1
+        events.insert(at, f"car_sq_p{suffix}", np.nan)
+        events.insert(at + 1, f"car_sq_n{suffix}", 0)
     extra = [c for c in table.columns if c not in ("ticker", "event_date", "market")]
     if extra:
         characteristics = table.loc[events.index, extra]
@@ -365,8 +421,33 @@ def _combine(
             out[mine] = part.trading_days.values[positions[:, None] + offsets[None, :]]
         return out
 
+    def null_rows(rows: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+        residuals = np.empty((len(rows), len(study.estimation)))
+        weights = np.empty((len(rows), len(study.window)))
+        for index, part in enumerate(parts):
+            mine = where[rows, 0] == index
+            if mine.any():
+                residuals[mine] = part.batch.null_residuals(where[rows[mine], 1])
+                weights[mine] = part.batch.null_weights(where[rows[mine], 1])
+        return residuals, weights
+
+    # each event's sample-quantile test, from the residuals the tests' pass computes anyway
+    quantiles = CarQuantiles(events[[f"car{x}" for x in suffixes]].to_numpy(), windows,
+                             list(study.window.days), study.alternative,
+                             equal_weights=study.model.name not in GARCH_MODELS)
+
+    def residuals_once(rows: np.ndarray) -> np.ndarray:
+        chunk = residual_rows(rows)
+        quantiles.add(rows, chunk)
+        return chunk
+
     statistics, caught = event_tests(study, windows, events, abnormal_frame, se_frame,
-                                     residual_rows, tests)
+                                     residuals_once, tests)
+    quantiles.finish(null_rows)
+    for w, suffix in enumerate(suffixes):
+        events[f"car_sq_p{suffix}"] = quantiles.p[:, w]
+        events[f"car_sq_n{suffix}"] = quantiles.n[:, w]
+    statistics = adjust_tests(statistics, study.adjust)
     accounting = accounting_frame(table, state.status, state.reason, state.day0,
                                   state.duplicate_of, state.lost if exclude_events else None)
     return MultiEventResult(

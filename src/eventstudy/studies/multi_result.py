@@ -18,6 +18,7 @@ from eventstudy.engine.garch import GARCH_MODELS
 from eventstudy.engine.single import EventStudy
 from eventstudy.events import STATUSES, accounting_counts
 from eventstudy.formatting import preformatted_html
+from eventstudy.inference.adjust import LABELS
 from eventstudy.inference.parametric import mean_residual_correlation
 from eventstudy.inference.statistic import TestStatistic
 
@@ -72,7 +73,9 @@ class MultiEventResult:
         One row per studied event, indexed by its row in the events table: ``ticker``,
         ``market``, ``event_date`` (as given), ``day0``, ``nobs``, ``df``, ``sigma``, the model's
         parameters, the CAR over :attr:`car_window` (``car``, ``car_se``, ``car_t``, ``car_p``,
-        ``scar`` the standardised CAR ``car / car_se``, ``car_ci_low``, ``car_ci_high``), ``bhar``; for each further window the same CAR
+        ``car_sq_p`` and ``car_sq_n`` the sample-quantile test of the event's CAR and its number
+        of null sums (:mod:`eventstudy.engine.batch_quantiles`), ``scar`` the standardised CAR
+        ``car / car_se``, ``car_ci_low``, ``car_ci_high``), ``bhar``; for each further window the same CAR
         columns suffixed by the window (``car(-5,+5)``...); ``estimation_days_lost`` with
         ``exclude_events``; then the other columns of the events table.
     abnormal, abnormal_se
@@ -177,7 +180,8 @@ class MultiEventResult:
         return float(self.aar.loc[window.start : window.end].sum())
 
     def tests_frame(self) -> pd.DataFrame:
-        """The test statistics as a frame: name, rel_day, window, stat, p, dist."""
+        """The test statistics as a frame: name, rel_day, window, stat, p (and p_adjusted with
+        ``adjust``), dist."""
         frame = pd.DataFrame([
             {**t.to_dict(), "dist": t.dist} for t in self.tests
         ])
@@ -270,8 +274,11 @@ class MultiEventResult:
                  "ratio": _finite(row.ratio)}
                 for day, row in self.variance_ratio.iterrows()
             ],
+            "adjust": self.study.adjust,
             "tests": [
-                {**t.to_dict(), "stat": _finite(t.stat), "p": _finite(t.pvalue)} for t in self.tests
+                {**t.to_dict(), "stat": _finite(t.stat), "p": _finite(t.pvalue),
+                 **({} if t.p_adjusted is None else {"p_adjusted": _finite(t.p_adjusted)})}
+                for t in self.tests
             ],
             "skipped": [
                 {"ticker": row.ticker, "event_date": str(row.event_date), "reason": row.reason}
@@ -282,23 +289,25 @@ class MultiEventResult:
         }
 
     def _event_records(self, rows: slice) -> list[dict[str, Any]]:
-        """Per studied event: ticker, event_date, day0, the first window's CAR with se, t, p
-        (and ``windows`` when there are several)."""
+        """Per studied event: ticker, event_date, day0, the first window's CAR with se, t, p and
+        the sample-quantile test's p (``null`` when it has no null sums; and ``windows`` when
+        there are several)."""
         events = self.events.iloc[rows]
         columns = [_texts(events["ticker"]), _texts(events["event_date"]), _dates(events["day0"]),
                    events["car"].tolist(), events["car_se"].tolist(),
-                   events["car_t"].tolist(), events["car_p"].tolist()]
-        keys = ("ticker", "event_date", "day0", "car", "car_se", "car_t", "car_p")
+                   events["car_t"].tolist(), events["car_p"].tolist(),
+                   [_finite(v) for v in events["car_sq_p"].tolist()]]
+        keys = ("ticker", "event_date", "day0", "car", "car_se", "car_t", "car_p", "car_sq_p")
         records = [dict(zip(keys, values)) for values in zip(*columns)]
         if len(self.car_windows) > 1:
             for w, window in enumerate(self.car_windows):
                 suffix = "" if w == 0 else window_label(window)
                 values = zip(*(events[f"{name}{suffix}"].tolist()
-                               for name in ("car", "car_se", "car_t", "car_p")))
-                for record, (car, se, t, p) in zip(records, values):
+                               for name in ("car", "car_se", "car_t", "car_p", "car_sq_p")))
+                for record, (car, se, t, p, sq_p) in zip(records, values):
                     record.setdefault("windows", []).append(
                         {"start": window.start, "end": window.end, "car": car, "car_se": se,
-                         "car_t": t, "car_p": p})
+                         "car_t": t, "car_p": p, "car_sq_p": _finite(sq_p)})
         return records
 
     def _accounting_records(self, rows: slice) -> list[dict[str, Any]]:
@@ -331,6 +340,10 @@ class MultiEventResult:
 
         def window(w: Window) -> str:
             return f"({day(w.start)}, {day(w.end)})"
+
+        def sq_pvalue(p: float, n: int) -> str:  # 0: beyond all n null sums, below 2/n or 1/n
+            smallest = (2.0 if spec.alternative == "two-sided" else 1.0) / max(int(n), 1)
+            return "n/a" if not math.isfinite(p) else f"<{smallest:.4f}" if p == 0 else f"{p:.4f}"
 
         spec = self.study
         lines = [
@@ -371,7 +384,8 @@ class MultiEventResult:
         }), "  var ratio: cross-sectional variance of the standardised ARs over its null value; "
             "well above 1, read BMP or Kolari-Pynnonen rather than Patell or the t", ""]
         shown = self.events.iloc[:30]  # a report, not a dump: to_dict() / --json list every event
-        lines.append(f"Events, CAR{window(self.car_window)}:")
+        lines.append(f"Events, CAR{window(self.car_window)} (SQ p: the sample-quantile test of "
+                     "the event's CAR against its estimation residuals):")
         lines += aligned({
             "ticker": shown["ticker"].astype(str).tolist(),
             "event_date": shown["event_date"].astype(str).tolist(),
@@ -380,6 +394,7 @@ class MultiEventResult:
             "se": [spread(v) for v in shown["car_se"]],
             "t": [formatting.statistic(v, formatting.T_DECIMALS) for v in shown["car_t"]],
             "p": [pvalue(v) for v in shown["car_p"]],
+            "SQ p": [sq_pvalue(p, n) for p, n in zip(shown["car_sq_p"], shown["car_sq_n"])],
         }, left=("ticker", "event_date", "day0"))
         if len(self.events) > len(shown):
             lines.append(f"  ... and {len(self.events) - len(shown)} more events (to_dict() or --json has them all)")
@@ -390,12 +405,17 @@ class MultiEventResult:
                 window_tests = frame[frame["window"].apply(
                     lambda w, c=car_window: w == [c.start, c.end])]
                 lines.append("Tests of the CAAR window:")
-                lines += aligned({
+                columns = {
                     "test": window_tests["name"].tolist(),
                     "stat": [formatting.statistic(v) for v in window_tests["stat"]],
                     "p": [pvalue(v) for v in window_tests["p"]],
-                    "distribution": window_tests["dist"].tolist(),
-                }, left=("test", "distribution"))
+                }
+                if spec.adjust is not None:
+                    columns["p adj"] = [pvalue(v) for v in window_tests["p_adjusted"]]
+                columns["distribution"] = window_tests["dist"].tolist()
+                lines += aligned(columns, left=("test", "distribution"))
+        if spec.adjust is not None:
+            lines += ["", f"p adj: {LABELS[spec.adjust]}, over each test's days and windows"]
         return Summary("\n".join(lines))
 
     def __str__(self) -> str:

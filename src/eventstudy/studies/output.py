@@ -10,7 +10,7 @@ formats; the long table of a million events is 21 million rows for a 21-day wind
   ``row, ticker, rel_day, date, abnormal, se, t, p`` (``p`` two-sided, Student's t with the
   event's degrees of freedom);
 - ``tests``: every test, per relative day and per CAAR window: ``name, rel_day, window_start,
-  window_end, stat, p, dist``;
+  window_end, stat, p, dist`` (and ``p_adjusted`` with ``adjust``);
 - ``accounting``: one row per row of the events file: what became of it and why.
 
 The folder holds one complete set of tables or nothing: they are written into a staging folder
@@ -84,7 +84,8 @@ def write_multi_event_result(
     tests = result.tests_frame()
     tests["window_start"] = [None if w is None else w[0] for w in tests["window"]]
     tests["window_end"] = [None if w is None else w[1] for w in tests["window"]]
-    tests = tests[["name", "rel_day", "window_start", "window_end", "stat", "p", "dist"]]
+    tests = tests[["name", "rel_day", "window_start", "window_end", "stat", "p",
+                   *(["p_adjusted"] if "p_adjusted" in tests else []), "dist"]]
     accounting = result.accounting.reset_index()
     accounting["status"] = accounting["status"].astype(str)
     accounting["day0"] = pd.DatetimeIndex(accounting["day0"]).date

@@ -1,6 +1,6 @@
 r"""Size and power of every multi-event test, simulated on a returns panel (Brown & Warner 1985).
 
-Which of the eleven statistics of :mod:`eventstudy.inference.multi_event` should a study trust? Their
+Which of the twelve statistics of :mod:`eventstudy.inference.multi_event` should a study trust? Their
 rejection rates when nothing happened (size) and when something did (power) answer it, and
 :func:`simulate` measures them on any returns panel, the committed snapshot by default.
 
@@ -351,7 +351,7 @@ def simulate(
     alpha
         Level of the tests, strictly between 0 and 0.5 (each tail is tested at ``alpha``).
     tests
-        Test names among :data:`eventstudy.inference.multi_event.TEST_NAMES` (default: all eleven).
+        Test names among :data:`eventstudy.inference.multi_event.TEST_NAMES` (default: all twelve).
     seed
         Seed of the random draws, a whole number from 0 (``None``: fresh entropy).
     progress

@@ -17,6 +17,7 @@ import pandas as pd
 
 from eventstudy.calendar import DEFAULT_EXCHANGE, resolve_event
 from eventstudy.data.panel import load_panel
+from eventstudy.data.panel_file import PanelReader
 from eventstudy.data.returns import simple_returns
 from eventstudy.data.snapshot import available_tickers, load_prices, unknown_ticker
 from eventstudy.data.sources import check_source
@@ -25,6 +26,7 @@ from eventstudy.engine.single import EventStudy
 from eventstudy.engine.single_result import EventStudyResult
 from eventstudy.exceptions import BatchFetchError, DataError, ParameterError
 from eventstudy.models.linear import ExpectedReturnModel
+from eventstudy.models.peers import peer_model
 from eventstudy.models.volume import log_volume
 from eventstudy.studies.inputs import UserPanel, check_sources, load_factor_sets, load_live
 
@@ -56,6 +58,8 @@ def run_event_study(
     factors_unit: str = "decimal",
     measure: str = "return",
     alternative: str = "two-sided",
+    adjust: str | None = None,
+    peers: Sequence[str] | str | None = None,
 ) -> EventStudyResult:
     """Event study of ``ticker`` around ``event_date`` (offline by default, from the snapshot).
 
@@ -75,34 +79,47 @@ def run_event_study(
     ``measure="volume"`` studies the log volume :math:`\\ln(1 + \\text{Volume})` of the stock
     against the market series' instead of their returns (Campbell & Wasley 1996; see
     :mod:`eventstudy.models.volume`). ``alternative`` (``"two-sided"``, ``"greater"``, ``"less"``) is
-    the alternative of every p-value.
+    the alternative of every p-value; ``adjust`` (``"holm"`` or ``"bh"``) also reports them
+    adjusted over the days and the CAR, per test (:mod:`eventstudy.inference.adjust`).
+
+    ``model="peers"`` takes the equally weighted mean of ``peers`` (tickers, or ids of the
+    panel) as the expected return; ``model="synthetic"`` a synthetic peer, the non-negative
+    weights summing to one that track the stock best over the estimation window, from ``peers``
+    or, when not given, every other security of the snapshot or the panel but the market
+    (:mod:`eventstudy.models.peers`).
     """
-    study = EventStudy(
-        model=model, estimation=estimation, window=window, level=level, min_estimation=min_estimation,
-        measure=measure, alternative=alternative,
-    )
     check_source(source)
     user = UserPanel.of(returns=returns, prices=prices, columns=columns,
                         market_returns=market_returns, factors=factors, factors_unit=factors_unit,
                         returns_unit=returns_unit, market_unit=market_unit)
     check_sources(source, user)
+    if model == "synthetic" and peers is None:
+        peers = _every_other_security(ticker, market, source, user, data_dir)
+    study = EventStudy(
+        model=peer_model(model, peers), estimation=estimation, window=window, level=level,
+        min_estimation=min_estimation, measure=measure, alternative=alternative, adjust=adjust,
+    )
     if user is not None and user.has_panel:
         if measure == "volume":
             raise ParameterError("measure", measure, "needs trading volume, which the snapshot, the "
                                  "cache and Yahoo hold; a returns or prices panel has none")
-        return _run_on_panel(study, user, ticker, event_date, market, non_session, exchange, data_dir)
+        return _run_on_panel(study, user, ticker, event_date, market, non_session, exchange, data_dir,
+                             _peers_of(study))
     day = resolve_event(event_date, non_session=non_session, exchange=exchange)
     if source == "snapshot":
         known = available_tickers(data_dir)
-        for parameter, name in (("ticker", ticker), ("market", market)):
+        for parameter, name in (("ticker", ticker), ("market", market),
+                                *(("peers", p) for p in _peers_of(study))):
             if name not in known:
                 raise unknown_ticker(name, known, parameter=parameter)
-        price_table = load_prices(list(dict.fromkeys([ticker, market])), data_dir=data_dir)
+        price_table = load_prices(list(dict.fromkeys([ticker, market, *_peers_of(study)])),
+                                  data_dir=data_dir)
         factors = (user.factors if user is not None and user.factors is not None
                    else load_factor_sets(study.model.factor_sets, data_dir))
     else:
         price_table, factors, failures = load_live(
-            study, [ticker, market], [day.day0], source, cache_dir, data_dir, exchange
+            study, [ticker, market, *_peers_of(study)], [day.day0], source, cache_dir, data_dir,
+            exchange,
         )
         if len(failures) == 1:
             raise next(iter(failures.values()))
@@ -113,27 +130,62 @@ def run_event_study(
         return_table = log_volume(price_table, calendar=trading_days)
     else:
         return_table = simple_returns(price_table, calendar=trading_days)
+    peer_returns = return_table[list(_peers_of(study))] if _peers_of(study) else None
     return study.run(
         return_table[ticker], return_table[market], event_date, factors=factors, ticker=ticker,
-        market_name=market, non_session=non_session, exchange=exchange,
+        market_name=market, non_session=non_session, exchange=exchange, peers=peer_returns,
     )
+
+
+def _peers_of(study: EventStudy) -> tuple[str, ...]:
+    """The peers' tickers of a peer model (none for the other models)."""
+    return tuple(getattr(study.model, "peers", ()))
+
+
+def _every_other_security(ticker: str, market: str, source: str, user: UserPanel | None,
+                          data_dir: str | os.PathLike[str] | None) -> tuple[str, ...]:
+    """The synthetic model's default candidates: every security of the panel (or the snapshot)
+    but the stock and the market."""
+    if user is not None and user.has_panel:
+        panel = user.panel
+        if isinstance(panel, pd.DataFrame):
+            ids = [str(c) for c in panel.columns]
+        else:
+            reader = PanelReader(panel)
+            try:
+                ids = reader.distinct_ids()
+            finally:
+                reader.close()
+    elif source == "snapshot":
+        ids = list(available_tickers(data_dir))
+    else:
+        raise ParameterError("peers", None, f"with the source {source!r} the synthetic model needs "
+                             "its candidates (peers=[...], --peers A,B,C)")
+    return tuple(i for i in ids if i not in (ticker, market))
 
 
 def _run_on_panel(
     study: EventStudy, user: UserPanel, ticker: str, event_date: str | dt.date | pd.Timestamp,
     market: str, non_session: str, exchange: str, data_dir: str | os.PathLike[str] | None,
+    peers: tuple[str, ...] = (),
 ) -> EventStudyResult:
-    """The study of one event on the user's panel: only the ticker and the market are read."""
-    loaded = load_panel(user.panel, [ticker], market=market, market_returns=user.market_returns,
-                        **user.units)
+    """The study of one event on the user's panel: only the ticker, its peers and the market are
+    read."""
+    loaded = load_panel(user.panel, [ticker, *peers], market=market,
+                        market_returns=user.market_returns, **user.units)
     if loaded.ids.get(ticker) is None:
         raise DataError(f"ticker: {ticker!r} is not an id of the panel {_panel_name(user)}")
+    absent = [p for p in peers if loaded.ids.get(p) is None]
+    if absent:
+        raise DataError(f"peers: {', '.join(map(repr, absent[:5]))} not ids of the panel "
+                        f"{_panel_name(user)}")
     factors = user.factors if user.factors is not None else load_factor_sets(
         study.model.factor_sets, data_dir)
     market_name = market if user.market_returns is None else "market returns file"
     return study.run(loaded.returns[ticker], loaded.market, event_date, factors=factors,
                      ticker=ticker, market_name=market_name, non_session=non_session,
-                     exchange=None if exchange is None else exchange)
+                     exchange=None if exchange is None else exchange,
+                     peers=loaded.returns[list(peers)] if peers else None)
 
 
 def _panel_name(user: UserPanel) -> str:
