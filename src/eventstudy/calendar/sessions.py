@@ -9,6 +9,7 @@ from typing import Any
 
 import pandas as pd
 
+from eventstudy.calendar.exchanges import check_exchange
 from eventstudy.exceptions import ParameterError
 
 #: The exchange whose sessions define day 0 by default (exchange_calendars' code for the NYSE).
@@ -24,7 +25,7 @@ CALENDAR_START = "1928-01-03"
 NEW_YORK = "America/New_York"
 
 
-@functools.lru_cache(maxsize=8)
+@functools.lru_cache(maxsize=64)
 def exchange_calendar(exchange: str = DEFAULT_EXCHANGE) -> Any:
     """The ``exchange_calendars`` calendar of ``exchange``, built once per process.
 
@@ -36,7 +37,9 @@ def exchange_calendar(exchange: str = DEFAULT_EXCHANGE) -> Any:
     Returns
     -------
     exchange_calendars.ExchangeCalendar
-        Sessions from :data:`CALENDAR_START` (or the exchange's first) to about a year ahead.
+        Sessions from :data:`CALENDAR_START`, or from the first date exchange_calendars records
+        the exchange's holidays (its ``bound_min``: 1997 for Tokyo, 1960 for Hong Kong, 1990
+        for Shanghai), to about a year ahead.
 
     Raises
     ------
@@ -45,14 +48,12 @@ def exchange_calendar(exchange: str = DEFAULT_EXCHANGE) -> Any:
     """
     import exchange_calendars
 
-    if exchange not in exchange_calendars.get_calendar_names():
-        raise ParameterError(
-            "exchange", exchange, "give an exchange_calendars code such as 'XNYS' (NYSE) or 'XNAS'"
-        )
+    exchange = check_exchange(exchange)
     try:
         return exchange_calendars.get_calendar(exchange, start=CALENDAR_START)
-    except ValueError:  # the exchange's calendar starts later than CALENDAR_START
-        return exchange_calendars.get_calendar(exchange)
+    except ValueError:  # the holidays are recorded from a later date: start there
+        bound = exchange_calendars.get_calendar(exchange).bound_min()
+        return exchange_calendars.get_calendar(exchange, start=max(bound, pd.Timestamp(CALENDAR_START)))
 
 
 def sessions(

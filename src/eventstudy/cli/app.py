@@ -54,7 +54,7 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument(
         "event_date",
         help="event date YYYY-MM-DD, or a timestamp with a time zone such as 2018-08-06T16:30-04:00 "
-        "(day 0 is that NYSE session; after the 16:00 close or on a closed day, the next one)",
+        "(day 0 is that session of the exchange; after its close or on a closed day, the next one)",
     )
     _add_study_options(run)
     run.add_argument("--plot", metavar="PATH", help="write the charts to PATH (.png, .svg or .pdf)")
@@ -67,8 +67,8 @@ def _parser() -> argparse.ArgumentParser:
         description="Per-event CARs, AAR and CAAR, and every multi-event test statistic.",
     )
     batch.add_argument(
-        "events", help="CSV file with columns ticker,event_date (and optionally market; other "
-        "columns are kept in the per-event table)"
+        "events", help="CSV file with columns ticker,event_date (and optionally exchange and market; "
+        "other columns are kept in the per-event table)"
     )
     _add_study_options(batch)
     batch.add_argument(
@@ -141,7 +141,13 @@ def _add_plot_style(parser: argparse.ArgumentParser) -> None:
 
 def _add_study_options(parser: argparse.ArgumentParser) -> None:
     """Options shared by ``run`` and ``batch``."""
-    parser.add_argument("--market", default=DEFAULT_MARKET, help=f"market index or ETF (default {DEFAULT_MARKET})")
+    parser.add_argument("--market", default=None,
+                        help=f"market index or ETF (default: the exchange's index, {DEFAULT_MARKET} "
+                        "for the NYSE, ^FTSE for XLON, ^N225 for XTKS...)")
+    parser.add_argument("--exchange", default=None, metavar="MIC",
+                        help="exchange_calendars code whose sessions, closes and time zone place "
+                        "day 0: XNYS, XLON, XETR, XPAR, XTKS, XHKG, XSHG, XBOM, XASX, XTSE, BVMF... "
+                        "(default: from the ticker's Yahoo suffix, VOD.L -> XLON, else XNYS)")
     parser.add_argument(
         "--model", default="market", help=f"expected-return model: {', '.join(MODEL_NAMES)} (default market)"
     )
@@ -167,7 +173,7 @@ def _add_study_options(parser: argparse.ArgumentParser) -> None:
                      help="cache folder (default: $EVENTSTUDY_CACHE_DIR, else ~/.cache/eventstudy)")
     parser.add_argument(
         "--non-session", default="next", choices=["next", "previous", "raise"],
-        help="day 0 for an event on a day the NYSE was closed (default next)",
+        help="day 0 for an event on a day the exchange was closed (default next)",
     )
     parser.add_argument("--alternative", default="two-sided", choices=["two-sided", "greater", "less"],
                         help="alternative of every p-value (default two-sided)")
@@ -180,6 +186,7 @@ def _add_study_options(parser: argparse.ArgumentParser) -> None:
 def _study_options(args: argparse.Namespace) -> dict[str, Any]:
     return {
         "market": args.market,
+        "exchange": args.exchange,
         "model": args.model,
         "estimation": tuple(args.estimation),
         "window": tuple(args.window),
@@ -347,12 +354,12 @@ def _cli_terms(message: str, command: str | None = None) -> str:
 _OPTION_OF = {"n_bootstrap": "bootstrap"}
 
 
-def _warn_unused_market(args: argparse.Namespace, argv: Sequence[str]) -> None:
+def _warn_unused_market(args: argparse.Namespace) -> None:
     """``--market`` given with a model that does not use the market's returns: say so."""
     from eventstudy.models.registry import MODELS
 
     model = MODELS.get(args.model)
-    given = args.market != DEFAULT_MARKET or any(a == "--market" or a.startswith("--market=") for a in argv)
+    given = args.market is not None
     if given and model is not None and not model.uses_market:
         print(
             f"eventstudy: warning: --market {args.market}: the {model.label} does not use the market's "
@@ -446,7 +453,7 @@ def _main(argv: list[str]) -> int:
 
 def _dispatch(args: argparse.Namespace, argv: Sequence[str]) -> int:
     if args.command == "batch":
-        _warn_unused_market(args, argv)
+        _warn_unused_market(args)
         return _batch(args)
     if args.command == "fetch":
         return _fetch(args)
@@ -457,11 +464,11 @@ def _dispatch(args: argparse.Namespace, argv: Sequence[str]) -> int:
     if args.command in cli_horizons.COMMANDS:
         return cli_horizons.handle(args)
     if args.command == "report":
-        _warn_unused_market(args, argv)
+        _warn_unused_market(args)
         return cli_report.handle(args, argv, _study_options(args))
     from eventstudy.studies.single import run_event_study
 
-    _warn_unused_market(args, argv)
+    _warn_unused_market(args)
     check_table(args)
     _check_plot(args)
     result = run_event_study(args.ticker, args.event_date, **_study_options(args))

@@ -242,6 +242,7 @@ class EventStudy:
             covariance=pd.DataFrame(covariance, index=rel_days, columns=rel_days),
             measure=self.measure,
             alternative=self.alternative,
+            exchange=exchange,
         )
 
 

@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from eventstudy.calendar import EventTiming, Window, as_window
+from eventstudy.calendar import EventTiming, Window, as_window, exchange_calendar
 from eventstudy.exceptions import ParameterError
 from eventstudy import formatting
 from eventstudy.formatting import Summary
@@ -73,6 +73,12 @@ class EventStudyResult:
     alternative
         Alternative of the p-values: ``"two-sided"``, ``"greater"`` or ``"less"``
         (:func:`eventstudy.inference.ttest.p_values`).
+    exchange
+        The exchange_calendars code whose sessions placed day 0 (``"XNYS"``, ``"XLON"``...), or
+        ``None`` when the market series' dates did (:meth:`EventStudy.run` without one).
+    market_default
+        True when no market was named and :attr:`market` is the exchange's default index
+        (:data:`eventstudy.calendar.exchanges.DEFAULT_INDEX`).
     """
 
     ticker: str
@@ -86,6 +92,8 @@ class EventStudyResult:
     covariance: pd.DataFrame
     measure: str = "return"
     alternative: str = "two-sided"
+    exchange: str | None = None
+    market_default: bool = False
 
     @property
     def event_date(self) -> pd.Timestamp:
@@ -261,6 +269,8 @@ class EventStudyResult:
         out = {
             "ticker": self.ticker,
             "market": self.market,
+            "market_default": self.market_default,
+            "exchange": self.exchange,
             "model": self.model.name,
             "model_uses_market": self.model.uses_market,
             "level": self.level,
@@ -319,6 +329,9 @@ class EventStudyResult:
             )
         else:
             lines.append(f"  day 0 = {self.day0:%Y-%m-%d (%A)}")
+        abroad = self.exchange is not None and self.exchange != "XNYS"
+        if abroad:  # the NYSE is the default; any other exchange is named with its clock
+            lines.append(f"  sessions of {self.exchange} ({exchange_calendar(self.exchange).tz})")
         params = ", ".join(f"{k} = {v:.6g}" for k, v in self.fit.params.items()) or "none estimated"
         volume = self.measure == "volume"
         # returns in percent; log volumes as plain numbers (0.5 = volume e^0.5 = 1.65 times expected)
@@ -335,6 +348,7 @@ class EventStudyResult:
         lines += [
             f"Model: {self.model.label}" + (" of log volume ln(1 + Volume)" if volume else "")
             + f", market {self.market}"
+            + (f" (the default index of {self.exchange})" if abroad and self.market_default else "")
             + ("" if self.model.uses_market else " (trading days only: the model does not use its returns)"),
             f"  estimation window {self.timing.estimation}: {est[0]:%Y-%m-%d} .. {est[-1]:%Y-%m-%d}, "
             f"{self.fit.nobs} {'days' if volume else 'returns'}"

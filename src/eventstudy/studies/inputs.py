@@ -1,10 +1,17 @@
 """Where a multi-event study's returns come from: the snapshot, the cache or Yahoo, or the user's
 own panel (a file or a DataFrame).
 
-Each source gives, for the events of one market, the returns of their securities on the market's
-trading days (:class:`MarketData`), reading only what the events' windows need where the source
-allows it (Yahoo's and the cache's date ranges, a panel file's ids and dates). Securities the
-source does not hold are listed with the reason; their events are skipped, the others run.
+Each source gives, for the events of one exchange and market, the returns of their securities on
+the trading days (:class:`MarketData`), reading only what the events' windows need where the
+source allows it (Yahoo's and the cache's date ranges, a panel file's ids and dates). Securities
+the source does not hold are listed with the reason; their events are skipped, the others run.
+
+Trading days: from prices (the snapshot, the cache, Yahoo), the sessions of the events' exchange
+on which the market has a price (:func:`exchange_days`), and returns run from one such day to
+the next, for the security as for the market. On the security's own exchange that is every
+session; for a market index of another exchange (warned about) a holiday of either side is left
+out, and the next day's returns of both span it. From the user's panel, the market series' dates
+are the trading days, as the user's data say.
 """
 
 from __future__ import annotations
@@ -114,9 +121,16 @@ def _series(prices: pd.DataFrame, calendar: pd.DatetimeIndex, measure: str) -> p
     return simple_returns(prices, calendar=calendar)
 
 
+def exchange_days(dates: pd.DatetimeIndex | pd.Series, exchange: str) -> pd.DatetimeIndex:
+    """The dates (of a market's prices) that are sessions of ``exchange``, in order."""
+    days = pd.DatetimeIndex(dates)
+    return days[days.isin(pd.DatetimeIndex(exchange_calendar(exchange).sessions))]
+
+
 def snapshot_data(study: EventStudy, tickers: Sequence[str], market: str,
                   data_dir: str | os.PathLike[str] | None,
-                  factors: pd.DataFrame | None = None) -> MarketData | None:
+                  factors: pd.DataFrame | None = None,
+                  exchange: str = DEFAULT_EXCHANGE) -> MarketData | None:
     """Returns (or log volumes, see :attr:`EventStudy.measure`) from the committed snapshot
     (None when it does not hold the market)."""
     known = set(available_tickers(data_dir))
@@ -125,7 +139,7 @@ def snapshot_data(study: EventStudy, tickers: Sequence[str], market: str,
         return None
     wanted = sorted(set(tickers) - set(unavailable) | {market})
     prices = load_prices(wanted, data_dir=data_dir)
-    calendar = pd.DatetimeIndex(prices.loc[prices["ticker"] == market, "date"])
+    calendar = exchange_days(prices.loc[prices["ticker"] == market, "date"], exchange)
     returns = _series(prices, calendar, study.measure)
     if factors is None:
         factors = load_factor_sets(study.model.factor_sets, data_dir)
@@ -136,17 +150,18 @@ def live_data(study: EventStudy, tickers: Sequence[str], market: str,
               day0s: Sequence[pd.Timestamp], source: str,
               cache_dir: str | os.PathLike[str] | None,
               data_dir: str | os.PathLike[str] | None,
-              factors: pd.DataFrame | None = None) -> tuple[MarketData | None, str | None]:
-    """Returns from the cache or Yahoo over the NYSE sessions the windows around ``day0s``
-    need; tickers that failed come back in ``unavailable``. Returns ``(None, reason)`` when the
-    market itself failed."""
+              factors: pd.DataFrame | None = None,
+              exchange: str = DEFAULT_EXCHANGE) -> tuple[MarketData | None, str | None]:
+    """Returns from the cache or Yahoo over the ``exchange`` sessions the windows around
+    ``day0s`` need; tickers that failed come back in ``unavailable``. Returns
+    ``(None, reason)`` when the market itself failed."""
     prices, live_factors, failures = load_live(
-        study, [*tickers, market], list(day0s), source, cache_dir, data_dir, DEFAULT_EXCHANGE
+        study, [*tickers, market], list(day0s), source, cache_dir, data_dir, exchange
     )
     if market in failures:
         return None, str(failures[market])
     unavailable = {t: str(failures[t]) for t in tickers if t in failures}
-    calendar = pd.DatetimeIndex(prices.loc[prices["ticker"] == market, "date"])
+    calendar = exchange_days(prices.loc[prices["ticker"] == market, "date"], exchange)
     returns = _series(prices, calendar, study.measure)
     return MarketData(returns, returns[market].dropna(),
                       factors if factors is not None else live_factors, unavailable), None
@@ -170,17 +185,22 @@ def panel_data(study: EventStudy, user: UserPanel, tickers: Sequence[str], marke
     return MarketData(loaded.returns, loaded.market, factors, unavailable, loaded.stats.rows_read)
 
 
-def nyse_day0s(event_dates: Sequence[object], non_session: str) -> tuple[list[pd.Timestamp], dict[int, str]]:
-    """Day 0 of each event on the NYSE calendar (to know which dates to fetch), and the
-    positions of the events that cannot be placed, with the reason."""
+def exchange_day0s(event_dates: Sequence[object], non_session: str,
+                   exchange: str = DEFAULT_EXCHANGE) -> tuple[list[pd.Timestamp], dict[int, str]]:
+    """Day 0 of each event on the calendar of ``exchange`` (to know which dates to fetch), and
+    the positions of the events that cannot be placed, with the reason (a date outside the
+    calendar names the calendar's first or last session)."""
     from eventstudy.events import place_events
 
-    sessions = pd.DatetimeIndex(exchange_calendar(DEFAULT_EXCHANGE).sessions)
+    sessions = pd.DatetimeIndex(exchange_calendar(exchange).sessions)
     placed = place_events(np.asarray(event_dates, dtype=object), sessions,
-                          non_session=non_session, exchange=DEFAULT_EXCHANGE)
+                          non_session=non_session, exchange=exchange)
     day0s = [sessions[p] for p in placed.position[placed.placed]]
-    failed = {int(i): str(placed.failed[i]) for i in np.flatnonzero(~placed.placed)}
+    failed = {int(i): str(placed.failed[i]).replace(
+                  "is outside the data's trading days", f"is outside the {exchange} calendar's sessions")
+              for i in np.flatnonzero(~placed.placed)}
     return day0s, failed
+
 
 
 def check_sources(source: str, user: UserPanel | None) -> None:

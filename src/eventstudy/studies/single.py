@@ -9,24 +9,33 @@ the snapshot, the cache, Yahoo or the user's panel, and handed to
 
 from __future__ import annotations
 
+import dataclasses
 import datetime as dt
 import os
+import warnings
 from collections.abc import Sequence
 
 import pandas as pd
 
-from eventstudy.calendar import DEFAULT_EXCHANGE, resolve_event
+from eventstudy.calendar import resolve_event
+from eventstudy.calendar.exchanges import default_market, exchange_of, market_mismatch
 from eventstudy.data.panel import load_panel
 from eventstudy.data.returns import simple_returns
 from eventstudy.data.snapshot import available_tickers, load_prices, unknown_ticker
 from eventstudy.data.sources import check_source
-from eventstudy.defaults import DEFAULT_ESTIMATION, DEFAULT_MARKET, DEFAULT_WINDOW
+from eventstudy.defaults import DEFAULT_ESTIMATION, DEFAULT_WINDOW
 from eventstudy.engine.single import EventStudy
 from eventstudy.engine.single_result import EventStudyResult
-from eventstudy.exceptions import BatchFetchError, DataError, ParameterError
+from eventstudy.exceptions import BatchFetchError, DataError, DataQualityWarning, ParameterError
 from eventstudy.models.linear import ExpectedReturnModel
 from eventstudy.models.volume import log_volume
-from eventstudy.studies.inputs import UserPanel, check_sources, load_factor_sets, load_live
+from eventstudy.studies.inputs import (
+    UserPanel,
+    check_sources,
+    exchange_days,
+    load_factor_sets,
+    load_live,
+)
 
 __all__ = ["run_event_study"]
 
@@ -35,7 +44,7 @@ def run_event_study(
     ticker: str,
     event_date: str | dt.date | pd.Timestamp,
     *,
-    market: str = DEFAULT_MARKET,
+    market: str | None = None,
     model: str | ExpectedReturnModel = "market",
     estimation: tuple[int, int] = DEFAULT_ESTIMATION,
     window: tuple[int, int] = DEFAULT_WINDOW,
@@ -45,7 +54,7 @@ def run_event_study(
     source: str = "snapshot",
     cache_dir: str | os.PathLike[str] | None = None,
     non_session: str = "next",
-    exchange: str = DEFAULT_EXCHANGE,
+    exchange: str | None = None,
     returns: pd.DataFrame | str | os.PathLike[str] | None = None,
     prices: pd.DataFrame | str | os.PathLike[str] | None = None,
     columns: Sequence[str] | str | None = None,
@@ -59,10 +68,15 @@ def run_event_study(
 ) -> EventStudyResult:
     """Event study of ``ticker`` around ``event_date`` (offline by default, from the snapshot).
 
-    Returns are simple returns of ``Adj Close`` between consecutive trading days of ``market``.
-    Day 0 is placed on the exchange calendar (NYSE by default): ``event_date`` may be a date or
-    a timestamp with a time zone; see :meth:`EventStudy.run` for ``non_session`` and the
-    after-close rule. ``source`` is where prices come from: ``"snapshot"`` (default, the
+    Day 0 is placed on the calendar of ``exchange`` (an exchange_calendars code such as
+    ``"XLON"``; default: the exchange of the ticker's Yahoo suffix, ``VOD.L`` -> ``XLON``, else
+    the NYSE), in its time zone: ``event_date`` may be a date or a timestamp with a time zone;
+    see :meth:`EventStudy.run` for ``non_session`` and the after-close rule. A suffix that
+    contradicts ``exchange`` is an error. ``market`` defaults to the exchange's usual index
+    (``^GSPC``, ``^FTSE``, ``^N225``...; see :mod:`eventstudy.calendar.exchanges`), and the
+    result says so (``market_default``); an index of another exchange is warned about.
+    Returns are simple returns of ``Adj Close`` between consecutive trading days: the sessions
+    of the exchange on which the market has a price. ``source`` is where prices come from: ``"snapshot"`` (default, the
     committed data), ``"cache"`` (offline), ``"yahoo"`` or ``"auto"``
     (see :mod:`eventstudy.data.sources`); ``cache_dir`` is the cache folder. See :class:`EventStudy`
     for the other parameters and :class:`~eventstudy.engine.single_result.EventStudyResult` for what comes
@@ -86,11 +100,19 @@ def run_event_study(
                         market_returns=market_returns, factors=factors, factors_unit=factors_unit,
                         returns_unit=returns_unit, market_unit=market_unit)
     check_sources(source, user)
+    exchange = exchange_of(ticker, exchange)
+    market_default = market is None and (user is None or user.market_returns is None)
+    market = default_market(exchange) if market is None else market
     if user is not None and user.has_panel:
         if measure == "volume":
             raise ParameterError("measure", measure, "needs trading volume, which the snapshot, the "
                                  "cache and Yahoo hold; a returns or prices panel has none")
-        return _run_on_panel(study, user, ticker, event_date, market, non_session, exchange, data_dir)
+        result = _run_on_panel(study, user, ticker, event_date, market, non_session, exchange,
+                               data_dir)
+        return dataclasses.replace(result, market_default=market_default)
+    mismatch = market_mismatch(ticker, exchange, market)
+    if mismatch is not None:
+        warnings.warn(mismatch, DataQualityWarning, stacklevel=2)
     day = resolve_event(event_date, non_session=non_session, exchange=exchange)
     if source == "snapshot":
         known = available_tickers(data_dir)
@@ -108,15 +130,16 @@ def run_event_study(
             raise next(iter(failures.values()))
         if failures:
             raise BatchFetchError(failures, price_table)
-    trading_days = pd.DatetimeIndex(price_table.loc[price_table["ticker"] == market, "date"])
+    trading_days = exchange_days(price_table.loc[price_table["ticker"] == market, "date"], exchange)
     if measure == "volume":
         return_table = log_volume(price_table, calendar=trading_days)
     else:
         return_table = simple_returns(price_table, calendar=trading_days)
-    return study.run(
+    result = study.run(
         return_table[ticker], return_table[market], event_date, factors=factors, ticker=ticker,
         market_name=market, non_session=non_session, exchange=exchange,
     )
+    return dataclasses.replace(result, market_default=market_default)
 
 
 def _run_on_panel(
@@ -133,7 +156,7 @@ def _run_on_panel(
     market_name = market if user.market_returns is None else "market returns file"
     return study.run(loaded.returns[ticker], loaded.market, event_date, factors=factors,
                      ticker=ticker, market_name=market_name, non_session=non_session,
-                     exchange=None if exchange is None else exchange)
+                     exchange=exchange)
 
 
 def _panel_name(user: UserPanel) -> str:
