@@ -5,6 +5,7 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import warnings
 from typing import Any
 
 import pandas as pd
@@ -49,11 +50,14 @@ def exchange_calendar(exchange: str = DEFAULT_EXCHANGE) -> Any:
     import exchange_calendars
 
     exchange = check_exchange(exchange)
-    try:
-        return exchange_calendars.get_calendar(exchange, start=CALENDAR_START)
-    except ValueError:  # the holidays are recorded from a later date: start there
-        bound = exchange_calendars.get_calendar(exchange).bound_min()
-        return exchange_calendars.get_calendar(exchange, start=max(bound, pd.Timestamp(CALENDAR_START)))
+    with warnings.catch_warnings():  # the library's own pandas deprecations are not the user's
+        warnings.filterwarnings("ignore", module=r"exchange_calendars(\.|$)")
+        try:
+            return exchange_calendars.get_calendar(exchange, start=CALENDAR_START)
+        except ValueError:  # the holidays are recorded from a later date: start there
+            bound = exchange_calendars.get_calendar(exchange).bound_min()
+            return exchange_calendars.get_calendar(
+                exchange, start=max(bound, pd.Timestamp(CALENDAR_START)))
 
 
 def sessions(

@@ -25,6 +25,7 @@ import numpy as np
 import pandas as pd
 
 from eventstudy.calendar import DEFAULT_EXCHANGE, exchange_calendar
+from eventstudy.calendar.exchanges import canonical, listing_of
 from eventstudy.data.french import get_factors
 from eventstudy.data.panel import LoadedPanel, PanelFile, load_panel, read_factors_file
 from eventstudy.data.returns import simple_returns
@@ -215,8 +216,15 @@ def load_live(
     cache_dir: str | os.PathLike[str] | None, data_dir: str | os.PathLike[str] | None, exchange: str,
 ) -> tuple[pd.DataFrame, pd.DataFrame | None, dict[str, EventStudyError]]:
     """Prices (and factors) of the sessions the windows around ``day0s`` need, from a cache or
-    an online source; the tickers that failed come back with their errors, the others are kept."""
+    an online source; the tickers that failed come back with their errors, the others are kept.
+
+    The windows are counted on the sessions of ``exchange`` that are also sessions of the
+    exchanges of the tickers listed elsewhere (a market index of another exchange): the range
+    fetched reaches back as far as those common sessions need."""
     days = pd.DatetimeIndex(exchange_calendar(exchange).sessions)
+    for other in {listing.exchange for listing in map(listing_of, tickers) if listing is not None}:
+        if canonical(other) != canonical(exchange):
+            days = days[days.isin(pd.DatetimeIndex(exchange_calendar(other).sessions))]
     positions = days.searchsorted(pd.DatetimeIndex(day0s))
     first = max(0, int(positions.min()) + min(study.estimation.start, study.window.start) - 1)
     last = min(len(days) - 1, int(positions.max()) + max(study.estimation.end, study.window.end))
