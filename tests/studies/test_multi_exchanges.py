@@ -9,7 +9,6 @@ exchange is recomputed by least squares on the raw prices."""
 
 from __future__ import annotations
 
-import functools
 import json
 import warnings
 
@@ -19,18 +18,10 @@ import pytest
 
 from eventstudy import run_event_study
 from eventstudy.cli import main
-from eventstudy.data.synthetic import synthetic_prices
 from eventstudy.exceptions import ClusteredEventsWarning, DataQualityWarning
 from eventstudy.studies.multi import run_multi_event_study
-from fake_yahoo import FakeYahoo, yahoo_history
-
-INDICES = {"^GSPC": "XNYS", "^FTSE": "XLON", "^N225": "XTKS", "^HSI": "XHKG"}
-SECURITIES = {"JPM": ("XNYS", "^GSPC"), "HSBA.L": ("XLON", "^FTSE"), "BARC.L": ("XLON", "^FTSE"),
-              "8306.T": ("XTKS", "^N225"), "7203.T": ("XTKS", "^N225"),
-              "0005.HK": ("XHKG", "^HSI"), "0700.HK": ("XHKG", "^HSI"),
-              "HSBC": ("XNYS", "^FTSE")}  # HSBC's New York listing, modelled on London's index
-ZONES = {"XNYS": "America/New_York", "XLON": "Europe/London", "XTKS": "Asia/Tokyo",
-         "XHKG": "Asia/Hong_Kong"}
+from fake_yahoo import FakeYahoo
+from world import SECURITIES, serve, sessions, world
 
 #: (ticker, event as given, day 0 by the exchange's published calendar, why)
 EVENTS = [
@@ -48,31 +39,17 @@ EVENTS_TABLE = pd.DataFrame([e[:2] for e in EVENTS], columns=["ticker", "event_d
 MARKET = {"XNYS": "^GSPC", "XLON": "^FTSE", "XTKS": "^N225", "XHKG": "^HSI"}
 
 
-@functools.cache
-def world() -> pd.DataFrame:
-    """The tidy prices of every symbol, 2016-2019, on its exchange's sessions."""
-    return synthetic_prices(INDICES, SECURITIES, "2016-01-01", "2019-12-31", seed=3,
-                            abnormal={("HSBA.L", "2018-05-08"): 0.04, ("8306.T", "2018-05-07"): -0.03})
-
-
 @pytest.fixture
 def yahoo(monkeypatch, tmp_path):
     """The Yahoo fake serving the synthetic prices, each symbol in its exchange's time zone."""
-    fake = FakeYahoo().install(monkeypatch, tmp_path)
-    exchange = {**INDICES, **{s: e for s, (e, _) in SECURITIES.items()}}
-    for symbol, rows in world().groupby("ticker"):
-        fake.histories[symbol] = yahoo_history(rows, ZONES[exchange[symbol]])
-    return fake
+    return serve(FakeYahoo().install(monkeypatch, tmp_path))
 
 
 def ols_event(ticker: str, market: str, exchange: str, day0: str) -> dict[str, np.ndarray]:
     """The market model of one event by least squares on the raw prices: returns between the
     exchange's sessions on which both the security and the market have a price."""
-    import exchange_calendars
-
     wide = world().pivot(index="date", columns="ticker", values="adj_close")[[ticker, market]]
-    sessions = exchange_calendars.get_calendar(exchange, start="2016-01-01", end="2019-12-31").sessions
-    both = wide.dropna().loc[lambda f: f.index.isin(sessions)]
+    both = wide.dropna().loc[lambda f: f.index.isin(sessions(exchange))]
     returns = (both / both.shift(1) - 1).iloc[1:]
     p = returns.index.get_loc(pd.Timestamp(day0))
     est, evt = returns.iloc[p - 250 : p - 10], returns.iloc[p - 1 : p + 2]
@@ -216,3 +193,32 @@ def test_command_line_messages(yahoo, tmp_path, capsys):
     assert "2018-05-02 15:30 Asia/Tokyo is at or after the 15:00 close: day 0 moved to the next " \
            "session, 2018-05-07" in out
     assert "sessions of XTKS (Asia/Tokyo)" in out and "market ^N225 (the default index of XTKS)" in out
+
+
+def test_long_horizons_on_each_exchange(yahoo, tmp_path, capsys):
+    """BHARs over 20 sessions of each event's own exchange against its own index, from the raw
+    prices: P(day b) / P(day -1) for the security less the same for the market."""
+    from eventstudy.studies.longrun import run_long_horizon
+
+    table = EVENTS_TABLE.iloc[[1, 2, 5, 7]].reset_index(drop=True)
+    result = run_long_horizon(table, (0, 20), source="yahoo", cache_dir=tmp_path / "cache",
+                              n_bootstrap=10, seed=0)
+    prices = world().pivot(index="date", columns="ticker", values="adj_close")
+    expected = []
+    for _, event in result.events.iterrows():
+        exchange = SECURITIES[event["ticker"]][0]
+        days = sessions(exchange)
+        p = days.get_loc(event["day0"])
+        before, last = days[p - 1], days[p + 20]
+        growth = prices.loc[last] / prices.loc[before] - 1
+        expected.append(growth[event["ticker"]] - growth[MARKET[exchange]])
+    assert result.events["exchange"].tolist() == ["XNYS", "XLON", "XTKS", "XHKG"]
+    assert result.events["benchmark_ticker"].tolist() == ["^GSPC", "^FTSE", "^N225", "^HSI"]
+    np.testing.assert_allclose(result.events["bhar"], expected, rtol=0, atol=1e-12)
+    np.testing.assert_allclose(result.paths()[20], expected, rtol=0, atol=1e-12)
+    events_file = tmp_path / "events.csv"
+    table.to_csv(events_file, index=False)
+    assert main(["longrun", str(events_file), "--horizon", "0", "20", "--bootstrap", "10", "--source",
+                 "yahoo", "--cache-dir", str(tmp_path / "cache"), "--json"]) == 0
+    payload = json.loads(capsys.readouterr().out)
+    assert [e["exchange"] for e in payload["events"]] == ["XNYS", "XLON", "XTKS", "XHKG"]

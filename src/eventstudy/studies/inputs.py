@@ -128,6 +128,17 @@ def exchange_days(dates: pd.DatetimeIndex | pd.Series, exchange: str) -> pd.Date
     return days[days.isin(pd.DatetimeIndex(exchange_calendar(exchange).sessions))]
 
 
+def common_sessions(exchange: str, tickers: Sequence[str]) -> pd.DatetimeIndex:
+    """The sessions of ``exchange`` that are also sessions of the exchanges the ``tickers`` are
+    listed on (a market index of another exchange): the days windows can be counted on, to know
+    how far back and forward to fetch."""
+    days = pd.DatetimeIndex(exchange_calendar(exchange).sessions)
+    for other in {listing.exchange for listing in map(listing_of, tickers) if listing is not None}:
+        if canonical(other) != canonical(exchange):
+            days = days[days.isin(pd.DatetimeIndex(exchange_calendar(other).sessions))]
+    return days
+
+
 def snapshot_data(study: EventStudy, tickers: Sequence[str], market: str,
                   data_dir: str | os.PathLike[str] | None,
                   factors: pd.DataFrame | None = None,
@@ -221,10 +232,7 @@ def load_live(
     The windows are counted on the sessions of ``exchange`` that are also sessions of the
     exchanges of the tickers listed elsewhere (a market index of another exchange): the range
     fetched reaches back as far as those common sessions need."""
-    days = pd.DatetimeIndex(exchange_calendar(exchange).sessions)
-    for other in {listing.exchange for listing in map(listing_of, tickers) if listing is not None}:
-        if canonical(other) != canonical(exchange):
-            days = days[days.isin(pd.DatetimeIndex(exchange_calendar(other).sessions))]
+    days = common_sessions(exchange, tickers)
     positions = days.searchsorted(pd.DatetimeIndex(day0s))
     first = max(0, int(positions.min()) + min(study.estimation.start, study.window.start) - 1)
     last = min(len(days) - 1, int(positions.max()) + max(study.estimation.end, study.window.end))
