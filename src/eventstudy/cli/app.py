@@ -116,6 +116,9 @@ def _parser() -> argparse.ArgumentParser:
                        help="cache folder (default: $EVENTSTUDY_CACHE_DIR, else ~/.cache/eventstudy)")
     fetch.add_argument("--factors", action="store_true",
                        help="also fetch the Fama-French daily factors (ff3, ff5, mom)")
+    fetch.add_argument("--factor-region", default="us", metavar="REGION",
+                       help="with --factors: the factors of a region (developed, europe, japan, ...; "
+                       "default us)")
     fetch.add_argument("--refresh", action="store_true",
                        help="fetch the whole range again and replace what the cache held for it")
     cli_horizons.register(commands)
@@ -340,7 +343,8 @@ def _cli_terms(message: str, command: str | None = None) -> str:
     message = re.sub(r"non_session='(\w+)'", r"--non-session \1", message)
     message = re.sub(r"^(cache_dir|car_window|min_estimation|market_returns|factors_unit|returns_unit|"
                      r"market_unit|exclude_events|same_date|resample_size|shift_window|min_size|"
-                     r"samples|shift|seed|variance_multiplier|regress_cov|regress_weights|past_data):",
+                     r"samples|shift|seed|variance_multiplier|regress_cov|regress_weights|past_data|"
+                     r"factor_region):",
                      lambda m: "--" + m.group(1).replace("_", "-") + ":", message)
     message = re.sub(r"^n_bootstrap:", "--bootstrap:", message)
     message = re.sub(r"^hac_lags:", "--lags:", message)
@@ -383,13 +387,15 @@ def _fetch(args: argparse.Namespace) -> int:
         done = [record.describe() for record in result.provenance.values()]
         if args.factors:
             for name in FRENCH_FILES:
+                label = name if args.factor_region == "us" else f"{args.factor_region} {name}"
                 try:
-                    frame, path = fetch_factors(name, cache_dir=args.cache_dir)
+                    frame, path = fetch_factors(name, region=args.factor_region,
+                                                cache_dir=args.cache_dir)
                 except EventStudyError as error:
-                    failures[f"factors {name}"] = error
+                    failures[f"factors {label}"] = error
                     continue
                 done.append(
-                    f"factors {name}: fetched from the French library; {len(frame)} rows "
+                    f"factors {label}: fetched from the French library; {len(frame)} rows "
                     f"{frame.index[0]:%Y-%m-%d}..{frame.index[-1]:%Y-%m-%d}"
                 )
     for warning in caught:

@@ -35,6 +35,10 @@ def add_data_options(parser: argparse.ArgumentParser, *, factors: bool = True) -
                           "models (default: the snapshot's French factors)")
         data.add_argument("--factors-unit", choices=["decimal", "percent"], default="decimal",
                           help="unit of the --factors file (default decimal)")
+        data.add_argument("--factor-region", default="us", metavar="REGION",
+                          help="the French library's factors of a region instead of the US ones: "
+                          "developed, developed_ex_us, europe, japan, asia_pacific_ex_japan, "
+                          "north_america, or auto (each event's exchange's); fetched once, cached")
 
 
 def data_options(args: argparse.Namespace) -> dict[str, Any]:
@@ -51,5 +55,6 @@ def data_options(args: argparse.Namespace) -> dict[str, Any]:
                              "panel gives its returns as decimals")
     options.update(returns_unit=args.returns_unit or "decimal", market_unit=args.market_unit)
     if hasattr(args, "factors"):
-        options.update(factors=args.factors, factors_unit=args.factors_unit)
+        options.update(factors=args.factors, factors_unit=args.factors_unit,
+                       factor_region=args.factor_region)
     return options

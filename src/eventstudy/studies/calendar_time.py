@@ -61,7 +61,8 @@ from eventstudy.events import id_column_of, read_events
 from eventstudy.exceptions import DataError, ParameterError, SmallSampleWarning
 from eventstudy import formatting
 from eventstudy.formatting import preformatted_html
-from eventstudy.studies.inputs import load_factor_sets
+from eventstudy.models.registry import get_model
+from eventstudy.studies.inputs import factor_region_for, load_factor_sets
 
 if TYPE_CHECKING:
     pass
@@ -250,6 +251,7 @@ def run_calendar_time(
     cache_dir: str | os.PathLike[str] | None = None,
     factors: pd.DataFrame | str | os.PathLike[str] | None = None,
     factors_unit: str = "decimal",
+    factor_region: str = "us",
     non_session: str = "next",
     data_dir: str | os.PathLike[str] | None = None,
 ) -> CalendarTimeResult:
@@ -293,6 +295,10 @@ def run_calendar_time(
     factors
         French factors in decimals indexed by date (columns as in :data:`CALENDAR_MODELS`, and
         ``RF``); default: the snapshot's.
+    factor_region
+        Without ``factors``: ``"us"`` (default), a region of
+        :data:`eventstudy.data.french.REGIONS` (``"developed"``, ``"europe"``...), or ``"auto"``,
+        the region of the events' exchanges (one region: the portfolio is one regression).
     non_session, data_dir
         As for :func:`eventstudy.studies.longrun.run_long_horizon`.
 
@@ -330,14 +336,15 @@ def run_calendar_time(
                             returns_unit=returns_unit, market_unit=market_unit, source=source,
                             cache_dir=cache_dir, data_dir=data_dir)
     days = periods.days
-    if factors is None and source != "snapshot":
-        from eventstudy.data.french import get_factors
-
-        first, last = f"{days[0]:%Y-%m-%d}", f"{days[-1]:%Y-%m-%d}"
-        factor_source = {"yahoo": "french"}.get(source, source)
-        factors = pd.concat([get_factors(name, first, last, source=factor_source,
-                                         cache_dir=cache_dir, data_dir=data_dir)
-                             for name in _FACTOR_SETS[model]], axis=1, join="outer")
+    if factors is None:
+        regions = list(dict.fromkeys(factor_region_for(factor_region, g.exchange, get_model(model))
+                                     for g in groups))
+        if len(regions) > 1:
+            raise ParameterError("factor_region", factor_region, f"the events' exchanges are in "
+                                 f"{len(regions)} regions ({', '.join(regions)}) and the portfolio is "
+                                 "one regression: name one region, e.g. developed")
+        factors = load_factor_sets(_FACTOR_SETS[model], data_dir, region=regions[0] if regions else "us",
+                                   source=source, cache_dir=cache_dir, start=days[0], end=days[-1])
     if isinstance(factors, (str, os.PathLike)):
         from eventstudy.data.panel import read_factors_file
 
@@ -351,12 +358,12 @@ def run_calendar_time(
     values = period_values
     start, end = periods.start[placed], periods.end[placed]
     if frequency == "daily":
-        factor_values = _factor_frame(model, market_series, days, factors, data_dir)
+        factor_values = _factor_frame(model, market_series, days, factors)
     else:  # each factor compounded over its own days of the month (the market's for the CAPM)
-        own_days = market_series.index if model == "capm" else _factor_days(factors, days, data_dir, model)
+        own_days = market_series.index if model == "capm" else _factor_days(factors, days)
         months, first_row = month_starts(pd.DatetimeIndex(own_days))
         factor_values = _monthly_factors(
-            _factor_frame(model, market_series, pd.DatetimeIndex(own_days), factors, data_dir),
+            _factor_frame(model, market_series, pd.DatetimeIndex(own_days), factors),
             first_row, months).reindex(period_index)
     n_periods = len(period_index)
     weight = _holdings(start, end, security, event_weights[placed], n_periods, values.shape[1])
@@ -450,12 +457,9 @@ def _holdings(start: np.ndarray, end: np.ndarray, security: np.ndarray, weight: 
         return np.where(count > 0, total / np.where(count > 0, count, 1.0), 0.0)
 
 
-def _factor_frame(model: str, market: pd.Series, dates: pd.DatetimeIndex, factors: pd.DataFrame | None,
-                  data_dir: str | os.PathLike[str] | None) -> pd.DataFrame:
+def _factor_frame(model: str, market: pd.Series, dates: pd.DatetimeIndex,
+                  factors: pd.DataFrame) -> pd.DataFrame:
     """The model's daily factors and RF on the panel's dates (NaN where the factors have none)."""
-    if factors is None:
-        factors = load_factor_sets(_FACTOR_SETS[model], data_dir)
-    assert factors is not None
     needed = [c for c in CALENDAR_MODELS[model] if c != "market"] + ["RF"]
     absent = [c for c in needed if c not in factors.columns]
     if absent:
@@ -466,12 +470,8 @@ def _factor_frame(model: str, market: pd.Series, dates: pd.DatetimeIndex, factor
     return frame
 
 
-def _factor_days(factors: pd.DataFrame | None, days: pd.DatetimeIndex,
-                 data_dir: str | os.PathLike[str] | None, model: str) -> pd.DatetimeIndex:
+def _factor_days(factors: pd.DataFrame, days: pd.DatetimeIndex) -> pd.DatetimeIndex:
     """The factors' own days from the first to the last trading day of the events' exchanges."""
-    if factors is None:
-        factors = load_factor_sets(_FACTOR_SETS[model], data_dir)
-    assert factors is not None
     index = pd.DatetimeIndex(factors.index)
     return index[(index >= days[0]) & (index <= days[-1])]
 

@@ -17,6 +17,7 @@ are the trading days, as the user's data say.
 from __future__ import annotations
 
 import os
+import warnings
 from collections.abc import Callable, Sequence
 from dataclasses import dataclass, field
 from typing import Any
@@ -26,15 +27,17 @@ import pandas as pd
 
 from eventstudy.calendar import DEFAULT_EXCHANGE, exchange_calendar
 from eventstudy.calendar.exchanges import canonical, listing_of
-from eventstudy.data.french import get_factors
+from eventstudy.data.french import EXCHANGE_REGIONS, check_region, get_factors, region_of
 from eventstudy.data.panel import LoadedPanel, PanelFile, load_panel, read_factors_file
 from eventstudy.data.returns import simple_returns
 from eventstudy.data.snapshot import available_tickers, load_factors, load_prices, unknown_ticker
 from eventstudy.data.sources import get_prices
 from eventstudy.engine.single import EventStudy
+from eventstudy.models.linear import ExpectedReturnModel
 from eventstudy.exceptions import (
     BatchFetchError,
     EventStudyError,
+    EventStudyWarning,
     ParameterError,
 )
 
@@ -142,7 +145,8 @@ def common_sessions(exchange: str, tickers: Sequence[str]) -> pd.DatetimeIndex:
 def snapshot_data(study: EventStudy, tickers: Sequence[str], market: str,
                   data_dir: str | os.PathLike[str] | None,
                   factors: pd.DataFrame | None = None,
-                  exchange: str = DEFAULT_EXCHANGE) -> MarketData | None:
+                  exchange: str = DEFAULT_EXCHANGE, factor_region: str = "us",
+                  cache_dir: str | os.PathLike[str] | None = None) -> MarketData | None:
     """Returns (or log volumes, see :attr:`EventStudy.measure`) from the committed snapshot
     (None when it does not hold the market)."""
     known = set(available_tickers(data_dir))
@@ -154,7 +158,8 @@ def snapshot_data(study: EventStudy, tickers: Sequence[str], market: str,
     calendar = exchange_days(prices.loc[prices["ticker"] == market, "date"], exchange)
     returns = _series(prices, calendar, study.measure)
     if factors is None:
-        factors = load_factor_sets(study.model.factor_sets, data_dir)
+        factors = load_factor_sets(study.model.factor_sets, data_dir, region=factor_region,
+                                   cache_dir=cache_dir)
     return MarketData(returns, returns[market].dropna(), factors, unavailable)
 
 
@@ -163,12 +168,14 @@ def live_data(study: EventStudy, tickers: Sequence[str], market: str,
               cache_dir: str | os.PathLike[str] | None,
               data_dir: str | os.PathLike[str] | None,
               factors: pd.DataFrame | None = None,
-              exchange: str = DEFAULT_EXCHANGE) -> tuple[MarketData | None, str | None]:
+              exchange: str = DEFAULT_EXCHANGE,
+              factor_region: str = "us") -> tuple[MarketData | None, str | None]:
     """Returns from the cache or Yahoo over the ``exchange`` sessions the windows around
     ``day0s`` need; tickers that failed come back in ``unavailable``. Returns
     ``(None, reason)`` when the market itself failed."""
     prices, live_factors, failures = load_live(
-        study, [*tickers, market], list(day0s), source, cache_dir, data_dir, exchange
+        study, [*tickers, market], list(day0s), source, cache_dir, data_dir, exchange,
+        None if factors is not None else factor_region,
     )
     if market in failures:
         return None, str(failures[market])
@@ -180,7 +187,9 @@ def live_data(study: EventStudy, tickers: Sequence[str], market: str,
 
 
 def panel_data(study: EventStudy, user: UserPanel, tickers: Sequence[str], market: str,
-               day_range: DayRange, data_dir: str | os.PathLike[str] | None) -> MarketData:
+               day_range: DayRange, data_dir: str | os.PathLike[str] | None,
+               factor_region: str = "us",
+               cache_dir: str | os.PathLike[str] | None = None) -> MarketData:
     """Returns from the user's panel, only the ids and dates the events need."""
     if study.measure == "volume":
         raise ParameterError("measure", "volume", "needs trading volume, which the snapshot, the "
@@ -193,7 +202,8 @@ def panel_data(study: EventStudy, user: UserPanel, tickers: Sequence[str], marke
     }
     factors = user.factors
     if factors is None:
-        factors = load_factor_sets(study.model.factor_sets, data_dir)
+        factors = load_factor_sets(study.model.factor_sets, data_dir, region=factor_region,
+                                   cache_dir=cache_dir)
     return MarketData(loaded.returns, loaded.market, factors, unavailable, loaded.stats.rows_read)
 
 
@@ -225,9 +235,12 @@ def check_sources(source: str, user: UserPanel | None) -> None:
 def load_live(
     study: EventStudy, tickers: list[str], day0s: list[pd.Timestamp], source: str,
     cache_dir: str | os.PathLike[str] | None, data_dir: str | os.PathLike[str] | None, exchange: str,
+    factor_region: str | None = "us",
 ) -> tuple[pd.DataFrame, pd.DataFrame | None, dict[str, EventStudyError]]:
     """Prices (and factors) of the sessions the windows around ``day0s`` need, from a cache or
     an online source; the tickers that failed come back with their errors, the others are kept.
+    The factors are the French sets of ``factor_region`` (``None``: none loaded, the caller has
+    its own).
 
     The windows are counted on the sessions of ``exchange`` that are also sessions of the
     exchanges of the tickers listed elsewhere (a market index of another exchange): the range
@@ -246,21 +259,47 @@ def load_live(
     except BatchFetchError as error:
         prices, failures = error.prices, error.failures
     factors = None
-    if study.model.factor_sets:
-        factor_source = {"yahoo": "french"}.get(source, source)
-        factors = pd.concat(
-            [get_factors(name, f"{start:%Y-%m-%d}", f"{end:%Y-%m-%d}", source=factor_source,
-                         cache_dir=cache_dir, data_dir=data_dir)
-             for name in study.model.factor_sets],
-            axis=1, join="outer",
-        )
+    if factor_region is not None:
+        factors = load_factor_sets(study.model.factor_sets, data_dir, region=factor_region,
+                                   source=source, cache_dir=cache_dir, start=start, end=end)
     return prices, factors, failures
 
 
+def factor_region_for(region: str, exchange: str, model: ExpectedReturnModel) -> str:
+    """The French region whose factors model the events of ``exchange``: ``region``, or with
+    ``"auto"`` the exchange's (:data:`eventstudy.data.french.EXCHANGE_REGIONS`). A factor model
+    of events outside the US on US factors is warned about (one line, the region to use)."""
+    chosen = region_of(exchange) if region == "auto" else check_region(region)
+    home = EXCHANGE_REGIONS.get(exchange)
+    if model.factor_sets and chosen == "us" and home != "us":
+        advice = (f"--factor-region {home} (or auto) gives the library's {home} factors" if home
+                  else "the French library has no daily factors of its market: give yours with "
+                  "--factors")
+        warnings.warn(f"factors: the {model.label} of events on {exchange} uses the US "
+                      f"factors; {advice}", EventStudyWarning, stacklevel=3)
+    return chosen
+
+
 def load_factor_sets(
-    names: tuple[str, ...], data_dir: str | os.PathLike[str] | None
+    names: tuple[str, ...], data_dir: str | os.PathLike[str] | None, *, region: str = "us",
+    source: str = "snapshot", cache_dir: str | os.PathLike[str] | None = None,
+    start: pd.Timestamp | None = None, end: pd.Timestamp | None = None,
 ) -> pd.DataFrame | None:
-    """The French factor sets a model needs, joined by date (None when it needs none)."""
+    """The French factor sets a model needs, joined by date (None when it needs none).
+
+    US factors come from the snapshot (prices from the snapshot) or from the prices' source
+    (the cache, or the library for ``yahoo`` and ``auto``); a region's from the cache, else the
+    library, fetched once and cached (:func:`eventstudy.data.french.get_factors`), over
+    ``start .. end`` (default: all there is)."""
     if not names:
         return None
-    return pd.concat([load_factors(name, data_dir=data_dir) for name in names], axis=1, join="outer")
+    if region == "us" and source == "snapshot":
+        return pd.concat([load_factors(name, data_dir=data_dir) for name in names], axis=1,
+                         join="outer")
+    wanted = ({"yahoo": "french"}.get(source, source) if region == "us"
+              else "cache" if source == "cache" else "auto")
+    first = None if start is None else f"{start:%Y-%m-%d}"
+    last = None if end is None else f"{end:%Y-%m-%d}"
+    return pd.concat([get_factors(name, first, last, source=wanted, region=region,
+                                  cache_dir=cache_dir, data_dir=data_dir) for name in names],
+                     axis=1, join="outer")

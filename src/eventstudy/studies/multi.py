@@ -43,12 +43,18 @@ from eventstudy.events.markets import (
     local_event_dates,
     shared_dates_across_exchanges,
 )
-from eventstudy.exceptions import ClusteredEventsWarning, DataError, DataQualityWarning
+from eventstudy.exceptions import (
+    ClusteredEventsWarning,
+    DataError,
+    DataQualityWarning,
+    ParameterError,
+)
 from eventstudy.studies.inputs import (
     MarketData,
     UserPanel,
     check_sources,
     exchange_day0s,
+    factor_region_for,
     live_data,
     panel_data,
     snapshot_data,
@@ -88,6 +94,7 @@ def run_multi_event_study(
     market_unit: str | None = None,
     factors: pd.DataFrame | str | os.PathLike[str] | None = None,
     factors_unit: str = "decimal",
+    factor_region: str = "us",
     exclude_events: bool = False,
     measure: str = "return",
     alternative: str = "two-sided",
@@ -141,6 +148,10 @@ def run_multi_event_study(
         ``"decimal"`` (default) or ``"percent"``: the unit of the panel's returns and of the
         market's (default: ``returns_unit``); returns that look like percent, or below -100%,
         are an error (:mod:`eventstudy.data.units`).
+    factor_region
+        Without ``factors``, the French factors of the factor models: ``"us"`` (default), a
+        region of :data:`eventstudy.data.french.REGIONS` (``"europe"``, ``"japan"``...: fetched
+        once from the library and cached), or ``"auto"``: each event's exchange's region.
     exclude_events
         Leave the other events' windows of the same security out of each estimation window
         (their number is in the accounting's ``estimation_days_lost``).
@@ -178,8 +189,15 @@ def run_multi_event_study(
     state.skip(unplaced, placement.failed[unplaced])
     parts: list[_Part] = []
     for group, mic, market_name in placement.groups:
+        try:
+            region = ("us" if user is not None and user.factors is not None
+                      else factor_region_for(factor_region, mic, study.model))
+        except ParameterError as error:  # "auto" on an exchange the library has no region for
+            state.skip(group, str(error))
+            continue
         part = _study_market(study, windows, table, group, market_name, mic, user, source,
-                             cache_dir, data_dir, non_session, exclude_events, progress, state)
+                             cache_dir, data_dir, non_session, exclude_events, progress, state,
+                             region)
         if part is not None:
             parts.append(part)
     studied = sum(part.batch.n_events for part in parts)
@@ -226,7 +244,7 @@ def _study_market(
     study: EventStudy, windows: tuple[Window, ...], table: pd.DataFrame, group: np.ndarray,
     market: str, exchange: str, user: UserPanel | None, source: str, cache_dir: Any,
     data_dir: Any, non_session: str, exclude_events: bool, progress: bool | None,
-    state: _Accounting,
+    state: _Accounting, factor_region: str,
 ) -> _Part | None:
     """Load the returns of one exchange's and market's events, place day 0 on the exchange's
     sessions, drop duplicates, run the batch."""
@@ -247,9 +265,10 @@ def _study_market(
             hi = min(len(days) - 1, int(pos.max()) + latest)
             return days[lo], days[hi]
 
-        data = panel_data(study, user, wanted, market, day_range, data_dir)
+        data = panel_data(study, user, wanted, market, day_range, data_dir, factor_region, cache_dir)
     elif source == "snapshot":
-        data = snapshot_data(study, wanted, market, data_dir, user_factors, exchange)
+        data = snapshot_data(study, wanted, market, data_dir, user_factors, exchange,
+                             factor_region, cache_dir)
         if data is None:
             from eventstudy.data.snapshot import available_tickers, unknown_ticker
 
@@ -265,7 +284,7 @@ def _study_market(
             return None
         ok = np.setdiff1d(np.arange(len(group)), np.fromiter(failed, dtype=np.int64))
         data, market_failure = live_data(study, sorted(set(tickers[ok])), market, day0s, source,
-                                         cache_dir, data_dir, user_factors, exchange)
+                                         cache_dir, data_dir, user_factors, exchange, factor_region)
         if data is None:
             state.skip(group[ok], str(market_failure))
             return None

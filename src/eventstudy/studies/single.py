@@ -33,6 +33,7 @@ from eventstudy.studies.inputs import (
     UserPanel,
     check_sources,
     exchange_days,
+    factor_region_for,
     load_factor_sets,
     load_live,
 )
@@ -63,6 +64,7 @@ def run_event_study(
     market_unit: str | None = None,
     factors: pd.DataFrame | str | os.PathLike[str] | None = None,
     factors_unit: str = "decimal",
+    factor_region: str = "us",
     measure: str = "return",
     alternative: str = "two-sided",
 ) -> EventStudyResult:
@@ -89,7 +91,10 @@ def run_event_study(
     ``measure="volume"`` studies the log volume :math:`\\ln(1 + \\text{Volume})` of the stock
     against the market series' instead of their returns (Campbell & Wasley 1996; see
     :mod:`eventstudy.models.volume`). ``alternative`` (``"two-sided"``, ``"greater"``, ``"less"``) is
-    the alternative of every p-value.
+    the alternative of every p-value. ``factor_region`` chooses the French factors of the factor
+    models: ``"us"`` (default), a region of :data:`eventstudy.data.french.REGIONS`
+    (``"europe"``, ``"japan"``...: fetched once from the library and cached) or ``"auto"``
+    (the exchange's region).
     """
     study = EventStudy(
         model=model, estimation=estimation, window=window, level=level, min_estimation=min_estimation,
@@ -103,12 +108,14 @@ def run_event_study(
     exchange = exchange_of(ticker, exchange)
     market_default = market is None and (user is None or user.market_returns is None)
     market = default_market(exchange) if market is None else market
+    own_factors = user is not None and user.factors is not None
+    region = "us" if own_factors else factor_region_for(factor_region, exchange, study.model)
     if user is not None and user.has_panel:
         if measure == "volume":
             raise ParameterError("measure", measure, "needs trading volume, which the snapshot, the "
                                  "cache and Yahoo hold; a returns or prices panel has none")
         result = _run_on_panel(study, user, ticker, event_date, market, non_session, exchange,
-                               data_dir)
+                               data_dir, region, cache_dir)
         return dataclasses.replace(result, market_default=market_default)
     mismatch = market_mismatch(ticker, exchange, market)
     if mismatch is not None:
@@ -121,11 +128,15 @@ def run_event_study(
                 raise unknown_ticker(name, known, parameter=parameter)
         price_table = load_prices(list(dict.fromkeys([ticker, market])), data_dir=data_dir)
         factors = (user.factors if user is not None and user.factors is not None
-                   else load_factor_sets(study.model.factor_sets, data_dir))
+                   else load_factor_sets(study.model.factor_sets, data_dir, region=region,
+                                         cache_dir=cache_dir))
     else:
         price_table, factors, failures = load_live(
-            study, [ticker, market], [day.day0], source, cache_dir, data_dir, exchange
+            study, [ticker, market], [day.day0], source, cache_dir, data_dir, exchange,
+            None if own_factors else region,
         )
+        if user is not None and user.factors is not None:
+            factors = user.factors
         if len(failures) == 1:
             raise next(iter(failures.values()))
         if failures:
@@ -145,6 +156,7 @@ def run_event_study(
 def _run_on_panel(
     study: EventStudy, user: UserPanel, ticker: str, event_date: str | dt.date | pd.Timestamp,
     market: str, non_session: str, exchange: str, data_dir: str | os.PathLike[str] | None,
+    region: str, cache_dir: str | os.PathLike[str] | None,
 ) -> EventStudyResult:
     """The study of one event on the user's panel: only the ticker and the market are read."""
     loaded = load_panel(user.panel, [ticker], market=market, market_returns=user.market_returns,
@@ -152,7 +164,7 @@ def _run_on_panel(
     if loaded.ids.get(ticker) is None:
         raise DataError(f"ticker: {ticker!r} is not an id of the panel {_panel_name(user)}")
     factors = user.factors if user.factors is not None else load_factor_sets(
-        study.model.factor_sets, data_dir)
+        study.model.factor_sets, data_dir, region=region, cache_dir=cache_dir)
     market_name = market if user.market_returns is None else "market returns file"
     return study.run(loaded.returns[ticker], loaded.market, event_date, factors=factors,
                      ticker=ticker, market_name=market_name, non_session=non_session,
