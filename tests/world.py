@@ -47,3 +47,30 @@ def sessions(exchange: str) -> pd.DatetimeIndex:
         warnings.simplefilter("ignore")
         calendar = exchange_calendars.get_calendar(exchange, start="2016-01-01", end="2019-12-31")
     return pd.DatetimeIndex(calendar.sessions)
+
+
+#: Yahoo's exchange rates the tests serve: dollars per unit of each currency.
+RATES = {"GBPUSD=X": 1.35, "JPYUSD=X": 0.0091, "HKDUSD=X": 0.128}
+
+
+@functools.cache
+def fx_rates() -> pd.DataFrame:
+    """Tidy rows of :data:`RATES` on every weekday of 2016-2019 (a random walk of 0.5% a day),
+    Open = High = Low = Close = Adj Close, no volume: Yahoo's daily rate bars."""
+    import numpy as np
+
+    days = pd.bdate_range("2016-01-01", "2019-12-31")
+    rng = np.random.default_rng(11)
+    frames = []
+    for symbol, level in RATES.items():
+        rate = level * np.exp(np.cumsum(rng.normal(0.0, 0.005, len(days))))
+        frames.append(pd.DataFrame({"ticker": symbol, "date": days, "open": rate, "high": rate,
+                                    "low": rate, "close": rate, "adj_close": rate, "volume": 0}))
+    return pd.concat(frames, ignore_index=True)
+
+
+def serve_rates(fake: FakeYahoo) -> FakeYahoo:
+    """Add :func:`fx_rates` to the fake (Yahoo's rate bars are midnights in London)."""
+    for symbol, rows in fx_rates().groupby("ticker"):
+        fake.histories[symbol] = yahoo_history(rows, "Europe/London")
+    return fake

@@ -130,6 +130,8 @@ def listing_of(symbol: str) -> Listing | None:
     key = symbol.strip().upper()
     if key in INDEX_EXCHANGE:
         return Listing(INDEX_EXCHANGE[key], "an index of that exchange")
+    if key.endswith("=X"):  # Yahoo's exchange rates trade every weekday
+        return Listing("24/5", "an exchange rate on Yahoo")
     return None
 
 

@@ -147,6 +147,9 @@ def _add_study_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--market", default=None,
                         help=f"market index or ETF (default: the exchange's index, {DEFAULT_MARKET} "
                         "for the NYSE, ^FTSE for XLON, ^N225 for XTKS...)")
+    parser.add_argument("--currency", default=None, metavar="CODE",
+                        help="convert prices to this currency (e.g. USD) with Yahoo's daily exchange "
+                        "rates (default: each exchange's own currency)")
     parser.add_argument("--exchange", default=None, metavar="MIC",
                         help="exchange_calendars code whose sessions, closes and time zone place "
                         "day 0: XNYS, XLON, XETR, XPAR, XTKS, XHKG, XSHG, XBOM, XASX, XTSE, BVMF... "
@@ -190,6 +193,7 @@ def _study_options(args: argparse.Namespace) -> dict[str, Any]:
     return {
         "market": args.market,
         "exchange": args.exchange,
+        "currency": args.currency,
         "model": args.model,
         "estimation": tuple(args.estimation),
         "window": tuple(args.window),

@@ -79,6 +79,9 @@ class EventStudyResult:
     market_default
         True when no market was named and :attr:`market` is the exchange's default index
         (:data:`eventstudy.calendar.exchanges.DEFAULT_INDEX`).
+    currency
+        The currency the prices were converted to (``"USD"``...), or ``None`` when they are in
+        their exchange's own.
     """
 
     ticker: str
@@ -94,6 +97,7 @@ class EventStudyResult:
     alternative: str = "two-sided"
     exchange: str | None = None
     market_default: bool = False
+    currency: str | None = None
 
     @property
     def event_date(self) -> pd.Timestamp:
@@ -271,6 +275,7 @@ class EventStudyResult:
             "market": self.market,
             "market_default": self.market_default,
             "exchange": self.exchange,
+            "currency": self.currency,
             "model": self.model.name,
             "model_uses_market": self.model.uses_market,
             "level": self.level,
@@ -332,6 +337,8 @@ class EventStudyResult:
         abroad = self.exchange is not None and self.exchange != "XNYS"
         if abroad:  # the NYSE is the default; any other exchange is named with its clock
             lines.append(f"  sessions of {self.exchange} ({exchange_calendar(self.exchange).tz})")
+        if self.currency is not None:
+            lines.append(f"  prices in {self.currency}, converted at Yahoo's daily exchange rates")
         params = ", ".join(f"{k} = {v:.6g}" for k, v in self.fit.params.items()) or "none estimated"
         volume = self.measure == "volume"
         # returns in percent; log volumes as plain numbers (0.5 = volume e^0.5 = 1.65 times expected)

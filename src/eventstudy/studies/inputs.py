@@ -27,6 +27,7 @@ import pandas as pd
 
 from eventstudy.calendar import DEFAULT_EXCHANGE, exchange_calendar
 from eventstudy.calendar.exchanges import canonical, listing_of
+from eventstudy.data.currency import check_currency, convert_prices
 from eventstudy.data.french import EXCHANGE_REGIONS, check_region, get_factors, region_of
 from eventstudy.data.panel import LoadedPanel, PanelFile, load_panel, read_factors_file
 from eventstudy.data.returns import simple_returns
@@ -36,6 +37,7 @@ from eventstudy.engine.single import EventStudy
 from eventstudy.models.linear import ExpectedReturnModel
 from eventstudy.exceptions import (
     BatchFetchError,
+    DataError,
     EventStudyError,
     EventStudyWarning,
     ParameterError,
@@ -146,15 +148,28 @@ def snapshot_data(study: EventStudy, tickers: Sequence[str], market: str,
                   data_dir: str | os.PathLike[str] | None,
                   factors: pd.DataFrame | None = None,
                   exchange: str = DEFAULT_EXCHANGE, factor_region: str = "us",
-                  cache_dir: str | os.PathLike[str] | None = None) -> MarketData | None:
+                  cache_dir: str | os.PathLike[str] | None = None,
+                  currency: str | None = None) -> MarketData | None:
     """Returns (or log volumes, see :attr:`EventStudy.measure`) from the committed snapshot
-    (None when it does not hold the market)."""
+    (None when it does not hold the market), in ``currency`` when given
+    (:func:`eventstudy.data.currency.convert_prices`).
+
+    Raises
+    ------
+    DataError
+        The market's prices cannot be converted to ``currency``."""
     known = set(available_tickers(data_dir))
     unavailable = {t: str(unknown_ticker(t, known)) for t in tickers if t not in known}
     if market not in known:
         return None
     wanted = sorted(set(tickers) - set(unavailable) | {market})
     prices = load_prices(wanted, data_dir=data_dir)
+    if currency is not None:
+        prices, failed = convert_prices(prices, currency, exchange, source="snapshot",
+                                        cache_dir=cache_dir, data_dir=data_dir)
+        if market in failed:
+            raise DataError(failed[market])
+        unavailable.update(failed)
     calendar = exchange_days(prices.loc[prices["ticker"] == market, "date"], exchange)
     returns = _series(prices, calendar, study.measure)
     if factors is None:
@@ -169,10 +184,11 @@ def live_data(study: EventStudy, tickers: Sequence[str], market: str,
               data_dir: str | os.PathLike[str] | None,
               factors: pd.DataFrame | None = None,
               exchange: str = DEFAULT_EXCHANGE,
-              factor_region: str = "us") -> tuple[MarketData | None, str | None]:
+              factor_region: str = "us",
+              currency: str | None = None) -> tuple[MarketData | None, str | None]:
     """Returns from the cache or Yahoo over the ``exchange`` sessions the windows around
-    ``day0s`` need; tickers that failed come back in ``unavailable``. Returns
-    ``(None, reason)`` when the market itself failed."""
+    ``day0s`` need, in ``currency`` when given; tickers that failed come back in
+    ``unavailable``. Returns ``(None, reason)`` when the market itself failed."""
     prices, live_factors, failures = load_live(
         study, [*tickers, market], list(day0s), source, cache_dir, data_dir, exchange,
         None if factors is not None else factor_region,
@@ -180,6 +196,12 @@ def live_data(study: EventStudy, tickers: Sequence[str], market: str,
     if market in failures:
         return None, str(failures[market])
     unavailable = {t: str(failures[t]) for t in tickers if t in failures}
+    if currency is not None:
+        prices, failed = convert_prices(prices, currency, exchange, source=source,
+                                        cache_dir=cache_dir, data_dir=data_dir)
+        if market in failed:
+            return None, failed[market]
+        unavailable.update(failed)
     calendar = exchange_days(prices.loc[prices["ticker"] == market, "date"], exchange)
     returns = _series(prices, calendar, study.measure)
     return MarketData(returns, returns[market].dropna(),
@@ -223,6 +245,17 @@ def exchange_day0s(event_dates: Sequence[object], non_session: str,
               for i in np.flatnonzero(~placed.placed)}
     return day0s, failed
 
+
+
+def requested_currency(currency: str | None, user: UserPanel | None) -> str | None:
+    """The currency code asked for (``None``: each exchange's own); a user's panel is
+    converted by the user, not here."""
+    if currency is None:
+        return None
+    if user is not None and user.has_panel:
+        raise ParameterError("currency", currency, "converts prices of the snapshot, the cache or "
+                             "Yahoo; give your panel in the currency you want")
+    return check_currency(currency)
 
 
 def check_sources(source: str, user: UserPanel | None) -> None:

@@ -57,6 +57,7 @@ from eventstudy.studies.inputs import (
     factor_region_for,
     live_data,
     panel_data,
+    requested_currency,
     snapshot_data,
 )
 from eventstudy.data.sources import check_source
@@ -95,6 +96,7 @@ def run_multi_event_study(
     factors: pd.DataFrame | str | os.PathLike[str] | None = None,
     factors_unit: str = "decimal",
     factor_region: str = "us",
+    currency: str | None = None,
     exclude_events: bool = False,
     measure: str = "return",
     alternative: str = "two-sided",
@@ -152,6 +154,10 @@ def run_multi_event_study(
         Without ``factors``, the French factors of the factor models: ``"us"`` (default), a
         region of :data:`eventstudy.data.french.REGIONS` (``"europe"``, ``"japan"``...: fetched
         once from the library and cached), or ``"auto"``: each event's exchange's region.
+    currency
+        ``None`` (default): every event in its exchange's currency; ``"USD"`` (or another code
+        of :data:`eventstudy.data.currency.EXCHANGE_CURRENCY`): prices of the snapshot, the cache
+        or Yahoo converted with Yahoo's daily exchange rates (:mod:`eventstudy.data.currency`).
     exclude_events
         Leave the other events' windows of the same security out of each estimation window
         (their number is in the accounting's ``estimation_days_lost``).
@@ -180,6 +186,7 @@ def run_multi_event_study(
                         market_returns=market_returns, factors=factors, factors_unit=factors_unit,
                         returns_unit=returns_unit, market_unit=market_unit)
     check_sources(source, user)
+    currency = requested_currency(currency, user)
     table = read_events(events, id_column=id_column_of(columns))
     n_rows = len(table)
     placement = assign_markets(table, exchange=exchange, market=market,
@@ -197,7 +204,7 @@ def run_multi_event_study(
             continue
         part = _study_market(study, windows, table, group, market_name, mic, user, source,
                              cache_dir, data_dir, non_session, exclude_events, progress, state,
-                             region)
+                             region, currency)
         if part is not None:
             parts.append(part)
     studied = sum(part.batch.n_events for part in parts)
@@ -244,7 +251,7 @@ def _study_market(
     study: EventStudy, windows: tuple[Window, ...], table: pd.DataFrame, group: np.ndarray,
     market: str, exchange: str, user: UserPanel | None, source: str, cache_dir: Any,
     data_dir: Any, non_session: str, exclude_events: bool, progress: bool | None,
-    state: _Accounting, factor_region: str,
+    state: _Accounting, factor_region: str, currency: str | None,
 ) -> _Part | None:
     """Load the returns of one exchange's and market's events, place day 0 on the exchange's
     sessions, drop duplicates, run the batch."""
@@ -267,8 +274,12 @@ def _study_market(
 
         data = panel_data(study, user, wanted, market, day_range, data_dir, factor_region, cache_dir)
     elif source == "snapshot":
-        data = snapshot_data(study, wanted, market, data_dir, user_factors, exchange,
-                             factor_region, cache_dir)
+        try:
+            data = snapshot_data(study, wanted, market, data_dir, user_factors, exchange,
+                                 factor_region, cache_dir, currency)
+        except DataError as error:  # the market cannot be had in the currency asked for
+            state.skip(group, str(error))
+            return None
         if data is None:
             from eventstudy.data.snapshot import available_tickers, unknown_ticker
 
@@ -284,7 +295,8 @@ def _study_market(
             return None
         ok = np.setdiff1d(np.arange(len(group)), np.fromiter(failed, dtype=np.int64))
         data, market_failure = live_data(study, sorted(set(tickers[ok])), market, day0s, source,
-                                         cache_dir, data_dir, user_factors, exchange, factor_region)
+                                         cache_dir, data_dir, user_factors, exchange, factor_region,
+                                         currency)
         if data is None:
             state.skip(group[ok], str(market_failure))
             return None

@@ -19,6 +19,7 @@ import pandas as pd
 
 from eventstudy.calendar import resolve_event
 from eventstudy.calendar.exchanges import default_market, exchange_of, market_mismatch
+from eventstudy.data.currency import convert_prices
 from eventstudy.data.panel import load_panel
 from eventstudy.data.returns import simple_returns
 from eventstudy.data.snapshot import available_tickers, load_prices, unknown_ticker
@@ -36,6 +37,7 @@ from eventstudy.studies.inputs import (
     factor_region_for,
     load_factor_sets,
     load_live,
+    requested_currency,
 )
 
 __all__ = ["run_event_study"]
@@ -65,6 +67,7 @@ def run_event_study(
     factors: pd.DataFrame | str | os.PathLike[str] | None = None,
     factors_unit: str = "decimal",
     factor_region: str = "us",
+    currency: str | None = None,
     measure: str = "return",
     alternative: str = "two-sided",
 ) -> EventStudyResult:
@@ -94,7 +97,9 @@ def run_event_study(
     the alternative of every p-value. ``factor_region`` chooses the French factors of the factor
     models: ``"us"`` (default), a region of :data:`eventstudy.data.french.REGIONS`
     (``"europe"``, ``"japan"``...: fetched once from the library and cached) or ``"auto"``
-    (the exchange's region).
+    (the exchange's region). ``currency`` (``"USD"``...) converts the prices of the snapshot,
+    the cache or Yahoo with Yahoo's daily exchange rates (:mod:`eventstudy.data.currency`);
+    default: the exchange's own currency.
     """
     study = EventStudy(
         model=model, estimation=estimation, window=window, level=level, min_estimation=min_estimation,
@@ -105,6 +110,7 @@ def run_event_study(
                         market_returns=market_returns, factors=factors, factors_unit=factors_unit,
                         returns_unit=returns_unit, market_unit=market_unit)
     check_sources(source, user)
+    currency = requested_currency(currency, user)
     exchange = exchange_of(ticker, exchange)
     market_default = market is None and (user is None or user.market_returns is None)
     market = default_market(exchange) if market is None else market
@@ -141,6 +147,11 @@ def run_event_study(
             raise next(iter(failures.values()))
         if failures:
             raise BatchFetchError(failures, price_table)
+    if currency is not None:
+        price_table, failed = convert_prices(price_table, currency, exchange, source=source,
+                                             cache_dir=cache_dir, data_dir=data_dir)
+        if failed:
+            raise DataError(next(iter(failed.values())))
     trading_days = exchange_days(price_table.loc[price_table["ticker"] == market, "date"], exchange)
     if measure == "volume":
         return_table = log_volume(price_table, calendar=trading_days)
@@ -150,7 +161,7 @@ def run_event_study(
         return_table[ticker], return_table[market], event_date, factors=factors, ticker=ticker,
         market_name=market, non_session=non_session, exchange=exchange,
     )
-    return dataclasses.replace(result, market_default=market_default)
+    return dataclasses.replace(result, market_default=market_default, currency=currency)
 
 
 def _run_on_panel(
