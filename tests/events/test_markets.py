@@ -9,7 +9,7 @@ import pytest
 
 from eventstudy.events.markets import (
     assign_markets,
-    local_event_dates,
+    news_dates,
     shared_dates_across_exchanges,
 )
 from eventstudy.exceptions import ParameterError
@@ -65,14 +65,13 @@ def test_many_rows_cost_one_lookup_per_distinct_value():
     assert (assigned.market[::3] == "^FTSE").all() and assigned.market_default.all()
 
 
-def test_local_dates_are_the_exchanges_dates():
-    values = np.array(["2018-05-02", "2018-05-01T23:30Z", "2018-05-01T23:30Z", "nonsense"], dtype=object)
-    exchanges = np.array(["XTKS", "XTKS", "XLON", "XNYS"], dtype=object)
-    dates = local_event_dates(values, exchanges)
-    # 23:30 UTC on 1 May is 08:30 on 2 May in Tokyo and 00:30 on 2 May in London (summer time)
-    assert dates[:3].tolist() == [np.datetime64("2018-05-02")] * 3 and np.isnat(dates[3])
-    assert local_event_dates(np.array(["2018-05-01T21:00Z"], dtype=object),
-                             np.array(["XNYS"], dtype=object))[0] == np.datetime64("2018-05-01")
+def test_news_dates_read_one_instant_as_one_date():
+    values = np.array(["2018-05-02", "2018-05-03T14:00-04:00", "2018-05-03T19:00+01:00",
+                       "2018-05-04T03:00+09:00", "2018-05-03T22:00-04:00", "nonsense"], dtype=object)
+    dates = news_dates(values)
+    # 14:00 in New York, 19:00 in London and 03:00 the next day in Tokyo are one instant: 18:00 UTC
+    assert dates[:4].tolist() == [np.datetime64("2018-05-02")] + [np.datetime64("2018-05-03")] * 3
+    assert dates[4] == np.datetime64("2018-05-04") and np.isnat(dates[5])  # 02:00 UTC
 
 
 def test_shared_dates_across_exchanges():

@@ -17,9 +17,10 @@ The work is per distinct ticker, exchange and market, never per row: a million r
 thousand tickers cost a few thousand dictionary look-ups.
 
 Cross-market clustering (:func:`shared_dates_across_exchanges`): events on different exchanges
-whose news came on the same calendar date (9/11 studied in New York, London and Tokyo) are not
-independent even where their day 0s differ (New York reopened on 2001-09-17); the tests that
-assume independence are warned about them, as for events sharing a day 0 on one exchange.
+whose news came on the same calendar date (9/11 studied in New York, London and Tokyo; a
+timestamp's date is taken in UTC, so one instant is one date) are not independent even where
+their day 0s differ (New York reopened on 2001-09-17); the tests that assume independence are
+warned about them, as for events sharing a day 0 on one exchange.
 """
 
 from __future__ import annotations
@@ -29,9 +30,7 @@ from dataclasses import dataclass
 import numpy as np
 import pandas as pd
 
-from eventstudy.calendar import exchange_calendar
 from eventstudy.calendar.exchanges import (
-    DEFAULT_EXCHANGE,
     check_exchange,
     default_market,
     exchange_of,
@@ -158,13 +157,14 @@ def assign_markets(
     return EventMarkets(out_exchange, out_market, market_default, failed, tuple(notes))
 
 
-def local_event_dates(values: np.ndarray, exchanges: np.ndarray) -> np.ndarray:
-    """The calendar date of each event where its exchange is (``datetime64[D]``; NaT where the
-    value does not parse): a plain date as given, a timestamp in the exchange's time zone."""
-    out = np.full(len(values), np.datetime64("NaT"), dtype="datetime64[D]")
-    frame = pd.DataFrame({"value": pd.Series(values, dtype=object).astype(str),
-                          "exchange": exchanges})
-    for (value, mic), rows in frame.groupby(["value", "exchange"], sort=False).groups.items():
+def news_dates(values: np.ndarray) -> np.ndarray:
+    """The calendar date of each event's news (``datetime64[D]``; NaT where the value does not
+    parse): a plain date as given, a timestamp's date in UTC, so that one instant is one date
+    however many time zones it is read in."""
+    text = pd.Series(values, dtype=object).astype(str).str.strip()
+    codes, uniques = pd.factorize(text)
+    out = np.full(len(uniques), np.datetime64("NaT"), dtype="datetime64[D]")
+    for j, value in enumerate(uniques):  # once per distinct value
         try:
             stamp = pd.Timestamp(value)
         except (ValueError, TypeError):
@@ -172,17 +172,16 @@ def local_event_dates(values: np.ndarray, exchanges: np.ndarray) -> np.ndarray:
         if pd.isna(stamp):
             continue
         if stamp.tzinfo is not None:
-            tz = exchange_calendar(mic or DEFAULT_EXCHANGE).tz
-            stamp = stamp.tz_convert(tz).tz_localize(None)
-        out[np.asarray(rows)] = np.datetime64(stamp.normalize().date(), "D")
-    return out
+            stamp = stamp.tz_convert("UTC").tz_localize(None)
+        out[j] = np.datetime64(stamp.normalize().date(), "D")
+    return out[codes]
 
 
 def shared_dates_across_exchanges(dates: np.ndarray, exchanges: np.ndarray) -> str | None:
     """One line when events on two exchanges or more share a calendar date, else ``None``.
 
-    ``dates`` are the events' local calendar dates (:func:`local_event_dates`), ``exchanges``
-    their exchanges; one sort of the (date, exchange) pairs, linear in the events.
+    ``dates`` are the dates of the events' news (:func:`news_dates`), ``exchanges`` their
+    exchanges; one sort of the (date, exchange) pairs, linear in the events.
     """
     valid = ~np.isnat(dates)
     if valid.sum() < 2:

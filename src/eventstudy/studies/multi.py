@@ -40,7 +40,7 @@ from eventstudy.events import (
 from eventstudy.events.markets import (
     EventMarkets,
     assign_markets,
-    local_event_dates,
+    news_dates,
     shared_dates_across_exchanges,
 )
 from eventstudy.exceptions import (
@@ -450,8 +450,8 @@ def event_tests(
             warnings.warn(note, DataQualityWarning, stacklevel=2)
         exchanges = (events["exchange"].to_numpy(dtype=object) if "exchange" in events.columns
                      else np.full(len(events), "", dtype=object))
-        shared = shared_dates_across_exchanges(
-            local_event_dates(events["event_date"].to_numpy(dtype=object), exchanges), exchanges)
+        shared = shared_dates_across_exchanges(news_dates(events["event_date"].to_numpy(dtype=object)),
+                                               exchanges)
         if shared is not None:
             warnings.warn(shared, ClusteredEventsWarning, stacklevel=2)
         statistics = multi_event_tests(
