@@ -77,7 +77,9 @@ def test_a_market_of_another_exchange_is_named_in_one_line():
                                                 "placed on XLON") and "\n" not in note
     assert "default is ^FTSE" in note
     assert market_mismatch("FB", "XNYS", "^IXIC") is None  # Nasdaq and NYSE: one calendar
-    assert market_mismatch("FB", "XNYS", "vwretd") is None  # an id the tables do not know
+    assert market_mismatch("FB", "XNYS", "SPY") is None  # a symbol without a suffix: a US listing
+    assert market_mismatch("HSBA.L", "XLON", "URTH").startswith(
+        "market: URTH is listed on XNYS, but HSBA.L is placed on XLON")
 
 
 def test_calendars_start_where_their_holidays_are_recorded():

@@ -175,12 +175,14 @@ def default_market(exchange: str, parameter: str = "market") -> str:
 
 
 def market_mismatch(ticker: str, exchange: str, market: str) -> str | None:
-    """Why ``market`` is not ``exchange``'s (one line), or ``None`` when it is or cannot be told."""
-    listing = listing_of(market)
-    if listing is None or canonical(listing.exchange) == canonical(exchange):
+    """Why the Yahoo symbol ``market`` is not ``exchange``'s (one line), or ``None`` when it is.
+    A symbol without a suffix is a US listing."""
+    listing = listing_of(market) or Listing(DEFAULT_EXCHANGE, "a US listing on Yahoo")
+    if canonical(listing.exchange) == canonical(exchange):
         return None
+    kind = "an index of" if market.strip().upper() in INDEX_EXCHANGE else "listed on"
     return (
-        f"market: {market} is an index of {listing.exchange}, but {ticker} is placed on "
+        f"market: {market} is {kind} {listing.exchange}, but {ticker} is placed on "
         f"{exchange}: the windows count the {exchange} sessions on which {market} also traded, "
         "and the two close at different hours (the day's returns are not synchronous); the "
         f"market of {exchange} by default is {DEFAULT_INDEX.get(exchange, 'not in the table')}"
