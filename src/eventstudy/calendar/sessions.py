@@ -10,11 +10,9 @@ from typing import Any
 
 import pandas as pd
 
-from eventstudy.calendar.exchanges import check_exchange
+from eventstudy.calendar.exchanges import DEFAULT_EXCHANGE, check_exchange
 from eventstudy.exceptions import ParameterError
 
-#: The exchange whose sessions define day 0 by default (exchange_calendars' code for the NYSE).
-DEFAULT_EXCHANGE = "XNYS"
 
 
 #: The exchange calendar covers sessions from this date (Yahoo's oldest daily data are from 1927).

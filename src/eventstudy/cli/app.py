@@ -186,7 +186,7 @@ def _add_study_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--measure", default="return", choices=["return", "volume"],
                         help="what to study: returns (default) or log volume ln(1 + Volume)")
     parser.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
-    add_data_options(parser)
+    add_data_options(parser, region=True)
 
 
 def _study_options(args: argparse.Namespace) -> dict[str, Any]:

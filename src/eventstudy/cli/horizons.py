@@ -85,7 +85,7 @@ def _add_common(parser: argparse.ArgumentParser, *, factors: bool = False) -> No
     parser.add_argument("--source", default="snapshot", choices=["snapshot", "cache", "yahoo", "auto"],
                         help="where prices come from, as for batch (default snapshot)")
     parser.add_argument("--cache-dir", default=None, metavar="DIR", help="cache folder")
-    add_data_options(parser, factors=factors)
+    add_data_options(parser, factors=factors, region=factors)
     add_table_options(parser)
 
 

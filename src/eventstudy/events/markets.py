@@ -79,10 +79,11 @@ class EventMarkets:
 
 
 def _column(table: pd.DataFrame, name: str) -> np.ndarray:
-    """A text column of the events table (``""`` where missing), or all ``""``."""
+    """A text column of the events table (``""`` where missing; :func:`read_events` strips
+    the spaces), or all ``""``."""
     if name not in table.columns:
         return np.full(len(table), "", dtype=object)
-    return table[name].fillna("").astype(str).str.strip().to_numpy(dtype=object)
+    return table[name].fillna("").astype(str).to_numpy(dtype=object)
 
 
 def assign_markets(
@@ -118,12 +119,12 @@ def assign_markets(
     tickers = table["ticker"].astype(str).to_numpy(dtype=object)
     given = _column(table, "exchange")
     given = np.where(given != "", given, exchange or "").astype(object)
-    codes, pairs = pd.factorize(pd.MultiIndex.from_arrays([tickers, given]))
-    pair_exchange = np.full(len(pairs), "", dtype=object)
-    pair_failed = np.full(len(pairs), "", dtype=object)
-    for code, (ticker, asked) in enumerate(pairs):  # once per distinct (ticker, exchange given)
+    first, codes, _ = _pairs(tickers, given)
+    pair_exchange = np.full(len(first), "", dtype=object)
+    pair_failed = np.full(len(first), "", dtype=object)
+    for code, row in enumerate(first):  # once per distinct (ticker, exchange given)
         try:
-            pair_exchange[code] = exchange_of(ticker, asked or None)
+            pair_exchange[code] = exchange_of(tickers[row], given[row] or None)
         except ParameterError as error:
             pair_failed[code] = str(error)
     out_exchange, failed = pair_exchange[codes], pair_failed[codes]
@@ -144,17 +145,30 @@ def assign_markets(
     market_default &= failed == ""
     notes: list[str] = []
     if warn_mismatch:
-        ok = failed == ""
-        keys = pd.DataFrame({"exchange": out_exchange[ok], "market": out_market[ok],
-                             "ticker": tickers[ok]})
-        for (mic, index), rows in keys.groupby(["exchange", "market"], sort=False)["ticker"]:
-            note = market_mismatch(str(rows.iloc[0]), str(mic), str(index))
+        ok = np.flatnonzero(failed == "")
+        first, _, counts = _pairs(out_exchange[ok], out_market[ok])
+        for row, count in zip(ok[first], counts):  # once per (exchange, market)
+            note = market_mismatch(str(tickers[row]), str(out_exchange[row]), str(out_market[row]))
             if note is not None:
-                more = f" ({len(rows)} events)" if len(rows) > 1 else ""
-                notes.append(note + more)
+                notes.append(note + (f" ({count} events)" if count > 1 else ""))
     out_exchange[failed != ""] = ""
     out_market[failed != ""] = ""
     return EventMarkets(out_exchange, out_market, market_default, failed, tuple(notes))
+
+
+def _pairs(left: np.ndarray, right: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The distinct (left, right) pairs: the first row of each (in order of first appearance),
+    each row's pair, and each pair's number of rows. Integer codes, no tuples: linear in the
+    rows after one sort."""
+    left_codes, _ = pd.factorize(left)
+    right_codes, right_values = pd.factorize(right)
+    key = left_codes.astype(np.int64) * max(len(right_values), 1) + right_codes
+    _, first, inverse, counts = np.unique(key, return_index=True, return_inverse=True,
+                                          return_counts=True)
+    order = np.argsort(first, kind="stable")  # pairs in order of first appearance
+    rank = np.empty_like(order)
+    rank[order] = np.arange(len(order))
+    return first[order], rank[inverse.ravel()], counts[order]
 
 
 def news_dates(values: np.ndarray) -> np.ndarray:
