@@ -68,14 +68,13 @@ class EventMarkets:
         ok = np.flatnonzero(self.failed == "")
         if len(ok) == 0:
             return []
-        keys = pd.DataFrame({"exchange": self.exchange[ok], "market": self.market[ok]})
-        codes = keys.groupby(["exchange", "market"], sort=False).ngroup().to_numpy()
+        first, codes, _ = _distinct(self.exchange[ok], self.market[ok])
+        if len(first) == 1:  # one exchange and one market: every row
+            return [(ok, str(self.exchange[ok[0]]), str(self.market[ok[0]]))]
         order = np.argsort(codes, kind="stable")
         bounds = np.cumsum(np.bincount(codes))[:-1]
-        out = []
-        for rows in np.split(ok[order], bounds):
-            out.append((rows, str(self.exchange[rows[0]]), str(self.market[rows[0]])))
-        return out
+        return [(rows, str(self.exchange[rows[0]]), str(self.market[rows[0]]))
+                for rows in np.split(ok[order], bounds)]
 
 
 def _column(table: pd.DataFrame, name: str) -> np.ndarray:
@@ -117,58 +116,47 @@ def assign_markets(
     if market is not None and (not isinstance(market, str) or not market.strip()):
         raise ParameterError("market", market, "give a ticker or id of the market series")
     tickers = table["ticker"].astype(str).to_numpy(dtype=object)
-    given = _column(table, "exchange")
-    given = np.where(given != "", given, exchange or "").astype(object)
-    first, codes, _ = _pairs(tickers, given)
-    pair_exchange = np.full(len(first), "", dtype=object)
-    pair_failed = np.full(len(first), "", dtype=object)
-    for code, row in enumerate(first):  # once per distinct (ticker, exchange given)
+    given, named = _column(table, "exchange"), _column(table, "market")
+    first, codes, counts = _distinct(tickers, given, named)
+    # everything below is per distinct (ticker, exchange column, market column), then broadcast
+    k_exchange = np.full(len(first), "", dtype=object)
+    k_market = np.full(len(first), "", dtype=object)
+    k_default = np.zeros(len(first), dtype=bool)
+    k_failed = np.full(len(first), "", dtype=object)
+    for k, row in enumerate(first):
         try:
-            pair_exchange[code] = exchange_of(tickers[row], given[row] or None)
-        except ParameterError as error:
-            pair_failed[code] = str(error)
-    out_exchange, failed = pair_exchange[codes], pair_failed[codes]
-    named = _column(table, "market")
-    out_market = np.where(named != "", named, market or "").astype(object)
-    market_default = (out_market == "") & (failed == "")
-    mic_codes, mics = pd.factorize(out_exchange)
-    mic_market = np.full(len(mics), "", dtype=object)
-    mic_failed = np.full(len(mics), "", dtype=object)
-    for code, mic in enumerate(mics):  # once per exchange
-        try:
-            mic_market[code] = default_market(mic) if mic else ""
-        except EventStudyError as error:
-            mic_failed[code] = str(error)
-    out_market = np.where(market_default, mic_market[mic_codes], out_market).astype(object)
-    failed = np.where(market_default & (mic_failed[mic_codes] != ""), mic_failed[mic_codes],
-                      failed).astype(object)
-    market_default &= failed == ""
+            mic = exchange_of(tickers[row], given[row] or exchange)
+            k_exchange[k] = mic
+            k_market[k] = named[row] or market or default_market(mic)
+            k_default[k] = not (named[row] or market)
+        except EventStudyError as error:  # a suffix contradicting the exchange, no default index
+            k_failed[k] = str(error)
+            k_exchange[k] = k_market[k] = ""
     notes: list[str] = []
     if warn_mismatch:
-        ok = np.flatnonzero(failed == "")
-        first, _, counts = _pairs(out_exchange[ok], out_market[ok])
-        for row, count in zip(ok[first], counts):  # once per (exchange, market)
-            note = market_mismatch(str(tickers[row]), str(out_exchange[row]), str(out_market[row]))
+        ok = np.flatnonzero(k_failed == "")
+        pair_first, pair_codes, _ = _distinct(k_exchange[ok], k_market[ok])
+        events = np.bincount(pair_codes, weights=counts[ok]).astype(np.int64)
+        for k, count in zip(ok[pair_first], events):  # once per (exchange, market)
+            note = market_mismatch(str(tickers[first[k]]), str(k_exchange[k]), str(k_market[k]))
             if note is not None:
                 notes.append(note + (f" ({count} events)" if count > 1 else ""))
-    out_exchange[failed != ""] = ""
-    out_market[failed != ""] = ""
-    return EventMarkets(out_exchange, out_market, market_default, failed, tuple(notes))
+    return EventMarkets(k_exchange[codes], k_market[codes], k_default[codes], k_failed[codes],
+                        tuple(notes))
 
 
-def _pairs(left: np.ndarray, right: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """The distinct (left, right) pairs: the first row of each (in order of first appearance),
-    each row's pair, and each pair's number of rows. Integer codes, no tuples: linear in the
-    rows after one sort."""
-    left_codes, _ = pd.factorize(left)
-    right_codes, right_values = pd.factorize(right)
-    key = left_codes.astype(np.int64) * max(len(right_values), 1) + right_codes
-    _, first, inverse, counts = np.unique(key, return_index=True, return_inverse=True,
-                                          return_counts=True)
-    order = np.argsort(first, kind="stable")  # pairs in order of first appearance
-    rank = np.empty_like(order)
-    rank[order] = np.arange(len(order))
-    return first[order], rank[inverse.ravel()], counts[order]
+def _distinct(*columns: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """The distinct rows of ``columns``: the first row of each (in order of first appearance),
+    each row's code, and each code's number of rows. Hash factorisations of integer codes, no
+    tuples and no sort: linear in the rows."""
+    key = np.zeros(len(columns[0]), dtype=np.int64)
+    for column in columns:
+        codes, values = pd.factorize(column)
+        key, _ = pd.factorize(key * len(values) + codes)  # codes stay below the row count
+    n = int(key.max()) + 1 if len(key) else 0
+    first = np.empty(n, dtype=np.int64)
+    first[key[::-1]] = np.arange(len(key) - 1, -1, -1)  # the last write is the first row
+    return first, key, np.bincount(key, minlength=n)
 
 
 def news_dates(values: np.ndarray) -> np.ndarray:

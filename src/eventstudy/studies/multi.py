@@ -450,8 +450,9 @@ def event_tests(
             warnings.warn(note, DataQualityWarning, stacklevel=2)
         exchanges = (events["exchange"].to_numpy(dtype=object) if "exchange" in events.columns
                      else np.full(len(events), "", dtype=object))
-        shared = shared_dates_across_exchanges(news_dates(events["event_date"].to_numpy(dtype=object)),
-                                               exchanges)
+        several = len(pd.unique(exchanges)) > 1  # one exchange: its day-0 clustering says it all
+        shared = (shared_dates_across_exchanges(
+            news_dates(events["event_date"].to_numpy(dtype=object)), exchanges) if several else None)
         if shared is not None:
             warnings.warn(shared, ClusteredEventsWarning, stacklevel=2)
         statistics = multi_event_tests(
