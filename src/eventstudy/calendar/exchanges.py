@@ -68,7 +68,7 @@ DEFAULT_INDEX: dict[str, str] = {
 INDEX_EXCHANGE: dict[str, str] = {
     **{symbol: mic for mic, symbol in DEFAULT_INDEX.items() if mic not in ("XFRA",)},
     "^DJI": "XNYS", "^NYA": "XNYS", "^RUT": "XNYS", "^NDX": "XNAS", "^FTMC": "XLON",
-    "^FTAS": "XLON", "^TOPX": "XTKS", "^STOXX50E": "XETR",
+    "^FTAS": "XLON", "^TOPX": "XTKS",
 }
 
 _SUFFIX = re.compile(r"\.([A-Za-z]{1,3})$")
@@ -147,12 +147,12 @@ def exchange_of(ticker: str, given: str | None = None, parameter: str = "exchang
     if given is None or (isinstance(given, str) and not given.strip()):
         return listing.exchange if listing is not None else DEFAULT_EXCHANGE
     code = check_exchange(given, parameter)
-    suffix = yahoo_suffix(ticker)
-    if suffix is not None and canonical(YAHOO_SUFFIXES[suffix]) != canonical(code):
+    if yahoo_suffix(ticker) is not None and listing is not None \
+            and canonical(listing.exchange) != canonical(code):
         raise ParameterError(
             parameter, code,
-            f"{ticker} is listed on {YAHOO_SUFFIXES[suffix]} (Yahoo suffix .{suffix}); give "
-            f"{YAHOO_SUFFIXES[suffix]} or leave the exchange out",
+            f"{ticker} is listed on {listing.exchange} ({listing.how}); give {listing.exchange} or "
+            "leave the exchange out",
         )
     return code
 
