@@ -12,7 +12,7 @@ import pytest
 import statsmodels.api as sm
 
 from eventstudy.data.snapshot import load_factors
-from eventstudy.exceptions import ParameterError
+from eventstudy.exceptions import ParameterError, SmallSampleWarning
 from eventstudy.studies.calendar_time import run_calendar_time
 from fake_yahoo import FakeYahoo
 from world import SECURITIES, serve, sessions, world
@@ -84,8 +84,9 @@ def test_daily_portfolio_on_the_days_of_three_exchanges(yahoo, tmp_path):
 
 def test_monthly_portfolio_compounds_each_security_over_its_own_sessions(yahoo, tmp_path):
     factors = load_factors("ff3")
-    result = run_calendar_time(EVENTS, (0, 2), "ff3", frequency="monthly", source="yahoo",
-                               cache_dir=tmp_path / "cache", factors=factors)
+    with pytest.warns(SmallSampleWarning, match="12 monthly periods"):  # a short sample, said so
+        result = run_calendar_time(EVENTS, (0, 2), "ff3", frequency="monthly", source="yahoo",
+                                   cache_dir=tmp_path / "cache", factors=factors)
     months = {}
     for ticker, exchange, first_held, _ in holdings_by_hand():
         day0 = sessions(exchange)[sessions(exchange).get_loc(first_held) - HORIZON[0]]
