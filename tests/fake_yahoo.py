@@ -7,7 +7,9 @@ yfinance's own code, run for real: the batching, the ``(Price, Ticker)`` MultiIn
 of dates, the empty frame and the logged error when a ticker fails, the exclusive ``end``.
 
 The per-ticker answer mimics yfinance 1.7's ``PriceHistory.history`` for daily bars: an index of
-midnights in America/New_York named ``Date``; columns ``Open, High, Low, Close, Adj Close,
+midnights in the exchange's time zone named ``Date`` (America/New_York for US symbols,
+Europe/London for ``.L``, Asia/Tokyo for ``.T``...: the time zone of the frame in
+:attr:`FakeYahoo.histories`, in which ``start`` and ``end`` are read, as Yahoo does); columns ``Open, High, Low, Close, Adj Close,
 Volume`` with ``auto_adjust=False`` or ``Open, High, Low, Close, Volume`` (adjusted) with
 ``auto_adjust=True``, plus ``Dividends, Stock Splits`` with ``actions=True``; and, since
 ``download`` turns yfinance's ``hide_exceptions`` off, the exceptions yfinance raises:
@@ -33,6 +35,18 @@ def snapshot_history(data_dir: Path, ticker: str) -> pd.DataFrame:
     frame = pd.read_csv(data_dir / "prices" / (ticker.lstrip("^") + ".csv"), parse_dates=["Date"])
     frame = frame.set_index("Date")
     frame.index = frame.index.tz_localize("America/New_York")
+    return frame
+
+
+def yahoo_history(rows: pd.DataFrame, zone: str) -> pd.DataFrame:
+    """Tidy price rows of one symbol (``date``, ``open`` .. ``volume``, e.g. from
+    :func:`eventstudy.data.synthetic.synthetic_prices`) in the shape of Yahoo's answer: midnights
+    of the exchange's time zone ``zone`` (``"Asia/Tokyo"`` for a ``.T`` symbol), Yahoo's columns."""
+    names = {"open": "Open", "high": "High", "low": "Low", "close": "Close",
+             "adj_close": "Adj Close", "volume": "Volume"}
+    frame = rows.set_index("date")[list(names)].rename(columns=names)
+    frame.index = pd.DatetimeIndex(frame.index).tz_localize(zone)
+    frame.index.name = "Date"
     return frame
 
 
@@ -113,8 +127,9 @@ class FakeYahoo:
         if symbol not in self.histories:
             raise YFTzMissingError(symbol)
         full = self.histories[symbol]
-        lo = pd.Timestamp(start, tz="America/New_York")
-        hi = pd.Timestamp(end, tz="America/New_York")  # exclusive, as Yahoo's period2
+        zone = full.index.tz or "America/New_York"  # the exchange's time zone
+        lo = pd.Timestamp(start, tz=zone)
+        hi = pd.Timestamp(end, tz=zone)  # exclusive, as Yahoo's period2
         rows = full[(full.index >= lo) & (full.index < hi)].copy()
         if rows.empty:
             debug = f" (1d {start} -> {end})"
@@ -132,7 +147,7 @@ class FakeYahoo:
             rows["Dividends"] = 0.0
             rows["Stock Splits"] = 0.0
             for day, ratio in self.splits.get(symbol, {}).items():
-                stamp = pd.Timestamp(day, tz="America/New_York")
+                stamp = pd.Timestamp(day, tz=zone)
                 if stamp in rows.index:
                     rows.loc[stamp, "Stock Splits"] = ratio
         rows.index.name = "Date"
@@ -147,10 +162,11 @@ class FakeYahoo:
             raise DNSError(DNS_MESSAGE)
         if symbol not in self.histories:
             return {}
+        zone = str(self.histories[symbol].index.tz or "America/New_York")
         first = self.first_trade.get(symbol) or self.histories[symbol].index[0]
         return {
-            "exchangeTimezoneName": "America/New_York",
-            "firstTradeDate": pd.Timestamp(first).tz_localize(None).tz_localize("America/New_York")
+            "exchangeTimezoneName": zone,
+            "firstTradeDate": pd.Timestamp(first).tz_localize(None).tz_localize(zone)
             if pd.Timestamp(first).tzinfo is None else pd.Timestamp(first),
         }
 

@@ -27,6 +27,7 @@ EXPLORER = PROJECT / "notebooks" / "04_window_explorer.ipynb"
 AFTER = PROJECT / "notebooks" / "05_after_the_news.ipynb"
 WHICH_TEST = PROJECT / "notebooks" / "07_which_test.ipynb"
 VOLUME_VOLATILITY = PROJECT / "notebooks" / "06_volume_and_volatility.ipynb"
+AROUND_THE_WORLD = PROJECT / "notebooks" / "08_around_the_world.ipynb"
 #: Parameters the tests run a notebook with, when its own would take too long.
 SMALL = {WHICH_TEST: {"SAMPLES": 20}, VOLUME_VOLATILITY: {"DAYS_AFTER": 5}}
 
@@ -95,7 +96,7 @@ def test_kernels_run_the_network_guard(kernel_home):
 
 def test_all_notebooks_are_there():
     assert [p.name for p in NOTEBOOKS] == [FLAGSHIP.name, BANKS.name, FB2018.name, EXPLORER.name, AFTER.name,
-                                           VOLUME_VOLATILITY.name, WHICH_TEST.name]
+                                           VOLUME_VOLATILITY.name, WHICH_TEST.name, AROUND_THE_WORLD.name]
 
 
 @pytest.mark.parametrize("path", NOTEBOOKS, ids=lambda p: p.name)
@@ -340,6 +341,20 @@ def test_volume_and_volatility_text_shows_the_computed_numbers(executed):
     assert f"The market model's residual sd is {market.fit.sigma:.2%}" in text
     crash = run_event_study("FB", "2018-07-26", window=(0, 5)).variance_ratio
     assert f"the variance ratio is **{crash.value:.1f}** (F(6, 238) = {crash.F:.2f}" in text
+
+
+def test_around_the_world_says_its_prices_are_synthetic_and_shows_each_exchange(executed):
+    nb = nbformat.read(AROUND_THE_WORLD, as_version=4)
+    assert "**The prices in this notebook are synthetic.**" in nb.cells[0].source
+    assert "generates its own panel" in nb.cells[0].source and "real calendars" in nb.cells[0].source
+    text = markdown_outputs(executed(AROUND_THE_WORLD))
+    # one instant (14:00 New York) is day 0 on Thursday in New York, Friday in London (after the
+    # close) and Hong Kong (before the open), and Monday in Tokyo (Golden Week)
+    assert ("Day 0 fell on four dates: XNYS on Thursday 03 May, XLON on Friday 04 May, XTKS on Monday "
+            "07 May, XHKG on Friday 04 May.") in text
+    gap = float(re.search(r"abnormal returns to ([0-9.e+-]+) at most", text).group(1))
+    assert gap < 1e-10
+    assert "8 events on 4 exchanges share a calendar date (2018-05-03 on XHKG, XLON, XNYS, XTKS)" in text
 
 
 def test_model_lists_name_every_model():

@@ -147,7 +147,7 @@ def test_event_parsing():
         parse_event("2018-08-06 17:00")
     with pytest.raises(ParameterError, match="give a date as YYYY-MM-DD or a timestamp with a time zone"):
         parse_event("next tuesday at noon")
-    with pytest.raises(ParameterError, match="give a date between 1928-01-03 and"):
+    with pytest.raises(ParameterError, match="give a date on or after 1928-01-03, the first session of the NYSE"):
         resolve_event("1900-01-02")
 
 

@@ -110,7 +110,10 @@ def test_batch_json(tmp_path, capsys):
                             "variance_ratio", "tests", "skipped",
                             "accounting", "warnings"}
     assert set(payload["events"][0]) == {"ticker", "event_date", "day0", "car", "car_se", "car_t", "car_p",
-                                         "car_sq_p"}
+                                         "car_sq_p", "exchange", "market", "market_default"}
+    assert payload["events"][0]["exchange"] == "XNYS" and payload["events"][0]["market"] == "^GSPC"
+    assert payload["events"][0]["market_default"] is True
+    assert {row["exchange"] for row in payload["accounting"]["rows"]} == {"XNYS"}
     assert [a["rel_day"] for a in payload["aar"]] == [-2, -1, 0, 1, 2]
     assert len(payload["caar"]) == 1
     assert payload["caar"][0]["start"] == -1 and payload["caar"][0]["end"] == 1

@@ -10,13 +10,16 @@ as 2018-12-05, the national day of mourning for George H. W. Bush) and every ear
 (:func:`resolve_event`):
 
 * an event given as a date that is a session is day 0 itself;
-* an event given as a timestamp with a time zone is placed in New York time: before the session's
-  close (16:00, or 13:00 on early-close days) it is that session; at or after the close, day 0
-  is the next session;
-* a date (or a timestamp's New York date) that is not a session follows ``non_session``:
+* an event given as a timestamp with a time zone is placed in the exchange's time zone (New York
+  for the NYSE): before the session's close (16:00, or 13:00 on early-close days, in New York) it
+  is that session; at or after the close, day 0 is the next session;
+* a date (or a timestamp's local date) that is not a session follows ``non_session``:
   ``"next"`` (default) takes the next session, ``"previous"`` the one before, ``"raise"`` refuses.
 
 The exchange calendar is built on first use, never at import.
+
+Which exchange places an event, and its default market index, is decided by
+:mod:`~eventstudy.calendar.exchanges` (Yahoo suffixes, ``--exchange``, the events file's column).
 
 The modules: :mod:`~eventstudy.calendar.sessions` (exchange calendars), :mod:`~eventstudy.calendar.day0`
 (placing an event), :mod:`~eventstudy.calendar.windows` (windows in trading days). May import: the

@@ -183,11 +183,15 @@ def resolve_event(
     local = stamp.tz_convert(tz) if event_time is not None else stamp
     date = pd.Timestamp(local.date())
     text = f"{date:%Y-%m-%d}"
-    if exchange is not None and not days[0] <= date <= days[-1]:
+    if exchange is not None and date < days[0]:
         raise ParameterError(
             parameter, value if isinstance(value, str) else text,
-            f"give a date between {days[0]:%Y-%m-%d} and {days[-1]:%Y-%m-%d}, "
-            f"the range of the {name} calendar",
+            f"give a date on or after {days[0]:%Y-%m-%d}, the first session of the {name} calendar",
+        )
+    if exchange is not None and date > days[-1]:
+        raise ParameterError(
+            parameter, value if isinstance(value, str) else text,
+            f"give a date on or before {days[-1]:%Y-%m-%d}, the last session of the {name} calendar",
         )
     if exchange is None and date < days[0]:
         raise ParameterError(

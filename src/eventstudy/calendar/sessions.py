@@ -5,14 +5,14 @@ from __future__ import annotations
 
 import datetime as dt
 import functools
+import warnings
 from typing import Any
 
 import pandas as pd
 
+from eventstudy.calendar.exchanges import DEFAULT_EXCHANGE, check_exchange
 from eventstudy.exceptions import ParameterError
 
-#: The exchange whose sessions define day 0 by default (exchange_calendars' code for the NYSE).
-DEFAULT_EXCHANGE = "XNYS"
 
 
 #: The exchange calendar covers sessions from this date (Yahoo's oldest daily data are from 1927).
@@ -24,7 +24,7 @@ CALENDAR_START = "1928-01-03"
 NEW_YORK = "America/New_York"
 
 
-@functools.lru_cache(maxsize=8)
+@functools.lru_cache(maxsize=64)
 def exchange_calendar(exchange: str = DEFAULT_EXCHANGE) -> Any:
     """The ``exchange_calendars`` calendar of ``exchange``, built once per process.
 
@@ -36,7 +36,9 @@ def exchange_calendar(exchange: str = DEFAULT_EXCHANGE) -> Any:
     Returns
     -------
     exchange_calendars.ExchangeCalendar
-        Sessions from :data:`CALENDAR_START` (or the exchange's first) to about a year ahead.
+        Sessions from :data:`CALENDAR_START`, or from the first date exchange_calendars records
+        the exchange's holidays (its ``bound_min``: 1997 for Tokyo, 1960 for Hong Kong, 1990
+        for Shanghai), to about a year ahead.
 
     Raises
     ------
@@ -45,14 +47,15 @@ def exchange_calendar(exchange: str = DEFAULT_EXCHANGE) -> Any:
     """
     import exchange_calendars
 
-    if exchange not in exchange_calendars.get_calendar_names():
-        raise ParameterError(
-            "exchange", exchange, "give an exchange_calendars code such as 'XNYS' (NYSE) or 'XNAS'"
-        )
-    try:
-        return exchange_calendars.get_calendar(exchange, start=CALENDAR_START)
-    except ValueError:  # the exchange's calendar starts later than CALENDAR_START
-        return exchange_calendars.get_calendar(exchange)
+    exchange = check_exchange(exchange)
+    with warnings.catch_warnings():  # the library's own pandas deprecations are not the user's
+        warnings.filterwarnings("ignore", module=r"exchange_calendars(\.|$)")
+        try:
+            return exchange_calendars.get_calendar(exchange, start=CALENDAR_START)
+        except ValueError:  # the holidays are recorded from a later date: start there
+            bound = exchange_calendars.get_calendar(exchange).bound_min()
+            return exchange_calendars.get_calendar(
+                exchange, start=max(bound, pd.Timestamp(CALENDAR_START)))
 
 
 def sessions(

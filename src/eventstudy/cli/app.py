@@ -60,7 +60,7 @@ def _parser() -> argparse.ArgumentParser:
     run.add_argument(
         "event_date",
         help="event date YYYY-MM-DD, or a timestamp with a time zone such as 2018-08-06T16:30-04:00 "
-        "(day 0 is that NYSE session; after the 16:00 close or on a closed day, the next one)",
+        "(day 0 is that session of the exchange; after its close or on a closed day, the next one)",
     )
     _add_study_options(run)
     run.add_argument("--plot", metavar="PATH", help="write the charts to PATH (.png, .svg or .pdf)")
@@ -73,8 +73,8 @@ def _parser() -> argparse.ArgumentParser:
         description="Per-event CARs, AAR and CAAR, and every multi-event test statistic.",
     )
     batch.add_argument(
-        "events", help="CSV file with columns ticker,event_date (and optionally market; other "
-        "columns are kept in the per-event table)"
+        "events", help="CSV file with columns ticker,event_date (and optionally exchange and market; "
+        "other columns are kept in the per-event table)"
     )
     _add_study_options(batch)
     batch.add_argument(
@@ -122,6 +122,9 @@ def _parser() -> argparse.ArgumentParser:
                        help="cache folder (default: $EVENTSTUDY_CACHE_DIR, else ~/.cache/eventstudy)")
     fetch.add_argument("--factors", action="store_true",
                        help="also fetch the Fama-French daily factors (ff3, ff5, mom)")
+    fetch.add_argument("--factor-region", default="us", metavar="REGION",
+                       help="with --factors: the factors of a region (developed, europe, japan, ...; "
+                       "default us)")
     fetch.add_argument("--refresh", action="store_true",
                        help="fetch the whole range again and replace what the cache held for it")
     cli_horizons.register(commands)
@@ -147,7 +150,16 @@ def _add_plot_style(parser: argparse.ArgumentParser) -> None:
 
 def _add_study_options(parser: argparse.ArgumentParser) -> None:
     """Options shared by ``run`` and ``batch``."""
-    parser.add_argument("--market", default=DEFAULT_MARKET, help=f"market index or ETF (default {DEFAULT_MARKET})")
+    parser.add_argument("--market", default=None,
+                        help=f"market index or ETF (default: the exchange's index, {DEFAULT_MARKET} "
+                        "for the NYSE, ^FTSE for XLON, ^N225 for XTKS...)")
+    parser.add_argument("--currency", default=None, metavar="CODE",
+                        help="convert prices to this currency (e.g. USD) with Yahoo's daily exchange "
+                        "rates (default: each exchange's own currency)")
+    parser.add_argument("--exchange", default=None, metavar="MIC",
+                        help="exchange_calendars code whose sessions, closes and time zone place "
+                        "day 0: XNYS, XLON, XETR, XPAR, XTKS, XHKG, XSHG, XBOM, XASX, XTSE, BVMF... "
+                        "(default: from the ticker's Yahoo suffix, VOD.L -> XLON, else XNYS)")
     parser.add_argument(
         "--model", default="market",
         help=f"expected-return model: {', '.join(MODEL_NAMES + PEER_MODEL_NAMES)} (default market)"
@@ -174,7 +186,7 @@ def _add_study_options(parser: argparse.ArgumentParser) -> None:
                      help="cache folder (default: $EVENTSTUDY_CACHE_DIR, else ~/.cache/eventstudy)")
     parser.add_argument(
         "--non-session", default="next", choices=["next", "previous", "raise"],
-        help="day 0 for an event on a day the NYSE was closed (default next)",
+        help="day 0 for an event on a day the exchange was closed (default next)",
     )
     parser.add_argument("--alternative", default="two-sided", choices=["two-sided", "greater", "less"],
                         help="alternative of every p-value (default two-sided)")
@@ -187,12 +199,14 @@ def _add_study_options(parser: argparse.ArgumentParser) -> None:
     parser.add_argument("--measure", default="return", choices=["return", "volume"],
                         help="what to study: returns (default) or log volume ln(1 + Volume)")
     parser.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
-    add_data_options(parser)
+    add_data_options(parser, region=True)
 
 
 def _study_options(args: argparse.Namespace) -> dict[str, Any]:
     return {
         "market": args.market,
+        "exchange": args.exchange,
+        "currency": args.currency,
         "model": args.model,
         "estimation": tuple(args.estimation),
         "window": tuple(args.window),
@@ -348,7 +362,8 @@ def _cli_terms(message: str, command: str | None = None) -> str:
     message = re.sub(r"non_session='(\w+)'", r"--non-session \1", message)
     message = re.sub(r"^(cache_dir|car_window|min_estimation|market_returns|factors_unit|returns_unit|"
                      r"market_unit|exclude_events|same_date|resample_size|shift_window|min_size|"
-                     r"samples|shift|seed|variance_multiplier|regress_cov|regress_weights|past_data):",
+                     r"samples|shift|seed|variance_multiplier|regress_cov|regress_weights|past_data|"
+                     r"factor_region):",
                      lambda m: "--" + m.group(1).replace("_", "-") + ":", message)
     message = re.sub(r"^n_bootstrap:", "--bootstrap:", message)
     message = re.sub(r"^hac_lags:", "--lags:", message)
@@ -362,12 +377,12 @@ def _cli_terms(message: str, command: str | None = None) -> str:
 _OPTION_OF = {"n_bootstrap": "bootstrap"}
 
 
-def _warn_unused_market(args: argparse.Namespace, argv: Sequence[str]) -> None:
+def _warn_unused_market(args: argparse.Namespace) -> None:
     """``--market`` given with a model that does not use the market's returns: say so."""
     from eventstudy.models.registry import MODELS
 
     model = MODELS.get(args.model)
-    given = args.market != DEFAULT_MARKET or any(a == "--market" or a.startswith("--market=") for a in argv)
+    given = args.market is not None
     if given and model is not None and not model.uses_market:
         print(
             f"eventstudy: warning: --market {args.market}: the {model.label} does not use the market's "
@@ -391,13 +406,15 @@ def _fetch(args: argparse.Namespace) -> int:
         done = [record.describe() for record in result.provenance.values()]
         if args.factors:
             for name in FRENCH_FILES:
+                label = name if args.factor_region == "us" else f"{args.factor_region} {name}"
                 try:
-                    frame, path = fetch_factors(name, cache_dir=args.cache_dir)
+                    frame, path = fetch_factors(name, region=args.factor_region,
+                                                cache_dir=args.cache_dir)
                 except EventStudyError as error:
-                    failures[f"factors {name}"] = error
+                    failures[f"factors {label}"] = error
                     continue
                 done.append(
-                    f"factors {name}: fetched from the French library; {len(frame)} rows "
+                    f"factors {label}: fetched from the French library; {len(frame)} rows "
                     f"{frame.index[0]:%Y-%m-%d}..{frame.index[-1]:%Y-%m-%d}"
                 )
     for warning in caught:
@@ -461,7 +478,7 @@ def _main(argv: list[str]) -> int:
 
 def _dispatch(args: argparse.Namespace, argv: Sequence[str]) -> int:
     if args.command == "batch":
-        _warn_unused_market(args, argv)
+        _warn_unused_market(args)
         return _batch(args)
     if args.command == "fetch":
         return _fetch(args)
@@ -472,11 +489,11 @@ def _dispatch(args: argparse.Namespace, argv: Sequence[str]) -> int:
     if args.command in cli_horizons.COMMANDS:
         return cli_horizons.handle(args)
     if args.command == "report":
-        _warn_unused_market(args, argv)
+        _warn_unused_market(args)
         return cli_report.handle(args, argv, _study_options(args))
     from eventstudy.studies.single import run_event_study
 
-    _warn_unused_market(args, argv)
+    _warn_unused_market(args)
     check_table(args)
     _check_plot(args)
     result = run_event_study(args.ticker, args.event_date, **_study_options(args))

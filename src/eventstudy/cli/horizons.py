@@ -30,7 +30,8 @@ def register(commands: Any) -> None:
         "benchmark security named in a column of EVENTS.csv; the conventional t, Lyon-Barber-Tsai's "
         "skewness-adjusted t and its bootstrap.",
     )
-    longrun.add_argument("events", help="CSV file with columns ticker,event_date (and the benchmark column)")
+    longrun.add_argument("events", help="CSV file with columns ticker,event_date (and optionally "
+                         "exchange, market and the benchmark column)")
     _add_horizon(longrun, "trading days after day 0 held, inclusive (e.g. 0 250)")
     longrun.add_argument("--benchmark", default="market",
                          help="'market' (default) or a column of EVENTS.csv naming each event's benchmark security")
@@ -49,7 +50,8 @@ def register(commands: Any) -> None:
         description="Each period's equal-weighted portfolio of the securities whose event was A..B "
         "periods earlier, its excess return regressed on the model's factors.",
     )
-    calendar.add_argument("events", help="CSV file with columns ticker,event_date")
+    calendar.add_argument("events", help="CSV file with columns ticker,event_date (and optionally "
+                          "exchange and market)")
     _add_horizon(calendar, "periods after day 0 a security is held (trading days, or months)")
     calendar.add_argument("--model", default="ff3", choices=["capm", "ff3", "carhart", "ff5"],
                           help="factor model (default ff3)")
@@ -71,14 +73,19 @@ def _add_horizon(parser: argparse.ArgumentParser, text: str) -> None:
 
 
 def _add_common(parser: argparse.ArgumentParser, *, factors: bool = False) -> None:
-    parser.add_argument("--market", default="^GSPC", help="market index or ETF (default ^GSPC)")
+    parser.add_argument("--market", default=None,
+                        help="market index or ETF (default: the index of each event's exchange, ^GSPC "
+                        "for the NYSE)")
+    parser.add_argument("--exchange", default=None, metavar="MIC",
+                        help="exchange of the events without an exchange column (default: from the "
+                        "ticker's Yahoo suffix, else XNYS)")
     parser.add_argument("--non-session", default="next", choices=["next", "previous", "raise"],
                         help="day 0 for an event on a day without trading (default next)")
     parser.add_argument("--json", action="store_true", help="print one JSON object instead of a table")
     parser.add_argument("--source", default="snapshot", choices=["snapshot", "cache", "yahoo", "auto"],
                         help="where prices come from, as for batch (default snapshot)")
     parser.add_argument("--cache-dir", default=None, metavar="DIR", help="cache folder")
-    add_data_options(parser, factors=factors)
+    add_data_options(parser, factors=factors, region=factors)
     add_table_options(parser)
 
 
@@ -92,6 +99,7 @@ def handle(args: argparse.Namespace) -> int:
 
             result: Any = run_long_horizon(
                 args.events, tuple(args.horizon), args.benchmark, market=args.market,
+                exchange=args.exchange,
                 past_data=args.past_data, n_bootstrap=args.bootstrap, resample_size=args.resample_size,
                 seed=args.seed, non_session=args.non_session, source=args.source,
                 cache_dir=args.cache_dir, **data_options(args),
@@ -102,6 +110,7 @@ def handle(args: argparse.Namespace) -> int:
             result = run_calendar_time(
                 args.events, tuple(args.horizon), args.model, frequency=args.frequency, cov=args.cov,
                 weights=args.weights, min_size=args.min_size, hac_lags=args.lags, market=args.market,
+                exchange=args.exchange,
                 non_session=args.non_session, source=args.source, cache_dir=args.cache_dir,
                 **data_options(args),
             )

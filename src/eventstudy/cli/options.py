@@ -8,9 +8,11 @@ from typing import Any
 from eventstudy.exceptions import ParameterError
 
 
-def add_data_options(parser: argparse.ArgumentParser, *, factors: bool = True) -> None:
+def add_data_options(parser: argparse.ArgumentParser, *, factors: bool = True,
+                     region: bool = False) -> None:
     """``--returns``, ``--prices``, ``--columns``, ``--market-returns`` (and ``--factors``,
-    ``--factors-unit``): the user's panel instead of the snapshot."""
+    ``--factors-unit``; and ``--factor-region`` with ``region``): the user's panel instead of the
+    snapshot."""
     data = parser.add_argument_group("your own data (instead of the snapshot)")
     data.add_argument("--returns", metavar="PATH", default=None,
                       help="panel of daily returns (decimals): CSV, .csv.gz or Parquet, long "
@@ -35,6 +37,11 @@ def add_data_options(parser: argparse.ArgumentParser, *, factors: bool = True) -
                           "models (default: the snapshot's French factors)")
         data.add_argument("--factors-unit", choices=["decimal", "percent"], default="decimal",
                           help="unit of the --factors file (default decimal)")
+    if region:
+        data.add_argument("--factor-region", default="us", metavar="REGION",
+                          help="the French library's factors of a region instead of the US ones: "
+                          "developed, developed_ex_us, europe, japan, asia_pacific_ex_japan, "
+                          "north_america, or auto (each event's exchange's); fetched once, cached")
 
 
 def data_options(args: argparse.Namespace) -> dict[str, Any]:
@@ -52,4 +59,6 @@ def data_options(args: argparse.Namespace) -> dict[str, Any]:
     options.update(returns_unit=args.returns_unit or "decimal", market_unit=args.market_unit)
     if hasattr(args, "factors"):
         options.update(factors=args.factors, factors_unit=args.factors_unit)
+    if hasattr(args, "factor_region"):
+        options.update(factor_region=args.factor_region)
     return options

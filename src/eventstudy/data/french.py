@@ -10,6 +10,31 @@ ff5    ``F-F_Research_Data_5_Factors_2x3_daily_CSV.zip``   Mkt-RF, SMB, HML, RMW
 mom    ``F-F_Momentum_Factor_daily_CSV.zip``               Mom
 =====  =================================================  ===================================
 
+Regional sets (``region=``, ``--factor-region``): the library's daily factors of developed
+markets, built by Fama and French (2012, *J. Financ. Econ.* 105(3)) from returns **in US
+dollars** (the market is the region's value-weighted portfolio less the US one-month T-bill),
+one zip per set and region:
+
+=========================  ==========================================================
+region                     files (``<Prefix>`` below)
+=========================  ==========================================================
+``developed``              ``Developed_3_Factors_Daily_CSV.zip``,
+                           ``Developed_5_Factors_Daily_CSV.zip``,
+                           ``Developed_Mom_Factor_Daily_CSV.zip``
+``developed_ex_us``        ``Developed_ex_US_...`` (the same three)
+``europe``                 ``Europe_...``
+``japan``                  ``Japan_...``
+``asia_pacific_ex_japan``  ``Asia_Pacific_ex_Japan_...``
+``north_america``          ``North_America_...``
+=========================  ==========================================================
+
+Their columns are the US files' (``Mkt-RF, SMB, HML, RF``; ``+ RMW, CMA`` for five factors),
+and the momentum file's ``WML`` is read as ``Mom``. The snapshot keeps the US factors only: a
+region comes from the cache (``factors/europe_ff3.csv``...) or the library, fetched once.
+:data:`EXCHANGE_REGIONS` gives the region of an exchange (``--factor-region auto``: each
+event's). Returns in a local currency regressed on dollar factors mix the currency's moves into
+the residual; ``--currency USD`` puts both in dollars (see :mod:`eventstudy.data.currency`).
+
 :func:`get_factors` returns decimals (``0.46`` percent -> ``0.0046``), indexed by ``date``, from
 the committed snapshot (default, offline), the cache (offline), the library (``"french"``), or
 ``"auto"`` (snapshot, then cache, then the library when neither covers the dates). A download
@@ -63,6 +88,31 @@ FACTOR_COLUMNS = {
 
 FACTOR_SOURCES = ("snapshot", "cache", "french", "auto")
 
+#: The regions of the library's developed-market factors and the prefix of their files; ``us``
+#: is the US research factors of :data:`FRENCH_FILES`.
+REGIONS = {
+    "us": "", "developed": "Developed", "developed_ex_us": "Developed_ex_US", "europe": "Europe",
+    "japan": "Japan", "asia_pacific_ex_japan": "Asia_Pacific_ex_Japan",
+    "north_america": "North_America",
+}
+
+#: Zip file of each set of a region, ``{prefix}`` its prefix in :data:`REGIONS`.
+REGIONAL_FILES = {
+    "ff3": "{}_3_Factors_Daily_CSV.zip",
+    "ff5": "{}_5_Factors_Daily_CSV.zip",
+    "mom": "{}_Mom_Factor_Daily_CSV.zip",
+}
+
+#: Exchange (exchange_calendars code) -> the region of its shares in the library.
+EXCHANGE_REGIONS = {
+    **dict.fromkeys(("XNYS", "XNAS"), "us"), "XTSE": "north_america",
+    **dict.fromkeys(("XLON", "XETR", "XFRA", "XDUS", "XHAM", "XSTU", "XPAR", "XAMS", "XBRU",
+                     "XLIS", "XDUB", "XMAD", "XMIL", "XSWX", "XWBO", "XSTO", "XCSE", "XHEL",
+                     "XOSL", "XICE", "ASEX"), "europe"),
+    "XTKS": "japan",
+    **dict.fromkeys(("XHKG", "XSES", "XASX", "XNZE"), "asia_pacific_ex_japan"),
+}
+
 _ROW = re.compile(r"^\s*(\d{8})\s*,")
 
 
@@ -72,7 +122,44 @@ def _check_name(name: str) -> str:
     return name
 
 
-def parse_french_csv(text: str, name: str) -> pd.DataFrame:
+def check_region(region: str, parameter: str = "factor_region") -> str:
+    """A region of :data:`REGIONS`, or a one-line :class:`ParameterError`."""
+    if region not in REGIONS:
+        raise ParameterError(parameter, region, f"choose one of {', '.join(REGIONS)}")
+    return region
+
+
+def region_of(exchange: str) -> str:
+    """The library's region of an exchange's shares (:data:`EXCHANGE_REGIONS`).
+
+    Raises
+    ------
+    ParameterError
+        An exchange outside the developed markets the library covers.
+    """
+    if exchange not in EXCHANGE_REGIONS:
+        raise ParameterError("factor_region", "auto", f"the French library has no region for "
+                             f"{exchange}; name one of {', '.join(REGIONS)}")
+    return EXCHANGE_REGIONS[exchange]
+
+
+def french_file(name: str, region: str = "us") -> str:
+    """The library's zip file of set ``name`` of ``region``."""
+    if region == "us":
+        return FRENCH_FILES[name]
+    return REGIONAL_FILES[name].format(REGIONS[region])
+
+
+def cache_key(name: str, region: str = "us") -> str:
+    """The cache's name of a set: ``ff3`` for the US, ``europe_ff3`` for a region."""
+    return name if region == "us" else f"{region}_{name}"
+
+
+def _label(name: str, region: str) -> str:
+    return repr(name) if region == "us" else repr(f"{region} {name}")
+
+
+def parse_french_csv(text: str, name: str, region: str = "us") -> pd.DataFrame:
     """Parse the daily table of a French CSV (preamble, header line, rows, copyright line).
 
     Parameters
@@ -81,11 +168,14 @@ def parse_french_csv(text: str, name: str) -> pd.DataFrame:
         The CSV as found in the zip.
     name
         ``"ff3"``, ``"ff5"`` or ``"mom"``: the columns expected.
+    region
+        ``"us"`` or a region of :data:`REGIONS`, whose momentum column is ``WML``.
 
     Returns
     -------
     pandas.DataFrame
-        Percent values as printed, indexed by ``date``; -99.99 and -999 become NaN.
+        Percent values as printed, indexed by ``date``; -99.99 and -999 become NaN; a regional
+        ``WML`` column is named ``Mom``. Dates padded with spaces (the Japanese files) are read.
 
     Raises
     ------
@@ -99,11 +189,13 @@ def parse_french_csv(text: str, name: str) -> pd.DataFrame:
             header_at = i
             break
     if header_at is None:
-        raise FetchError(f"factors {name!r}: the file from the French library has no daily table")
+        raise FetchError(f"factors {_label(name, region)}: the file from the French library has no "
+                         "daily table")
     columns = [c.strip() for c in lines[header_at].split(",")[1:]]
-    if columns != FACTOR_COLUMNS[name]:
+    expected = ["WML"] if name == "mom" and region != "us" else FACTOR_COLUMNS[name]
+    if columns != expected:
         raise FetchError(
-            f"factors {name!r}: the French file has columns {columns}, expected {FACTOR_COLUMNS[name]}"
+            f"factors {_label(name, region)}: the French file has columns {columns}, expected {expected}"
         )
     rows = []
     for line in lines[header_at + 1 :]:
@@ -111,10 +203,10 @@ def parse_french_csv(text: str, name: str) -> pd.DataFrame:
             break
         rows.append(line)
     frame = pd.read_csv(
-        io.StringIO("\n".join(rows)), header=None, names=["date", *columns],
+        io.StringIO("\n".join(rows)), header=None, names=["date", *FACTOR_COLUMNS[name]],
         dtype={"date": str}, skipinitialspace=True,
     )
-    frame["date"] = pd.to_datetime(frame["date"], format="%Y%m%d")
+    frame["date"] = pd.to_datetime(frame["date"].str.strip(), format="%Y%m%d")
     frame = frame.set_index("date")
     return frame.mask(frame.isin([-99.99, -999.0]))
 
@@ -129,6 +221,7 @@ def _fetch_zip(url: str, timeout: float) -> bytes:
 def download_factors(
     name: str = "ff3",
     *,
+    region: str = "us",
     timeout: float = 30.0,
     retries: int = 3,
     backoff: float = 2.0,
@@ -146,7 +239,9 @@ def download_factors(
         If the answer is not the expected zip and table.
     """
     _check_name(name)
-    url = FRENCH_URL + FRENCH_FILES[name]
+    check_region(region)
+    url = FRENCH_URL + french_file(name, region)
+    what = _label(name, region)
     attempt = 0
     while True:
         attempt += 1
@@ -159,14 +254,14 @@ def download_factors(
                 continue
             if error.code in (429, 503):
                 raise RateLimitError(
-                    f"factors {name!r}: the French library refused {attempt} request(s) "
+                    f"factors {what}: the French library refused {attempt} request(s) "
                     f"(HTTP {error.code}); wait a few minutes and try again"
                 ) from None
-            raise FetchError(f"factors {name!r}: the French library answered HTTP {error.code} for {url}") from None
+            raise FetchError(f"factors {what}: the French library answered HTTP {error.code} for {url}") from None
         except (urllib.error.URLError, OSError) as error:
             reason = getattr(error, "reason", error)
             raise NetworkError(
-                f"factors {name!r}: cannot reach the French library ({reason}); work offline with "
+                f"factors {what}: cannot reach the French library ({reason}); work offline with "
                 "source 'snapshot' or 'cache'"
             ) from None
     try:
@@ -174,8 +269,8 @@ def download_factors(
             member = next(n for n in archive.namelist() if n.lower().endswith(".csv"))
             text = archive.read(member).decode("latin-1")
     except (zipfile.BadZipFile, StopIteration, KeyError) as error:
-        raise FetchError(f"factors {name!r}: {url} is not a zip with a CSV ({error})") from None
-    return parse_french_csv(text, name)
+        raise FetchError(f"factors {what}: {url} is not a zip with a CSV ({error})") from None
+    return parse_french_csv(text, name, region)
 
 
 def _date(value: object, parameter: str) -> pd.Timestamp | None:
@@ -197,31 +292,35 @@ def _cover(frame: pd.DataFrame, start: pd.Timestamp | None, end: pd.Timestamp | 
 def fetch_factors(
     name: str = "ff3",
     *,
+    region: str = "us",
     cache_dir: str | os.PathLike[str] | None = None,
     **download: object,
 ) -> tuple[pd.DataFrame, str]:
-    """Download one set into the cache; returns it (percent) and the cache file written.
+    """Download one set (of ``region``) into the cache; returns it (percent) and the cache file
+    written.
 
     Raises
     ------
     CacheWriteError
         When the cache folder refuses the write (the previous version is kept).
     """
-    frame = download_factors(name, **download)  # type: ignore[arg-type]
-    return frame, _store(name, frame, cache_dir)
+    frame = download_factors(name, region=region, **download)  # type: ignore[arg-type]
+    return frame, _store(name, frame, cache_dir, region)
 
 
-def _store(name: str, frame: pd.DataFrame, cache_dir: str | os.PathLike[str] | None) -> str:
+def _store(name: str, frame: pd.DataFrame, cache_dir: str | os.PathLike[str] | None,
+           region: str = "us") -> str:
     """Write a downloaded set to the cache (replacing the previous one); the file written."""
     cache = TableCache(cache_dir, "factors")
     stored = frame.copy()
     stored.index.name = "Date"
-    cache.write(name, CacheEntry(
+    key = cache_key(name, region)
+    cache.write(key, CacheEntry(
         stored, [(frame.index[0], frame.index[-1])],
-        {"source": "Kenneth R. French data library", "url": FRENCH_URL + FRENCH_FILES[name],
-         "units": "percent per day"},
+        {"source": "Kenneth R. French data library", "url": FRENCH_URL + french_file(name, region),
+         "units": "percent per day" + ("" if region == "us" else ", returns in US dollars")},
     ), merge=False)
-    return str(cache.path(name))
+    return str(cache.path(key))
 
 
 def get_factors(
@@ -230,6 +329,7 @@ def get_factors(
     end: str | dt.date | None = None,
     *,
     source: str = "snapshot",
+    region: str = "us",
     cache_dir: str | os.PathLike[str] | None = None,
     data_dir: str | os.PathLike[str] | None = None,
     **download: object,
@@ -240,6 +340,10 @@ def get_factors(
     ----------
     name
         ``"ff3"``, ``"ff5"`` or ``"mom"``.
+    region
+        ``"us"`` (default) or a region of :data:`REGIONS` (``"europe"``, ``"japan"``...): the
+        library's regional set, which the snapshot does not hold (``"auto"`` then goes to the
+        cache, then the library).
     start, end
         Dates wanted, inclusive (default: all there is).
     source
@@ -257,39 +361,47 @@ def get_factors(
         :class:`~eventstudy.exceptions.FetchError` and its kinds when the download fails.
     """
     _check_name(name)
+    check_region(region)
     if source not in FACTOR_SOURCES:
         raise ParameterError("source", source, f"choose one of {', '.join(FACTOR_SOURCES)}")
     lo, hi = _date(start, "start"), _date(end, "end")
+    what, key = _label(name, region), cache_key(name, region)
+    if region != "us" and source == "snapshot":
+        raise _data.DataError(
+            f"factors {what}: the snapshot keeps the US factors only; use source 'cache' (after "
+            "`eventstudy fetch --factors --factor-region " + region + "`), 'french' or 'auto'"
+        )
     frame = None
-    if source in ("snapshot", "auto"):
+    if source in ("snapshot", "auto") and region == "us":
         snap = _data.load_factors(name, data_dir=data_dir) * 100.0
         if source == "snapshot" or _cover(snap, lo, hi):
             frame, where = snap, "the snapshot"
     if frame is None and source in ("cache", "auto"):
         cache = TableCache(cache_dir, "factors")
-        entry = cache.read(name, strict=source == "cache")
+        entry = cache.read(key, strict=source == "cache")
         if entry is not None and (source == "cache" or _cover(entry.frame, lo, hi)):
             frame, where = entry.frame, "the cache"
         elif source == "cache":
+            fill = "" if region == "us" else f" --factor-region {region}"
             raise _data.DataError(
-                f"cache: factors {name!r} are not in the cache at {str(cache.folder)!r}; "
-                "fill it with `eventstudy fetch --factors` or use source 'auto'"
+                f"cache: factors {what} are not in the cache at {str(cache.folder)!r}; "
+                f"fill it with `eventstudy fetch --factors{fill}` or use source 'auto'"
             )
     if frame is None:
-        frame = download_factors(name, **download)  # type: ignore[arg-type]
+        frame = download_factors(name, region=region, **download)  # type: ignore[arg-type]
         where = "the French library"
         try:
-            _store(name, frame, cache_dir)
+            _store(name, frame, cache_dir, region)
         except CacheWriteError as error:  # the data are used all the same
             warnings.warn(
-                f"factors {name!r}: downloaded and used, but not cached: {error}",
+                f"factors {what}: downloaded and used, but not cached: {error}",
                 CacheWriteWarning, stacklevel=2,
             )
     frame = frame.copy()
     frame.index = pd.DatetimeIndex(frame.index, name="date")
     if not _cover(frame, lo, hi):
         raise _data.DataError(
-            f"factors {name!r}: {where} holds {frame.index[0]:%Y-%m-%d}..{frame.index[-1]:%Y-%m-%d}, "
+            f"factors {what}: {where} holds {frame.index[0]:%Y-%m-%d}..{frame.index[-1]:%Y-%m-%d}, "
             f"not {'' if lo is None else f'{lo:%Y-%m-%d}'}..{'' if hi is None else f'{hi:%Y-%m-%d}'}"
             + ("; use source 'auto' or 'french'" if where != "the French library" else "")
         )

@@ -57,6 +57,7 @@ from eventstudy.data.cache import (
     rows_agree,
 )
 from eventstudy.calendar import DEFAULT_EXCHANGE, last_closed_session, sessions
+from eventstudy.calendar.exchanges import listing_of
 from eventstudy.exceptions import (
     BatchFetchError,
     BeforeFirstTradeError,
@@ -422,6 +423,18 @@ def load(
     if not names or not all(isinstance(n, str) and n.strip() for n in names):
         raise ParameterError("tickers", tickers, "give at least one ticker")
     names = list(dict.fromkeys(n.strip() for n in names))
+    groups: dict[str, list[str]] = {}
+    for name in names:  # each ticker is checked on its own exchange's sessions
+        listing = listing_of(name)
+        groups.setdefault(exchange if listing is None else listing.exchange, []).append(name)
+    if len(groups) > 1:
+        loads = [load(group, start, end, source=source, cache_dir=cache_dir, data_dir=data_dir,
+                      refresh=refresh, use_snapshot=use_snapshot, require_cache=require_cache,
+                      exchange=mic, return_bound=return_bound, retries=retries, backoff=backoff,
+                      sleep=sleep, now=now)
+                 for mic, group in groups.items()]
+        return _merged(loads, names)
+    exchange = next(iter(groups))
     lo = None if start is None else _date(start, "start")
     hi = None if end is None else _date(end, "end")
     if lo is not None and hi is not None and hi < lo:
@@ -568,6 +581,19 @@ def load(
     return PriceLoad(prices, {t: provenance[t] for t in ordered}, failures)
 
 
+def _merged(loads: list[PriceLoad], names: list[str]) -> PriceLoad:
+    """One :class:`PriceLoad` of the loads of several exchanges' tickers, in the order asked."""
+    provenance = {t: p for load in loads for t, p in load.provenance.items()}
+    failures = {t: f for load in loads for t, f in load.failures.items()}
+    ordered = [t for t in names if t in provenance]
+    frames = [load.prices for load in loads if len(load.prices)]
+    prices = (pd.concat(frames, ignore_index=True).sort_values(["ticker", "date"], ignore_index=True)
+              if frames else loads[0].prices)
+    prices.attrs["provenance"] = {t: provenance[t].to_dict() for t in ordered}
+    return PriceLoad(prices, {t: provenance[t] for t in ordered},
+                     {t: failures[t] for t in names if t in failures})
+
+
 def _covers(rows: pd.DataFrame, lo: pd.Timestamp, hi: pd.Timestamp, exchange: str) -> bool:
     wanted = sessions(lo, hi, exchange=exchange)
     return bool(len(rows)) and len(wanted) > 0 and rows["date"].min() <= wanted[0] and rows["date"].max() >= wanted[-1]
@@ -629,7 +655,10 @@ def get_prices(
         With ``"auto"``: fetch the whole range again from scratch and replace what the cache
         held for the ticker (a bad answer once cached is then gone).
     exchange
-        Calendar the dates are checked against (default NYSE).
+        Calendar the dates of tickers without an exchange of their own are checked against
+        (default NYSE); a ticker with a Yahoo suffix or an index of the table of
+        :mod:`eventstudy.calendar.exchanges` is checked on its exchange's sessions (``VOD.L``
+        on London's, ``^N225`` on Tokyo's).
     return_bound
         ``|log return|`` beyond which a daily ``Adj Close`` move is reported.
     retries, backoff, sleep

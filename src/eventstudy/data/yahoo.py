@@ -188,8 +188,8 @@ def _tidy(raw: pd.DataFrame, symbol: str, start: pd.Timestamp, end: pd.Timestamp
     frame.columns.name = None
     frame = frame.dropna(how="all", subset=["open", "high", "low", "close", "adj_close"])
     index = pd.DatetimeIndex(frame.index)
-    if index.tz is not None:
-        index = index.tz_convert("America/New_York").tz_localize(None)
+    if index.tz is not None:  # midnights in the exchange's time zone: their local date is the day
+        index = index.tz_localize(None)
     frame.index = index.normalize()
     frame = frame[(frame.index >= start) & (frame.index <= end)]
     frame.index.name = "date"
@@ -204,8 +204,8 @@ def _splits(raw: pd.DataFrame) -> dict[str, float]:
         return {}
     column = pd.to_numeric(raw["Stock Splits"], errors="coerce")
     index = pd.DatetimeIndex(raw.index)
-    if index.tz is not None:
-        index = index.tz_convert("America/New_York").tz_localize(None)
+    if index.tz is not None:  # the exchange's local dates, as in _tidy
+        index = index.tz_localize(None)
     found = column.to_numpy()
     return {
         f"{day:%Y-%m-%d}": float(ratio)
@@ -225,11 +225,12 @@ def _first_trade_date(symbol: str) -> pd.Timestamp | None:
         return None
     if value is None:
         return None
+    zone = metadata.get("exchangeTimezoneName") or "America/New_York"  # the date is the exchange's
     if isinstance(value, (int, float)):
-        value = pd.Timestamp(int(value), unit="s", tz="UTC").tz_convert("America/New_York")
+        value = pd.Timestamp(int(value), unit="s", tz="UTC")
     stamp = pd.Timestamp(value)
     if stamp.tzinfo is not None:
-        stamp = stamp.tz_convert("America/New_York").tz_localize(None)
+        stamp = stamp.tz_convert(zone).tz_localize(None)
     return stamp.normalize()
 
 

@@ -268,6 +268,7 @@ class EventStudy:
             adjust=self.adjust,
             null_residuals=null_residuals,
             null_weights=pd.Series(null_weights, index=rel_days, name="null_weight"),
+            exchange=exchange,
         )
 
 

@@ -8,7 +8,7 @@ from typing import Any
 import numpy as np
 import pandas as pd
 
-from eventstudy.calendar import EventTiming, Window, as_window
+from eventstudy.calendar import EventTiming, Window, as_window, exchange_calendar
 from eventstudy.exceptions import ParameterError
 from eventstudy import formatting
 from eventstudy.formatting import Summary
@@ -89,6 +89,15 @@ class EventStudyResult:
         the estimation window (``NaN`` where missing; standardised for GARCH) and each event
         day's weight (1; GARCH: the forecast sd), from the fit's ``null_residuals`` and
         ``null_weights``.
+    exchange
+        The exchange_calendars code whose sessions placed day 0 (``"XNYS"``, ``"XLON"``...), or
+        ``None`` when the market series' dates did (:meth:`EventStudy.run` without one).
+    market_default
+        True when no market was named and :attr:`market` is the exchange's default index
+        (:data:`eventstudy.calendar.exchanges.DEFAULT_INDEX`).
+    currency
+        The currency the prices were converted to (``"USD"``...), or ``None`` when they are in
+        their exchange's own.
     """
 
     ticker: str
@@ -105,6 +114,9 @@ class EventStudyResult:
     adjust: str | None = None
     null_residuals: np.ndarray | None = field(default=None, repr=False)
     null_weights: pd.Series | None = field(default=None, repr=False)
+    exchange: str | None = None
+    market_default: bool = False
+    currency: str | None = None
 
     @property
     def event_date(self) -> pd.Timestamp:
@@ -325,6 +337,9 @@ class EventStudyResult:
         out: dict[str, Any] = {
             "ticker": self.ticker,
             "market": self.market,
+            "market_default": self.market_default,
+            "exchange": self.exchange,
+            "currency": self.currency,
             "model": self.model.name,
             "model_uses_market": self.model.uses_market,
             "level": self.level,
@@ -392,6 +407,11 @@ class EventStudyResult:
             )
         else:
             lines.append(f"  day 0 = {self.day0:%Y-%m-%d (%A)}")
+        abroad = self.exchange is not None and self.exchange != "XNYS"
+        if abroad:  # the NYSE is the default; any other exchange is named with its clock
+            lines.append(f"  sessions of {self.exchange} ({exchange_calendar(self.exchange).tz})")
+        if self.currency is not None:
+            lines.append(f"  prices in {self.currency}, converted at Yahoo's daily exchange rates")
         params = ", ".join(f"{k} = {v:.6g}" for k, v in self.fit.params.items()) or "none estimated"
         volume = self.measure == "volume"
         # returns in percent; log volumes as plain numbers (0.5 = volume e^0.5 = 1.65 times expected)
@@ -408,6 +428,7 @@ class EventStudyResult:
         lines += [
             f"Model: {self.model.label}" + (" of log volume ln(1 + Volume)" if volume else "")
             + f", market {self.market}"
+            + (f" (the default index of {self.exchange})" if abroad and self.market_default else "")
             + ("" if self.model.uses_market else " (trading days only: the model does not use its returns)"),
             f"  estimation window {self.timing.estimation}: {est[0]:%Y-%m-%d} .. {est[-1]:%Y-%m-%d}, "
             f"{self.fit.nobs} {'days' if volume else 'returns'}"

@@ -174,7 +174,7 @@ def read_events(
         raise DataError(f"events: {name} has a header but no events")
     if security != "ticker":
         table = table.rename(columns={security: "ticker"})
-    for column in ("ticker", "event_date", "market"):
+    for column in ("ticker", "event_date", "market", "exchange"):
         if column in table.columns:
             table[column] = table[column].astype(str).str.strip()
     return table.reset_index(drop=True)

@@ -55,13 +55,14 @@ import numpy as np
 import pandas as pd
 
 from eventstudy.calendar import Window, as_window
-from eventstudy.studies.event_panel import build_panel, day0_positions, skipped_frame
+from eventstudy.studies.event_panel import event_groups, skipped_frame
+from eventstudy.studies.event_periods import compound, event_periods, month_starts
 from eventstudy.events import id_column_of, read_events
 from eventstudy.exceptions import DataError, ParameterError, SmallSampleWarning
 from eventstudy import formatting
 from eventstudy.formatting import preformatted_html
-from eventstudy.defaults import DEFAULT_MARKET
-from eventstudy.studies.inputs import load_factor_sets
+from eventstudy.models.registry import get_model
+from eventstudy.studies.inputs import factor_region_for, load_factor_sets
 
 if TYPE_CHECKING:
     pass
@@ -238,7 +239,8 @@ def run_calendar_time(
     weights: str | None = None,
     min_size: int = 1,
     hac_lags: int | None = None,
-    market: str | pd.Series = DEFAULT_MARKET,
+    market: str | pd.Series | None = None,
+    exchange: str | None = None,
     returns: pd.DataFrame | str | os.PathLike[str] | None = None,
     prices: pd.DataFrame | str | os.PathLike[str] | None = None,
     columns: Sequence[str] | str | None = None,
@@ -249,6 +251,7 @@ def run_calendar_time(
     cache_dir: str | os.PathLike[str] | None = None,
     factors: pd.DataFrame | str | os.PathLike[str] | None = None,
     factors_unit: str = "decimal",
+    factor_region: str = "us",
     non_session: str = "next",
     data_dir: str | os.PathLike[str] | None = None,
 ) -> CalendarTimeResult:
@@ -273,8 +276,14 @@ def run_calendar_time(
     hac_lags
         HAC lags (default :func:`newey_west_lags` of the number of periods).
     market
-        A ticker (default ``^GSPC``), a column of ``returns`` or a Series of market returns; its
-        dates are the trading days (and the CAPM's market factor).
+        A ticker (default: the index of each event's exchange, ``^GSPC`` for the NYSE, or the
+        events table's ``market`` column), a column of ``returns`` or a Series of market
+        returns; its dates are the trading days (and the CAPM's market factor: one market for
+        all events).
+    exchange
+        The exchange of the events whose ``exchange`` column is empty (default: the ticker's
+        Yahoo suffix, else ``XNYS``). Events of several exchanges share calendar periods: see
+        :mod:`eventstudy.studies.event_periods`.
     returns
         A panel of simple returns (dates x securities) instead of the committed snapshot.
     prices, columns, market_returns, returns_unit, market_unit
@@ -286,6 +295,10 @@ def run_calendar_time(
     factors
         French factors in decimals indexed by date (columns as in :data:`CALENDAR_MODELS`, and
         ``RF``); default: the snapshot's.
+    factor_region
+        Without ``factors``: ``"us"`` (default), a region of
+        :data:`eventstudy.data.french.REGIONS` (``"developed"``, ``"europe"``...), or ``"auto"``,
+        the region of the events' exchanges (one region: the portfolio is one regression).
     non_session, data_dir
         As for :func:`eventstudy.studies.longrun.run_long_horizon`.
 
@@ -311,54 +324,49 @@ def run_calendar_time(
         raise ParameterError("hac_lags", hac_lags, "give a whole number of lags, at least 0")
     table = read_events(events, id_column=id_column_of(columns))
     event_weights = _event_weights(table, weights)
-    # a month is at most 23 trading days: the span of sessions fetched from a live source
-    per_period = 1 if frequency == "daily" else 23
-    panel, unknown = build_panel(
-        table["ticker"], market, returns, data_dir, prices=prices, columns=columns,
-        market_returns=market_returns, returns_unit=returns_unit, market_unit=market_unit,
-        source=source, cache_dir=cache_dir,
-        span=(table["event_date"].tolist(), per_period * max(0, -window.start) + per_period,
-              per_period * (max(window.end, 0) + 1)),
-    )
-    if factors is None and source != "snapshot":
-        from eventstudy.data.french import get_factors
-
-        first, last = f"{panel.dates[0]:%Y-%m-%d}", f"{panel.dates[-1]:%Y-%m-%d}"
-        factor_source = {"yahoo": "french"}.get(source, source)
-        factors = pd.concat([get_factors(name, first, last, source=factor_source,
-                                         cache_dir=cache_dir, data_dir=data_dir)
-                             for name in _FACTOR_SETS[model]], axis=1, join="outer")
+    groups, reasons = event_groups(table, exchange, market,
+                                   panel=returns is not None or prices is not None)
+    named = list(dict.fromkeys(g.market if isinstance(g.market, str) else "market" for g in groups))
+    if model == "capm" and len(named) > 1:
+        raise ParameterError("model", model, f"the CAPM's market factor is one market, and the events "
+                             f"have {len(named)} ({', '.join(named)}); name one with --market, or "
+                             "use a French factor model (ff3, carhart, ff5)")
+    periods = event_periods(table, groups, window, frequency, non_session, reasons, returns=returns,
+                            prices=prices, columns=columns, market_returns=market_returns,
+                            returns_unit=returns_unit, market_unit=market_unit, source=source,
+                            cache_dir=cache_dir, data_dir=data_dir)
+    days = periods.days
+    if factors is None:
+        regions = list(dict.fromkeys(factor_region_for(factor_region, g.exchange, get_model(model))
+                                     for g in groups))
+        if len(regions) > 1:
+            raise ParameterError("factor_region", factor_region, f"the events' exchanges are in "
+                                 f"{len(regions)} regions ({', '.join(regions)}) and the portfolio is "
+                                 "one regression: name one region, e.g. developed")
+        factors = load_factor_sets(_FACTOR_SETS[model], data_dir, region=regions[0] if regions else "us",
+                                   source=source, cache_dir=cache_dir, start=days[0], end=days[-1])
     if isinstance(factors, (str, os.PathLike)):
         from eventstudy.data.panel import read_factors_file
 
         factors = read_factors_file(factors, unit=factors_unit)
-    dates, values = panel.dates, panel.returns.to_numpy(dtype=float)
-    column_of = {name: j for j, name in enumerate(panel.returns.columns)}
-    position, reasons = day0_positions(table["event_date"], dates, non_session)
-    for i in np.flatnonzero(~table["ticker"].isin(column_of).to_numpy()):
-        reasons.setdefault(int(i), unknown.get(table["ticker"].iat[i], "ticker: no data"))
     for i in np.flatnonzero(~(event_weights > 0)):
         reasons.setdefault(int(i), f"{weights}: {table[weights].iat[i]!r} is not a positive number")
-    placed = np.ones(len(table), dtype=bool)
-    placed[list(reasons)] = False
-    security = table["ticker"].map(column_of).fillna(0).to_numpy(dtype=np.int64)[placed]
-    factor_frame = _factor_frame(model, panel.returns[panel.market], dates, factors, data_dir)
-
+    placed = periods.placed & (event_weights > 0)
+    security = periods.security[placed]
+    market_series = next(iter(periods.markets.values()))
+    period_values, period_index = periods.values, periods.index
+    values = period_values
+    start, end = periods.start[placed], periods.end[placed]
     if frequency == "daily":
-        period_values, period_index = values, dates
-        factor_values = factor_frame
-        start = position[placed] + window.start
-    else:
-        months = dates.to_period("M")
-        period_index = months.unique()
-        first_row = np.flatnonzero(np.r_[True, months[1:] != months[:-1]])
-        period_values = _compound(values, first_row)
-        factor_values = _monthly_factors(factor_frame, first_row, period_index)
-        month_of_day = np.cumsum(np.r_[True, months[1:] != months[:-1]]) - 1
-        start = month_of_day[position[placed]] + window.start
+        factor_values = _factor_frame(model, market_series, days, factors)
+    else:  # each factor compounded over its own days of the month (the market's for the CAPM)
+        own_days = market_series.index if model == "capm" else _factor_days(factors, days)
+        months, first_row = month_starts(pd.DatetimeIndex(own_days))
+        factor_values = _monthly_factors(
+            _factor_frame(model, market_series, pd.DatetimeIndex(own_days), factors),
+            first_row, months).reindex(period_index)
     n_periods = len(period_index)
-    weight = _holdings(start, start + len(window) - 1, security, event_weights[placed],
-                       n_periods, values.shape[1])
+    weight = _holdings(start, end, security, event_weights[placed], n_periods, values.shape[1])
     held = (weight > 0) & np.isfinite(period_values)
     size = held.sum(axis=1)
     weight_held = np.where(held, weight, 0.0)
@@ -449,20 +457,9 @@ def _holdings(start: np.ndarray, end: np.ndarray, security: np.ndarray, weight: 
         return np.where(count > 0, total / np.where(count > 0, count, 1.0), 0.0)
 
 
-def _compound(daily: np.ndarray, first_row: np.ndarray) -> np.ndarray:
-    r"""Period returns :math:`\prod(1 + R_d) - 1` over the rows from each ``first_row`` to the
-    next; NaN where any day's return is missing."""
-    logs = np.add.reduceat(np.log1p(np.nan_to_num(daily)), first_row, axis=0)
-    missing = np.add.reduceat((~np.isfinite(daily)).astype(np.int64), first_row, axis=0) > 0
-    return np.where(missing, np.nan, np.expm1(logs))
-
-
-def _factor_frame(model: str, market: pd.Series, dates: pd.DatetimeIndex, factors: pd.DataFrame | None,
-                  data_dir: str | os.PathLike[str] | None) -> pd.DataFrame:
+def _factor_frame(model: str, market: pd.Series, dates: pd.DatetimeIndex,
+                  factors: pd.DataFrame) -> pd.DataFrame:
     """The model's daily factors and RF on the panel's dates (NaN where the factors have none)."""
-    if factors is None:
-        factors = load_factor_sets(_FACTOR_SETS[model], data_dir)
-    assert factors is not None
     needed = [c for c in CALENDAR_MODELS[model] if c != "market"] + ["RF"]
     absent = [c for c in needed if c not in factors.columns]
     if absent:
@@ -473,18 +470,24 @@ def _factor_frame(model: str, market: pd.Series, dates: pd.DatetimeIndex, factor
     return frame
 
 
+def _factor_days(factors: pd.DataFrame, days: pd.DatetimeIndex) -> pd.DatetimeIndex:
+    """The factors' own days from the first to the last trading day of the events' exchanges."""
+    index = pd.DatetimeIndex(factors.index)
+    return index[(index >= days[0]) & (index <= days[-1])]
+
+
 def _monthly_factors(daily: pd.DataFrame, first_row: np.ndarray, months: pd.PeriodIndex) -> pd.DataFrame:
     """Monthly factors compounded from the daily ones (module docstring); NaN if a day is missing."""
-    rf = _compound(daily[["RF"]].to_numpy(), first_row)[:, 0]
+    rf = compound(daily[["RF"]].to_numpy(), first_row)[:, 0]
     out = {}
     for name in daily.columns:
         if name == "RF":
             continue
         if name in ("Mkt-RF", "market"):  # excess returns: compound the total return, less RF's
-            total = _compound((daily[name] + daily["RF"]).to_numpy()[:, None], first_row)[:, 0]
+            total = compound((daily[name] + daily["RF"]).to_numpy()[:, None], first_row)[:, 0]
             out[name] = total - rf
         else:
-            out[name] = _compound(daily[[name]].to_numpy(), first_row)[:, 0]
+            out[name] = compound(daily[[name]].to_numpy(), first_row)[:, 0]
     out["RF"] = rf
     return pd.DataFrame(out, index=months)
 

@@ -16,6 +16,7 @@ skipped with its reason, never moved to the nearest day of the data. A user's pa
 from __future__ import annotations
 
 import os
+import warnings
 from collections.abc import Iterable, Sequence
 from dataclasses import dataclass
 from typing import Any
@@ -26,8 +27,41 @@ import pandas as pd
 from eventstudy.calendar import DEFAULT_EXCHANGE
 from eventstudy.data.snapshot import available_tickers, load_prices, unknown_ticker
 from eventstudy.events import place_events
-from eventstudy.exceptions import DataError, ParameterError
+from eventstudy.events.markets import assign_markets
+from eventstudy.exceptions import DataError, DataQualityWarning, ParameterError
 from eventstudy.data.returns import simple_returns
+from eventstudy.studies.inputs import UserPanel, common_sessions, exchange_days
+
+
+@dataclass(frozen=True)
+class EventGroup:
+    """The events of one exchange and one market: their rows in the events table."""
+
+    rows: np.ndarray
+    exchange: str
+    market: str | pd.Series
+
+
+def event_groups(
+    table: pd.DataFrame, exchange: str | None, market: str | pd.Series | None, *, panel: bool,
+) -> tuple[list[EventGroup], dict[int, str]]:
+    """The events of ``table`` in groups of one exchange and one market
+    (:func:`eventstudy.events.markets.assign_markets`), and ``{row: reason}`` for the rows that
+    have no exchange or market. A market given as a Series is every event's; a market index of
+    another exchange than its events' is warned about (:class:`DataQualityWarning`) unless the
+    data are the user's ``panel`` (whose ids are not Yahoo symbols)."""
+    placement = assign_markets(table, exchange=exchange,
+                               market=market if isinstance(market, str) else None,
+                               warn_mismatch=not panel and not isinstance(market, pd.Series))
+    for note in placement.warnings:
+        warnings.warn(note, DataQualityWarning, stacklevel=3)
+    failed = np.flatnonzero(placement.failed != "")
+    reasons = {int(i): str(placement.failed[i]) for i in failed}
+    if isinstance(market, pd.Series):
+        ok = np.flatnonzero(placement.failed == "")
+        codes, mics = pd.factorize(placement.exchange[ok])
+        return [EventGroup(ok[codes == c], str(mic), market) for c, mic in enumerate(mics)], reasons
+    return [EventGroup(rows, mic, name) for rows, mic, name in placement.groups], reasons
 
 
 @dataclass(frozen=True)
@@ -64,6 +98,7 @@ def build_panel(
     source: str = "snapshot",
     cache_dir: str | os.PathLike[str] | None = None,
     span: tuple[Sequence[object], int, int] | None = None,
+    exchange: str = DEFAULT_EXCHANGE,
 ) -> tuple[Panel, dict[str, str]]:
     """The returns panel of ``tickers`` and the market, and the tickers that have no data.
 
@@ -83,9 +118,13 @@ def build_panel(
         Snapshot folder (see :func:`eventstudy.data.snapshot.snapshot_dir`).
     source, cache_dir, span
         ``"cache"``, ``"yahoo"`` or ``"auto"`` fetch (:func:`eventstudy.data.sources.get_prices`) the
-        NYSE sessions from ``first`` trading days before the earliest event date to ``last``
+        sessions from ``first`` trading days before the earliest event date to ``last``
         after the latest, ``span = (event_dates, first, last)``; tickers that cannot be had are
         listed with the reason. Default ``"snapshot"``: the committed data.
+    exchange
+        The events' exchange: with prices (the snapshot, the cache, Yahoo) the trading days are
+        its sessions on which the market has a price (:func:`eventstudy.studies.inputs.exchange_days`);
+        a user's panel keeps the market's dates.
 
     Returns
     -------
@@ -102,7 +141,7 @@ def build_panel(
                                  "--source at its default (snapshot) when giving one")
         if not isinstance(market, str) or span is None:
             raise ParameterError("market", market, "name the market's ticker to fetch it")
-        return _live_panel(wanted, market, span, source, cache_dir, data_dir)
+        return _live_panel(wanted, market, span, source, cache_dir, data_dir, exchange)
     if (prices is not None or market_returns is not None
             or (returns is not None and not isinstance(returns, pd.DataFrame))):
         return _from_user_panel(wanted, market, returns, prices, columns, market_returns,
@@ -130,38 +169,38 @@ def build_panel(
         raise unknown_ticker(market, known, parameter="market")
     missing = {t: str(unknown_ticker(t, known)) for t in wanted if t not in known}
     table = load_prices(sorted({*wanted, market} - set(missing)), data_dir=data_dir)
-    calendar = pd.DatetimeIndex(table.loc[table["ticker"] == market, "date"])
+    calendar = exchange_days(table.loc[table["ticker"] == market, "date"], exchange)
     return Panel(simple_returns(table, calendar=calendar), market), missing
 
 
 def _live_panel(
     wanted: list[str], market: str, span: tuple[Sequence[object], int, int], source: str,
     cache_dir: str | os.PathLike[str] | None, data_dir: str | os.PathLike[str] | None,
+    exchange: str,
 ) -> tuple[Panel, dict[str, str]]:
-    """Prices from the cache or Yahoo over the NYSE sessions the events need, as returns."""
-    from eventstudy.calendar import exchange_calendar
+    """Prices from the cache or Yahoo over the sessions of ``exchange`` the events need, as
+    returns."""
     from eventstudy.exceptions import BatchFetchError
     from eventstudy.data.sources import get_prices
 
     event_dates, before, after = span
-    sessions = pd.DatetimeIndex(exchange_calendar(DEFAULT_EXCHANGE).sessions)
-    placed = place_events(np.asarray(list(event_dates), dtype=object), sessions,
-                          exchange=DEFAULT_EXCHANGE)
+    sessions = common_sessions(exchange, [*wanted, market])
+    placed = place_events(np.asarray(list(event_dates), dtype=object), sessions, exchange=exchange)
     positions = placed.position[placed.placed]
     if len(positions) == 0:
-        raise DataError("event_date: no event date falls on the NYSE calendar")
+        raise DataError(f"event_date: no event date falls on the {exchange} calendar")
     start = sessions[max(0, int(positions.min()) - before - 1)]
     end = sessions[min(len(sessions) - 1, int(positions.max()) + after)]
     failures: dict[str, str] = {}
     try:
         table = get_prices([*wanted, market], start, end, source=source, cache_dir=cache_dir,
-                           data_dir=data_dir)
+                           data_dir=data_dir, exchange=exchange)
     except BatchFetchError as error:
         table = error.prices
         failures = {str(k): str(v) for k, v in error.failures.items()}
     if market in failures:
         raise DataError(failures[market])
-    calendar = pd.DatetimeIndex(table.loc[table["ticker"] == market, "date"])
+    calendar = exchange_days(table.loc[table["ticker"] == market, "date"], exchange)
     return Panel(simple_returns(table, calendar=calendar), market), failures
 
 
@@ -201,7 +240,6 @@ def _from_user_panel(
     market_returns: Any, returns_unit: str = "decimal", market_unit: str | None = None,
 ) -> tuple[Panel, dict[str, str]]:
     """The panel from a user's file (or a frame with a separate market), only what is needed."""
-    from eventstudy.studies.inputs import UserPanel
     from eventstudy.data.panel import load_panel
 
     if isinstance(market, pd.Series):
@@ -239,17 +277,18 @@ def _missing(wanted: list[str], columns: pd.Index, where: str) -> dict[str, str]
 
 
 def day0_positions(
-    event_dates: pd.Series, dates: pd.DatetimeIndex, non_session: str
+    event_dates: pd.Series, dates: pd.DatetimeIndex, non_session: str,
+    exchange: str = DEFAULT_EXCHANGE,
 ) -> tuple[np.ndarray, dict[int, str]]:
     """Row of day 0 on ``dates`` for every event, and ``{event row: reason}`` for those not placed.
 
     The rules of ``eventstudy batch`` (:func:`eventstudy.events.place_events`): a date that is
-    not a trading day moves as ``non_session`` says, a timestamp at or after the NYSE close to
-    the next day, and a date outside the data is not placed (its reason says so), never moved
-    to the edge of the data.
+    not a trading day moves as ``non_session`` says, a timestamp at or after the close of
+    ``exchange`` to the next day, and a date outside the data is not placed (its reason says
+    so), never moved to the edge of the data.
     """
     placed = place_events(event_dates.to_numpy(dtype=object), dates, non_session=non_session,
-                          exchange=DEFAULT_EXCHANGE)
+                          exchange=exchange)
     failed = np.flatnonzero(~placed.placed)
     return placed.position, dict(zip(failed.tolist(), placed.failed[failed].tolist()))
 

@@ -45,12 +45,17 @@ import numpy as np
 import pandas as pd
 
 from eventstudy.calendar import Window, as_window
-from eventstudy.studies.event_panel import build_panel, day0_positions, skipped_frame
+from eventstudy.studies.event_panel import (
+    EventGroup,
+    build_panel,
+    day0_positions,
+    event_groups,
+    skipped_frame,
+)
 from eventstudy.events import id_column_of, read_events
 from eventstudy.exceptions import DataError, ParameterError
 from eventstudy import formatting
 from eventstudy.formatting import preformatted_html
-from eventstudy.defaults import DEFAULT_MARKET
 
 if TYPE_CHECKING:
 
@@ -325,11 +330,11 @@ class LongHorizonResult:
             "past_data": self.past_data,
             "n_events": self.n_events,
             "events": [
-                {"ticker": str(t), "event_date": str(d), "day0": f"{z:%Y-%m-%d}", "bhar": float(v),
-                 "n_days": int(k), "benchmark_ticker": str(b), "truncated": bool(c)}
-                for t, d, z, v, k, b, c in zip(
-                    events["ticker"], events["event_date"], events["day0"], events["bhar"],
-                    events["n_days"], events["benchmark_ticker"], events["truncated"])
+                {"ticker": str(t), "event_date": str(d), "day0": f"{z:%Y-%m-%d}", "exchange": str(x),
+                 "bhar": float(v), "n_days": int(k), "benchmark_ticker": str(b), "truncated": bool(c)}
+                for t, d, z, x, v, k, b, c in zip(
+                    events["ticker"], events["event_date"], events["day0"], events["exchange"],
+                    events["bhar"], events["n_days"], events["benchmark_ticker"], events["truncated"])
             ],
             "mean_bhar": self.mean_bhar if self.n_events else None,
             "tests": [t.to_dict() for t in self.tests],
@@ -376,7 +381,8 @@ def run_long_horizon(
     horizon: tuple[int, int] = (0, 250),
     benchmark: str = "market",
     *,
-    market: str | pd.Series = DEFAULT_MARKET,
+    market: str | pd.Series | None = None,
+    exchange: str | None = None,
     returns: pd.DataFrame | str | os.PathLike[str] | None = None,
     prices: pd.DataFrame | str | os.PathLike[str] | None = None,
     columns: Sequence[str] | str | None = None,
@@ -403,13 +409,19 @@ def run_long_horizon(
         Relative trading days ``(a, b)`` held, both inclusive; ``(0, 250)``: about a year from
         day 0.
     benchmark
-        ``"market"`` (each event's ``market`` column where the table has one and it is not empty,
-        as in ``eventstudy batch``; else the ``market`` series) or the name of a column of
-        ``events`` naming, per event, the benchmark security (a column of the panel).
+        ``"market"`` (each event's market: its ``market`` column where the table has one and it
+        is not empty, as in ``eventstudy batch``; else ``market``, else the default index of the
+        event's exchange) or the name of a column of ``events`` naming, per event, the benchmark
+        security (a column of the panel).
     market
-        The market: a ticker of the snapshot (default ``^GSPC``), a column of ``returns``, or a
-        Series of its simple returns (then ``returns`` is required). Its dates are the trading
-        days.
+        The market where the events table names none: a ticker (default: the index of each
+        event's exchange, ``^GSPC`` for the NYSE), a column of ``returns``, or a Series of its
+        simple returns (then ``returns`` is required). Its dates are the trading days.
+    exchange
+        The exchange of the events whose ``exchange`` column is empty (default: the ticker's
+        Yahoo suffix, else ``XNYS``): its sessions, closes and time zone place day 0, and the
+        horizon counts its sessions on which the market traded (see
+        :mod:`eventstudy.events.markets`).
     returns
         A panel of simple returns (dates x securities, NaN where missing) to use instead of the
         committed snapshot.
@@ -450,44 +462,81 @@ def run_long_horizon(
         raise ParameterError("benchmark", benchmark,
                              f"give 'market' or a column of the events table: {list(table.columns)}")
     _check_bootstrap(n_bootstrap, resample_size)
-    named_by = benchmark if benchmark != "market" else ("market" if "market" in table.columns else None)
-    given = (None if named_by is None
-             else table[named_by].fillna("").astype(str).str.strip().to_numpy(dtype=object))
+    groups, reasons = event_groups(table, exchange, market,
+                                   panel=returns is not None or prices is not None)
+    parts = [
+        _horizons(table, group, window, benchmark, past_data, non_session, reasons, returns=returns,
+                  prices=prices, columns=columns, market_returns=market_returns,
+                  returns_unit=returns_unit, market_unit=market_unit, source=source,
+                  cache_dir=cache_dir, data_dir=data_dir)
+        for group in groups
+    ]
+    if not any(len(part.frame) for part in parts):
+        examples = "; ".join(f"{table['ticker'].iat[i]} {table['event_date'].iat[i]}: {r}"
+                             for i, r in list(sorted(reasons.items()))[:3])
+        raise DataError(f"events: none of {len(table)} events could be studied (skipped: {examples})")
+    frame, cumulative, held = _joined(parts)
+    tests, boot, notes = mean_tests(frame["bhar"].to_numpy(), n_bootstrap=n_bootstrap,
+                                    resample_size=resample_size, seed=seed)
+    return LongHorizonResult(
+        horizon=window, benchmark=benchmark, past_data=past_data, events=frame,
+        skipped=skipped_frame(table, reasons), tests=tuple(tests), notes=tuple(notes), bootstrap=boot,
+        _cumulative=cumulative, _columns=held,
+    )
+
+
+@dataclass
+class _Horizons:
+    """The BHARs of one group of events (one exchange and market): the studied events' rows,
+    the panel's cumulative log returns and each event's (security, benchmark) columns in it."""
+
+    frame: pd.DataFrame
+    cumulative: np.ndarray
+    columns: np.ndarray
+
+
+def _horizons(
+    table: pd.DataFrame, group: EventGroup, window: Window, benchmark: str, past_data: str,
+    non_session: str, reasons: dict[int, str], **data: Any,
+) -> _Horizons:
+    """BHARs of the events of ``group`` on their exchange's trading days; the reasons of the
+    events not studied are added to ``reasons`` (keyed by row of ``table``)."""
+    rows = group.rows
+    part = table.iloc[rows]
+    given = (None if benchmark == "market"
+             else part[benchmark].fillna("").astype(str).str.strip().to_numpy(dtype=object))
     panel, unknown = build_panel(
-        [*table["ticker"], *([] if given is None else [b for b in given if b])], market, returns, data_dir,
-        prices=prices, columns=columns, market_returns=market_returns, returns_unit=returns_unit,
-        market_unit=market_unit, source=source, cache_dir=cache_dir,
-        span=(table["event_date"].tolist(), max(0, -window.start) + 1, max(window.end, 0) + 1),
+        [*part["ticker"], *([] if given is None else [b for b in given if b])], group.market,
+        data["returns"], data["data_dir"], prices=data["prices"], columns=data["columns"],
+        market_returns=data["market_returns"], returns_unit=data["returns_unit"],
+        market_unit=data["market_unit"], source=data["source"], cache_dir=data["cache_dir"],
+        span=(part["event_date"].tolist(), max(0, -window.start) + 1, max(window.end, 0) + 1),
+        exchange=group.exchange,
     )
     dates, values = panel.dates, panel.returns.to_numpy(dtype=float)
     n_dates = len(dates)
     column_of = {name: j for j, name in enumerate(panel.returns.columns)}
-    if given is None:
-        bench_names = np.full(len(table), panel.market, dtype=object)
-    elif benchmark == "market":  # the events' own market where given, as in batch
-        bench_names = np.where(given != "", given, panel.market).astype(object)
-    else:
-        bench_names = given
-    reasons: dict[int, str] = {}
-    position, day0_reasons = day0_positions(table["event_date"], dates, non_session)
-    reasons.update(day0_reasons)
-    for i in np.flatnonzero(~table["ticker"].isin(column_of).to_numpy()):
-        reasons.setdefault(int(i), unknown.get(table["ticker"].iat[i], "ticker: no data"))
+    bench_names = np.full(len(part), panel.market, dtype=object) if given is None else given
+    local: dict[int, str] = {}
+    position, day0_reasons = day0_positions(part["event_date"], dates, non_session, group.exchange)
+    local.update(day0_reasons)
+    for i in np.flatnonzero(~part["ticker"].isin(column_of).to_numpy()):
+        local.setdefault(int(i), unknown.get(part["ticker"].iat[i], "ticker: no data"))
     no_bench = np.flatnonzero(~pd.Series(bench_names).isin(column_of).to_numpy())
     for i in no_bench:
         name = bench_names[i]
-        reasons.setdefault(int(i), unknown.get(name, f"{benchmark}: {name!r} names no security") if name
-                           else f"{benchmark}: empty, no benchmark security for this event")
-    security = table["ticker"].map(column_of).fillna(0).to_numpy(dtype=np.int64)
+        local.setdefault(int(i), unknown.get(name, f"{benchmark}: {name!r} names no security") if name
+                         else f"{benchmark}: empty, no benchmark security for this event")
+    security = part["ticker"].map(column_of).fillna(0).to_numpy(dtype=np.int64)
     bench = pd.Series(bench_names).map(column_of).fillna(0).to_numpy(dtype=np.int64)
 
     start = position + window.start
     end = position + window.end
-    placed = np.ones(len(table), dtype=bool)
-    placed[list(reasons)] = False
+    placed = np.ones(len(part), dtype=bool)
+    placed[list(local)] = False
     for i in np.flatnonzero(placed & (start < 0)):
-        reasons[int(i)] = (f"horizon: day {window.start:+d} of an event on {dates[position[i]]:%Y-%m-%d} is "
-                           f"before the first day of the data, {dates[0]:%Y-%m-%d}")
+        local[int(i)] = (f"horizon: day {window.start:+d} of an event on {dates[position[i]]:%Y-%m-%d} is "
+                         f"before the first day of the data, {dates[0]:%Y-%m-%d}")
     placed &= start >= 0
     # first day without a return, at or after each day, for each column (n_dates: none)
     invalid_at = np.where(np.isfinite(values), n_dates, np.arange(n_dates)[:, None])
@@ -500,21 +549,23 @@ def run_long_horizon(
     truncated = placed & ~covered
     gap_reasons = {  # one sentence per event not covered, never per event studied
         int(i): _gap_reason(int(first_gap[i]), n_dates, dates, values, security[i], bench[i],
-                            table["ticker"].iat[i], bench_names[i], window)
+                            part["ticker"].iat[i], bench_names[i], window)
         for i in np.flatnonzero(truncated)
     }
     for row, why in gap_reasons.items():
         if past_data == "skip" or last[row] < start[row]:
-            reasons[row] = why + ("" if past_data == "skip" else "; no day left to hold")
-    studied = np.setdiff1d(np.arange(len(table)), np.fromiter(reasons, dtype=np.int64, count=len(reasons)))
+            local[row] = why + ("" if past_data == "skip" else "; no day left to hold")
+    reasons.update({int(rows[i]): why for i, why in local.items()})
+    studied = np.setdiff1d(np.arange(len(part)), np.fromiter(local, dtype=np.int64, count=len(local)))
     cumulative = np.vstack([np.zeros((1, values.shape[1])), np.cumsum(np.log1p(np.nan_to_num(values)), axis=0)])
     s, e = start[studied], last[studied]
     sec, ben = security[studied], bench[studied]
     own = np.expm1(cumulative[e + 1, sec] - cumulative[s, sec])
     other = np.expm1(cumulative[e + 1, ben] - cumulative[s, ben])
 
-    frame = table.iloc[studied].copy()
+    frame = part.iloc[studied].copy()
     frame["day0"] = dates[position[studied]]
+    frame["exchange"] = group.exchange
     frame["benchmark_ticker"] = np.asarray(bench_names, dtype=object)[studied]
     frame["end"] = dates[e]
     frame["n_days"] = e - s + 1
@@ -528,17 +579,24 @@ def run_long_horizon(
     frame["benchmark_return"] = other
     frame["bhar"] = own - other
     frame["_start"] = s
-    if len(frame) == 0:
-        examples = "; ".join(f"{table['ticker'].iat[i]} {table['event_date'].iat[i]}: {r}"
-                             for i, r in list(sorted(reasons.items()))[:3])
-        raise DataError(f"events: none of {len(table)} events could be studied (skipped: {examples})")
-    tests, boot, notes = mean_tests(frame["bhar"].to_numpy(), n_bootstrap=n_bootstrap,
-                                    resample_size=resample_size, seed=seed)
-    return LongHorizonResult(
-        horizon=window, benchmark=benchmark, past_data=past_data, events=frame,
-        skipped=skipped_frame(table, reasons), tests=tuple(tests), notes=tuple(notes), bootstrap=boot,
-        _cumulative=cumulative, _columns=np.column_stack([sec, ben]),
-    )
+    return _Horizons(frame, cumulative, np.column_stack([sec, ben]))
+
+
+def _joined(parts: list[_Horizons]) -> tuple[pd.DataFrame, np.ndarray, np.ndarray]:
+    """The groups' events in the order of the events table, with one array of cumulative log
+    returns: the groups' side by side (rows past a shorter panel's end are NaN, never read),
+    each event's columns shifted to its group's."""
+    height = max(len(part.cumulative) for part in parts)
+    blocks, held, width = [], [], 0
+    for part in parts:
+        block = np.full((height, part.cumulative.shape[1]), np.nan)
+        block[: len(part.cumulative)] = part.cumulative
+        blocks.append(block)
+        held.append(part.columns + width)
+        width += part.cumulative.shape[1]
+    frame = pd.concat([part.frame for part in parts])
+    order = np.argsort(frame.index.to_numpy(), kind="stable")
+    return frame.iloc[order], np.hstack(blocks), np.vstack(held)[order]
 
 
 def _gap_reason(

@@ -30,7 +30,7 @@ import pandas as pd
 from eventstudy.engine.batch import batch_event_study, car_windows_of
 from eventstudy.engine.batch_quantiles import CarQuantiles
 from eventstudy.engine.garch import GARCH_MODELS
-from eventstudy.calendar import DEFAULT_EXCHANGE, Window
+from eventstudy.calendar import Window
 from eventstudy.events import (
     accounting_frame,
     find_duplicates,
@@ -38,14 +38,27 @@ from eventstudy.events import (
     place_events,
     read_events,
 )
-from eventstudy.exceptions import DataError, ParameterError
+from eventstudy.events.markets import (
+    EventMarkets,
+    assign_markets,
+    news_dates,
+    shared_dates_across_exchanges,
+)
+from eventstudy.exceptions import (
+    ClusteredEventsWarning,
+    DataError,
+    DataQualityWarning,
+    ParameterError,
+)
 from eventstudy.studies.inputs import (
     MarketData,
     UserPanel,
     check_sources,
+    exchange_day0s,
+    factor_region_for,
     live_data,
-    nyse_day0s,
     panel_data,
+    requested_currency,
     snapshot_data,
 )
 from eventstudy.data.sources import check_source
@@ -53,7 +66,7 @@ from eventstudy.inference.adjust import adjust_tests
 from eventstudy.inference.multi_event import multi_event_tests
 from eventstudy.inference.statistic import TestStatistic
 from eventstudy.studies.multi_result import MultiEventResult, window_label
-from eventstudy.defaults import DEFAULT_ESTIMATION, DEFAULT_MARKET, DEFAULT_WINDOW, PEER_MODEL_NAMES
+from eventstudy.defaults import DEFAULT_ESTIMATION, DEFAULT_WINDOW, PEER_MODEL_NAMES
 from eventstudy.models.peers import check_peers, peer_model
 from eventstudy.engine.single import EventStudy
 from eventstudy.data.units import too_large_columns
@@ -63,7 +76,8 @@ __all__ = ["MultiEventResult", "read_events", "run_multi_event_study"]
 def run_multi_event_study(
     events: pd.DataFrame | str | os.PathLike[str],
     *,
-    market: str = DEFAULT_MARKET,
+    market: str | None = None,
+    exchange: str | None = None,
     model: str = "market",
     estimation: tuple[int, int] = DEFAULT_ESTIMATION,
     window: tuple[int, int] = DEFAULT_WINDOW,
@@ -84,6 +98,8 @@ def run_multi_event_study(
     market_unit: str | None = None,
     factors: pd.DataFrame | str | os.PathLike[str] | None = None,
     factors_unit: str = "decimal",
+    factor_region: str = "us",
+    currency: str | None = None,
     exclude_events: bool = False,
     measure: str = "return",
     alternative: str = "two-sided",
@@ -101,15 +117,22 @@ def run_multi_event_study(
     ----------
     events
         A table (or CSV path) with columns ``ticker`` (or ``security``, or the id column named
-        by ``columns``) and ``event_date``, optionally ``market`` (the default market where it
-        is missing or empty); other columns are kept in :attr:`MultiEventResult.events`. An
-        event date may be a date or a timestamp with a time zone: a timestamp at or after the
-        NYSE close (16:00 New York, 13:00 on early-close days), or a day without a trading
-        day, moves day 0 as ``non_session`` says.
-    market, model, estimation, window, level, min_estimation
-        As for :func:`eventstudy.run_event_study`, shared by all events. With a panel,
-        ``market`` is the id of the market series in it (e.g. CRSP's ``vwretd``), unless
-        ``market_returns`` gives the market.
+        by ``columns``) and ``event_date``, optionally ``exchange`` and ``market`` (where
+        missing or empty: the options, else the ticker's Yahoo suffix and the exchange's
+        default index, see :mod:`eventstudy.events.markets`); other columns are kept in
+        :attr:`MultiEventResult.events`. An event date may be a date or a timestamp with a time
+        zone: a timestamp at or after its exchange's close (16:00 New York, 16:30 London, 15:00
+        Tokyo..., earlier on early-close days), or a day without a session, moves day 0 as
+        ``non_session`` says, on the event's own exchange.
+    market, exchange
+        The market and the exchange of the events whose row names none (default: each
+        event's exchange from its ticker's Yahoo suffix, else ``XNYS``, and that exchange's
+        default index, e.g. ``^GSPC``, ``^FTSE``, ``^N225``). With a panel, ``market`` is the
+        id of the market series in it (e.g. CRSP's ``vwretd``), unless ``market_returns``
+        gives the market. Events are studied in groups of one exchange and one market: day 0
+        and the windows are counted on the exchange's sessions on which the market traded.
+    model, estimation, window, level, min_estimation
+        As for :func:`eventstudy.run_event_study`, shared by all events.
     car_window, car_windows
         Window of the CAAR and its tests (default: the event window), or several windows.
     tests
@@ -132,6 +155,14 @@ def run_multi_event_study(
         ``"decimal"`` (default) or ``"percent"``: the unit of the panel's returns and of the
         market's (default: ``returns_unit``); returns that look like percent, or below -100%,
         are an error (:mod:`eventstudy.data.units`).
+    factor_region
+        Without ``factors``, the French factors of the factor models: ``"us"`` (default), a
+        region of :data:`eventstudy.data.french.REGIONS` (``"europe"``, ``"japan"``...: fetched
+        once from the library and cached), or ``"auto"``: each event's exchange's region.
+    currency
+        ``None`` (default): every event in its exchange's currency; ``"USD"`` (or another code
+        of :data:`eventstudy.data.currency.EXCHANGE_CURRENCY`): prices of the snapshot, the cache
+        or Yahoo converted with Yahoo's daily exchange rates (:mod:`eventstudy.data.currency`).
     exclude_events
         Leave the other events' windows of the same security out of each estimation window
         (their number is in the accounting's ``estimation_days_lost``).
@@ -173,16 +204,23 @@ def run_multi_event_study(
                         market_returns=market_returns, factors=factors, factors_unit=factors_unit,
                         returns_unit=returns_unit, market_unit=market_unit)
     check_sources(source, user)
-    markets = (table["market"].where(table["market"] != "", market).to_numpy(dtype=object)
-               if "market" in table.columns else np.full(n_rows, market, dtype=object))
+    currency = requested_currency(currency, user)
+    placement = assign_markets(table, exchange=exchange, market=market,
+                               warn_mismatch=user is None or not user.has_panel)
     state = _Accounting(n_rows)
+    unplaced = np.flatnonzero(placement.failed != "")
+    state.skip(unplaced, placement.failed[unplaced])
     parts: list[_Part] = []
-    codes, market_names = pd.factorize(markets)
-    groups = np.split(np.argsort(codes, kind="stable"), np.cumsum(np.bincount(codes))[:-1])
-    for group, market_name in zip(groups, market_names):
-        part = _study_market(study, windows, table, group, str(market_name), user, source,
+    for group, mic, market_name in placement.groups:
+        try:
+            region = ("us" if user is not None and user.factors is not None
+                      else factor_region_for(factor_region, mic, study.model))
+        except ParameterError as error:  # "auto" on an exchange the library has no region for
+            state.skip(group, str(error))
+            continue
+        part = _study_market(study, windows, table, group, market_name, mic, user, source,
                              cache_dir, data_dir, non_session, exclude_events, progress, state,
-                             event_peers)
+                             region, currency, event_peers)
         if part is not None:
             parts.append(part)
     studied = sum(part.batch.n_events for part in parts)
@@ -194,7 +232,7 @@ def run_multi_event_study(
             f"events: {studied} of {n_rows} events could be studied; the multi-event tests "
             f"need at least 2" + (f" (skipped: {examples})" if examples else "")
         )
-    return _combine(study, windows, table, parts, state, tests, exclude_events)
+    return _combine(study, windows, table, parts, state, tests, exclude_events, placement)
 
 
 class _Accounting:
@@ -214,24 +252,26 @@ class _Accounting:
 
 @dataclass
 class _Part:
-    """The events of one market: their rows in the table, the batch that studied them, the
-    trading days, and day 0 per event."""
+    """The events of one exchange and market: their rows in the table, the batch that studied
+    them, the trading days, and day 0 per event."""
 
     rows: np.ndarray
     batch: Any  # BatchResult, or GarchBatch for the GARCH models
     trading_days: pd.DatetimeIndex
     positions: np.ndarray
     market: str
+    exchange: str
 
 
 def _study_market(
     study: EventStudy, windows: tuple[Window, ...], table: pd.DataFrame, group: np.ndarray,
-    market: str, user: UserPanel | None, source: str, cache_dir: Any, data_dir: Any,
-    non_session: str, exclude_events: bool, progress: bool | None, state: _Accounting,
+    market: str, exchange: str, user: UserPanel | None, source: str, cache_dir: Any,
+    data_dir: Any, non_session: str, exclude_events: bool, progress: bool | None,
+    state: _Accounting, factor_region: str, currency: str | None,
     event_peers: list[tuple[str, ...]] | None = None,
 ) -> _Part | None:
-    """Load the returns of one market's events (and their peers), place day 0, drop duplicates,
-    run the batch."""
+    """Load the returns of one exchange's and market's events (and their peers), place day 0 on
+    the exchange's sessions, drop duplicates, run the batch."""
     tickers = table["ticker"].to_numpy(dtype=object)[group]
     given = table["event_date"].to_numpy(dtype=object)[group]
     wanted = list(dict.fromkeys(tickers.tolist()))
@@ -243,7 +283,7 @@ def _study_market(
     data: MarketData | None
     if user is not None and user.has_panel:
         def day_range(days: pd.DatetimeIndex) -> tuple[pd.Timestamp, pd.Timestamp]:
-            placed = place_events(given, days, non_session=non_session, exchange=DEFAULT_EXCHANGE)
+            placed = place_events(given, days, non_session=non_session, exchange=exchange)
             pos = placed.position[placed.placed]
             if len(pos) == 0:
                 return days[0], days[0]
@@ -251,9 +291,14 @@ def _study_market(
             hi = min(len(days) - 1, int(pos.max()) + latest)
             return days[lo], days[hi]
 
-        data = panel_data(study, user, wanted, market, day_range, data_dir)
+        data = panel_data(study, user, wanted, market, day_range, data_dir, factor_region, cache_dir)
     elif source == "snapshot":
-        data = snapshot_data(study, wanted, market, data_dir, user_factors)
+        try:
+            data = snapshot_data(study, wanted, market, data_dir, user_factors, exchange,
+                                 factor_region, cache_dir, currency)
+        except DataError as error:  # the market cannot be had in the currency asked for
+            state.skip(group, str(error))
+            return None
         if data is None:
             from eventstudy.data.snapshot import available_tickers, unknown_ticker
 
@@ -261,7 +306,7 @@ def _study_market(
                                                      parameter="market")))
             return None
     else:
-        day0s, failed = nyse_day0s(given, non_session)
+        day0s, failed = exchange_day0s(given, non_session, exchange)
         if failed:
             where = np.fromiter(failed, dtype=np.int64)
             state.skip(group[where], np.array(list(failed.values()), dtype=object))
@@ -271,7 +316,8 @@ def _study_market(
         needed = set(tickers[ok]) | ({p for i in group[ok] for p in event_peers[i]}
                                      if event_peers is not None else set())
         data, market_failure = live_data(study, sorted(needed), market, day0s, source,
-                                         cache_dir, data_dir, user_factors)
+                                         cache_dir, data_dir, user_factors, exchange, factor_region,
+                                         currency)
         if data is None:
             state.skip(group[ok], str(market_failure))
             return None
@@ -280,7 +326,7 @@ def _study_market(
         raise DataError(huge[market].replace(f"{market!r} return", f"the market {market!r}'s return"))
     data.unavailable.update(huge)
     days = data.trading_days
-    placed = place_events(given, days, non_session=non_session, exchange=DEFAULT_EXCHANGE)
+    placed = place_events(given, days, non_session=non_session, exchange=exchange)
     live = placed.placed.copy()
     failed_rows = np.flatnonzero(~live & (state.reason[group] == ""))
     state.skip(group[failed_rows], placed.failed[failed_rows])
@@ -332,7 +378,7 @@ def _study_market(
         state.lost[rows[ok]] = batch.estimation_days_lost[ok]
     skipped = batch.skipped
     state.skip(rows[skipped.index.to_numpy()], skipped["reason"].to_numpy(dtype=object))
-    return _Part(rows, batch, days, positions, market)
+    return _Part(rows, batch, days, positions, market, exchange)
 
 
 def events_peers(table: pd.DataFrame, model: str | Any, peers: Sequence[str] | str | None,
@@ -360,6 +406,7 @@ def events_peers(table: pd.DataFrame, model: str | Any, peers: Sequence[str] | s
 def _combine(
     study: EventStudy, windows: tuple[Window, ...], table: pd.DataFrame, parts: list[_Part],
     state: _Accounting, tests: Sequence[str] | None, exclude_events: bool,
+    placement: EventMarkets,
 ) -> MultiEventResult:
     """Join the per-market batches in the order of the events table and run the tests."""
     frames, abnormal, se, sources = [], [], [], []
@@ -368,6 +415,8 @@ def _combine(
         frame = part.batch.frame().rename(columns={"security": "ticker"})
         frame.index = pd.Index(part.rows[ok])
         frame.insert(1, "market", part.market)
+        frame.insert(2, "exchange", part.exchange)
+        frame.insert(3, "market_default", placement.market_default[part.rows[ok]])
         frame.insert(frame.columns.get_loc("car_ci_low"), "scar", frame["car"] / frame["car_se"])
         frame["event_date"] = table["event_date"].to_numpy(dtype=object)[part.rows[ok]]
         frame["day0"] = pd.DatetimeIndex(frame["day0"])
@@ -393,7 +442,7 @@ def _combine(
         at = events.columns.get_loc(f"car_p{suffix}") + 1
         events.insert(at, f"car_sq_p{suffix}", np.nan)
         events.insert(at + 1, f"car_sq_n{suffix}", 0)
-    extra = [c for c in table.columns if c not in ("ticker", "event_date", "market")]
+    extra = [c for c in table.columns if c not in ("ticker", "event_date", "market", "exchange")]
     if extra:
         characteristics = table.loc[events.index, extra]
         characteristics.columns = [c if c not in events.columns else f"{c}_input" for c in extra]
@@ -442,7 +491,7 @@ def _combine(
         return chunk
 
     statistics, caught = event_tests(study, windows, events, abnormal_frame, se_frame,
-                                     residuals_once, tests)
+                                     residuals_once, tests, placement.warnings)
     quantiles.finish(null_rows)
     for w, suffix in enumerate(suffixes):
         events[f"car_sq_p{suffix}"] = quantiles.p[:, w]
@@ -450,6 +499,7 @@ def _combine(
     statistics = adjust_tests(statistics, study.adjust)
     accounting = accounting_frame(table, state.status, state.reason, state.day0,
                                   state.duplicate_of, state.lost if exclude_events else None)
+    accounting.insert(2, "exchange", placement.exchange)
     return MultiEventResult(
         study=study, car_windows=windows, events=events, abnormal=abnormal_frame,
         abnormal_se=se_frame, accounting=accounting, tests=tuple(statistics),
@@ -460,10 +510,12 @@ def _combine(
 def event_tests(
     study: EventStudy, windows: tuple[Window, ...], events: pd.DataFrame,
     abnormal: pd.DataFrame, se: pd.DataFrame, residual_rows: Callable[[np.ndarray], np.ndarray],
-    tests: Sequence[str] | None,
+    tests: Sequence[str] | None, market_notes: Sequence[str] = (),
 ) -> tuple[list[TestStatistic], list[str]]:
     """Every test (``tests``; None: all) per day and for every window, in one pass over the
-    residuals, with Savickas' test for the GARCH models; and the warnings raised, as text.
+    residuals, with Savickas' test for the GARCH models; and the warnings raised, as text (with
+    those about markets of another exchange, ``market_notes``, and about events sharing a date
+    across exchanges).
 
     ``events``, ``abnormal`` and ``se`` are those of :class:`MultiEventResult`, and
     ``residual_rows(rows)`` the estimation residuals of the events at positions ``rows``: the
@@ -473,6 +525,15 @@ def event_tests(
     tests = None if tests is None else [t for t in tests if t != "savickas"] or None
     with warnings.catch_warnings(record=True) as caught:
         warnings.simplefilter("always")
+        for note in market_notes:
+            warnings.warn(note, DataQualityWarning, stacklevel=2)
+        exchanges = (events["exchange"].to_numpy(dtype=object) if "exchange" in events.columns
+                     else np.full(len(events), "", dtype=object))
+        several = len(pd.unique(exchanges)) > 1  # one exchange: its day-0 clustering says it all
+        shared = (shared_dates_across_exchanges(
+            news_dates(events["event_date"].to_numpy(dtype=object)), exchanges) if several else None)
+        if shared is not None:
+            warnings.warn(shared, ClusteredEventsWarning, stacklevel=2)
         statistics = multi_event_tests(
             abnormal=abnormal.to_numpy(), abnormal_sd=se.to_numpy(),
             car_sd=events["car_se"].to_numpy(), residuals=cast(Any, residual_rows),

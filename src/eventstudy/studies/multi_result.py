@@ -297,7 +297,12 @@ class MultiEventResult:
                    events["car"].tolist(), events["car_se"].tolist(),
                    events["car_t"].tolist(), events["car_p"].tolist(),
                    [_finite(v) for v in events["car_sq_p"].tolist()]]
-        keys = ("ticker", "event_date", "day0", "car", "car_se", "car_t", "car_p", "car_sq_p")
+        keys: tuple[str, ...] = ("ticker", "event_date", "day0", "car", "car_se", "car_t", "car_p",
+                                 "car_sq_p")
+        if "exchange" in events.columns:  # which exchange placed the event, against which market
+            columns += [_texts(events["exchange"]), _texts(events["market"]),
+                        events["market_default"].astype(bool).tolist()]
+            keys += ("exchange", "market", "market_default")
         records = [dict(zip(keys, values)) for values in zip(*columns)]
         if len(self.car_windows) > 1:
             for w, window in enumerate(self.car_windows):
@@ -321,6 +326,9 @@ class MultiEventResult:
             _integers(accounting["duplicate_of"]),
         ]
         keys = ["row", "ticker", "event_date", "status", "day0", "reason", "duplicate_of"]
+        if "exchange" in accounting.columns:
+            columns.append(_texts(accounting["exchange"]))
+            keys.append("exchange")
         if "estimation_days_lost" in accounting.columns:
             columns.append(_integers(accounting["estimation_days_lost"]))
             keys.append("estimation_days_lost")
@@ -386,16 +394,27 @@ class MultiEventResult:
         shown = self.events.iloc[:30]  # a report, not a dump: to_dict() / --json list every event
         lines.append(f"Events, CAR{window(self.car_window)} (SQ p: the sample-quantile test of "
                      "the event's CAR against its estimation residuals):")
+        placement: dict[str, list[str]] = {}
+        if "exchange" in self.events.columns and (
+                set(self.events["exchange"]) != {"XNYS"} or self.events["market"].nunique() > 1):
+            placement = {  # where each event was placed, and against which market
+                "exchange": shown["exchange"].astype(str).tolist(),
+                "market": [f"{m}{'*' if d else ''}"
+                           for m, d in zip(shown["market"], shown["market_default"])],
+            }
         lines += aligned({
             "ticker": shown["ticker"].astype(str).tolist(),
             "event_date": shown["event_date"].astype(str).tolist(),
             "day0": [f"{d:%Y-%m-%d}" for d in pd.to_datetime(shown["day0"])],
+            **placement,
             "CAR": [number(v) for v in shown["car"]],
             "se": [spread(v) for v in shown["car_se"]],
             "t": [formatting.statistic(v, formatting.T_DECIMALS) for v in shown["car_t"]],
             "p": [pvalue(v) for v in shown["car_p"]],
             "SQ p": [sq_pvalue(p, n) for p, n in zip(shown["car_sq_p"], shown["car_sq_n"])],
-        }, left=("ticker", "event_date", "day0"))
+        }, left=("ticker", "event_date", "day0", "exchange", "market"))
+        if placement and self.events["market_default"].any():
+            lines.append("  * the default index of the event's exchange (no market was named)")
         if len(self.events) > len(shown):
             lines.append(f"  ... and {len(self.events) - len(shown)} more events (to_dict() or --json has them all)")
         frame = self.tests_frame()
