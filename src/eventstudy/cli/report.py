@@ -58,7 +58,9 @@ def _settings(args: argparse.Namespace) -> list[tuple[str, str]]:
     own = [(name, value) for name, value in (("returns panel", args.returns), ("prices panel", args.prices),
                                              ("market returns", args.market_returns)) if value]
     source = own or [("prices", f"source {args.source}" + (f", cache {args.cache_dir}" if args.cache_dir else ""))]
-    return [*source, ("market", args.market), ("day 0 on a closed day", args.non_session),
+    return [*source, ("market", args.market or "each event's market column, else its exchange's index"),
+            ("exchange", args.exchange or "each event's exchange column, else its Yahoo suffix, else XNYS"),
+            ("day 0 on a closed day", args.non_session),
             ("other events left out of estimation", "yes" if args.exclude_events else "no")]
 
 
