@@ -172,7 +172,7 @@ def test_readme_papermill_example_runs_as_shown_and_its_text_follows_the_paramet
     assert "This run studies AAPL around 2018-08-06" in text
     assert "Over the event window (-5, +5) the CAR was" in text and f"{result.car.value:+.2%}" in text
     assert "The market-adjusted model has no parameters to fit; its residual variance comes from 240" in text
-    assert "fitted on" not in text and "beta of" not in text
+    assert "market-adjusted model, fitted on" not in text and "beta of" not in text
     assert "Facebook" not in text and "FB" not in text and "press" not in text and "3.7%" not in text
     assert "The event study below uses close-to-close returns" in text
     # the suggestions name values other than the ones chosen, and the parameters are shown
