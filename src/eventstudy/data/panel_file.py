@@ -303,6 +303,7 @@ class PanelReader:
             panel.path, self.layout, text, self.as_text)
         self.date_type = date_type
         self.date_sql = _date_expression("date_raw", date_type)
+        self.typed_dates = date_type.startswith(("DATE", "TIMESTAMP"))
         self.value_numeric = _numeric(value_type)
         self.integer_ids = self.id_type in ("INTEGER", "BIGINT", "SMALLINT", "HUGEINT", "UBIGINT",
                                             "UINTEGER", "TINYINT")
