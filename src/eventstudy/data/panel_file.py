@@ -456,7 +456,8 @@ class PanelReader:
         date = _date_expression(self.layout.date, "VARCHAR" if self.as_text else types[self.layout.date])
         try:
             rows = self.con.execute(
-                f"SELECT {date} AS date, min({value}) AS lo, max({value}) AS hi FROM {reader} "
+                f"SELECT {date} AS date, COALESCE(min({value}), 'NaN'::DOUBLE) AS lo, "
+                f"COALESCE(max({value}), 'NaN'::DOUBLE) AS hi FROM {reader} "
                 "GROUP BY 1 HAVING date IS NOT NULL ORDER BY 1").fetchnumpy()
         except duckdb.Error as error:
             raise DataError(f"{self.label}: cannot read column {column!r}: "
