@@ -283,41 +283,39 @@ class Engine:
         spec, segs = self.spec, self.segs
         members = self.blocks[k]
         lengths = segs.length[members]
-        width = int(lengths.max()) + 1
-        starts = np.zeros(len(members), dtype=np.int64)
-        np.cumsum(lengths[:-1], out=starts[1:])
-        within = np.arange(int(lengths.sum()), dtype=np.int64) - np.repeat(starts, lengths)
-        cell = np.repeat(segs.offset[members], lengths) + within  # the block's cells, row by row
-        day = np.repeat(segs.first[members], lengths) + within
+        width = int(lengths.max())
+        step = np.arange(width, dtype=np.int64)
+        inside = step[None, :] < lengths[:, None]  # (rows, width): the padding is outside
+        day = segs.first[members][:, None] + step[None, :]
+        np.minimum(day, len(spec.valid) - 1, out=day)  # padding: any day, masked below
+        cell = np.minimum(segs.offset[members][:, None] + step[None, :], len(self.estimation) - 1)
         y = np.take(self.estimation, cell)
         del cell
         if self.has_offset:
             y -= spec.offset[day]
-        usable = np.isfinite(y)
+        usable = np.isfinite(y) & inside
         if not self.all_valid:
             usable &= spec.valid[day]
         np.copyto(y, 0.0, where=~usable)
-        count = np.add.reduceat(usable, starts)
-        centre = np.add.reduceat(y, starts) / np.maximum(count, 1)
+        centre = y.sum(axis=1) / np.maximum(usable.sum(axis=1), 1)
         self.y_centre[members] = centre
-        y -= np.repeat(centre, lengths)
+        y -= centre[:, None]
         np.copyto(y, 0.0, where=~usable)
-        missing = ~usable
+        missing = inside & ~usable
         if not self.all_valid:
             missing &= spec.valid[day]
-        missing_cells = np.flatnonzero(missing)
-        miss_start = np.searchsorted(missing_cells, starts)
-        miss_prefix = _prefix(self.x_moments[day[missing_cells]])
+        missing_cells = np.flatnonzero(missing)  # row by row, day by day
+        miss_start = np.searchsorted(missing_cells, np.arange(len(members)) * width)
+        miss_prefix = _prefix(self.x_moments[day.reshape(-1)[missing_cells]])
         m = self.n_y_moments
-        sums = np.zeros((m, len(members), width))
-        flat = sums.reshape(m, -1)
-        place = np.repeat(np.arange(len(members), dtype=np.int64) * width + 1, lengths) + within
-        flat[0, place] = missing
-        flat[1, place] = y
+        sums = np.empty((m, len(members), width + 1))
+        sums[:, :, 0] = 0.0
+        sums[0, :, 1:] = missing
+        sums[1, :, 1:] = y
         for a in range(spec.q):
-            flat[2 + a, place] = y * self.z_tilde[day, a]
-        flat[m - 1, place] = y * y
-        del y, day, usable, missing, place, within
+            np.multiply(y, self.z_tilde[day, a], out=sums[2 + a, :, 1:])
+        np.multiply(y, y, out=sums[m - 1, :, 1:])
+        del y, day, usable, missing, inside
         np.cumsum(sums, axis=2, out=sums)
         return _Block(members, sums, miss_start, miss_prefix)
 
