@@ -390,7 +390,9 @@ class _CellScan:
         import duckdb
 
         reader = self.reader
-        table = self._ids_frame([self.ids[c] for c in segs.column])
+        if len(segs) == 0:
+            return np.zeros(0)
+        table = self._ids_frame(np.asarray(self.ids, dtype=object)[segs.column])
         table["g"] = np.arange(len(segs), dtype=np.int64)
         table["lo"] = self.day_numbers[segs.first]
         table["hi"] = self.day_numbers[segs.last]
