@@ -240,35 +240,49 @@ class Engine:
             out: dict[str, np.ndarray], *, chunk_size: int, progress: bool | None,
             workers: int = 1) -> None:
         """Study the events ``order`` (``segment[i]`` holds event ``i``'s windows), block by
-        block, chunk by chunk; with one block, in their own order (outputs written by slices)."""
+        block, chunk by chunk. With one block, the events in their own order (outputs written by
+        slices), ``workers`` chunks at a time; with several, ``workers`` blocks at a time (NumPy
+        releases the GIL in the array work), each solving its chunks in turn."""
         in_order = len(self.blocks) == 1
         if not in_order:
             order = order[np.argsort(self.block_of[segment[order]], kind="stable")]
         bounds = np.searchsorted(self.block_of[segment[order]], np.arange(len(self.blocks) + 1))
         with progress_bar(len(order), desc=f"{self.study.model.name} events", enabled=progress,
                           unit="event") as bar:
-            for k in range(len(self.blocks)):
-                start, stop = (0, len(order)) if in_order else (int(bounds[k]), int(bounds[k + 1]))
-                if start == stop:
-                    continue
-                block = self._block(k)
 
-                def task(lo: int, block: _Block = block, stop: int = stop) -> int:
-                    hi = min(lo + chunk_size, stop)
-                    rows = order[lo:hi]
-                    target = slice(lo, hi) if in_order else rows
-                    self._chunk(target, rows, pos[rows], segment[rows], block, reason, out)
-                    return hi - lo
+            def solve(lo: int, stop: int, block: _Block) -> int:
+                hi = min(lo + chunk_size, stop)
+                rows = order[lo:hi]
+                target = slice(lo, hi) if in_order else rows
+                self._chunk(target, rows, pos[rows], segment[rows], block, reason, out)
+                bar.update(hi - lo)
+                return hi - lo
 
-                starts = range(start, stop, chunk_size)
+            if in_order:
+                block = self._block(0)
+                starts = range(0, len(order), chunk_size)
                 if workers > 1 and len(starts) > 1:
                     with ThreadPoolExecutor(workers) as pool:
-                        for done in pool.map(task, starts):
-                            bar.update(done)
+                        list(pool.map(lambda lo: solve(lo, len(order), block), starts))
                 else:
                     for lo in starts:
-                        bar.update(task(lo))
-                del block
+                        solve(lo, len(order), block)
+                return
+
+            def solve_block(k: int) -> None:
+                start, stop = int(bounds[k]), int(bounds[k + 1])
+                if start == stop:
+                    return
+                block = self._block(k)
+                for lo in range(start, stop, chunk_size):
+                    solve(lo, stop, block)
+
+            if workers > 1 and len(self.blocks) > 1:
+                with ThreadPoolExecutor(workers) as pool:
+                    list(pool.map(solve_block, range(len(self.blocks))))
+            else:
+                for k in range(len(self.blocks)):
+                    solve_block(k)
 
     def _block(self, k: int) -> _Block:
         """Running sums of the segments of block ``k``, one row each.
