@@ -539,14 +539,15 @@ def batch_event_study(
         lost[rows] = _days_lost(segs, excluded & np.isfinite(cells), segment[rows], pos[rows], est)
     estimation_cells = cells
     if len(rows):
+        used = np.unique(segment[rows])  # the segments of the events studied, not of others
         engine = Engine(cells, segs, spec, study, windows, excluded, block_cells=max(
-            1, int(prefix_budget_mb * 2**20 // ((3 + spec.q + 6) * 8))))
+            1, int(prefix_budget_mb * 2**20 // ((3 + spec.q + 6) * 8))), used=used)
         estimation_cells = engine.estimation
         if len(engine.blocks) == 1:
             # one block: every event in its own order, outputs written by slices; skipped
-            # events ride along on the first segment and are blanked afterwards
-            safe_pos = np.where(live, pos, segs.first[0] - earliest)
-            safe_segment = np.where(live, segment, 0)
+            # events ride along on a segment of the block and are blanked afterwards
+            safe_pos = np.where(live, pos, segs.first[used[0]] - earliest)
+            safe_segment = np.where(live, segment, used[0])
             engine.run(np.arange(n_events), safe_pos, safe_segment, reason, out,
                        chunk_size=chunk_size, progress=progress, workers=workers)
         else:

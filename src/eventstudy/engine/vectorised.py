@@ -202,7 +202,7 @@ class Engine:
 
     def __init__(self, cells: np.ndarray, segs: Segments, spec: ModelSpec, study: EventStudy,
                  windows: tuple[Window, ...], excluded: np.ndarray | None = None,
-                 block_cells: int = 1 << 22) -> None:
+                 block_cells: int = 1 << 22, used: np.ndarray | None = None) -> None:
         # event-window returns come from ``cells``; the estimation from ``cells`` less the
         # ``excluded`` cells (other events' windows of the same security)
         self.cells, self.segs, self.spec = cells, segs, spec
@@ -227,10 +227,12 @@ class Engine:
         self.base = segs.base
         self.has_offset = bool(np.any(spec.offset != 0.0))
         self.all_valid = bool(spec.valid.all())
-        # blocks: segments sorted by length, cut where the longest would pad the shortest by
-        # more than _WIDTH_RATIO or the block would exceed ``block_cells``
-        self.blocks = _plan_blocks(segs.length, block_cells)
-        self.block_of = np.zeros(len(segs), dtype=np.int64)
+        # blocks of the segments ``used`` (default: all): sorted by length, cut where the
+        # longest would pad the shortest by more than _WIDTH_RATIO or the block would exceed
+        # ``block_cells``
+        used = np.arange(len(segs)) if used is None else np.asarray(used, dtype=np.int64)
+        self.blocks = [used[b] for b in _plan_blocks(segs.length[used], block_cells)]
+        self.block_of = np.full(len(segs), -1, dtype=np.int64)
         self.row_of = np.zeros(len(segs), dtype=np.int64)
         for k, members in enumerate(self.blocks):
             self.block_of[members] = k
