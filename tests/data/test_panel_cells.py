@@ -13,6 +13,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
+from eventstudy.data.panel import load_panel
 from eventstudy.data.panel_cells import FrameCells, load_panel_cells
 from eventstudy.data.panel_file import PanelFile
 from eventstudy.exceptions import DataError, DataQualityWarning
@@ -135,3 +136,52 @@ def test_repeated_rows_and_bad_values_are_errors_naming_the_rows(tmp_path):
     with pytest.raises(DataError, match="not finite returns"):
         load_panel_cells(PanelFile.of(infinite), ["A"], reach=(-20, 5), market="M",
                          event_days=place)
+
+
+def test_the_unit_rule_and_values_too_large_as_load_panel_says_them(tmp_path):
+    """Returns in percent, below -100% or beyond 1e100 inside the events' windows: the messages
+    of the dense reader (one rule, :mod:`eventstudy.data.units`), decided on the cells read."""
+    days = pd.bdate_range("2018-01-01", periods=120)
+    rng = np.random.default_rng(4)
+    frame = pd.DataFrame({"M": rng.normal(0, 0.01, 120), "A": rng.normal(0, 0.02, 120),
+                          "B": rng.normal(0, 0.02, 120)}, index=days)
+
+    def long(values: pd.DataFrame, name: str):
+        path = tmp_path / name
+        values.rename_axis("date").reset_index().melt("date", var_name="ticker",
+                                                      value_name="return").to_csv(path, index=False)
+        return PanelFile.of(path)
+
+    place = lambda d: (np.array(["A", "B"], dtype=object), np.array([100, 100]))  # noqa: E731
+    reach = (-60, 5)
+
+    def both(panel, **units):
+        outcomes = []
+        for load in (lambda: load_panel_cells(panel, ["A", "B"], reach=reach, market="M",
+                                              event_days=place, **units),
+                     lambda: load_panel(panel, ["A", "B"], market="M", **units)):
+            with pytest.raises(DataError) as error:
+                load()
+            outcomes.append(str(error.value))
+        return outcomes
+
+    percent = frame.assign(A=frame["A"] * 100, B=frame["B"] * 100)
+    from_cells, from_frame = both(long(percent, "pct.csv"))
+    assert from_cells.split(" (median")[0] == from_frame.split(" (median")[0]
+    assert "column 'return' (ids 'A', 'B') looks like percent" in from_cells
+    declared = load_panel_cells(long(percent, "pct.csv"), ["A", "B"], reach=reach, market="M",
+                                event_days=place, returns_unit="percent", market_unit="decimal")
+    decimal = load_panel_cells(long(frame, "dec.csv"), ["A", "B"], reach=reach, market="M",
+                               event_days=place)
+    np.testing.assert_allclose(declared.cells.cells, decimal.cells.cells, rtol=1e-15)
+    below = frame.copy()
+    below.iloc[70, 2] = -1.5  # B, inside the windows
+    from_cells, from_frame = both(long(below, "below.csv"))
+    assert from_cells == from_frame and "(id 'B') has 1 daily return(s) below -100%" in from_cells
+    huge = frame.copy()
+    huge.iloc[80, 1] = 1e300  # A, inside the windows
+    loaded = load_panel_cells(long(huge, "huge.csv"), ["A", "B"], reach=reach, market="M",
+                              event_days=place)
+    message = loaded.cells.too_large(pd.DatetimeIndex(loaded.market.index))
+    assert list(message) == ["A"]
+    assert message["A"] == f"returns: 'A' return is 1e+300 on {days[80]:%Y-%m-%d}, too large to be a daily return (check the prices around that day: a price near 0 or infinity?)"
