@@ -77,7 +77,8 @@ def staggered_events(panel: StaggeredPanel, n: int, seed: int = 3) -> pd.DataFra
     dates = panel.returns.index
     frame = pd.DataFrame({"permno": ids[sec], "event_date": dates[day].strftime("%Y-%m-%d")})
     extra = pd.DataFrame({"permno": [ids[sec[0]], "99999"],
-                          "event_date": [frame["event_date"].iloc[0], dates[n_days // 2].strftime("%Y-%m-%d")]})
+                          "event_date": [frame["event_date"].iloc[0],
+                                         dates[n_days // 2].strftime("%Y-%m-%d")]})
     return pd.concat([frame, extra], ignore_index=True)
 
 

@@ -184,4 +184,5 @@ def test_the_unit_rule_and_values_too_large_as_load_panel_says_them(tmp_path):
                               event_days=place)
     message = loaded.cells.too_large(pd.DatetimeIndex(loaded.market.index))
     assert list(message) == ["A"]
-    assert message["A"] == f"returns: 'A' return is 1e+300 on {days[80]:%Y-%m-%d}, too large to be a daily return (check the prices around that day: a price near 0 or infinity?)"
+    assert message["A"].startswith(f"returns: 'A' return is 1e+300 on {days[80]:%Y-%m-%d}, too "
+                                   "large to be a daily return")

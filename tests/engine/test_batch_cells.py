@@ -76,10 +76,11 @@ def test_every_model_matches_the_single_path_on_a_staggered_panel(panel, events,
 
 
 def test_blocks_chunks_and_threads_do_not_change_the_numbers(panel, events):
-    kwargs = dict(model="carhart", factors=panel.factors, window=(-5, 5), car_windows=[(-1, 1), (0, 5)])
+    kwargs = dict(model="carhart", factors=panel.factors, window=(-5, 5),
+                  car_windows=[(-1, 1), (0, 5)])
     base = batch_event_study(panel.returns, events, panel.market, workers=1, **kwargs)
-    for extra in ({"prefix_budget_mb": 0.01, "chunk_size": 3}, {"prefix_budget_mb": 0.2, "workers": 3},
-                  {"chunk_size": 7, "workers": 2}):
+    for extra in ({"prefix_budget_mb": 0.01, "chunk_size": 3},
+                  {"prefix_budget_mb": 0.2, "workers": 3}, {"chunk_size": 7, "workers": 2}):
         other = batch_event_study(panel.returns, events, panel.market, **kwargs, **extra)
         np.testing.assert_array_equal(other.reason_code, base.reason_code)
         for name in ("abnormal", "se", "window_car", "window_car_se", "params", "nobs", "sigma"):
