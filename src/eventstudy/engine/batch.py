@@ -438,8 +438,9 @@ def batch_event_study(
     prefix_budget_mb
         Memory of the running sums of one block of the events' cells (and their temporaries).
     workers
-        Threads solving chunks side by side (NumPy releases the GIL in the array work);
-        default: the number of CPUs, at most 4. ``1`` runs serially.
+        Threads computing blocks of cells (or, with one block, chunks of events) side by side
+        (NumPy releases the GIL in the array work); default: the number of CPUs, at most 4.
+        ``1`` runs serially.
     progress
         tqdm progress bar on stderr; ``None`` (default): only when stderr is a terminal.
 
