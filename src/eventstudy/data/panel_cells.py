@@ -507,23 +507,46 @@ class _CellScan:
                          f"date, rows: {_examples(rows)}); keep one row per security and date")
 
     def history(self, ids: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-        """Every row of ``ids``: first and last trading day with a return (-1: none), whether
-        there is one, and whether the panel has any row of the id."""
-        reader = self.reader
-        codes_before = reader.stats.missing_codes
-        codes, dates, values = reader.read(ids)
-        reader.stats.missing_codes = codes_before  # counted when their cells were read
-        offset = dates.astype("datetime64[D]").astype(np.int64) - self.day0
-        inside = (offset >= 0) & (offset < len(self.lookup))
-        day = np.where(inside, self.lookup[np.clip(offset, 0, len(self.lookup) - 1)], -1)
-        usable = (day >= 0) & np.isfinite(values)
-        first = np.full(len(ids), np.iinfo(np.int64).max)
-        last = np.full(len(ids), -1, dtype=np.int64)
-        np.minimum.at(first, codes[usable], day[usable])
-        np.maximum.at(last, codes[usable], day[usable])
-        has = last >= 0
-        first[~has] = -1
-        rows = np.zeros(len(ids), dtype=bool)
-        rows[codes] = True
-        return first, last, has, rows
+        """Every row of ``ids``, summed up inside the scan: first and last trading day with a
+        return (-1: none; a return is a finite number other than CRSP's codes, on a day with a
+        market return), whether there is one, and whether the panel has any row of the id."""
+        import duckdb
 
+        reader = self.reader
+        if len(ids) == 0:
+            none = np.zeros(0, dtype=np.int64)
+            return none, none, none.astype(bool), none.astype(bool)
+        wanted = self._ids_frame(ids).assign(code=np.arange(len(ids), dtype=np.int64))
+        trading = pd.DataFrame({"day": self.day_numbers, "pos": np.arange(len(self.day_numbers))})
+        value = f"({reader._value_sql()})"
+        day = f"CAST(({reader.date_sql}) - DATE '1970-01-01' AS INTEGER)"
+        codes = ", ".join(str(c) for c in MISSING_CODES)
+        is_return = (f"t.pos IS NOT NULL AND {value} IS NOT NULL AND isfinite({value}) AND "
+                     f"{value} NOT IN ({codes})")
+        reader.con.register("history_ids", wanted)
+        reader.con.register("trading_days", trading)
+        try:
+            rows = reader.con.execute(
+                f"SELECT w.code, min(t.pos) FILTER (WHERE {is_return}) AS first, "
+                f"max(t.pos) FILTER (WHERE {is_return}) AS last, count(*) AS n "
+                f"FROM ({reader.source}) src JOIN history_ids w ON {self._id_sql()} = w.id "
+                f"LEFT JOIN trading_days t ON {day} = t.day GROUP BY w.code").fetchnumpy()
+        except duckdb.Error as error:
+            first_line = str(error).strip().splitlines()[0]
+            raise DataError(f"{reader.label}: cannot read the panel: {first_line}") from None
+        finally:
+            reader.con.unregister("history_ids")
+            reader.con.unregister("trading_days")
+        code = np.asarray(rows["code"], dtype=np.int64)
+        found_first = np.ma.filled(np.ma.asarray(rows["first"]).astype(float), np.nan)
+        found_last = np.ma.filled(np.ma.asarray(rows["last"]).astype(float), np.nan)
+        first = np.full(len(ids), -1, dtype=np.int64)
+        last = np.full(len(ids), -1, dtype=np.int64)
+        has = np.zeros(len(ids), dtype=bool)
+        held = np.zeros(len(ids), dtype=bool)
+        known = np.isfinite(found_first)
+        first[code[known]] = found_first[known].astype(np.int64)
+        last[code[known]] = found_last[known].astype(np.int64)
+        has[code[known]] = True
+        held[code] = True
+        return first, last, has, held

@@ -330,7 +330,10 @@ class PanelReader:
     def _value_sql(self) -> str:
         if self.value_numeric:
             return "CAST(value_raw AS DOUBLE)"
-        return "TRY_CAST(TRIM(CAST(value_raw AS VARCHAR)) AS DOUBLE)"
+        # DuckDB's cast skips blanks around a number; TRIM (a new string per row, twice the
+        # time) only for the values that do not read as one
+        raw = "CAST(value_raw AS VARCHAR)"
+        return f"COALESCE(TRY_CAST({raw} AS DOUBLE), TRY_CAST(TRIM({raw}) AS DOUBLE))"
 
     def read(self, ids: Sequence[str], start: pd.Timestamp | None = None,
              end: pd.Timestamp | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -393,10 +396,14 @@ class PanelReader:
         flags = {"bad_date": f"src.date_raw IS NOT NULL AND ({self.date_sql}) IS NULL"}
         if not self.value_numeric:
             raw = "TRIM(CAST(src.value_raw AS VARCHAR))"
+            # the patterns run only on the values that do not read as numbers (CASE evaluates
+            # its branch on those rows alone): a letter never reads as a number
             flags["bad_value"] = (
-                f"({self._value_sql()}) IS NULL AND {raw} <> '' AND NOT regexp_full_match({raw}, "
-                f"'[A-Za-z]') AND upper({raw}) NOT IN ('NA', 'NAN', 'NULL', '.')")
-            flags["letter"] = f"regexp_full_match({raw}, '[A-Za-z]')"
+                f"CASE WHEN ({self._value_sql()}) IS NULL THEN {raw} <> '' AND NOT "
+                f"regexp_full_match({raw}, '[A-Za-z]') AND upper({raw}) NOT IN ('NA', 'NAN', "
+                "'NULL', '.') ELSE false END")
+            flags["letter"] = (f"CASE WHEN ({self._value_sql()}) IS NULL THEN "
+                               f"regexp_full_match({raw}, '[A-Za-z]') ELSE false END")
         return flags
 
     def _where(self, start: pd.Timestamp | None, end: pd.Timestamp | None) -> str:
