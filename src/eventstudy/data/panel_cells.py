@@ -227,16 +227,22 @@ def load_panel_cells(
         scan = _CellScan(reader, present, days, returns_unit)
         cells = scan.read(segs)
         _check_unit(cells, segs, present, reader, returns_unit, days)
-        first, last = _settled_history(segs, segment, cells, start[inside], stop[inside],
-                                       len(present))
-        has_returns = first >= 0
-        has_rows = first >= 0
-        # securities whose cells do not settle their history: read them whole
-        unsettled = np.flatnonzero(first < 0)
+        first, last, settled = _settled_history(segs, segment, cells, start[inside],
+                                                stop[inside], len(present))
+        has_returns = settled.copy()
+        has_rows = settled | (np.bincount(segs.column, scan.rows_per_segment,
+                                          minlength=len(present)) > 0)
+        # securities the cells do not settle: their rows outside the cells, summed up in a scan
+        unsettled = np.flatnonzero(~settled)
         if len(unsettled):
-            f, la, has, rows = scan.history([present[c] for c in unsettled])
-            first[unsettled], last[unsettled] = f, la
-            has_returns[unsettled], has_rows[unsettled] = has, rows
+            lo, hi = _outside(segs, unsettled, scan.day_numbers)
+            f, la, rows = scan.history([present[c] for c in unsettled], lo, hi)
+            inner_first, inner_last = first[unsettled], last[unsettled]
+            first[unsettled] = np.where((f >= 0) & ((inner_first < 0) | (f < inner_first)),
+                                        f, inner_first)
+            last[unsettled] = np.maximum(la, inner_last)
+            has_returns[unsettled] = first[unsettled] >= 0
+            has_rows[unsettled] |= rows
         first[~has_returns] = len(days)
         stats = reader.stats
     finally:
@@ -257,30 +263,46 @@ def load_panel_cells(
 
 
 def _settled_history(segs: Segments, segment: np.ndarray, cells: np.ndarray, start: np.ndarray,
-                     stop: np.ndarray, n_columns: int) -> tuple[np.ndarray, np.ndarray]:
-    """First and last return of each security as far as its cells settle them; -1 where not.
+                     stop: np.ndarray, n_columns: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+    """First and last return of each security in its cells (-1: none), and whether the cells
+    settle its history.
 
     A security is settled when every event's segment holds a return on or before the event's
     first day and one on or after its last: its true first and last return are then no later
-    and no earlier, which is all the skip rules ask, and those of its cells are used. A
-    security with no event inside the trading days is not settled."""
+    and no earlier, which is all the skip rules ask. A security with no event inside the
+    trading days is not settled."""
     first = np.full(n_columns, -1, dtype=np.int64)
     last = np.full(n_columns, -1, dtype=np.int64)
+    settled = np.zeros(n_columns, dtype=bool)
     if len(segs) == 0:
-        return first, last
+        return first, last, settled
     seg_first, seg_last = _finite_ends(segs, cells)
     column = segs.column[segment]
-    settled = np.zeros(n_columns, dtype=bool)
     settled[column] = True
     fits = (seg_first[segment] >= 0) & (seg_first[segment] <= start) & (seg_last[segment] >= stop)
     settled[column[~fits]] = False
     has = seg_first >= 0
     lo = np.full(n_columns, np.iinfo(np.int64).max)
-    hi = np.full(n_columns, -1, dtype=np.int64)
     np.minimum.at(lo, segs.column[has], seg_first[has])
-    np.maximum.at(hi, segs.column[has], seg_last[has])
-    first[settled], last[settled] = lo[settled], hi[settled]
-    return first, last
+    np.maximum.at(last, segs.column[has], seg_last[has])
+    first[lo < np.iinfo(np.int64).max] = lo[lo < np.iinfo(np.int64).max]
+    return first, last, settled
+
+
+def _outside(segs: Segments, columns: np.ndarray,
+             day_numbers: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
+    """Calendar day numbers ``(lo, hi)`` per security ``columns``: its rows before ``lo`` or
+    after ``hi`` are those its cells did not read. A security with one segment: the segment's
+    first and last day; with several (their gaps unread) or none: every row."""
+    count = np.bincount(segs.column, minlength=int(columns.max()) + 1)[columns]
+    lo = np.full(len(columns), np.iinfo(np.int32).max, dtype=np.int64)
+    hi = np.full(len(columns), np.iinfo(np.int32).min, dtype=np.int64)
+    one = count == 1
+    if one.any():
+        g = np.searchsorted(segs.column, columns[one])  # the segment of a one-segment security
+        lo[one] = day_numbers[segs.first[g]]
+        hi[one] = day_numbers[segs.last[g]]
+    return lo, hi
 
 
 def _check_unit(cells: np.ndarray, segs: Segments, ids: list[str], reader: PanelReader,
@@ -372,6 +394,7 @@ class _CellScan:
         self.lookup = np.full(int(day_numbers[-1]) - self.day0 + 2, -1, dtype=np.int64)
         self.lookup[day_numbers - self.day0] = np.arange(len(days))
         self.join = ""
+        self.rows_per_segment = np.zeros(0, dtype=np.int64)
 
     def _ids_frame(self, ids: Sequence[str]) -> pd.DataFrame:
         frame = pd.DataFrame({"id": list(ids)})
@@ -391,6 +414,7 @@ class _CellScan:
 
         reader = self.reader
         if len(segs) == 0:
+            self.rows_per_segment = np.zeros(0, dtype=np.int64)
             return np.zeros(0)
         table = self._ids_frame(np.asarray(self.ids, dtype=object)[segs.column])
         table["g"] = np.arange(len(segs), dtype=np.int64)
@@ -398,6 +422,7 @@ class _CellScan:
         table["hi"] = self.day_numbers[segs.last]
         cells = np.full(segs.n_cells, np.nan)
         seen = np.zeros(segs.n_cells, dtype=bool)
+        self.rows_per_segment = np.zeros(len(segs), dtype=np.int64)
         day = f"CAST(({reader.date_sql}) - DATE '1970-01-01' AS INTEGER)"
         flags = self._flags()
         inside = f"({day} BETWEEN s.lo AND s.hi)"
@@ -464,6 +489,7 @@ class _CellScan:
         if "letter" in chunk:
             reader.stats.missing_codes += int(chunk["letter"].to_numpy().sum())
         segment = chunk["g"].to_numpy(dtype=np.int64)
+        self.rows_per_segment += np.bincount(segment, minlength=len(segs))
         value = chunk["value"].to_numpy(dtype=float, copy=True)
         low = np.flatnonzero(value <= max(MISSING_CODES))  # the codes, or a wrong value
         coded = low[np.isin(value[low], MISSING_CODES)]
@@ -506,17 +532,18 @@ class _CellScan:
         return DataError(f"{self.reader.label}: (id, date) pair(s) appear more than once (id, "
                          f"date, rows: {_examples(rows)}); keep one row per security and date")
 
-    def history(self, ids: list[str]) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
-        """Every row of ``ids``, summed up inside the scan: first and last trading day with a
-        return (-1: none; a return is a finite number other than CRSP's codes, on a day with a
-        market return), whether there is one, and whether the panel has any row of the id."""
+    def history(self, ids: list[str], lo: np.ndarray,
+                hi: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """The rows of ``ids`` dated before ``lo`` or after ``hi`` (calendar day numbers),
+        summed up inside the scan: first and last trading day with a return there (-1: none; a
+        return is a finite number other than CRSP's codes, on a day with a market return), and
+        whether there is any such row."""
         import duckdb
 
         reader = self.reader
-        if len(ids) == 0:
-            none = np.zeros(0, dtype=np.int64)
-            return none, none, none.astype(bool), none.astype(bool)
-        wanted = self._ids_frame(ids).assign(code=np.arange(len(ids), dtype=np.int64))
+        wanted = self._ids_frame(ids).assign(code=np.arange(len(ids), dtype=np.int64),
+                                             lo=np.asarray(lo, dtype=np.int64),
+                                             hi=np.asarray(hi, dtype=np.int64))
         trading = pd.DataFrame({"day": self.day_numbers, "pos": np.arange(len(self.day_numbers))})
         value = f"({reader._value_sql()})"
         day = f"CAST(({reader.date_sql}) - DATE '1970-01-01' AS INTEGER)"
@@ -528,8 +555,8 @@ class _CellScan:
         try:
             rows = reader.con.execute(
                 f"SELECT w.code, min(t.pos) FILTER (WHERE {is_return}) AS first, "
-                f"max(t.pos) FILTER (WHERE {is_return}) AS last, count(*) AS n "
-                f"FROM ({reader.source}) src JOIN history_ids w ON {self._id_sql()} = w.id "
+                f"max(t.pos) FILTER (WHERE {is_return}) AS last FROM ({reader.source}) src "
+                f"JOIN history_ids w ON {self._id_sql()} = w.id AND ({day} < w.lo OR {day} > w.hi) "
                 f"LEFT JOIN trading_days t ON {day} = t.day GROUP BY w.code").fetchnumpy()
         except duckdb.Error as error:
             first_line = str(error).strip().splitlines()[0]
@@ -542,11 +569,9 @@ class _CellScan:
         found_last = np.ma.filled(np.ma.asarray(rows["last"]).astype(float), np.nan)
         first = np.full(len(ids), -1, dtype=np.int64)
         last = np.full(len(ids), -1, dtype=np.int64)
-        has = np.zeros(len(ids), dtype=bool)
-        held = np.zeros(len(ids), dtype=bool)
         known = np.isfinite(found_first)
         first[code[known]] = found_first[known].astype(np.int64)
         last[code[known]] = found_last[known].astype(np.int64)
-        has[code[known]] = True
+        held = np.zeros(len(ids), dtype=bool)
         held[code] = True
-        return first, last, has, held
+        return first, last, held
