@@ -108,11 +108,6 @@ def test_the_sql_of_the_cars_equals_the_batch(crsp):
     _sql_equals_batch(path, events_path, batch)
 
 
-@pytest.mark.xfail(
-    strict=True, raises=AssertionError,
-    reason="the panel reader reads an empty market column (vwretd NULL on a date) as a return of "
-    "0.0 (a masked array from fetchnumpy taken with np.asarray), so that date counts as a "
-    "trading day")
 def test_sessions_without_a_market_return_are_not_trading_days(tmp_path):
     """Sessions whose vwretd is NULL are not trading days: windows count past them (the SQL's
     day numbers), as the single path on a frame does."""

@@ -265,44 +265,8 @@ def load_panel(
     reader = PanelReader(panel)
     try:
         canonical = reader.canonical_ids(list(dict.fromkeys(ids)))
-        # the market first: its dates with a return are the trading days
-        price_days = None
-        if market_returns is not None:
-            market_series = _market_returns(market_returns, market_unit)
-        else:
-            if market is None:
-                raise ParameterError("market", None, "name the market series of the panel, or give "
-                                     "--market-returns FILE")
-            extra = [c for c in reader.layout.types
-                     if reader.layout.kind == "long" and c not in
-                     (reader.layout.id, reader.layout.date, reader.layout.value)]
-            name = None if market in extra else reader.canonical_ids([market])[market]
-            if market in extra:
-                market_series = reader.column_series(market)
-                market_series = _check_market(market_series, market_unit, reader.label, None,
-                                              panel.kind, market_option)
-            else:
-                if name is None:
-                    raise _unknown_market(reader, market)
-                codes, dates, values = reader.read([name])
-                if len(codes) == 0:
-                    raise _unknown_market(reader, market)
-                order = np.argsort(dates, kind="stable")
-                market_series = pd.Series(values[order], index=pd.DatetimeIndex(
-                    dates[order].astype("datetime64[ns]")), name=market)
-                if market_series.index.has_duplicates:
-                    repeated = market_series.index[market_series.index.duplicated()][:3]
-                    raise DataError(f"{reader.label}: the market {market!r} has more than one row "
-                                    f"on {', '.join(f'{d:%Y-%m-%d}' for d in repeated)}")
-                market_series = _check_market(market_series, market_unit, reader.label,
-                                              reader.layout.value, panel.kind, market_option)
-            if panel.kind == "prices":
-                market_series = market_series[market_series.notna()]
-                price_days = pd.DatetimeIndex(market_series.index)
-                market_series = market_series.pct_change(fill_method=None).iloc[1:]
-        market_series = market_series[market_series.notna()]
-        if len(market_series) == 0:
-            raise DataError(f"market: {market!r} has no returns in {reader.label}")
+        market_series, price_days = read_market(reader, market, market_returns, market_unit,
+                                                market_option)
         days = pd.DatetimeIndex(market_series.index)
         first, last = (days[0], days[-1]) if day_range is None else day_range(days)
         matrix_days = days
@@ -335,6 +299,53 @@ def load_panel(
     returns = returns.rename(columns=rename)
     returns.index = pd.DatetimeIndex(returns.index).astype("datetime64[ns]")
     return LoadedPanel(returns, market_series.astype(float), ids_map, stats)
+
+
+def read_market(reader: PanelReader, market: str | None,
+                market_returns: pd.Series | str | os.PathLike[str] | None, market_unit: str,
+                market_option: str) -> tuple[pd.Series, pd.DatetimeIndex | None]:
+    """The market's returns (their dates are the trading days): from ``market_returns``, or the
+    panel's id or extra column ``market``, checked by the unit rule; for a prices panel also the
+    days with a market price."""
+    panel = reader.panel
+    price_days = None
+    if market_returns is not None:
+        market_series = _market_returns(market_returns, market_unit)
+    else:
+        if market is None:
+            raise ParameterError("market", None, "name the market series of the panel, or give "
+                                 "--market-returns FILE")
+        extra = [c for c in reader.layout.types
+                 if reader.layout.kind == "long" and c not in
+                 (reader.layout.id, reader.layout.date, reader.layout.value)]
+        name = None if market in extra else reader.canonical_ids([market])[market]
+        if market in extra:
+            market_series = reader.column_series(market)
+            market_series = _check_market(market_series, market_unit, reader.label, None,
+                                          panel.kind, market_option)
+        else:
+            if name is None:
+                raise _unknown_market(reader, market)
+            codes, dates, values = reader.read([name])
+            if len(codes) == 0:
+                raise _unknown_market(reader, market)
+            order = np.argsort(dates, kind="stable")
+            market_series = pd.Series(values[order], index=pd.DatetimeIndex(
+                dates[order].astype("datetime64[ns]")), name=market)
+            if market_series.index.has_duplicates:
+                repeated = market_series.index[market_series.index.duplicated()][:3]
+                raise DataError(f"{reader.label}: the market {market!r} has more than one row "
+                                f"on {', '.join(f'{d:%Y-%m-%d}' for d in repeated)}")
+            market_series = _check_market(market_series, market_unit, reader.label,
+                                          reader.layout.value, panel.kind, market_option)
+        if panel.kind == "prices":
+            market_series = market_series[market_series.notna()]
+            price_days = pd.DatetimeIndex(market_series.index)
+            market_series = market_series.pct_change(fill_method=None).iloc[1:]
+    market_series = market_series[market_series.notna()]
+    if len(market_series) == 0:
+        raise DataError(f"market: {market!r} has no returns in {reader.label}")
+    return market_series, price_days
 
 
 def load_whole_panel(

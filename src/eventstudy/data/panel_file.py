@@ -303,6 +303,7 @@ class PanelReader:
             panel.path, self.layout, text, self.as_text)
         self.date_type = date_type
         self.date_sql = _date_expression("date_raw", date_type)
+        self.typed_dates = date_type.startswith(("DATE", "TIMESTAMP"))
         self.value_numeric = _numeric(value_type)
         self.integer_ids = self.id_type in ("INTEGER", "BIGINT", "SMALLINT", "HUGEINT", "UBIGINT",
                                             "UINTEGER", "TINYINT")
@@ -329,7 +330,10 @@ class PanelReader:
     def _value_sql(self) -> str:
         if self.value_numeric:
             return "CAST(value_raw AS DOUBLE)"
-        return "TRY_CAST(TRIM(CAST(value_raw AS VARCHAR)) AS DOUBLE)"
+        # DuckDB's cast skips blanks around a number; TRIM (a new string per row, twice the
+        # time) only for the values that do not read as one
+        raw = "CAST(value_raw AS VARCHAR)"
+        return f"COALESCE(TRY_CAST({raw} AS DOUBLE), TRY_CAST(TRIM({raw}) AS DOUBLE))"
 
     def read(self, ids: Sequence[str], start: pd.Timestamp | None = None,
              end: pd.Timestamp | None = None) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
@@ -392,10 +396,14 @@ class PanelReader:
         flags = {"bad_date": f"src.date_raw IS NOT NULL AND ({self.date_sql}) IS NULL"}
         if not self.value_numeric:
             raw = "TRIM(CAST(src.value_raw AS VARCHAR))"
+            # the patterns run only on the values that do not read as numbers (CASE evaluates
+            # its branch on those rows alone): a letter never reads as a number
             flags["bad_value"] = (
-                f"({self._value_sql()}) IS NULL AND {raw} <> '' AND NOT regexp_full_match({raw}, "
-                f"'[A-Za-z]') AND upper({raw}) NOT IN ('NA', 'NAN', 'NULL', '.')")
-            flags["letter"] = f"regexp_full_match({raw}, '[A-Za-z]')"
+                f"CASE WHEN ({self._value_sql()}) IS NULL THEN {raw} <> '' AND NOT "
+                f"regexp_full_match({raw}, '[A-Za-z]') AND upper({raw}) NOT IN ('NA', 'NAN', "
+                "'NULL', '.') ELSE false END")
+            flags["letter"] = (f"CASE WHEN ({self._value_sql()}) IS NULL THEN "
+                               f"regexp_full_match({raw}, '[A-Za-z]') ELSE false END")
         return flags
 
     def _where(self, start: pd.Timestamp | None, end: pd.Timestamp | None) -> str:
@@ -455,7 +463,8 @@ class PanelReader:
         date = _date_expression(self.layout.date, "VARCHAR" if self.as_text else types[self.layout.date])
         try:
             rows = self.con.execute(
-                f"SELECT {date} AS date, min({value}) AS lo, max({value}) AS hi FROM {reader} "
+                f"SELECT {date} AS date, COALESCE(min({value}), 'NaN'::DOUBLE) AS lo, "
+                f"COALESCE(max({value}), 'NaN'::DOUBLE) AS hi FROM {reader} "
                 "GROUP BY 1 HAVING date IS NOT NULL ORDER BY 1").fetchnumpy()
         except duckdb.Error as error:
             raise DataError(f"{self.label}: cannot read column {column!r}: "

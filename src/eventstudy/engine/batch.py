@@ -1,19 +1,23 @@
 r"""The many-events engine: every event's study at once, vectorised, with full inference.
 
-:func:`batch_event_study` runs the study of :class:`eventstudy.engine.single.EventStudy` on ``N`` events
-of a returns panel (dates x securities) with no Python loop over events in the hot path, and
-gives the numbers of the single-event path (``EventStudy.run``) to rounding error.
+:func:`batch_event_study` runs the study of :class:`eventstudy.engine.single.EventStudy` on
+``N`` events of a returns panel (dates x securities in memory, or the events' cells of a panel
+file) with no Python loop over events in the hot path, and gives the numbers of the
+single-event path (``EventStudy.run``) to rounding error.
 
-The per-event regressions run in :mod:`eventstudy.engine.vectorised` (prefix sums, see its docstring for the
-algorithm, the accuracy guard and the models); p-values in :mod:`eventstudy.inference.pvalues`.
+The per-event regressions run in :mod:`eventstudy.engine.vectorised` (running sums, see its
+docstring for the algorithm, the accuracy guard and the models); p-values in
+:mod:`eventstudy.inference.pvalues`.
 
 Memory
 ------
-Events are sorted by security and processed in blocks of securities (the prefix sums of a
-block take at most ``prefix_budget_mb``) and chunks of ``chunk_size`` events; the output
-arrays are the only memory that grows with ``N``. Estimation residuals (``N x L``, used by the
-rank and sign tests) are not kept: :meth:`BatchResult.residuals` recomputes them for the
-events asked for.
+The engine works on the cells of the events' windows only (:mod:`eventstudy.data.segments`:
+each security's windows merged into runs of days), never on securities x the whole date span.
+Events are sorted by segment and processed in blocks of cells (the running sums of a block and
+their temporaries take at most ``prefix_budget_mb``) and chunks of ``chunk_size`` events; the
+cells (8 bytes each, at most the events' windows) and the output arrays are the only memory
+that grows with ``N``. Estimation residuals (``N x L``, used by the rank and sign tests) are
+not kept: :meth:`BatchResult.residuals` recomputes them from the cells for the events asked for.
 """
 
 from __future__ import annotations
@@ -27,6 +31,8 @@ import numpy as np
 import pandas as pd
 
 from eventstudy.calendar import Window, as_window
+from eventstudy.data.panel_cells import FrameCells, PanelCells
+from eventstudy.data.segments import Segments
 from eventstudy.engine.vectorised import OK as _OK
 from eventstudy.engine.vectorised import Engine, ModelSpec, model_spec
 from eventstudy.events import place_events
@@ -312,13 +318,11 @@ class BatchResult:
         panel, est = self._panel, self.study.estimation
         out = np.empty((len(rows), len(est)))
         offsets = np.arange(est.start, est.end + 1)
-        n_dates = panel.values_t.shape[1]
-        flat = panel.values_t.reshape(-1)
         spec = panel.spec
         for lo in range(0, len(rows), 8192):
             chunk = rows[lo : lo + 8192]
             day = panel.day0_pos[chunk][:, None] + offsets[None, :]
-            y = np.take(flat, panel.column[chunk].astype(np.int64)[:, None] * n_dates + day)
+            y = np.take(panel.cells, panel.base[chunk][:, None] + day)
             y -= spec.offset[day]
             params = self.params[chunk]
             if spec.design.shape[1]:  # the fit, column by column of the design
@@ -362,14 +366,15 @@ class BatchResult:
 
 @dataclass(frozen=True, eq=False)
 class _Panel:
-    """What the result needs to recompute residuals: the estimation returns, securities x dates
-    (contiguous by security, so an event's window is one run of memory), day-0 rows, columns,
-    model."""
+    """What the result needs to recompute residuals: the estimation returns as cells
+    (:mod:`eventstudy.data.segments`; other events' windows removed with ``exclude_events``),
+    each event's cell of day 0 less its day-0 position (``base``: day ``d`` is cell
+    ``base + d``), day-0 rows, model."""
 
     dates: pd.DatetimeIndex
-    values_t: np.ndarray
+    cells: np.ndarray
+    base: np.ndarray
     day0_pos: np.ndarray
-    column: np.ndarray
     spec: ModelSpec
 
 
@@ -379,7 +384,7 @@ class _Panel:
 
 
 def batch_event_study(
-    returns: pd.DataFrame,
+    returns: pd.DataFrame | PanelCells,
     events: pd.DataFrame,
     market: pd.Series | str,
     *,
@@ -404,7 +409,8 @@ def batch_event_study(
     Parameters
     ----------
     returns
-        Simple returns, dates x securities (one column per security; ``NaN`` where missing).
+        Simple returns, dates x securities (one column per security; ``NaN`` where missing), or
+        the events' cells of a panel file (:func:`eventstudy.data.panel_cells.load_panel_cells`).
     events
         Table with a ``security`` (or ``ticker``) column naming columns of ``returns`` and an
         ``event_date`` column (dates, or anything :func:`eventstudy.calendar.resolve_event`
@@ -430,10 +436,11 @@ def batch_event_study(
     chunk_size
         Events solved at once; bounds the working memory.
     prefix_budget_mb
-        Memory of the prefix sums of one block of securities.
+        Memory of the running sums of one block of the events' cells (and their temporaries).
     workers
-        Threads solving chunks side by side (NumPy releases the GIL in the array work);
-        default: the number of CPUs, at most 4. ``1`` runs serially.
+        Threads computing blocks of cells (or, with one block, chunks of events) side by side
+        (NumPy releases the GIL in the array work); default: the number of CPUs, at most 4.
+        ``1`` runs serially.
     progress
         tqdm progress bar on stderr; ``None`` (default): only when stderr is a terminal.
 
@@ -467,7 +474,7 @@ def batch_event_study(
         workers = min(4, os.cpu_count() or 1)
     if isinstance(workers, bool) or not isinstance(workers, int) or workers < 1:
         raise ParameterError("workers", workers, "give a positive whole number of threads")
-    if not isinstance(returns, pd.DataFrame):
+    if not isinstance(returns, (pd.DataFrame, PanelCells)):
         raise ParameterError("returns", type(returns).__name__, "give a DataFrame, dates x securities")
     if not isinstance(events, pd.DataFrame):
         raise ParameterError("events", type(events).__name__,
@@ -477,7 +484,7 @@ def batch_event_study(
         raise ParameterError("events", list(events.columns),
                              "the table needs columns security (or ticker) and event_date")
     if isinstance(market, str):
-        if market not in returns.columns:
+        if not isinstance(returns, pd.DataFrame) or market not in returns.columns:
             raise ParameterError("market", market, "name a column of returns or pass a Series")
         market = returns[market]
     if not isinstance(market, pd.Series):
@@ -487,13 +494,7 @@ def batch_event_study(
     dates = pd.DatetimeIndex(market.index)
     data = model_data(market, factors, study.model)  # raises when factors are missing
     spec = model_spec(study.model, data)
-    if returns.index.has_duplicates:
-        repeated = pd.DatetimeIndex(returns.index[returns.index.duplicated()][:3])
-        raise ParameterError("returns", f"repeated dates {[f'{d:%Y-%m-%d}' for d in repeated]}",
-                             "give one row per date")
-    values = returns.reindex(dates).to_numpy(dtype=float)
-    if not values.flags.c_contiguous:
-        values = np.ascontiguousarray(values)
+    source = returns if isinstance(returns, PanelCells) else _frame_cells(returns, dates)
     n_dates = len(dates)
 
     securities = events[sec_col].to_numpy()
@@ -502,7 +503,7 @@ def batch_event_study(
     reason = np.zeros(n_events, dtype=np.int8)
     details: dict[int, str] = {}
 
-    column = pd.Index(returns.columns).get_indexer(events[sec_col])
+    column = source.names.get_indexer(events[sec_col])
     reason[column < 0] = 1
     pos = _day0_positions(events["event_date"], dates, non_session, reason, details)
 
@@ -516,10 +517,7 @@ def batch_event_study(
     reason[live & (pos + latest >= n_dates)] = 5
 
     # the security's own history: first and last return on the market's days
-    has = np.isfinite(values)
-    any_ret = has.any(axis=0)
-    first = np.where(any_ret, has.argmax(axis=0), n_dates)
-    last = np.where(any_ret, n_dates - 1 - has[::-1].argmax(axis=0), -1)
+    first, last, any_ret = source.history()
     live = reason == _OK
     col_live = np.where(live, column, 0)
     reason[live & ~any_ret[col_live]] = 6
@@ -530,42 +528,53 @@ def batch_event_study(
 
     out = _allocate(n_events, len(win), spec.k, len(windows))
     live = reason == _OK
-    excluded = _event_window_cells(pos, column, live, win, values.shape) if exclude_events else None
+    rows = np.flatnonzero(live)
+    segs, seg_of, cells = source.window_cells(column[rows], pos[rows] + earliest,
+                                              pos[rows] + latest)
+    segment = np.zeros(n_events, dtype=np.int64)
+    segment[rows] = seg_of
     lost = np.zeros(n_events, dtype=np.int64)
-    if excluded is not None:
-        lost = _days_lost(excluded & has, pos, column, live, est)
-    if live.any():
-        engine = Engine(values, spec, study, windows, first, last, excluded)
-        used = np.flatnonzero(np.bincount(column[live], minlength=values.shape[1]))
-        block = max(1, int(prefix_budget_mb * 2**20 // ((n_dates + 1) * engine.n_y_moments * 8)))
-        if used[-1] - used[0] < block:
-            # one block of securities: every event in its own order, outputs written by slices;
-            # skipped events ride along on a harmless position and are blanked afterwards
-            safe_pos = np.clip(pos, -earliest, max(n_dates - 1 - latest, -earliest))
-            safe_col = np.where(live, column, used[0])
-            engine.run(np.arange(n_events), safe_pos, safe_col, reason, out,
-                       chunk_size=chunk_size, block=block, progress=progress, in_order=True,
-                       workers=workers)
+    excluded = None
+    if exclude_events and len(rows):
+        excluded = _window_cells(segs, segment[rows], pos[rows], win)
+        lost[rows] = _days_lost(segs, excluded & np.isfinite(cells), segment[rows], pos[rows], est)
+    estimation_cells = cells
+    if len(rows):
+        used = np.unique(segment[rows])  # the segments of the events studied, not of others
+        engine = Engine(cells, segs, spec, study, windows, excluded, block_cells=max(
+            1, int(prefix_budget_mb * 2**20 // ((3 + spec.q + 6) * 8))), used=used)
+        estimation_cells = engine.estimation
+        if len(engine.blocks) == 1:
+            # one block: every event in its own order, outputs written by slices; skipped
+            # events ride along on a segment of the block and are blanked afterwards
+            safe_pos = np.where(live, pos, segs.first[used[0]] - earliest)
+            safe_segment = np.where(live, segment, used[0])
+            engine.run(np.arange(n_events), safe_pos, safe_segment, reason, out,
+                       chunk_size=chunk_size, progress=progress, workers=workers)
         else:
-            rows = np.flatnonzero(live)
-            order = rows[np.argsort(column[rows], kind="stable")]
-            engine.run(order, pos, column, reason, out, chunk_size=chunk_size, block=block,
-                       progress=progress, in_order=False, workers=workers)
+            engine.run(rows, pos, segment, reason, out, chunk_size=chunk_size,
+                       progress=progress, workers=workers)
     _blank(out, reason)
 
     day0 = np.full(n_events, np.datetime64("NaT"), dtype="datetime64[ns]")
     placed = (pos >= 0) & (pos < n_dates)
     day0[placed] = dates.values[pos[placed]]
-    if live.any():
-        estimation_t = engine.estimation_t
-    else:
-        estimation_t = np.ascontiguousarray(values.T)
+    base = np.where(live, segs.base[segment] if len(segs) else 0, 0)
     return BatchResult(
         study=study, car_windows=windows, securities=securities, event_dates=event_dates,
         day0=day0, reason_code=reason, **out, estimation_days_lost=np.where(reason == _OK, lost, -1),
-        _panel=_Panel(dates, estimation_t, np.where(placed, pos, 0), np.maximum(column, 0), spec),
+        _panel=_Panel(dates, estimation_cells, base, np.where(placed, pos, 0), spec),
         _details=details,
     )
+
+
+def _frame_cells(returns: pd.DataFrame, dates: pd.DatetimeIndex) -> FrameCells:
+    """A returns frame on the trading days, refused when a date repeats."""
+    if returns.index.has_duplicates:
+        repeated = pd.DatetimeIndex(returns.index[returns.index.duplicated()][:3])
+        raise ParameterError("returns", f"repeated dates {[f'{d:%Y-%m-%d}' for d in repeated]}",
+                             "give one row per date")
+    return FrameCells(returns.reindex(dates).to_numpy(dtype=float), pd.Index(returns.columns))
 
 
 def car_windows_of(
@@ -614,29 +623,24 @@ def _trading_days_series(market: pd.Series) -> pd.Series:
     return values.sort_index()
 
 
-def _event_window_cells(pos: np.ndarray, column: np.ndarray, live: np.ndarray, win: Window,
-                        shape: tuple[int, int]) -> np.ndarray:
-    """``(D, S)`` True on the event-window days of every placed event of each security."""
-    excluded = np.zeros(shape, dtype=bool)
-    rows = np.flatnonzero(live)
-    days = pos[rows, None] + np.arange(win.start, win.end + 1)[None, :]
-    inside = (days >= 0) & (days < shape[0])
-    cols = np.broadcast_to(column[rows, None], days.shape)
-    excluded[days[inside], cols[inside]] = True
-    return excluded
+def _window_cells(segs: Segments, segment: np.ndarray, pos: np.ndarray,
+                  win: Window) -> np.ndarray:
+    """``(C,)`` True on the cells of the event windows of the events given (their segments
+    and day-0 positions): a difference array over the cells, one pass."""
+    mark = np.zeros(segs.n_cells + 1, dtype=np.int32)
+    start = segs.base[segment] + pos
+    np.add.at(mark, start + win.start, 1)
+    np.add.at(mark, start + win.end + 1, -1)
+    return np.cumsum(mark[:-1]) > 0
 
 
-def _days_lost(lost_cells: np.ndarray, pos: np.ndarray, column: np.ndarray, live: np.ndarray,
+def _days_lost(segs: Segments, lost_cells: np.ndarray, segment: np.ndarray, pos: np.ndarray,
                est: Window) -> np.ndarray:
-    """Per event, the excluded cells with a return inside its estimation window."""
-    counts = np.zeros((lost_cells.shape[0] + 1, lost_cells.shape[1]), dtype=np.int32)
-    np.cumsum(lost_cells, axis=0, out=counts[1:])
-    lost = np.zeros(len(pos), dtype=np.int64)
-    rows = np.flatnonzero(live)
-    a = np.clip(pos[rows] + est.start, 0, lost_cells.shape[0])
-    b = np.clip(pos[rows] + est.end + 1, 0, lost_cells.shape[0])
-    lost[rows] = counts[b, column[rows]] - counts[a, column[rows]]
-    return lost
+    """Per event, the cells of its estimation window that are lost (excluded, with a return)."""
+    counts = np.zeros(segs.n_cells + 1, dtype=np.int64)
+    np.cumsum(lost_cells, out=counts[1:])
+    start = segs.base[segment] + pos
+    return counts[start + est.end + 1] - counts[start + est.start]
 
 
 def _day0_positions(

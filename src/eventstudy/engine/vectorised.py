@@ -1,8 +1,11 @@
-r"""The vectorised core of the batch engine: every event's regression from prefix sums.
+r"""The vectorised core of the batch engine: every event's regression from running sums.
 
-:func:`eventstudy.engine.batch.batch_event_study` validates the inputs and places day 0; this module
-turns a returns panel and a model into the per-event estimates, abnormal returns and their
-covariance, with no Python loop over events.
+:func:`eventstudy.engine.batch.batch_event_study` validates the inputs, places day 0 and hands
+this module the events' cells (:mod:`eventstudy.data.segments`: each security's event windows
+merged into runs of trading days, laid end to end); this module turns them and a model into the
+per-event estimates, abnormal returns and their covariance, with no Python loop over events.
+Work and memory grow with the cells the events need and the number of events, never with the
+securities times the whole date span.
 
 Algorithm
 ---------
@@ -14,9 +17,11 @@ the ``M = 3 + 2q + q(q+1)/2`` masked moments
 
 .. math:: m,\; m z_j,\; m z_j z_l\,(j \le l),\; m y,\; m z_j y,\; m y^2
 
-are summed cumulatively over dates once. The estimation window :math:`[a, b]` of any event
-then has the sums :math:`S = C_{b+1} - C_a` (two row look-ups), so its regression costs
-:math:`O(q^2)` whatever the window length :math:`L`:
+are summed cumulatively: the regressors' own moments once over the trading days (shared by
+every security, less the cells where a security lacks a return), the target's moments over each
+segment's cells. The estimation window :math:`[a, b]` of any event then has the sums
+:math:`S = C_b - C_{a-1}` (two look-ups), so its regression costs :math:`O(q^2)` whatever the
+window length :math:`L`:
 
 .. math:: n = S_m,\quad \bar z = S_z / n,\quad \bar y = S_y / n,\quad
           Q = S_{zz} - n \bar z \bar z',\quad c = S_{zy} - n \bar z \bar y,\quad
@@ -42,15 +47,18 @@ u_t\rVert^2)`, so no :math:`N \times T \times T` array is formed. Student-t test
 
 Accuracy guard
 --------------
-Differencing prefix sums loses the digits that the prefix sums carry beyond the window's own
-sums. Before summing, every regressor is centred by its mean over the whole panel and every
-security's target by its own panel mean (variances, covariances and slopes are invariant to
-these shifts; the intercept is shifted back exactly). The prefix sums then stay of the order of
-the window sums (random walks around zero instead of a growing drift), and the centred
-cross-products :math:`Q`, :math:`c`, :math:`Q_{yy}` are formed from window means near zero, so
-there is no catastrophic cancellation. ``tests/engine/test_batch.py`` checks the engine against a
-direct per-event least-squares fit on 10-year panels of realistic returns and against
-:meth:`EventStudy.run <eventstudy.engine.single.EventStudy.run>` on the committed panel to 1e-10.
+Differencing running sums loses the digits that the sums carry beyond the window's own sums.
+The target's sums restart at every segment (each starts from the segment's first cell, less
+the segment before's total), so they never carry other securities' or other years' sums; and
+before summing, every regressor is centred by its mean over the whole panel and every
+segment's target by its own mean (variances, covariances and slopes are invariant to these
+shifts; the intercept is shifted back exactly). The sums then stay of the order of the window
+sums (random walks around zero instead of a growing drift), and the centred cross-products
+:math:`Q`, :math:`c`, :math:`Q_{yy}` are formed from window means near zero, so there is no
+catastrophic cancellation. ``tests/engine/test_batch.py`` checks the engine against a direct
+per-event least-squares fit on 10-year panels of realistic returns and against
+:meth:`EventStudy.run <eventstudy.engine.single.EventStudy.run>` on the committed panel and on a
+panel shaped like CRSP's (staggered lifetimes, gaps) to 1e-10.
 
 Models
 ------
@@ -73,6 +81,7 @@ import numpy as np
 import pandas as pd
 
 from eventstudy.calendar import Window
+from eventstudy.data.segments import Segments
 from eventstudy.exceptions import ParameterError
 from eventstudy.models.linear import (
     SINGULAR_PIVOT,
@@ -163,117 +172,168 @@ def _packed_pairs(q: int) -> list[tuple[int, int]]:
 # --------------------------------------------------------------------------------------------
 
 
+@dataclass(frozen=True)
+class _Block:
+    """The running sums of a block of segments (see :meth:`Engine._block`)."""
+
+    segments: np.ndarray
+    sums: np.ndarray
+    miss_start: np.ndarray
+    miss_prefix: np.ndarray
+
+
+#: Longest segment of a block over its shortest: the rows of a block are padded to its longest.
+_WIDTH_RATIO = 1.25
+
+
 class Engine:
-    """The vectorised core: prefix sums, then every chunk of events solved at once.
+    """The vectorised core on the events' cells: running sums per segment, then every chunk of
+    events solved at once.
 
     The moments of the regressors alone (:math:`m, mz, mzz'`) are shared by all securities
     except on the days a security lacks a return: they are summed once over the days with every
     model input (``(D+1, Mx)``), and each window subtracts the sums over the security's own
-    missing days inside it, found by binary search in the sorted list of missing cells
-    (``(s, t)`` with no return between the security's first and last return; windows reaching
-    beyond those are skipped, as in the single path). Only the target's moments
-    (:math:`my, mzy, my^2`) are summed per security, ``(D+1, nb, 2+q)`` for a block of ``nb``
-    securities.
+    missing cells inside it (cells without a usable return on a day with every model input),
+    found from their count in the running sums. Only the target's moments (:math:`my, mzy,
+    my^2`) and the count of missing cells are summed per cell: segments of similar lengths are
+    the rows of a block, ``(3+q, rows, width+1)``, each row's sums starting from an exact zero,
+    so a segment's sums never depend on the others (nor on the blocks' sizes).
     """
 
-    def __init__(self, values: np.ndarray, spec: ModelSpec, study: EventStudy,
-                 windows: tuple[Window, ...], first: np.ndarray, last: np.ndarray,
-                 excluded: np.ndarray | None = None) -> None:
-        # event-window returns come from ``values``; the estimation from ``values`` less the
+    def __init__(self, cells: np.ndarray, segs: Segments, spec: ModelSpec, study: EventStudy,
+                 windows: tuple[Window, ...], excluded: np.ndarray | None = None,
+                 block_cells: int = 1 << 22, used: np.ndarray | None = None) -> None:
+        # event-window returns come from ``cells``; the estimation from ``cells`` less the
         # ``excluded`` cells (other events' windows of the same security)
-        self.values_t = np.ascontiguousarray(values.T)
-        if excluded is not None:
-            values = np.where(excluded, np.nan, values)
-        self.values, self.spec, self.study, self.windows = values, spec, study, windows
-        self.estimation_t = self.values_t if excluded is None else np.ascontiguousarray(values.T)
-        n_dates = values.shape[0]
+        self.cells, self.segs, self.spec = cells, segs, spec
+        self.study, self.windows = study, windows
+        self.estimation = cells if excluded is None else np.where(excluded, np.nan, cells)
         q = spec.q
-        self.n_dates = n_dates
         self.n_y_moments = 3 + q
         # centring constants (the accuracy guard): regressors by their panel means, each
-        # security's target by its own mean over its valid days
+        # segment's target by its own mean over its usable cells (set block by block)
         if q and spec.valid.any():
             self.z_centre = spec.z[spec.valid].mean(axis=0)
         else:
             self.z_centre = np.zeros(q)
         self.z_tilde = np.where(spec.valid[:, None], spec.z - self.z_centre, 0.0)
-        pairs = _packed_pairs(q)
-        self.pairs = pairs
-        x_moments = np.column_stack(
+        self.pairs = _packed_pairs(q)
+        self.x_moments = np.column_stack(
             [spec.valid.astype(float), self.z_tilde]
-            + [self.z_tilde[:, j] * self.z_tilde[:, m] for j, m in pairs]
+            + [self.z_tilde[:, j] * self.z_tilde[:, m] for j, m in self.pairs]
         )
-        self.x_prefix = _prefix(x_moments)
-        target = values - spec.offset[:, None]
-        mask = np.isfinite(target) & spec.valid[:, None]
-        count = mask.sum(axis=0)
-        total = np.where(mask, target, 0.0).sum(axis=0)
-        self.y_centre = np.where(count > 0, total / np.maximum(count, 1), 0.0)
-        # the securities' missing days between their first and last return, on days with
-        # every model input: (security, day) keys in increasing order
-        days = np.arange(n_dates)
-        inside = (days[None, :] >= first[:, None]) & (days[None, :] <= last[:, None])
-        missing = ~mask.T & spec.valid[None, :] & inside
-        keys = np.flatnonzero(missing)  # s * D + t, sorted by security, then day
-        self.missing = missing
-        self.miss_start = np.concatenate([[0], np.cumsum(missing.sum(axis=1))])[:-1]
-        self.miss_prefix = _prefix(x_moments[keys % n_dates])
+        self.x_prefix = _prefix(self.x_moments)
+        self.y_centre = np.zeros(len(segs))
+        self.base = segs.base
+        self.has_offset = bool(np.any(spec.offset != 0.0))
+        self.all_valid = bool(spec.valid.all())
+        # blocks of the segments ``used`` (default: all): sorted by length, cut where the
+        # longest would pad the shortest by more than _WIDTH_RATIO or the block would exceed
+        # ``block_cells``
+        used = np.arange(len(segs)) if used is None else np.asarray(used, dtype=np.int64)
+        self.blocks = [used[b] for b in _plan_blocks(segs.length[used], block_cells)]
+        self.block_of = np.full(len(segs), -1, dtype=np.int64)
+        self.row_of = np.zeros(len(segs), dtype=np.int64)
+        for k, members in enumerate(self.blocks):
+            self.block_of[members] = k
+            self.row_of[members] = np.arange(len(members))
 
-    def run(self, order: np.ndarray, pos: np.ndarray, column: np.ndarray, reason: np.ndarray,
-            out: dict[str, np.ndarray], *, chunk_size: int, block: int, progress: bool | None,
-            in_order: bool, workers: int = 1) -> None:
-        """Study the events ``order`` (all events in order, or the studied ones sorted by
-        security), block of securities by block, chunk by chunk."""
-        cols = column[order]
+    def run(self, order: np.ndarray, pos: np.ndarray, segment: np.ndarray, reason: np.ndarray,
+            out: dict[str, np.ndarray], *, chunk_size: int, progress: bool | None,
+            workers: int = 1) -> None:
+        """Study the events ``order`` (``segment[i]`` holds event ``i``'s windows), block by
+        block, chunk by chunk. With one block, the events in their own order (outputs written by
+        slices), ``workers`` chunks at a time; with several, ``workers`` blocks at a time (NumPy
+        releases the GIL in the array work), each solving its chunks in turn."""
+        in_order = len(self.blocks) == 1
+        if not in_order:
+            order = order[np.argsort(self.block_of[segment[order]], kind="stable")]
+        bounds = np.searchsorted(self.block_of[segment[order]], np.arange(len(self.blocks) + 1))
         with progress_bar(len(order), desc=f"{self.study.model.name} events", enabled=progress,
                           unit="event") as bar:
-            start = 0
-            while start < len(order):
-                if in_order:
-                    stop = len(order)
-                    block_cols = np.flatnonzero(np.bincount(cols, minlength=self.values.shape[1]))
-                else:
-                    stop = int(np.searchsorted(cols, cols[start] + block, side="left"))
-                    block_cols = np.unique(cols[start:stop])
-                y_prefix = self._y_prefix(block_cols)
-                lookup = np.zeros(self.values.shape[1], dtype=np.intp)
-                lookup[block_cols] = np.arange(len(block_cols))
-                def task(lo: int, y_prefix: np.ndarray = y_prefix) -> int:
-                    hi = min(lo + chunk_size, stop)
-                    rows = order[lo:hi]
-                    target = slice(lo, hi) if in_order else rows
-                    self._chunk(target, rows, pos[rows], cols[lo:hi], lookup[cols[lo:hi]],
-                                y_prefix, reason, out)
-                    return hi - lo
 
-                starts = range(start, stop, chunk_size)
+            def solve(lo: int, stop: int, block: _Block) -> int:
+                hi = min(lo + chunk_size, stop)
+                rows = order[lo:hi]
+                target = slice(lo, hi) if in_order else rows
+                self._chunk(target, rows, pos[rows], segment[rows], block, reason, out)
+                bar.update(hi - lo)
+                return hi - lo
+
+            if in_order:
+                block = self._block(0)
+                starts = range(0, len(order), chunk_size)
                 if workers > 1 and len(starts) > 1:
                     with ThreadPoolExecutor(workers) as pool:
-                        for done in pool.map(task, starts):
-                            bar.update(done)
+                        list(pool.map(lambda lo: solve(lo, len(order), block), starts))
                 else:
                     for lo in starts:
-                        bar.update(task(lo))
-                del y_prefix
-                start = stop
+                        solve(lo, len(order), block)
+                return
 
-    def _y_prefix(self, cols: np.ndarray) -> np.ndarray:
-        """Cumulative moments ``(D+1, nb, 3+q)`` of securities ``cols``: the number of missing
-        cells (see :attr:`missing`), then the centred target's :math:`y, zy, y^2`."""
-        spec, z = self.spec, self.z_tilde
-        y = self.values[:, cols] - spec.offset[:, None]
-        mask = np.isfinite(y) & spec.valid[:, None]
-        y_tilde = np.where(mask, y - self.y_centre[cols], 0.0)
-        prefix = np.empty((self.n_dates + 1, len(cols), self.n_y_moments))
-        prefix[0] = 0.0
-        body = prefix[1:]
-        body[:, :, 0] = self.missing[cols].T
-        body[:, :, 1] = y_tilde
+            def solve_block(k: int) -> None:
+                start, stop = int(bounds[k]), int(bounds[k + 1])
+                if start == stop:
+                    return
+                block = self._block(k)
+                for lo in range(start, stop, chunk_size):
+                    solve(lo, stop, block)
+
+            if workers > 1 and len(self.blocks) > 1:
+                with ThreadPoolExecutor(workers) as pool:
+                    list(pool.map(solve_block, range(len(self.blocks))))
+            else:
+                for k in range(len(self.blocks)):
+                    solve_block(k)
+
+    def _block(self, k: int) -> _Block:
+        """Running sums of the segments of block ``k``, one row each.
+
+        Sets each segment's centre of the target; lists its missing cells (no usable return on
+        a day with every model input) with the prefix sums of their regressor moments; and sums
+        its cells moment by moment into row ``r`` of ``(3+q, rows, width+1)``: the missing
+        count, then the centred target's :math:`y, zy, y^2`, column ``j`` holding the sum of the
+        segment's first ``j`` days (column 0 is zero). A window ``[a, b]`` of segment ``g``
+        sums to ``S[:, r, b - first + 1] - S[:, r, a - first]``.
+        """
+        spec, segs = self.spec, self.segs
+        members = self.blocks[k]
+        lengths = segs.length[members]
+        width = int(lengths.max())
+        step = np.arange(width, dtype=np.int64)
+        inside = step[None, :] < lengths[:, None]  # (rows, width): the padding is outside
+        day = segs.first[members][:, None] + step[None, :]
+        np.minimum(day, len(spec.valid) - 1, out=day)  # padding: any day, masked below
+        cell = np.minimum(segs.offset[members][:, None] + step[None, :], len(self.estimation) - 1)
+        y = np.take(self.estimation, cell)
+        del cell
+        if self.has_offset:
+            y -= spec.offset[day]
+        usable = np.isfinite(y) & inside
+        if not self.all_valid:
+            usable &= spec.valid[day]
+        np.copyto(y, 0.0, where=~usable)
+        centre = y.sum(axis=1) / np.maximum(usable.sum(axis=1), 1)
+        self.y_centre[members] = centre
+        y -= centre[:, None]
+        np.copyto(y, 0.0, where=~usable)
+        missing = inside & ~usable
+        if not self.all_valid:
+            missing &= spec.valid[day]
+        missing_cells = np.flatnonzero(missing)  # row by row, day by day
+        miss_start = np.searchsorted(missing_cells, np.arange(len(members)) * width)
+        miss_prefix = _prefix(self.x_moments[day.reshape(-1)[missing_cells]])
+        m = self.n_y_moments
+        sums = np.empty((m, len(members), width + 1))
+        sums[:, :, 0] = 0.0
+        sums[0, :, 1:] = missing
+        sums[1, :, 1:] = y
         for a in range(spec.q):
-            np.multiply(y_tilde, z[:, a : a + 1], out=body[:, :, 2 + a])
-        np.multiply(y_tilde, y_tilde, out=body[:, :, 2 + spec.q])
-        np.cumsum(body, axis=0, out=body)
-        return prefix
+            np.multiply(y, self.z_tilde[day, a], out=sums[2 + a, :, 1:])
+        np.multiply(y, y, out=sums[m - 1, :, 1:])
+        del y, day, usable, missing, inside
+        np.cumsum(sums, axis=2, out=sums)
+        return _Block(members, sums, miss_start, miss_prefix)
 
     def _squares(self, szz: np.ndarray, sz: np.ndarray, n: np.ndarray) -> np.ndarray:
         r"""Uncentred sums of squares :math:`\sum z_j^2` of the regressors over each window, from
@@ -283,18 +343,18 @@ class Engine:
         centre = self.z_centre[None, :]
         return szz[:, diagonal] + 2.0 * centre * sz + n[:, None] * centre * centre
 
-    def _direct_ssr(self, col: np.ndarray, a: np.ndarray, y_bar: np.ndarray, z_bar: np.ndarray,
+    def _direct_ssr(self, seg: np.ndarray, a: np.ndarray, y_bar: np.ndarray, z_bar: np.ndarray,
                     slopes: np.ndarray) -> np.ndarray:
         r""":math:`\sum_t (\tilde y_t - \bar y - (\tilde z_t - \bar z)'b)^2` over each event's
         valid estimation days, a few events at a time."""
-        spec, n_dates = self.spec, self.n_dates
+        spec = self.spec
         steps = np.arange(len(self.study.estimation))
-        out = np.empty(len(col))
-        for lo in range(0, len(col), 1024):
+        out = np.empty(len(seg))
+        for lo in range(0, len(seg), 1024):
             sl = slice(lo, lo + 1024)
             days = a[sl, None] + steps[None, :]
-            raw = np.take(self.estimation_t.reshape(-1), col[sl, None].astype(np.int64) * n_dates + days)
-            y = raw - spec.offset[days] - self.y_centre[col[sl]][:, None]
+            raw = np.take(self.estimation, self.base[seg[sl]][:, None] + days)
+            y = raw - spec.offset[days] - self.y_centre[seg[sl]][:, None]
             valid = np.isfinite(y) & spec.valid[days]
             fitted = np.einsum("ntq,nq->nt", self.z_tilde[days] - z_bar[sl, None, :], slopes[sl])
             resid = np.where(valid, y - y_bar[sl, None] - fitted, 0.0)
@@ -302,34 +362,39 @@ class Engine:
         return out
 
     def _chunk(self, target: slice | np.ndarray, rows: np.ndarray, p: np.ndarray,
-               col: np.ndarray, local: np.ndarray, y_prefix: np.ndarray, reason: np.ndarray,
+               seg: np.ndarray, block: _Block, reason: np.ndarray,
                out: dict[str, np.ndarray]) -> None:
         with np.errstate(divide="ignore", invalid="ignore", over="ignore"):
-            self._solve(target, rows, p, col, local, y_prefix, reason, out)
+            self._solve(target, rows, p, seg, block, reason, out)
+
+    def _window_sums(self, p: np.ndarray, seg: np.ndarray,
+                     block: _Block) -> tuple[np.ndarray, np.ndarray]:
+        """Each event's estimation-window sums: the regressors' moments ``(n, Mx)`` (shared sums
+        less the missing cells) and the target's ``(n, 2+q)``."""
+        est = self.study.estimation
+        a, b = p + est.start, p + est.end + 1
+        sums = block.sums.reshape(self.n_y_moments, -1)
+        row = self.row_of[seg] * block.sums.shape[2] - self.segs.first[seg]  # + d: after day d-1
+        at_b = np.take(sums, row + b, axis=1).T
+        at_a = np.take(sums, row + a, axis=1).T
+        sx = self.x_prefix[b] - self.x_prefix[a]
+        # the segment's missing cells in the window are entries lo .. hi-1 of the block's list
+        gap = at_b[:, 0] > at_a[:, 0]
+        if gap.any():
+            start = block.miss_start[self.row_of[seg[gap]]]
+            lo = start + np.rint(at_a[gap, 0]).astype(np.int64)
+            hi = start + np.rint(at_b[gap, 0]).astype(np.int64)
+            sx[gap] -= block.miss_prefix[hi] - block.miss_prefix[lo]
+        return sx, at_b[:, 1:] - at_a[:, 1:]
 
     def _solve(self, target: slice | np.ndarray, rows: np.ndarray, p: np.ndarray,
-               col: np.ndarray, local: np.ndarray, y_prefix: np.ndarray, reason: np.ndarray,
+               seg: np.ndarray, block: _Block, reason: np.ndarray,
                out: dict[str, np.ndarray]) -> None:
         spec, study = self.spec, self.study
         est, win = study.estimation, study.window
-        q, n_dates = spec.q, self.n_dates
-        # estimation-window sums: shared regressor moments less the security's missing days
-        a, b = p + est.start, p + est.end + 1
-        nb = y_prefix.shape[1]
-        flat = y_prefix.reshape(-1, y_prefix.shape[2])
-        at_b = np.take(flat, b * nb + local, axis=0)
-        at_a = np.take(flat, a * nb + local, axis=0)
-        sy_all = at_b[:, 1:] - at_a[:, 1:]
-        sx = self.x_prefix[b] - self.x_prefix[a]
-        # the security's missing cells in the window are entries lo .. hi-1 of its list
-        gap = at_b[:, 0] > at_a[:, 0]
-        if gap.any():
-            start = self.miss_start[col[gap]]
-            lo = start + at_a[gap, 0].astype(np.int64)
-            hi = start + at_b[gap, 0].astype(np.int64)
-            sx[gap] -= self.miss_prefix[hi] - self.miss_prefix[lo]
-        base = col.astype(np.int64) * n_dates
-
+        q = spec.q
+        a = p + est.start
+        sx, sy_all = self._window_sums(p, seg, block)
         n = np.rint(sx[:, 0])
         sz = sx[:, 1 : 1 + q]
         szz = sx[:, 1 + q :]
@@ -340,15 +405,15 @@ class Engine:
         # event window: every day needs the return and every model input
         offsets = np.arange(win.start, win.end + 1)
         day = p[:, None] + offsets[None, :]
-        realised = np.take(self.values_t.reshape(-1), base[:, None] + day)
+        realised = np.take(self.cells, self.base[seg][:, None] + day)
         in_window = np.isfinite(realised).all(axis=1) & spec.valid[day].all(axis=1)
-        y_star = realised - spec.offset[day] - self.y_centre[col][:, None]
+        y_star = realised - spec.offset[day] - self.y_centre[seg][:, None]
 
         z_bar = sz / n[:, None]
         y_bar = sy / n
         qyy = syy - sy * y_bar
         cyz = szy - sz * y_bar[:, None]
-        y_level = y_bar + self.y_centre[col]  # window mean of the target, uncentred
+        y_level = y_bar + self.y_centre[seg]  # window mean of the target, uncentred
         n_days = len(win)
         singular = np.zeros(len(rows), dtype=bool)
         slopes = None  # slopes on the centred regressors, for the direct residual sum
@@ -420,12 +485,12 @@ class Engine:
             refine = (ssr < _REFINE_BELOW * qyy) & (n >= 1)
             if refine.any():
                 ssr = np.where(refine, 0.0, ssr)
-                ssr[refine] = self._direct_ssr(col[refine], a[refine], y_bar[refine],
+                ssr[refine] = self._direct_ssr(seg[refine], a[refine], y_bar[refine],
                                                z_bar[refine], slopes[refine])
         s2 = ssr / df
         # an exact fit: s^2 at rounding level of the target's second moment
         # the single path's rule on the uncentred target: sum y^2 = sum (y - c)^2 + 2 c sum (y - c) + n c^2
-        centre = self.y_centre[col]
+        centre = self.y_centre[seg]
         exact = exact_fit(s2, syy + 2.0 * centre * sy + n * centre * centre, df)
         status = np.select(
             [~in_window, n < study.min_estimation, singular, exact], [9, 10, 11, 12], OK
@@ -552,3 +617,20 @@ def _backward(chol: np.ndarray, w: np.ndarray) -> np.ndarray:
         acc = w[:, i] - np.einsum("ik,ik->i", chol[:, i + 1 :, i], x[:, i + 1 :])
         x[:, i] = acc / chol[:, i, i]
     return x
+
+
+def _plan_blocks(lengths: np.ndarray, block_cells: int) -> list[np.ndarray]:
+    """Segments grouped into blocks: sorted by length, a block ends where the next segment is
+    longer than :data:`_WIDTH_RATIO` times its first or its padded rows would exceed
+    ``block_cells`` (a segment alone may exceed it)."""
+    order = np.argsort(lengths, kind="stable")
+    ordered = lengths[order]
+    blocks = []
+    i = 0
+    while i < len(order):
+        similar = int(np.searchsorted(ordered, ordered[i] * _WIDTH_RATIO, side="right"))
+        rows = max(1, block_cells // (int(ordered[similar - 1]) + 1))
+        j = min(similar, i + rows)
+        blocks.append(order[i:j])
+        i = j
+    return blocks

@@ -29,7 +29,8 @@ from eventstudy.calendar import DEFAULT_EXCHANGE, exchange_calendar
 from eventstudy.calendar.exchanges import canonical, listing_of
 from eventstudy.data.currency import check_currency, convert_prices
 from eventstudy.data.french import EXCHANGE_REGIONS, check_region, get_factors, region_of
-from eventstudy.data.panel import LoadedPanel, PanelFile, load_panel, read_factors_file
+from eventstudy.data.panel import PanelFile, load_panel, read_factors_file
+from eventstudy.data.panel_cells import PanelCells, load_panel_cells
 from eventstudy.data.returns import simple_returns
 from eventstudy.data.snapshot import available_tickers, load_factors, load_prices, unknown_ticker
 from eventstudy.data.sources import get_prices
@@ -43,8 +44,8 @@ from eventstudy.exceptions import (
     ParameterError,
 )
 
-#: A function of the trading days giving the first and last date the events need.
-DayRange = Callable[[pd.DatetimeIndex], tuple[pd.Timestamp, pd.Timestamp]]
+#: A function of the trading days giving the events' securities and day-0 positions.
+EventDays = Callable[[pd.DatetimeIndex], tuple[np.ndarray, np.ndarray]]
 
 
 @dataclass
@@ -52,7 +53,7 @@ class MarketData:
     """Returns of one market's events: ``returns`` (trading days x securities), the market's
     returns (their dates are the trading days), factors, and why securities are missing."""
 
-    returns: pd.DataFrame
+    returns: pd.DataFrame | PanelCells
     market: pd.Series
     factors: pd.DataFrame | None
     unavailable: dict[str, str] = field(default_factory=dict)
@@ -209,24 +210,47 @@ def live_data(study: EventStudy, tickers: Sequence[str], market: str,
 
 
 def panel_data(study: EventStudy, user: UserPanel, tickers: Sequence[str], market: str,
-               day_range: DayRange, data_dir: str | os.PathLike[str] | None,
+               event_days: EventDays, data_dir: str | os.PathLike[str] | None,
                factor_region: str = "us",
-               cache_dir: str | os.PathLike[str] | None = None) -> MarketData:
-    """Returns from the user's panel, only the ids and dates the events need."""
+               cache_dir: str | os.PathLike[str] | None = None,
+               cells: bool = True) -> MarketData:
+    """Returns from the user's panel, only the ids and dates the events need: the cells of the
+    events' windows (:func:`eventstudy.data.panel_cells.load_panel_cells`) for a returns file
+    and ``cells``; else dates x ids over the days the events span (a prices file, a frame)."""
     if study.measure == "volume":
         raise ParameterError("measure", "volume", "needs trading volume, which the snapshot, the "
                              "cache and Yahoo hold; a returns or prices panel has none")
-    loaded: LoadedPanel = load_panel(user.panel, tickers, market=market,
-                                     market_returns=user.market_returns, day_range=day_range,
-                                     **user.units)
+    reach = (min(study.estimation.start, study.window.start),
+             max(study.estimation.end, study.window.end))
+    returns: pd.DataFrame | PanelCells
+    if cells and isinstance(user.panel, PanelFile) and user.panel.kind == "returns":
+        loaded_cells = load_panel_cells(user.panel, tickers, event_days=event_days, reach=reach,
+                                        market=market, market_returns=user.market_returns,
+                                        **user.units)
+        returns, market_series = loaded_cells.cells, loaded_cells.market
+        ids, rows_read = loaded_cells.ids, loaded_cells.stats.rows_read
+    else:
+        def day_range(days: pd.DatetimeIndex) -> tuple[pd.Timestamp, pd.Timestamp]:
+            pos = event_days(days)[1]
+            if len(pos) == 0:
+                return days[0], days[0]
+            lo = max(0, int(pos.min()) + reach[0] - 1)
+            hi = min(len(days) - 1, int(pos.max()) + reach[1])
+            return days[lo], days[hi]
+
+        loaded = load_panel(user.panel, tickers, market=market,
+                            market_returns=user.market_returns, day_range=day_range,
+                            **user.units)
+        returns, market_series = loaded.returns, loaded.market
+        ids, rows_read = loaded.ids, loaded.stats.rows_read
     unavailable = {
-        t: f"ticker: {t!r} is not an id of the panel" for t, held in loaded.ids.items() if held is None
+        t: f"ticker: {t!r} is not an id of the panel" for t, held in ids.items() if held is None
     }
     factors = user.factors
     if factors is None:
         factors = load_factor_sets(study.model.factor_sets, data_dir, region=factor_region,
                                    cache_dir=cache_dir)
-    return MarketData(loaded.returns, loaded.market, factors, unavailable, loaded.stats.rows_read)
+    return MarketData(returns, market_series, factors, unavailable, rows_read)
 
 
 def exchange_day0s(event_dates: Sequence[object], non_session: str,

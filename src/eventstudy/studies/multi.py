@@ -277,21 +277,19 @@ def _study_market(
     wanted = list(dict.fromkeys(tickers.tolist()))
     if event_peers is not None:
         wanted = list(dict.fromkeys([*wanted, *(p for i in group for p in event_peers[i])]))
-    earliest = min(study.estimation.start, study.window.start)
-    latest = max(study.estimation.end, study.window.end)
     user_factors = user.factors if user is not None else None
     data: MarketData | None
+    placements: list[tuple[pd.DatetimeIndex, Any]] = []
     if user is not None and user.has_panel:
-        def day_range(days: pd.DatetimeIndex) -> tuple[pd.Timestamp, pd.Timestamp]:
+        def event_days(days: pd.DatetimeIndex) -> tuple[np.ndarray, np.ndarray]:
             placed = place_events(given, days, non_session=non_session, exchange=exchange)
-            pos = placed.position[placed.placed]
-            if len(pos) == 0:
-                return days[0], days[0]
-            lo = max(0, int(pos.min()) + earliest - 1)
-            hi = min(len(days) - 1, int(pos.max()) + latest)
-            return days[lo], days[hi]
+            placements.append((days, placed))
+            return tickers[placed.placed], placed.position[placed.placed]
 
-        data = panel_data(study, user, wanted, market, day_range, data_dir, factor_region, cache_dir)
+        # the events' cells, but a frame for the models fitted event by event (GARCH, peers)
+        cells = study.model.name not in GARCH_MODELS and event_peers is None
+        data = panel_data(study, user, wanted, market, event_days, data_dir, factor_region,
+                          cache_dir, cells=cells)
     elif source == "snapshot":
         try:
             data = snapshot_data(study, wanted, market, data_dir, user_factors, exchange,
@@ -321,12 +319,16 @@ def _study_market(
         if data is None:
             state.skip(group[ok], str(market_failure))
             return None
-    huge = too_large_columns(data.returns)  # run's rule: such a value is a bad price, not a return
+    huge = (too_large_columns(data.returns) if isinstance(data.returns, pd.DataFrame)
+            else data.returns.too_large(data.trading_days))  # a bad price, not a return
     if market in huge:
         raise DataError(huge[market].replace(f"{market!r} return", f"the market {market!r}'s return"))
     data.unavailable.update(huge)
     days = data.trading_days
-    placed = place_events(given, days, non_session=non_session, exchange=exchange)
+    if placements and placements[-1][0].equals(days):
+        placed = placements[-1][1]  # placed on these days while reading the panel
+    else:
+        placed = place_events(given, days, non_session=non_session, exchange=exchange)
     live = placed.placed.copy()
     failed_rows = np.flatnonzero(~live & (state.reason[group] == ""))
     state.skip(group[failed_rows], placed.failed[failed_rows])
