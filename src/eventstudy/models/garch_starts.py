@@ -150,7 +150,7 @@ def fit_from_starts(y: np.ndarray, x: np.ndarray, dist: str = "normal") -> Garch
     bounds = model.bounds() + vol.bounds(ols) + distribution.bounds(std)
     a, b = _constraints(model)
     k_mean, k_vol = 2, vol.num_params
-    likelihood = GarchLikelihood(y, x, model, backcast, bounds_var)
+    likelihood = GarchLikelihood(y, x, model, float(backcast), bounds_var)
 
     variance = float(ols @ ols) / len(ols)
     starts = [np.hstack([mean_start, vol_start, dist_start])]
