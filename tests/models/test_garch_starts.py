@@ -104,3 +104,36 @@ def test_parallel_fits_equal_the_serial_ones(data_dir):
     assert np.isnan(serial.residuals[2, [3, 50]]).all() and serial.converged.all()
     one = fit_from_starts(100 * np.delete(y[2], [3, 50]), 100 * np.delete(x[2], [3, 50]))
     assert serial.loglikelihood[2] == pytest.approx(one.loglikelihood, abs=1e-9)
+
+
+@pytest.mark.parametrize("dist", ["normal", "t"])
+def test_the_gradient_is_the_likelihood_s(data_dir, dist):
+    """The analytic gradient against central differences of arch's likelihood, at random
+    parameters on real returns, and the likelihood against arch's ARCHModel.fix."""
+    from arch import arch_model
+
+    from eventstudy.models.garch_likelihood import GarchLikelihood
+
+    rng = np.random.default_rng(5)
+    for ticker, event in (("FB", "2018-07-26"), ("JPM", "2019-02-08"), ("SNAP", "2018-07-26")):
+        y, x = estimation_returns(data_dir, ticker, event)
+        model = arch_model(y, x=x[:, None], mean="LS", vol="GARCH", p=1, q=1, dist=dist,
+                           rescale=False)
+        design = np.column_stack([np.ones(len(x)), x])
+        ols = y - design @ np.linalg.lstsq(design, y, rcond=None)[0]
+        likelihood = GarchLikelihood(y, x, model, model.volatility.backcast(ols),
+                                     model.volatility.variance_bounds(ols))
+        for _ in range(5):
+            a = rng.uniform(0.01, 0.4)
+            params = np.array([rng.normal(0, 0.1), rng.uniform(0.5, 2), rng.uniform(0.05, 2), a,
+                               rng.uniform(0.2, 0.98 - a)] + ([rng.uniform(3, 30)] if dist == "t" else []))
+            value, gradient = likelihood(params)
+            assert -value == pytest.approx(model.fix(params).loglikelihood, abs=1e-9)
+            central = np.empty(len(params))
+            for j in range(len(params)):
+                step = 1e-5 * max(1.0, abs(params[j]))
+                up, down = params.copy(), params.copy()
+                up[j] += step
+                down[j] -= step
+                central[j] = (likelihood.value(up) - likelihood.value(down)) / (2 * step)
+            np.testing.assert_allclose(gradient, central, rtol=1e-5, atol=1e-5)

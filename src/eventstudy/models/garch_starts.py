@@ -18,11 +18,11 @@ Starting points
    keeps the OLS mean and sets :math:`\omega = (1 - a - b)\, s^2` (:math:`s^2` the mean squared
    OLS residual), so every start has the residuals' unconditional variance.
 
-The grid was chosen on the snapshot: 14 tickers, 24 event dates each over 2017-2019, normal and
-Student-t errors, compared with the best of 36 starts (a 7 x 5 grid and ``arch``'s).
-``arch``'s start alone fell short of that best by more than 0.001 in 59 of 329 normal fits
-and 24 of 164 Student-t fits; these four starts in 3 and 3 (``benchmarks/garch_starts.py``
-repeats the study).
+The grid was chosen on the snapshot, compared with the best of 36 starts (``arch``'s and a 7 x 5
+grid): on 14 tickers at 24 event dates each over 2017-2019 (``benchmarks/garch_starts.py``),
+``arch``'s fit alone fell short of that best by more than 0.001 in 59 of 329 fits with normal
+errors and 53 of 329 with Student-t errors (by up to 28 and 3.4), these four starts in 3 and 9
+(by at most 1.0).
 
 Estimation
 ----------
@@ -31,9 +31,9 @@ from ``arch``'s public pieces exactly as ``arch``'s ``ARCHModel.fit`` assembles 
 8.0): residuals :math:`y - X\theta` from the mean parameters, the variance recursion
 ``GARCH.compute_variance`` started from ``GARCH.backcast`` of the OLS residuals and bounded by
 ``GARCH.variance_bounds``, and the distribution's ``loglikelihood``, with ``arch``'s parameter
-bounds and linear constraints (:math:`a + b < 1`, ...). The only difference from ``arch``'s
-``fit`` is that the constraints' Jacobian is given (they are linear), which ``arch`` leaves to
-finite differences; that halves the time of a fit. The one-step variance forecast is
+bounds and linear constraints (:math:`a + b < 1`, ...). Unlike ``arch``'s ``fit``, which leaves
+both to finite differences, the gradient (:mod:`eventstudy.models.garch_likelihood`) and the
+constraints' Jacobian are given, so a start costs less than half of an ``arch`` fit. The one-step variance forecast is
 ``arch``'s too (``GARCH.forecast`` from a backcast of the fitted residuals, as
 ``ARCHModel.forecast`` computes it). ``tests/models/test_garch_starts.py`` checks the fit
 against ``arch``'s ``fit`` started from each point.
@@ -46,6 +46,8 @@ from dataclasses import dataclass
 from typing import Any
 
 import numpy as np
+
+from eventstudy.models.garch_likelihood import GarchLikelihood
 
 #: ``(a, a + b)`` of the starting points besides ``arch``'s own (see the module docstring).
 GRID: tuple[tuple[float, float], ...] = ((0.02, 0.99), (0.20, 0.50), (0.70, 0.99))
@@ -148,11 +150,7 @@ def fit_from_starts(y: np.ndarray, x: np.ndarray, dist: str = "normal") -> Garch
     bounds = model.bounds() + vol.bounds(ols) + distribution.bounds(std)
     a, b = _constraints(model)
     k_mean, k_vol = 2, vol.num_params
-
-    def negative_loglikelihood(params: np.ndarray) -> float:
-        e = y - design @ params[:k_mean]
-        vol.compute_variance(params[k_mean : k_mean + k_vol], e, sigma2, backcast, bounds_var)
-        return -float(distribution.loglikelihood(params[k_mean + k_vol :], e, sigma2))
+    likelihood = GarchLikelihood(y, x, model, float(backcast), bounds_var)
 
     variance = float(ols @ ols) / len(ols)
     starts = [np.hstack([mean_start, vol_start, dist_start])]
@@ -163,7 +161,7 @@ def fit_from_starts(y: np.ndarray, x: np.ndarray, dist: str = "normal") -> Garch
     for name, start in zip(STARTS, starts):
         with warnings.catch_warnings():  # the steps outside the bounds, as arch silences them
             warnings.simplefilter("ignore", RuntimeWarning)
-            opt = minimize(negative_loglikelihood, start, method="SLSQP", bounds=bounds,
+            opt = minimize(likelihood, start, jac=True, method="SLSQP", bounds=bounds,
                            constraints=constraint)
         fits.append(StartFit(name, -float(opt.fun), bool(opt.status == 0),
                              f"{opt.message} (SLSQP status {opt.status})", np.asarray(opt.x),
