@@ -13,6 +13,7 @@ import pytest
 from eventstudy import run_event_study, run_multi_event_study
 from eventstudy.cli import main
 from eventstudy.exceptions import ParameterError
+from eventstudy.models.peers import PeersModel
 
 EVENTS = pd.DataFrame({
     "ticker": ["FB", "JPM", "WFC", "AAPL", "GOOGL", "USB"],
@@ -74,6 +75,8 @@ def test_peers_are_needed_and_only_for_the_peer_models(tmp_path, capsys):
         run_multi_event_study(EVENTS.drop(columns="peers"), model="peers")
     with pytest.raises(ParameterError, match="only the models peers and synthetic take peers"):
         run_multi_event_study(EVENTS, peers=DEFAULT)
+    given = run_multi_event_study(EVENTS.drop(columns="peers"), model=PeersModel(DEFAULT))
+    assert set(given.events["peers"]) == {"JPM;C;USB"} and given.n_events == 4  # JPM, USB: own
     path = tmp_path / "events.csv"
     EVENTS.to_csv(path, index=False)
     assert main(["batch", str(path), "--model", "synthetic", "--peers", "JPM,C,USB", "--json"]) == 0

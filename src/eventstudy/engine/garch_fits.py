@@ -3,11 +3,11 @@
 Each event's maximum-likelihood fit (:func:`eventstudy.models.garch.estimate_garch`, four
 starting points) is independent of the others, so :func:`fit_many` cuts the events into chunks
 and fits the chunks in worker processes (``concurrent.futures.ProcessPoolExecutor``, one worker
-per core the process may use). The workers are started by a fork server, which imports only
-this module: they do not inherit the caller's threads or open files, and a script or notebook
-is not run again in them. Each fit is deterministic, so the results do not depend on the
-number of workers (tested). Below :data:`PARALLEL_FROM` fits, or with ``workers=1``, the fits
-run in the calling process, which saves the workers' start (about a second).
+per core the process may use). The workers are started by a fork server, which imports this
+module, ``arch`` and the optimiser once: they do not inherit the caller's threads or open files,
+and a script or notebook is not run again in them. Each fit is deterministic, so the results do
+not depend on the number of workers (tested). Below :data:`PARALLEL_FROM` fits, or with
+``workers=1``, the fits run in the calling process, which saves the workers' start.
 """
 
 from __future__ import annotations
@@ -79,7 +79,8 @@ def fit_many(y: np.ndarray, x: np.ndarray, dist: str = "normal", *, workers: int
             from concurrent.futures import ProcessPoolExecutor, as_completed
 
             context = multiprocessing.get_context("forkserver")
-            context.set_forkserver_preload([__name__])
+            # the server imports the fitting code once; every worker starts with it loaded
+            context.set_forkserver_preload([__name__, "arch", "scipy.optimize", "scipy.signal"])
             with ProcessPoolExecutor(min(workers, len(chunks)), mp_context=context) as pool:
                 pending = {pool.submit(fit_chunk, y[rows], x[rows], dist): index
                            for index, rows in enumerate(chunks)}

@@ -33,7 +33,10 @@ from typing import Any
 
 import numpy as np
 from scipy.signal import lfilter
-from scipy.special import digamma
+from scipy.special import digamma, gammaln
+
+#: :math:`\ln 2\pi`.
+LOG_2PI = float(np.log(2.0 * np.pi))
 
 
 class GarchLikelihood:
@@ -59,7 +62,11 @@ class GarchLikelihood:
         self.student = model.distribution.num_params == 1
         self.backcast = float(backcast)
         self.bounds = bounds
+        self.lower, self.upper = bounds[:, 0], bounds[:, 1]
         self.sigma2 = np.empty(len(y))
+        self.lagged = np.empty((len(y), 5))  # g_t, filled at every evaluation
+        self.lagged[0] = (1.0, self.backcast, self.backcast, 0.0, 0.0)
+        self.lagged[1:, 0] = 1.0
 
     def variance(self, params: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Residuals and ``arch``'s conditional variances at ``params``."""
@@ -68,22 +75,19 @@ class GarchLikelihood:
         return e, self.sigma2
 
     def value(self, params: np.ndarray) -> float:
-        """The negative log-likelihood (``arch``'s distribution's density)."""
+        """The negative log-likelihood (``arch``'s densities, written out as ``arch`` writes them)."""
         e, h = self.variance(params)
-        return -float(self.distribution.loglikelihood(params[5:], e, h))
+        with np.errstate(all="ignore"):
+            return self._density(params, e, h)[0]
 
     def __call__(self, params: np.ndarray) -> tuple[float, np.ndarray]:
         e, h = self.variance(params)
-        h = h.copy()
         with np.errstate(all="ignore"):
             f, dl_dh, dl_de, dl_dnu = self._density(params, e, h)
-        lower, upper = self.bounds[:, 0], self.bounds[:, 1]
-        if not np.isfinite(f) or np.any(h <= lower) or np.any(h >= upper):
+        if not np.isfinite(f) or np.any((h <= self.lower) | (h >= self.upper)):
             return f, self._forward_differences(params, f)
         a, b = params[3], params[4]
-        lagged = np.empty((len(e), 5))
-        lagged[0] = (1.0, self.backcast, self.backcast, 0.0, 0.0)
-        lagged[1:, 0] = 1.0
+        lagged = self.lagged
         lagged[1:, 1] = e[:-1] ** 2
         lagged[1:, 2] = h[:-1]
         lagged[1:, 3] = -2.0 * a * e[:-1]
@@ -97,17 +101,22 @@ class GarchLikelihood:
     def _density(self, params: np.ndarray, e: np.ndarray,
                  h: np.ndarray) -> tuple[float, np.ndarray, np.ndarray, float]:
         """``-loglikelihood`` and the derivatives of the log-likelihood by ``h_t``, ``e_t`` and
-        ``nu``."""
-        f = -float(self.distribution.loglikelihood(params[5:], e, h))
+        ``nu`` (the densities of ``arch``'s ``Normal`` and ``StudentsT``)."""
         if not self.student:
-            return f, -0.5 * (1.0 / h - e**2 / h**2), -e / h, 0.0
+            ratio = e / h
+            f = 0.5 * float(np.sum(LOG_2PI + np.log(h) + e * ratio))
+            return f, -0.5 * (1.0 - e * ratio) / h, -ratio, 0.0
         nu = params[5]
         z = e**2 / (h * (nu - 2.0))
+        log_z = np.log1p(z)
+        f = -float(len(e) * (gammaln((nu + 1.0) / 2.0) - gammaln(nu / 2.0)
+                             - 0.5 * np.log(np.pi * (nu - 2.0)))
+                   - np.sum(0.5 * np.log(h) + (nu + 1.0) / 2.0 * log_z))
         weight = (nu + 1.0) / 2.0 / (1.0 + z)
         dl_dh = -0.5 / h + weight * z / h
         dl_de = -weight * 2.0 * e / (h * (nu - 2.0))
         dl_dnu = float(np.sum(0.5 * digamma((nu + 1.0) / 2.0) - 0.5 * digamma(nu / 2.0)
-                              - 0.5 / (nu - 2.0) - 0.5 * np.log1p(z)
+                              - 0.5 / (nu - 2.0) - 0.5 * log_z
                               + weight * z / (nu - 2.0)))
         return f, dl_dh, dl_de, dl_dnu
 

@@ -30,13 +30,13 @@ Every start runs SLSQP (``scipy.optimize.minimize``) on ``arch``'s log-likelihoo
 from ``arch``'s public pieces exactly as ``arch``'s ``ARCHModel.fit`` assembles it (``arch``
 8.0): residuals :math:`y - X\theta` from the mean parameters, the variance recursion
 ``GARCH.compute_variance`` started from ``GARCH.backcast`` of the OLS residuals and bounded by
-``GARCH.variance_bounds``, and the distribution's ``loglikelihood``, with ``arch``'s parameter
-bounds and linear constraints (:math:`a + b < 1`, ...). Unlike ``arch``'s ``fit``, which leaves
-both to finite differences, the gradient (:mod:`eventstudy.models.garch_likelihood`) and the
-constraints' Jacobian are given, so a start costs less than half of an ``arch`` fit. The one-step variance forecast is
-``arch``'s too (``GARCH.forecast`` from a backcast of the fitted residuals, as
-``ARCHModel.forecast`` computes it). ``tests/models/test_garch_starts.py`` checks the fit
-against ``arch``'s ``fit`` started from each point.
+``GARCH.variance_bounds``, and the distribution's density (:mod:`eventstudy.models.garch_likelihood`),
+with ``arch``'s parameter bounds and linear constraints (:math:`a + b < 1`, ...). Unlike
+``arch``'s ``fit``, which takes both by finite differences, the likelihood's gradient and the
+constraints' Jacobian are given, so a start costs less than half of an ``arch`` fit. The
+one-step variance forecast is ``arch``'s too (``GARCH.forecast`` from a backcast of the fitted
+residuals, as ``ARCHModel.forecast`` computes it). ``tests/models/test_garch_starts.py`` checks
+the fit against ``arch``'s ``fit`` started from each point.
 """
 
 from __future__ import annotations

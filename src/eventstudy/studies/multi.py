@@ -387,11 +387,14 @@ def events_peers(table: pd.DataFrame, model: str | Any, peers: Sequence[str] | s
                  ) -> list[tuple[str, ...]] | None:
     """Each event's peers for the peer models (``None`` for the others): the events table's
     ``peers`` column (``;``-separated), else ``peers``."""
-    if model not in PEER_MODEL_NAMES:
+    name = getattr(model, "name", model)
+    if name not in PEER_MODEL_NAMES:
         if peers is not None:
             peer_model(model, peers)  # raises: only the peer models take peers
         return None
-    default = None if peers is None else check_peers(peers, str(model))
+    if peers is None:  # a PeersModel or SyntheticModel given: its peers
+        peers = getattr(model, "peers", None)
+    default = None if peers is None else check_peers(peers, str(name))
     if "peers" in table.columns:
         given = table["peers"].fillna("").astype(str).to_numpy(dtype=object)
         lists = [tuple(dict.fromkeys(p.strip() for p in text.replace(",", ";").split(";")
@@ -399,7 +402,7 @@ def events_peers(table: pd.DataFrame, model: str | Any, peers: Sequence[str] | s
     else:
         lists = [default] * len(table)
     if any(p is None for p in lists):
-        raise ParameterError("peers", None, f"the {model} model needs every event's peers: a "
+        raise ParameterError("peers", None, f"the {name} model needs every event's peers: a "
                              "'peers' column in the events file (tickers separated by ';') or "
                              "peers=[...] / --peers A,B,C for the events without one")
     return [p for p in lists if p is not None]
