@@ -59,6 +59,21 @@ def test_the_procedures_written_out():
         adjust_pvalues([0.1], "bonferroni")
 
 
+def test_statsmodels_multipletests_gives_the_same_numbers():
+    """Holm is written out in numpy (statsmodels' holm runs gc.collect() on every call) and BH
+    is statsmodels' fdrcorrection: both equal multipletests, ties and ones included."""
+    from statsmodels.stats.multitest import multipletests
+
+    rng = np.random.default_rng(7)
+    cases = [rng.uniform(0, 1, n) for n in (1, 2, 5, 40)]
+    cases += [np.array([0.01, 0.01, 0.2, 0.2, 0.9]), np.array([0.5, 0.6, 0.7])]
+    for p in cases:
+        assert adjust_pvalues(p, "holm") == pytest.approx(multipletests(p, method="holm")[1],
+                                                          rel=1e-14, abs=0)
+        assert adjust_pvalues(p, "bh") == pytest.approx(multipletests(p, method="fdr_bh")[1],
+                                                        rel=1e-14, abs=0)
+
+
 @pytest.mark.parametrize("adjust, procedure", [("holm", holm), ("bh", benjamini_hochberg)])
 def test_single_event(capsys, adjust, procedure):
     result = run_event_study("FB", "2018-08-06", window=(-2, 2), adjust=adjust)

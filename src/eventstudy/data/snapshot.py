@@ -8,13 +8,16 @@ of every file). Loading it needs no network. The folder is found, in this order:
 3. ``eventstudy/snapshot_data`` inside an installed wheel (the build copies ``data/`` there);
 4. ``data/`` of the source checkout that holds this package (editable installs).
 
-Nothing is read at import time.
+Nothing is read at import time. The committed snapshot's files, once read and checked, are kept
+in memory for the process (keyed by each file's path, size and modification time, so an edited
+file is read again): notebooks and scripts that run many studies read each file once.
 """
 
 from __future__ import annotations
 
 import importlib.resources
 import os
+import warnings
 from collections.abc import Iterable, Sequence
 from pathlib import Path
 
@@ -130,11 +133,40 @@ def load_prices(
     for ticker in names:
         if ticker not in known:
             raise unknown_ticker(ticker, known)
-        frame = read_snapshot_file(ticker, data_dir)
-        check_prices(frame, ticker, source="the snapshot")
+        frame = _checked_snapshot_file(ticker, data_dir)
         frame.insert(0, "ticker", ticker)
         frames.append(frame[["ticker", "date", *PRICE_COLUMNS]])
     return pd.concat(frames, ignore_index=True).sort_values(["ticker", "date"], ignore_index=True)
+
+
+#: Checked price frames of the committed snapshot's files, by (path, size, mtime, inode).
+_CHECKED: dict[tuple[str, int, int, int], pd.DataFrame] = {}
+
+
+def _checked_snapshot_file(ticker: str, data_dir: str | os.PathLike[str] | None) -> pd.DataFrame:
+    """:func:`read_snapshot_file` after :func:`~eventstudy.data.checks.check_prices`, from memory
+    when the same unchanged file of the committed snapshot was read before (a copy: callers may
+    modify it). A file that warned is never kept, so its warning is given on every read; files
+    of another ``data_dir`` are always read."""
+    path = snapshot_dir(data_dir) / "prices" / _ticker_file(ticker)
+    key = None
+    if data_dir is None and DATA_DIR_ENV not in os.environ:
+        try:
+            stat = path.stat()
+            key = (str(path), stat.st_size, stat.st_mtime_ns, stat.st_ino)
+        except OSError:
+            key = None  # read_snapshot_file says what is wrong
+    if key is not None and key in _CHECKED:
+        return _CHECKED[key].copy()
+    frame = read_snapshot_file(ticker, data_dir)
+    with warnings.catch_warnings(record=True) as caught:
+        warnings.simplefilter("always")
+        check_prices(frame, ticker, source="the snapshot")
+    for warning in caught:
+        warnings.warn_explicit(warning.message, warning.category, warning.filename, warning.lineno)
+    if key is not None and not caught:
+        _CHECKED[key] = frame.copy()
+    return frame
 
 
 def read_snapshot_file(ticker: str, data_dir: str | os.PathLike[str] | None = None) -> pd.DataFrame:

@@ -3,8 +3,7 @@ r"""p-values adjusted for testing many days and windows at once.
 A study that shows the tests of every day of a 21-day window and of a CAAR window makes 22 tests
 per statistic: at the 5% level one of them rejects by chance more often than not. ``adjust``
 adjusts each statistic's p-values over the days and windows shown (one family per test, and for
-a single event one for the t test and one for the sample-quantile test), with statsmodels'
-``multipletests``:
+a single event one for the t test and one for the sample-quantile test):
 
 - ``"holm"``: Holm (1979), the step-down Bonferroni procedure, which controls the family-wise
   error rate (the chance of any false rejection): with the :math:`m` p-values sorted,
@@ -15,6 +14,11 @@ a single event one for the t test and one for the sample-quantile test), with st
 
 A p-value that is not a number (a statistic that cannot be computed) stays ``NaN`` and is not
 counted in :math:`m`.
+
+Benjamini-Hochberg is statsmodels' ``fdrcorrection`` (what ``multipletests(method="fdr_bh")``
+calls). Holm is the formula above in numpy: statsmodels' ``multipletests(method="holm")`` gives
+the same numbers (tested) but runs a full garbage collection on every call, which costs a
+quarter of a second and more per family inside a process holding a large study.
 
 References
 ----------
@@ -35,7 +39,7 @@ import numpy as np
 from eventstudy.exceptions import ParameterError
 from eventstudy.inference.statistic import TestStatistic
 
-#: The adjustments by name, and statsmodels' name of each.
+#: The adjustments by name, and statsmodels' ``multipletests`` name of each.
 ADJUSTMENTS = {"holm": "holm", "bh": "fdr_bh"}
 #: How the reports name them.
 LABELS = {"holm": "Holm (1979)", "bh": "Benjamini-Hochberg (1995)"}
@@ -50,16 +54,32 @@ def check_adjust(adjust: str | None) -> str | None:
 
 def adjust_pvalues(pvalues: Sequence[float] | np.ndarray, adjust: str) -> np.ndarray:
     """The adjusted p-values of one family (``NaN`` kept where the p-value is ``NaN``)."""
-    from statsmodels.stats.multitest import multipletests
-
     if adjust not in ADJUSTMENTS:
         raise ParameterError("adjust", adjust, f"choose one of {', '.join(ADJUSTMENTS)}")
     p = np.asarray(pvalues, dtype=float)
     out = np.full(p.shape, np.nan)
     finite = ~np.isnan(p)
     if finite.any():
-        out[finite] = multipletests(p[finite], method=ADJUSTMENTS[adjust])[1]
+        out[finite] = _holm(p[finite]) if adjust == "holm" else _benjamini_hochberg(p[finite])
     return out
+
+
+def _holm(p: np.ndarray) -> np.ndarray:
+    """Holm's step-down p-values: sorted, the j-th smallest times m - j + 1, running maximum,
+    at most 1."""
+    order = np.argsort(p, kind="stable")
+    m = len(p)
+    stepped = np.maximum.accumulate(np.minimum(1.0, p[order] * np.arange(m, 0, -1)))
+    out = np.empty(m)
+    out[order] = stepped
+    return out
+
+
+def _benjamini_hochberg(p: np.ndarray) -> np.ndarray:
+    """Benjamini-Hochberg's step-up p-values, by statsmodels' ``fdrcorrection``."""
+    from statsmodels.stats.multitest import fdrcorrection
+
+    return np.asarray(fdrcorrection(p, method="indep")[1], dtype=float)
 
 
 def adjust_tests(tests: Sequence[TestStatistic], adjust: str | None) -> list[TestStatistic]:
