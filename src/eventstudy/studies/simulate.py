@@ -81,6 +81,7 @@ import pandas as pd
 from eventstudy.engine.batch import batch_event_study
 from eventstudy.calendar import Window, as_window
 from eventstudy.exceptions import DataError, ParameterError, closest_hint
+from eventstudy.formatting import Summary, SummaryBuilder
 from eventstudy.progress import progress_bar
 from eventstudy.inference.multi_event import TEST_NAMES, multi_event_tests
 from eventstudy.defaults import DEFAULT_ESTIMATION, DEFAULT_MARKET, DEFAULT_WINDOW
@@ -225,9 +226,10 @@ class SimulationResult:
             "rejections": records,
         }
 
-    def summary(self) -> str:
+    def summary(self) -> Summary:
         """Plain text: the design, then per test the rejection rates (two-sided with its 95%
-        interval, lower and upper tail) on day 0 and over the CAR window."""
+        interval, lower and upper tail) on day 0 and over the CAR window (in a notebook, an HTML
+        table of the same rates)."""
         d = self.design
         shift_days = d["shift_window"]
         lines = [
@@ -242,12 +244,12 @@ class SimulationResult:
             f"(two-sided with its Clopper-Pearson 95% interval; one-sided lower and upper):",
         ]
         places = [(_DAY0, "day 0"), (self._window_label, self._window_label)]
-        header = f"  {'test':<24}" + "".join(f"{label:>38}" for _, label in places)
-        lines.append(header)
+        rows = [f"  {'test':<24}" + "".join(f"{label:>38}" for _, label in places)]
         frame = self.rejections.set_index(["name", "where", "tail"])
+        shown: dict[tuple[str, str], list[str]] = {}  # (place, rate): the cells of the HTML table
         for name in self.tests:
             cells = []
-            for where, _ in places:
+            for where, label in places:
                 two = frame.loc[(name, where, "two_sided")]
                 low = frame.loc[(name, where, "lower")]
                 up = frame.loc[(name, where, "upper")]
@@ -255,16 +257,21 @@ class SimulationResult:
                     f"{_pct(two.rate)} [{_pct(two.ci_low)}, {_pct(two.ci_high)}]"
                     f"  lo {_pct(low.rate)}  up {_pct(up.rate)}"
                 )
-            lines.append(f"  {name:<24}" + "".join(f"{c:>38}" for c in cells))
-        return "\n".join(lines)
+                for kind, text in (("two-sided", _pct(two.rate)),
+                                   ("95% CI", f"[{_pct(two.ci_low).strip()}, {_pct(two.ci_high).strip()}]"),
+                                   ("lower", _pct(low.rate)), ("upper", _pct(up.rate))):
+                    shown.setdefault((label, kind), []).append(text.strip())
+            rows.append(f"  {name:<24}" + "".join(f"{c:>38}" for c in cells))
+        report = SummaryBuilder()  # the text, and in a notebook the rates as an HTML table
+        report.text(*lines)
+        report.table(pd.DataFrame(shown, index=list(self.tests)), rows)
+        return report.build()
 
     def __str__(self) -> str:
-        return self.summary()
+        return str(self.summary())
 
     def _repr_html_(self) -> str:
-        from eventstudy.formatting import preformatted_html
-
-        return preformatted_html(self.summary())
+        return self.summary()._repr_html_()
 
 
 _DAY0 = "day 0"
