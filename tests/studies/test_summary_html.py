@@ -17,7 +17,7 @@ from eventstudy.studies.calendar_time import run_calendar_time
 from eventstudy.studies.groups import run_grouped_study
 from eventstudy.studies.longrun import run_long_horizon
 from eventstudy.studies.multi import run_multi_event_study
-from eventstudy.studies.simulate import simulate
+from eventstudy.studies.simulate import power_summary, simulate
 
 #: Names a user may give that are markup: they must show as text, never as tags.
 NAMES = ["A&B", "<b>Z</b>", "C"]
@@ -98,7 +98,8 @@ def close(cells: list[str], values, decimals: int, percent: bool = False) -> Non
     """Each cell is its value rounded to ``decimals`` (in percent: ``+1.234%``)."""
     scale = 100.0 if percent else 1.0
     got = np.array([float(c.rstrip("%").lstrip("<")) for c in cells])
-    np.testing.assert_allclose(got, np.asarray(values, dtype=float) * scale, rtol=0, atol=0.5 * 10.0 ** -decimals)
+    np.testing.assert_allclose(got, np.asarray(values, dtype=float) * scale, rtol=0,
+                               atol=0.5 * 10.0 ** -decimals)
 
 
 @pytest.fixture(scope="module")
@@ -221,7 +222,8 @@ def test_simulation_rates_are_a_table():
     rng = np.random.default_rng(2)
     dates = pd.bdate_range("2015-01-01", periods=120)
     market = pd.Series(rng.normal(0, 0.01, 120), index=dates, name="M")
-    returns = pd.DataFrame({f"S{j}": market.to_numpy() + rng.normal(0, 0.02, 120) for j in range(4)}, index=dates)
+    returns = pd.DataFrame({f"S{j}": market.to_numpy() + rng.normal(0, 0.02, 120) for j in range(4)},
+                           index=dates)
     result = simulate(returns, market, events=5, samples=20, estimation=(-50, -6), window=(-1, 1),
                       tests=("patell", "bmp"), seed=1)
     summary = result.summary()
@@ -232,3 +234,20 @@ def test_simulation_rates_are_a_table():
     rates = result.rejections.set_index(["name", "where", "tail"])["rate"]
     close([row[1] for row in table["tbody"]], [rates[(t, "day 0", "two_sided")] for t in ("patell", "bmp")],
           1, percent=True)
+
+
+def test_power_summary_is_a_table_of_the_rates_by_shift():
+    rng = np.random.default_rng(3)
+    dates = pd.bdate_range("2015-01-01", periods=120)
+    market = pd.Series(rng.normal(0, 0.01, 120), index=dates, name="M")
+    returns = pd.DataFrame({f"S{j}": market.to_numpy() + rng.normal(0, 0.02, 120) for j in range(4)},
+                           index=dates)
+    runs = [simulate(returns, market, events=5, samples=20, estimation=(-50, -6), window=(-1, 1),
+                     tests=("patell",), seed=1, shift=shift) for shift in (0.0, 0.05)]
+    summary = power_summary(runs)
+    (table,) = check_html_matches_text(summary).tables
+    assert table["thead"][0][1:] == ["day 0", "CAR(-1, +1)"]
+    assert table["thead"][-1] == ["shift", "0.0%", "5.0%", "0.0%", "5.0%"]  # the shifts under each
+    rates = [run.rejections.set_index(["name", "where", "tail"])["rate"] for run in runs]
+    expected = [r[("patell", where, "two_sided")] for where in ("day 0", "CAR(-1, +1)") for r in rates]
+    close(table["tbody"][0][1:], expected, 1, percent=True)

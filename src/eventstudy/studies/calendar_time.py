@@ -216,14 +216,16 @@ class CalendarTimeResult:
         if len(self.skipped):
             lines.append(f"  {len(self.skipped)} event(s) skipped (see .skipped)")
         lines.append("")
-        table = pd.DataFrame({"coef": [f"{v:+.5f}" for v in self.params], "se": [f"{v:.5f}" for v in self.bse],
+        table = pd.DataFrame({"coef": [f"{v:+.5f}" for v in self.params],
+                              "se": [f"{v:.5f}" for v in self.bse],
                               "t": [f"{v:+.2f}" for v in self.tvalues],
                               "p": [formatting.pvalue(v) for v in self.pvalues]},
                              index=[str(name) for name in self.params.index])
         report = SummaryBuilder()  # the text, and in a notebook the coefficients as an HTML table
         report.text(*lines)
         report.table(table, [f"  {'':<8} {'coef':>10} {'se':>10} {'t':>8} {'p':>8}", *(
-            f"  {name:<8} {coef:>10} {se:>10} {t:>8} {p:>8}" for name, (coef, se, t, p) in table.iterrows())])
+            f"  {name:<8} {coef:>10} {se:>10} {t:>8} {p:>8}"
+            for name, (coef, se, t, p) in table.iterrows())])
         report.text(f"  R^2 = {self.rsquared:.3f}")
         return report.build()
 

@@ -337,8 +337,9 @@ class MultiEventResult:
     def summary(self) -> Summary:
         """A plain-text report: set-up, AAR/CAAR by day, each event's CAR, the CAAR window's tests.
 
-        In a notebook its tables are HTML tables. Warnings (e.g. clustered events) are not repeated here: Python emits them, the command
-        line prints them on stderr, and :attr:`warnings` keeps them.
+        In a notebook its tables are HTML tables. Warnings (e.g. clustered events) are not
+        repeated here: Python emits them, the command line prints them on stderr, and
+        :attr:`warnings` keeps them.
         """
         from eventstudy import formatting
         from eventstudy.formatting import SummaryBuilder, pvalue
@@ -411,7 +412,8 @@ class MultiEventResult:
         if placement and self.events["market_default"].any():
             report.text("  * the default index of the event's exchange (no market was named)")
         if len(self.events) > len(shown):
-            report.text(f"  ... and {len(self.events) - len(shown)} more events (to_dict() or --json has them all)")
+            report.text(f"  ... and {len(self.events) - len(shown)} more events "
+                        "(to_dict() or --json has them all)")
         frame = self.tests_frame()
         for car_window in self.car_windows:
             report.text("", f"CAAR{window(car_window)} = {number(self.caar_over(car_window))}")

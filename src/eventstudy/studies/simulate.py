@@ -707,9 +707,9 @@ def power_table(results: Sequence[SimulationResult], *, tail: str = "two_sided",
     return frame
 
 
-def power_summary(results: Sequence[SimulationResult], *, tail: str = "two_sided") -> str:
+def power_summary(results: Sequence[SimulationResult], *, tail: str = "two_sided") -> Summary:
     """Plain text: the rejection rate of every test for each simulation (e.g. one per shift),
-    on day 0 and over the CAR window, one column per shift.
+    on day 0 and over the CAR window, one column per shift (in a notebook, an HTML table).
 
     The simulations should share everything but the shift (with one seed they then share
     their pseudo-events).
@@ -728,13 +728,22 @@ def power_summary(results: Sequence[SimulationResult], *, tail: str = "two_sided
         f"{tuple(first['estimation'])}, seed {first['seed']}), by abnormal return added on days "
         f"{first['shift_window'][0]:+d}..{first['shift_window'][1]:+d}:",
         "",
+    ]
+    rows = [
         f"{'':<24}{'day 0':>{width}}   {f'CAR({a:+d}, {b:+d})':>{width}}",
         f"{'shift':<24}" + "".join(f"{s:>7}" for s in shifts) + "   "
         + "".join(f"{s:>7}" for s in shifts),
     ]
     for name in day0.index:
-        lines.append(
+        rows.append(
             f"{name:<24}" + "".join(f"{_pct(v):>7}" for v in day0.loc[name]) + "   "
             + "".join(f"{_pct(v):>7}" for v in window.loc[name])
         )
-    return "\n".join(lines)
+    table = pd.DataFrame(  # the same rates for a notebook: columns (where, shift)
+        [[_pct(v).strip() for v in [*day0.loc[name], *window.loc[name]]] for name in day0.index],
+        index=[str(name) for name in day0.index],
+        columns=pd.MultiIndex.from_product([["day 0", f"CAR({a:+d}, {b:+d})"], shifts], names=["", "shift"]))
+    report = SummaryBuilder()
+    report.text(*lines)
+    report.table(table, rows)
+    return report.build()
