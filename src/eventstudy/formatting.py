@@ -21,6 +21,8 @@ __all__ = [
     "T_DECIMALS",
     "SHARE_DECIMALS",
     "Summary",
+    "SummaryBuilder",
+    "aligned_columns",
     "count",
     "number",
     "percent",
@@ -139,10 +141,81 @@ class Summary(str):
         if not self.parts:
             return preformatted_html(self)
         return "".join(
-            part.to_html(escape=True, border=0, classes="eventstudy-summary") if hasattr(part, "to_html")
-            else preformatted_html(str(part)) if str(part) else ""
+            part.to_html(escape=True, border=0, classes="eventstudy-summary", index=_labelled(part.index))
+            if hasattr(part, "to_html") else preformatted_html(str(part)) if str(part) else ""
             for part in self.parts
         )
+
+
+def _labelled(index: Any) -> bool:
+    """Whether a table's rows carry labels worth showing: not the 0, 1, 2, ... of a plain frame."""
+    return index.name is not None or type(index).__name__ != "RangeIndex"
+
+
+class SummaryBuilder:
+    """Writes a :class:`Summary`: lines of text, and tables given twice, as the lines the text
+    shows (unchanged for the terminal) and as a frame of the same cell texts (shown in a notebook
+    as an HTML table). The rows of a frame with a plain ``0, 1, ...`` index are shown without it.
+
+    >>> report = SummaryBuilder()
+    >>> report.text("Title")
+    >>> report.columns({"test": ["t"], "p": ["0.0100"]}, left=("test",))
+    >>> print(report.build())
+    Title
+      test       p
+      t     0.0100
+    """
+
+    def __init__(self) -> None:
+        self.lines: list[str] = []
+        self._parts: list[Any] = []
+        self._text_start = 0  # the first line not yet in a part
+
+    def text(self, *lines: str) -> None:
+        """Lines of text (an empty string: an empty line)."""
+        self.lines.extend(lines)
+
+    def table(self, frame: Any, lines: Sequence[str]) -> None:
+        """A table: ``lines`` in the text, ``frame`` (pandas, cells as text) in a notebook."""
+        self._close_text()
+        self._parts.append(frame)
+        self.lines.extend(lines)
+        self._text_start = len(self.lines)
+
+    def columns(self, columns: dict[str, list[str]], left: Sequence[str] = (), indent: str = "  ") -> None:
+        """A table of text ``columns`` (name: cells), aligned in the text (see
+        :func:`aligned_columns`), the same cells in a notebook."""
+        import pandas as pd
+
+        self.table(pd.DataFrame(columns, columns=list(columns)), aligned_columns(columns, left, indent))
+
+    def summary(self, other: Summary) -> None:
+        """Another report, its tables included."""
+        self._close_text()
+        self._parts.extend(other.parts or [str(other)])
+        self.lines.extend(str(other).split("\n"))
+        self._text_start = len(self.lines)
+
+    def _close_text(self) -> None:
+        block = "\n".join(self.lines[self._text_start:]).strip("\n")
+        if block:
+            self._parts.append(block)
+        self._text_start = len(self.lines)
+
+    def build(self) -> Summary:
+        """The report: its text, and its parts for a notebook."""
+        tail = "\n".join(self.lines[self._text_start:]).strip("\n")
+        return Summary("\n".join(self.lines), [*self._parts, *([tail] if tail else [])])
+
+
+def aligned_columns(columns: dict[str, list[str]], left: Sequence[str] = (), indent: str = "  ") -> list[str]:
+    """Text ``columns`` (name: cells) as lines, the names as headers: each column as wide as its
+    widest cell, ``left`` columns flush left, the others right, two spaces between."""
+    widths = {k: max([len(k), *(len(v) for v in vs)]) for k, vs in columns.items()}
+    cells = [list(columns)] + [list(row) for row in zip(*columns.values())]
+    return [indent + "  ".join(
+        c.ljust(widths[k]) if k in left else c.rjust(widths[k]) for k, c in zip(columns, row)
+    ).rstrip() for row in cells]
 
 
 def preformatted_html(text: str) -> str:

@@ -60,7 +60,7 @@ from eventstudy.studies.event_periods import compound, event_periods, month_star
 from eventstudy.events import id_column_of, read_events
 from eventstudy.exceptions import DataError, ParameterError, SmallSampleWarning
 from eventstudy import formatting
-from eventstudy.formatting import preformatted_html
+from eventstudy.formatting import Summary, SummaryBuilder
 from eventstudy.models.registry import get_model
 from eventstudy.studies.inputs import factor_region_for, load_factor_sets
 
@@ -198,8 +198,9 @@ class CalendarTimeResult:
             ],
         }
 
-    def summary(self) -> str:
-        """A plain-text report: the set-up, alpha and the other coefficients."""
+    def summary(self) -> Summary:
+        """A plain-text report: the set-up, alpha and the other coefficients (in a notebook, the
+        coefficients as an HTML table)."""
         unit = "trading days" if self.frequency == "daily" else "months"
         cov = {"hac": f"Newey-West (HAC) with {self.lags} lags", "white": "White (HC0)",
                "ols": "OLS"}[self.cov]
@@ -215,18 +216,24 @@ class CalendarTimeResult:
         if len(self.skipped):
             lines.append(f"  {len(self.skipped)} event(s) skipped (see .skipped)")
         lines.append("")
-        lines.append(f"  {'':<8} {'coef':>10} {'se':>10} {'t':>8} {'p':>8}")
-        for name in self.params.index:
-            lines.append(f"  {name:<8} {self.params[name]:+10.5f} {self.bse[name]:10.5f} "
-                         f"{self.tvalues[name]:+8.2f} {formatting.pvalue(self.pvalues[name]):>8}")
-        lines.append(f"  R^2 = {self.rsquared:.3f}")
-        return "\n".join(lines)
+        table = pd.DataFrame({"coef": [f"{v:+.5f}" for v in self.params],
+                              "se": [f"{v:.5f}" for v in self.bse],
+                              "t": [f"{v:+.2f}" for v in self.tvalues],
+                              "p": [formatting.pvalue(v) for v in self.pvalues]},
+                             index=[str(name) for name in self.params.index])
+        report = SummaryBuilder()  # the text, and in a notebook the coefficients as an HTML table
+        report.text(*lines)
+        report.table(table, [f"  {'':<8} {'coef':>10} {'se':>10} {'t':>8} {'p':>8}", *(
+            f"  {name:<8} {coef:>10} {se:>10} {t:>8} {p:>8}"
+            for name, (coef, se, t, p) in table.iterrows())])
+        report.text(f"  R^2 = {self.rsquared:.3f}")
+        return report.build()
 
     def __str__(self) -> str:
-        return self.summary()
+        return str(self.summary())
 
     def _repr_html_(self) -> str:
-        return preformatted_html(self.summary())
+        return self.summary()._repr_html_()
 
 
 def run_calendar_time(

@@ -27,7 +27,7 @@ import pandas as pd
 from eventstudy.calendar import Window
 from eventstudy.events import id_column_of, read_events
 from eventstudy.exceptions import ParameterError
-from eventstudy.formatting import Summary, number, percent, preformatted_html, pvalue, statistic
+from eventstudy.formatting import Summary, SummaryBuilder, number, percent, pvalue, statistic
 from eventstudy.inference.two_sample import RankSum, Welch, rank_sum, welch_t
 from eventstudy.studies.multi import event_tests, run_multi_event_study
 from eventstudy.studies.multi_result import MultiEventResult, _finite, window_label
@@ -107,32 +107,46 @@ class GroupedResult:
         return payload
 
     def summary(self) -> Summary:
-        """The pooled study's report, then the groups' CAARs and the tests of their differences."""
+        """The pooled study's report, then the groups' CAARs and the tests of their differences
+        (in a notebook, each as HTML tables)."""
         volume = self.pooled.study.measure == "volume"
 
         def value(v: float) -> str:  # log volumes in their own units, returns in percent
             return number(v) if volume else percent(v)
 
-        lines = [str(self.pooled.summary()), "", f"Groups by {self.column!r}:"]
+        report = SummaryBuilder()  # the text, and in a notebook its tables as HTML tables
+        report.summary(self.pooled.summary())
+        report.text("", f"Groups by {self.column!r}:")
+        groups: dict[str, list[str]] = {"group": [], "events": []}
         for label, result in self.groups.items():
-            caars = ", ".join(f"CAAR{window_label(w)} {value(result.caar_over(w))}"
-                              for w in result.car_windows)
-            lines.append(f"  {label}: {result.n_events} events; {caars}")
+            groups["group"].append(str(label))
+            groups["events"].append(str(result.n_events))
+            for w in result.car_windows:
+                groups.setdefault(f"CAAR{window_label(w)}", []).append(value(result.caar_over(w)))
+        windows = [key for key in groups if key.startswith("CAAR")]
+        report.table(pd.DataFrame(groups), [
+            f"  {row['group']}: {row['events']} events; " + ", ".join(f"{w} {row[w]}" for w in windows)
+            for _, row in pd.DataFrame(groups).iterrows()])
         if self.differences:
-            lines += ["", "Differences of the mean CARs (Welch t; Wilcoxon rank-sum):"]
-            for d in self.differences:
-                lines.append(
-                    f"  {d.a} - {d.b} CAR{window_label(d.window)} = {value(d.welch.difference)}: "
-                    f"t {statistic(d.welch.t)} (df {d.welch.df:.1f}) p {pvalue(d.welch.p)}; "
-                    f"U {d.rank_sum.u:g} p {pvalue(d.rank_sum.p)} ({d.rank_sum.method})")
-        lines += [f"  note: {note}" for note in self.notes]
-        return Summary("\n".join(lines))
+            report.text("", "Differences of the mean CARs (Welch t; Wilcoxon rank-sum):")
+            differences = pd.DataFrame(
+                [(f"{d.a} - {d.b}", f"CAR{window_label(d.window)}", value(d.welch.difference),
+                  statistic(d.welch.t), f"{d.welch.df:.1f}", pvalue(d.welch.p), f"{d.rank_sum.u:g}",
+                  pvalue(d.rank_sum.p), d.rank_sum.method) for d in self.differences],
+                columns=["groups", "window", "difference", "Welch t", "df", "Welch p", "U", "rank-sum p",
+                         "method"])
+            report.table(differences, [
+                f"  {r['groups']} {r['window']} = {r['difference']}: t {r['Welch t']} (df {r['df']}) "
+                f"p {r['Welch p']}; U {r['U']} p {r['rank-sum p']} ({r['method']})"
+                for _, r in differences.iterrows()])
+        report.text(*(f"  note: {note}" for note in self.notes))
+        return report.build()
 
     def __str__(self) -> str:
         return str(self.summary())
 
     def _repr_html_(self) -> str:
-        return preformatted_html(self.summary())
+        return self.summary()._repr_html_()
 
 
 def _subset(result: MultiEventResult, label: str, positions: np.ndarray, rows: np.ndarray) -> MultiEventResult:

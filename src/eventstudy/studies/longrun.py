@@ -55,7 +55,7 @@ from eventstudy.studies.event_panel import (
 from eventstudy.events import id_column_of, read_events
 from eventstudy.exceptions import DataError, ParameterError
 from eventstudy import formatting
-from eventstudy.formatting import preformatted_html
+from eventstudy.formatting import Summary, SummaryBuilder
 
 if TYPE_CHECKING:
 
@@ -345,8 +345,9 @@ class LongHorizonResult:
             ],
         }
 
-    def summary(self) -> str:
-        """A plain-text report: the set-up, the events' BHARs and the tests of their mean."""
+    def summary(self) -> Summary:
+        """A plain-text report: the set-up, the events' BHARs and the tests of their mean (in a
+        notebook, the events and the tests as HTML tables)."""
         bench = "the market" if self.benchmark == "market" else f"the securities in column {self.benchmark!r}"
         lines = [
             f"Long-horizon buy-and-hold abnormal returns: {self.n_events} events, horizon "
@@ -360,20 +361,27 @@ class LongHorizonResult:
         table = self.events[["ticker", "day0", "benchmark_ticker", "n_days", "bhar"]].copy()
         table["day0"] = table["day0"].dt.strftime("%Y-%m-%d")
         table["bhar"] = table["bhar"].map("{:+.2%}".format)
-        lines += ["", *("  " + line for line in table.to_string(index=False).splitlines()), ""]
+        report = SummaryBuilder()  # the text, and in a notebook its tables as HTML tables
+        report.text(*lines, "")
+        report.table(table, ["  " + line for line in table.to_string(index=False).splitlines()])
+        report.text("")
         if self.n_events:
-            lines.append(f"Mean BHAR = {formatting.percent(self.mean_bhar)}")
-        for test in self.tests:
-            lines.append(f"  {test.name:<30} {formatting.statistic(test.stat):>8}  "
-                         f"p {formatting.pvalue(test.p)}  {test.dist}")
-        lines += [f"  note: {note}" for note in self.notes]
-        return "\n".join(lines)
+            report.text(f"Mean BHAR = {formatting.percent(self.mean_bhar)}")
+        tests = pd.DataFrame({"test": [test.name for test in self.tests],
+                              "stat": [formatting.statistic(test.stat) for test in self.tests],
+                              "p": [formatting.pvalue(test.p) for test in self.tests],
+                              "distribution": [test.dist for test in self.tests]})
+        if len(tests):
+            report.table(tests, [f"  {name:<30} {stat:>8}  p {p}  {dist}"
+                                 for name, stat, p, dist in tests.itertuples(index=False)])
+        report.text(*(f"  note: {note}" for note in self.notes))
+        return report.build()
 
     def __str__(self) -> str:
-        return self.summary()
+        return str(self.summary())
 
     def _repr_html_(self) -> str:
-        return preformatted_html(self.summary())
+        return self.summary()._repr_html_()
 
 
 def run_long_horizon(

@@ -17,7 +17,7 @@ from eventstudy.calendar import Window
 from eventstudy.engine.garch import GARCH_MODELS
 from eventstudy.engine.single import EventStudy
 from eventstudy.events import STATUSES, accounting_counts
-from eventstudy.formatting import preformatted_html
+from eventstudy.formatting import Summary
 from eventstudy.inference.adjust import LABELS
 from eventstudy.inference.parametric import mean_residual_correlation
 from eventstudy.inference.statistic import TestStatistic
@@ -334,14 +334,15 @@ class MultiEventResult:
             keys.append("estimation_days_lost")
         return [dict(zip(keys, values)) for values in zip(*columns)]
 
-    def summary(self) -> str:
+    def summary(self) -> Summary:
         """A plain-text report: set-up, AAR/CAAR by day, each event's CAR, the CAAR window's tests.
 
-        Warnings (e.g. clustered events) are not repeated here: Python emits them, the command
-        line prints them on stderr, and :attr:`warnings` keeps them.
+        In a notebook its tables are HTML tables. Warnings (e.g. clustered events) are not
+        repeated here: Python emits them, the command line prints them on stderr, and
+        :attr:`warnings` keeps them.
         """
         from eventstudy import formatting
-        from eventstudy.formatting import Summary, pvalue
+        from eventstudy.formatting import SummaryBuilder, pvalue
 
         def day(d: int) -> str:
             return f"{d:+d}" if d else "0"
@@ -375,25 +376,20 @@ class MultiEventResult:
         def spread(v: float) -> str:
             return formatting.number(v, sign=False) if volume else formatting.percent(v, sign=False)
 
-        def aligned(columns: dict[str, list[str]], left: tuple[str, ...] = ()) -> list[str]:
-            """Rows of text columns, headers included; ``left`` columns flush left, others right."""
-            widths = {k: max([len(k), *(len(v) for v in vs)]) for k, vs in columns.items()}
-            cells = [list(columns)] + [list(row) for row in zip(*columns.values())]
-            return ["  " + "  ".join(
-                c.ljust(widths[k]) if k in left else c.rjust(widths[k]) for k, c in zip(columns, row)
-            ).rstrip() for row in cells]
-
+        report = SummaryBuilder()  # the text, and in a notebook its tables as HTML tables
+        report.text(*lines, "")
         ratio = self.variance_ratio["ratio"]
-        lines += ["", *aligned({
+        report.columns({
             "rel_day": [day(int(d)) for d in self.aar.index],
             "AAR": [number(v) for v in self.aar],
             "CAAR": [number(v) for v in self.caar_path],
             "var ratio": [formatting.number(v, formatting.RATIO_DECIMALS, sign=False) for v in ratio],
-        }), "  var ratio: cross-sectional variance of the standardised ARs over its null value; "
-            "well above 1, read BMP or Kolari-Pynnonen rather than Patell or the t", ""]
+        })
+        report.text("  var ratio: cross-sectional variance of the standardised ARs over its null value; "
+                    "well above 1, read BMP or Kolari-Pynnonen rather than Patell or the t", "")
         shown = self.events.iloc[:30]  # a report, not a dump: to_dict() / --json list every event
-        lines.append(f"Events, CAR{window(self.car_window)} (SQ p: the sample-quantile test of "
-                     "the event's CAR against its estimation residuals):")
+        report.text(f"Events, CAR{window(self.car_window)} (SQ p: the sample-quantile test of "
+                    "the event's CAR against its estimation residuals):")
         placement: dict[str, list[str]] = {}
         if "exchange" in self.events.columns and (
                 set(self.events["exchange"]) != {"XNYS"} or self.events["market"].nunique() > 1):
@@ -402,7 +398,7 @@ class MultiEventResult:
                 "market": [f"{m}{'*' if d else ''}"
                            for m, d in zip(shown["market"], shown["market_default"])],
             }
-        lines += aligned({
+        report.columns({
             "ticker": shown["ticker"].astype(str).tolist(),
             "event_date": shown["event_date"].astype(str).tolist(),
             "day0": [f"{d:%Y-%m-%d}" for d in pd.to_datetime(shown["day0"])],
@@ -414,16 +410,17 @@ class MultiEventResult:
             "SQ p": [sq_pvalue(p, n) for p, n in zip(shown["car_sq_p"], shown["car_sq_n"])],
         }, left=("ticker", "event_date", "day0", "exchange", "market"))
         if placement and self.events["market_default"].any():
-            lines.append("  * the default index of the event's exchange (no market was named)")
+            report.text("  * the default index of the event's exchange (no market was named)")
         if len(self.events) > len(shown):
-            lines.append(f"  ... and {len(self.events) - len(shown)} more events (to_dict() or --json has them all)")
+            report.text(f"  ... and {len(self.events) - len(shown)} more events "
+                        "(to_dict() or --json has them all)")
         frame = self.tests_frame()
         for car_window in self.car_windows:
-            lines += ["", f"CAAR{window(car_window)} = {number(self.caar_over(car_window))}"]
+            report.text("", f"CAAR{window(car_window)} = {number(self.caar_over(car_window))}")
             if len(frame):
                 window_tests = frame[frame["window"].apply(
                     lambda w, c=car_window: w == [c.start, c.end])]
-                lines.append("Tests of the CAAR window:")
+                report.text("Tests of the CAAR window:")
                 columns = {
                     "test": window_tests["name"].tolist(),
                     "stat": [formatting.statistic(v) for v in window_tests["stat"]],
@@ -432,10 +429,10 @@ class MultiEventResult:
                 if spec.adjust is not None:
                     columns["p adj"] = [pvalue(v) for v in window_tests["p_adjusted"]]
                 columns["distribution"] = window_tests["dist"].tolist()
-                lines += aligned(columns, left=("test", "distribution"))
+                report.columns(columns, left=("test", "distribution"))
         if spec.adjust is not None:
-            lines += ["", f"p adj: {LABELS[spec.adjust]}, over each test's days and windows"]
-        return Summary("\n".join(lines))
+            report.text("", f"p adj: {LABELS[spec.adjust]}, over each test's days and windows")
+        return report.build()
 
     def __str__(self) -> str:
         return self.summary()
@@ -446,7 +443,7 @@ class MultiEventResult:
                 f"{self.study.model.name}, CAAR{self.car_window} = {self.caar:+.4%}>")
 
     def _repr_html_(self) -> str:
-        return preformatted_html(self.summary())
+        return self.summary()._repr_html_()
 
     def write(self, directory: str | os.PathLike[str], format: str = "csv") -> list[str]:
         """Write the per-event table, the abnormal returns in long form, the tests and the

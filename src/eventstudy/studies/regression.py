@@ -33,7 +33,7 @@ import numpy as np
 import pandas as pd
 
 from eventstudy.exceptions import DataError, ParameterError
-from eventstudy.formatting import preformatted_html
+from eventstudy.formatting import Summary, SummaryBuilder
 
 #: ``cov`` names (besides ``"cluster:COLUMN"``) and statsmodels' covariance types.
 REGRESSION_COVARIANCES = {"ols": "nonrobust", "hc0": "HC0", "hc1": "HC1", "hc2": "HC2", "hc3": "HC3"}
@@ -101,8 +101,8 @@ class RegressionResult:
             ],
         }
 
-    def summary(self) -> str:
-        """A plain-text table of the coefficients."""
+    def summary(self) -> Summary:
+        """A plain-text table of the coefficients (in a notebook, an HTML table)."""
         weights = "" if self.weights is None else f", weights {self.weights}"
         lines = [f"Cross-sectional regression {self.formula}  ({self.nobs} events, cov {self.cov}{weights})"]
         if self.outcome:
@@ -110,15 +110,21 @@ class RegressionResult:
         if self.n_dropped:
             lines.append(f"  {self.n_dropped} event(s) dropped for a missing value")
         width = max(8, *(len(str(n)) for n in self.params.index))
-        lines.append(f"  {'':<{width}} {'coef':>11} {'se':>10} {'t':>8} {'p':>8}")
-        for name in self.params.index:
-            lines.append(f"  {name!s:<{width}} {self.params[name]:+11.5f} {self.bse[name]:10.5f} "
-                         f"{self.tvalues[name]:+8.2f} {self.pvalues[name]:8.4f}")
-        lines.append(f"  R^2 = {self.rsquared:.3f}, adjusted {self.rsquared_adj:.3f}")
-        return "\n".join(lines)
+        table = pd.DataFrame({"coef": [f"{v:+.5f}" for v in self.params],
+                              "se": [f"{v:.5f}" for v in self.bse],
+                              "t": [f"{v:+.2f}" for v in self.tvalues],
+                              "p": [f"{v:.4f}" for v in self.pvalues]},
+                             index=[str(name) for name in self.params.index])
+        report = SummaryBuilder()  # the text, and in a notebook the coefficients as an HTML table
+        report.text(*lines)
+        report.table(table, [f"  {'':<{width}} {'coef':>11} {'se':>10} {'t':>8} {'p':>8}", *(
+            f"  {name:<{width}} {coef:>11} {se:>10} {t:>8} {p:>8}"
+            for name, (coef, se, t, p) in table.iterrows())])
+        report.text(f"  R^2 = {self.rsquared:.3f}, adjusted {self.rsquared_adj:.3f}")
+        return report.build()
 
     def __str__(self) -> str:
-        return self.summary()
+        return str(self.summary())
 
     def __repr__(self) -> str:
         terms = ", ".join(f"{name} {self.params[name]:+.4g} (t {self.tvalues[name]:+.2f})"
@@ -127,7 +133,7 @@ class RegressionResult:
                 f"R^2 {self.rsquared:.3f}>")
 
     def _repr_html_(self) -> str:
-        return preformatted_html(self.summary())
+        return self.summary()._repr_html_()
 
 
 def regress_cars(

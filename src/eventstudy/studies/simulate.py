@@ -81,6 +81,7 @@ import pandas as pd
 from eventstudy.engine.batch import batch_event_study
 from eventstudy.calendar import Window, as_window
 from eventstudy.exceptions import DataError, ParameterError, closest_hint
+from eventstudy.formatting import Summary, SummaryBuilder
 from eventstudy.progress import progress_bar
 from eventstudy.inference.multi_event import TEST_NAMES, multi_event_tests
 from eventstudy.defaults import DEFAULT_ESTIMATION, DEFAULT_MARKET, DEFAULT_WINDOW
@@ -225,9 +226,10 @@ class SimulationResult:
             "rejections": records,
         }
 
-    def summary(self) -> str:
+    def summary(self) -> Summary:
         """Plain text: the design, then per test the rejection rates (two-sided with its 95%
-        interval, lower and upper tail) on day 0 and over the CAR window."""
+        interval, lower and upper tail) on day 0 and over the CAR window (in a notebook, an HTML
+        table of the same rates)."""
         d = self.design
         shift_days = d["shift_window"]
         lines = [
@@ -242,12 +244,12 @@ class SimulationResult:
             f"(two-sided with its Clopper-Pearson 95% interval; one-sided lower and upper):",
         ]
         places = [(_DAY0, "day 0"), (self._window_label, self._window_label)]
-        header = f"  {'test':<24}" + "".join(f"{label:>38}" for _, label in places)
-        lines.append(header)
+        rows = [f"  {'test':<24}" + "".join(f"{label:>38}" for _, label in places)]
         frame = self.rejections.set_index(["name", "where", "tail"])
+        shown: dict[tuple[str, str], list[str]] = {}  # (place, rate): the cells of the HTML table
         for name in self.tests:
             cells = []
-            for where, _ in places:
+            for where, label in places:
                 two = frame.loc[(name, where, "two_sided")]
                 low = frame.loc[(name, where, "lower")]
                 up = frame.loc[(name, where, "upper")]
@@ -255,16 +257,21 @@ class SimulationResult:
                     f"{_pct(two.rate)} [{_pct(two.ci_low)}, {_pct(two.ci_high)}]"
                     f"  lo {_pct(low.rate)}  up {_pct(up.rate)}"
                 )
-            lines.append(f"  {name:<24}" + "".join(f"{c:>38}" for c in cells))
-        return "\n".join(lines)
+                for kind, text in (("two-sided", _pct(two.rate)),
+                                   ("95% CI", f"[{_pct(two.ci_low).strip()}, {_pct(two.ci_high).strip()}]"),
+                                   ("lower", _pct(low.rate)), ("upper", _pct(up.rate))):
+                    shown.setdefault((label, kind), []).append(text.strip())
+            rows.append(f"  {name:<24}" + "".join(f"{c:>38}" for c in cells))
+        report = SummaryBuilder()  # the text, and in a notebook the rates as an HTML table
+        report.text(*lines)
+        report.table(pd.DataFrame(shown, index=list(self.tests)), rows)
+        return report.build()
 
     def __str__(self) -> str:
-        return self.summary()
+        return str(self.summary())
 
     def _repr_html_(self) -> str:
-        from eventstudy.formatting import preformatted_html
-
-        return preformatted_html(self.summary())
+        return self.summary()._repr_html_()
 
 
 _DAY0 = "day 0"
@@ -700,9 +707,9 @@ def power_table(results: Sequence[SimulationResult], *, tail: str = "two_sided",
     return frame
 
 
-def power_summary(results: Sequence[SimulationResult], *, tail: str = "two_sided") -> str:
+def power_summary(results: Sequence[SimulationResult], *, tail: str = "two_sided") -> Summary:
     """Plain text: the rejection rate of every test for each simulation (e.g. one per shift),
-    on day 0 and over the CAR window, one column per shift.
+    on day 0 and over the CAR window, one column per shift (in a notebook, an HTML table).
 
     The simulations should share everything but the shift (with one seed they then share
     their pseudo-events).
@@ -721,13 +728,22 @@ def power_summary(results: Sequence[SimulationResult], *, tail: str = "two_sided
         f"{tuple(first['estimation'])}, seed {first['seed']}), by abnormal return added on days "
         f"{first['shift_window'][0]:+d}..{first['shift_window'][1]:+d}:",
         "",
+    ]
+    rows = [
         f"{'':<24}{'day 0':>{width}}   {f'CAR({a:+d}, {b:+d})':>{width}}",
         f"{'shift':<24}" + "".join(f"{s:>7}" for s in shifts) + "   "
         + "".join(f"{s:>7}" for s in shifts),
     ]
     for name in day0.index:
-        lines.append(
+        rows.append(
             f"{name:<24}" + "".join(f"{_pct(v):>7}" for v in day0.loc[name]) + "   "
             + "".join(f"{_pct(v):>7}" for v in window.loc[name])
         )
-    return "\n".join(lines)
+    table = pd.DataFrame(  # the same rates for a notebook: columns (where, shift)
+        [[_pct(v).strip() for v in [*day0.loc[name], *window.loc[name]]] for name in day0.index],
+        index=[str(name) for name in day0.index],
+        columns=pd.MultiIndex.from_product([["day 0", f"CAR({a:+d}, {b:+d})"], shifts], names=["", "shift"]))
+    report = SummaryBuilder()
+    report.text(*lines)
+    report.table(table, rows)
+    return report.build()
