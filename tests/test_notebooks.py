@@ -206,8 +206,8 @@ def test_facebook_2018_places_day0_by_the_calendar_and_finds_the_crash(executed)
     long = run_event_study("FB", "2018-08-06T07:00-04:00", window=(-10, 10))
     assert long.days.loc[-7, "date"] == pd.Timestamp("2018-07-26")
     assert f"the CAR is **{long.car.value:+.2%}**" in text
-    assert "Day -7 of that window is 26 July" in text
-    assert "around 6 August, the CAR is" in text and "06 August" not in text
+    assert "Day -7 of that window is 26 July, day 0 of **Q2 earnings**" in text
+    assert "around **bank data** (6 August), the CAR is" in text and "06 August" not in text
     # the crash day's AR in two studies with different estimation windows: said, not left to puzzle
     in_long, in_table = f"{long.days.loc[-7, 'abnormal']:+.2%}", f"{q2.days.loc[0, 'abnormal']:+.2%}"
     assert in_long != in_table
@@ -264,7 +264,7 @@ def test_after_the_news_text_shows_the_computed_numbers(executed):
     text = markdown_outputs(nb)
     params = {}
     exec(next(c.source for c in nb.cells if "parameters" in c.metadata.get("tags", [])), params)
-    events = pd.DataFrame({"ticker": "FB", "event_date": list(params["FB_EVENTS"].values())})
+    events = pd.DataFrame({"ticker": "FB", "event_date": list(params["EVENTS"].values())})
     options = dict(n_bootstrap=params["N_BOOTSTRAP"], resample_size=params["RESAMPLE_SIZE"], seed=params["SEED"])
     market = run_long_horizon(events, tuple(params["HORIZON"]), **options)
     t, sa, boot = (market.test(n) for n in ("t", "skewness_adjusted_t", "bootstrap_skewness_adjusted_t"))
@@ -386,7 +386,7 @@ def test_notebook_text_does_not_turn_non_significance_into_absence():
 
 def test_banks_text_counts_the_stocks_it_was_given(kernel_home):
     """Adding FB to the banks: the text counts five stocks and names them, from the data."""
-    nb = execute(BANKS, kernel_home / "banks-fb", BANKS=["JPM", "WFC", "C", "USB", "FB"])
+    nb = execute(BANKS, kernel_home / "banks-fb", TICKERS=["JPM", "WFC", "C", "USB", "FB"])
     text = markdown_outputs(nb)
     assert "Across the 5 stocks (JPM, WFC, C, USB, FB)" in text
     assert "5 banks" not in text and "the banks'" not in text
@@ -444,3 +444,101 @@ def test_flagship_synthetic_peer_section_shows_the_weights_and_both_tests(execut
         assert number in text, number
     market = run_event_study("FB", "2018-08-06")
     assert f"gives p = {market.days.loc[0, 'sq_p']:.4f} for day 0 and p = {market.car.sq.p:.4f}" in text
+
+
+#: Notebooks 02-06 with a second parameter set (other stocks, dates, windows and models, sizes kept
+#: small): the parameters, what the text must show, and what it must not (the default study's
+#: stocks, companies, dates and story), as regular expressions.
+OTHER_STUDIES = {
+    BANKS: ({"TICKERS": ["GOOGL", "AAPL", "AMZN"], "EVENT_DATE": "2018-07-26", "MODEL": "ff3",
+             "WINDOW": [-3, 3], "CAR_WINDOW": [0, 1]},
+            ["3 stocks (GOOGL, AAPL, AMZN)", "2018-07-26", "CAAR over (+0, +1)"],
+            [r"\bFB\b", "Facebook", r"\bJPM\b", r"\bWFC\b", r"\bUSB\b", r"\bC\b", "JPMorgan", "Wells Fargo",
+             "Citigroup", "Bancorp", r"(?i)\bbanks?\b", "2018-08-06", "6 August", "Wall Street Journal"]),
+    FB2018: ({"TICKER": "AAPL", "MODEL": "capm", "LONG_WINDOW": [-5, 5], "LONG_EVENT": "fiscal Q3 results",
+              "EVENTS": {"fiscal Q2 results": "2018-05-01T16:30-04:00",
+                         "fiscal Q3 results": "2018-07-31T16:30-04:00",
+                         "fiscal Q4 results": "2018-11-01T16:30-04:00"}},
+             ["This run studies AAPL", "**fiscal Q3 results** (1 August), the CAR is",
+              "No other event's day 0 falls inside this window."],
+             [r"\bFB\b", "Facebook", "Cambridge", r"(?i)\bbank", r"\bQ[12] earnings", "2018-08-06", "6 August",
+              "26 July", "Wall Street Journal", "second-quarter"]),
+    EXPLORER: ({"TICKER": "AMZN", "EVENT_DATE": "2018-07-26T16:01-04:00", "MODEL": "ff3", "WINDOW": [-2, 2],
+                "GRID": [-4, 4]},
+               ["AMZN's CAR is", "Set `EVENT_DATE` to another day of news about AMZN"],
+               [r"\bFB\b", "Facebook", r"(?i)\bbank", "2018-08-06", "6 August", "second-quarter"]),
+    AFTER: ({"TICKER": "AAPL", "HORIZON": [0, 60], "PEERS": ["GOOGL"], "N_BOOTSTRAP": 50, "RESAMPLE_SIZE": 3,
+             "EVENTS": {"fiscal Q1": "2018-02-01T16:30-05:00", "fiscal Q2": "2018-05-01T16:30-04:00",
+                        "fiscal Q3": "2018-07-31T16:30-04:00", "fiscal Q4": "2018-11-01T16:30-04:00"},
+             "PORTFOLIO_EVENTS": {"AAPL": ["2018-05-01T16:30-04:00", "2018-07-31T16:30-04:00"],
+                                  "AMZN": ["2018-04-26T16:01-04:00", "2018-10-25T16:01-04:00"],
+                                  "GOOGL": ["2018-04-23T16:05-04:00", "2018-07-23T16:05-04:00"]},
+             "PORTFOLIO_HORIZON": [1, 40], "PORTFOLIO_MODEL": "ff3", "MONTHLY_HORIZON": [0, 1],
+             "CROSS_SECTION_DATE": "2018-08-01", "CROSS_SECTION_TICKERS": ["GOOGL", "AMZN", "TWTR", "SNAP", "JPM"],
+             "MOMENTUM_WINDOW": [-60, -11]},
+            ["This run follows **AAPL**", "Against GOOGL, the mean BHAR of the 4 events over (+0, +60)",
+             "3 firms of `PORTFOLIO_EVENTS` (AAPL, AMZN, GOOGL)", "on 2018-08-01"],
+            [r"\bFB\b", "Facebook", "Cambridge", "big-tech", "internet", "2018-07-26", "26 July", "2018-08-06"]),
+    VOLUME_VOLATILITY: ({"TICKER": "TWTR", "OTHERS": ["SNAP", "GOOGL"], "EVENT": "2018-10-25",
+                         "CRASH": "2018-07-27", "DAYS_AFTER": 2, "WINDOW": [-2, 2]},
+                        ["TWTR's log volume was", "SNAP, GOOGL", "after 2018-07-27"],
+                        [r"\bFB\b", "Facebook", r"\bJPM\b", r"\bWFC\b", r"\bUSB\b", r"\bC\b",
+                         r"(?i)\bbanks?\b", "2018-08-06", "6 August", "26 July", "2018-07-26", "second-quarter"]),
+}
+
+#: An IPython startup file that appends the text of every chart a kernel draws (titles, labels,
+#: legends, ticks, annotations) to the file named by EVENTSTUDY_CHART_TEXT, one JSON list per chart.
+CHART_TEXT_RECORDER = """
+import json, os
+import matplotlib.backend_bases, matplotlib.text
+_print_figure = matplotlib.backend_bases.FigureCanvasBase.print_figure
+def _print_and_record(self, *args, **kwargs):
+    drawn = _print_figure(self, *args, **kwargs)  # drawn first: the tick labels exist only then
+    texts = [t.get_text() for t in self.figure.findobj(matplotlib.text.Text) if t.get_visible() and t.get_text()]
+    with open(os.environ["EVENTSTUDY_CHART_TEXT"], "a") as out:
+        out.write(json.dumps(texts) + "\\n")
+    return drawn
+matplotlib.backend_bases.FigureCanvasBase.print_figure = _print_and_record
+"""
+
+
+def reader_text(nb: nbformat.NotebookNode) -> str:
+    """What a reader of the no-code report sees: markdown cells, and every output as text."""
+    import html
+
+    parts = []
+    for cell in nb.cells:
+        if cell.cell_type == "markdown":
+            parts.append(cell.source)
+        for output in cell.get("outputs", []):
+            data = output.get("data", {})
+            shown = data.get("text/markdown") or visible_text(data.get("text/html", "")) or data.get("text/plain", "")
+            parts.append(html.unescape(shown + output.get("text", "")))
+    return "\n".join(parts)
+
+
+@pytest.mark.parametrize("path", list(OTHER_STUDIES), ids=lambda p: p.name)
+def test_text_and_charts_follow_a_second_parameter_set(path, kernel_home, tmp_path, monkeypatch):
+    """Run with other stocks, dates, windows and models, the notebook speaks of them in its text and
+    its charts, and nowhere of the default study (its stocks, companies, dates and story)."""
+    import json
+    import shutil
+
+    parameters, shown, absent = OTHER_STUDIES[path]
+    home = tmp_path / "ipython"
+    shutil.copytree(kernel_home / "ipython", home)
+    (home / "profile_default" / "startup" / "01-chart-text.py").write_text(CHART_TEXT_RECORDER)
+    charts = tmp_path / "charts.jsonl"
+    monkeypatch.setenv("IPYTHONDIR", str(home))
+    monkeypatch.setenv("EVENTSTUDY_CHART_TEXT", str(charts))
+    nb = execute(path, tmp_path / "out", **parameters)
+    streams = [o["text"] for c in nb.cells for o in c.get("outputs", []) if o.get("name") == "stderr"]
+    assert not streams, streams
+    chart_text = [json.loads(line) for line in charts.read_text().splitlines()]
+    assert chart_text, "no chart was drawn"
+    text = reader_text(nb) + "\n" + "\n".join(t for chart in chart_text for t in chart)
+    for phrase in shown:
+        assert phrase in markdown_outputs(nb), phrase
+    for pattern in absent:
+        found = re.search(pattern, text)
+        assert not found, f"{pattern!r}: ...{text[max(found.start() - 150, 0):found.end() + 150]}..."
