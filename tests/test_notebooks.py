@@ -44,29 +44,103 @@ def kernel_home(tmp_path_factory):
     (startup / "00-network-guard.py").write_text(
         f"import sys\nsys.path.insert(0, {str(tests_dir)!r})\nimport network_guard\nnetwork_guard.install()\n"
     )
+    (startup / "01-chart-text.py").write_text(CHART_TEXT_RECORDER)
     with pytest.MonkeyPatch.context() as patch:
         patch.setenv("IPYTHONDIR", str(home / "ipython"))
         yield home
 
 
-def execute(path: Path, out_dir: Path, **parameters) -> nbformat.NotebookNode:
+#: An IPython startup file that appends the text of every chart a kernel draws (titles, labels,
+#: legends, ticks, annotations) to the file named by EVENTSTUDY_CHART_TEXT (when it is set), one
+#: JSON list per chart.
+CHART_TEXT_RECORDER = """
+import matplotlib.backend_bases
+def _print_and_record(self, *args, **kwargs):
+    import json, os, matplotlib.text  # inside: the shared kernel's %reset -f clears the globals
+    drawn = type(self)._print_figure_unrecorded(self, *args, **kwargs)  # the tick labels exist only then
+    if os.environ.get("EVENTSTUDY_CHART_TEXT"):
+        texts = [t.get_text() for t in self.figure.findobj(matplotlib.text.Text) if t.get_visible() and t.get_text()]
+        with open(os.environ["EVENTSTUDY_CHART_TEXT"], "a") as out:
+            out.write(json.dumps(texts) + "\\n")
+    return drawn
+_canvas = matplotlib.backend_bases.FigureCanvasBase
+_canvas._print_figure_unrecorded = _canvas.print_figure
+_canvas.print_figure = _print_and_record
+"""
+
+
+class SharedKernel:
+    """One Jupyter kernel for the module's notebook runs, started like any other (the network
+    guard and the chart-text recorder in its IPython startup files). Before each notebook the
+    kernel is brought back to a fresh kernel's state: an empty namespace (``%reset -f``: a
+    notebook that forgets an import still fails), no open figure, the first rcParams, the
+    notebook's folder as the working directory, and the environment variables the run asks for.
+    Only the imported modules stay, which is the point: a new kernel spends about 3 s of CPU
+    importing pandas, matplotlib, scipy and the package, once per notebook run. The README's
+    papermill example still runs as a user types it, each command its own process."""
+
+    def __init__(self) -> None:
+        from jupyter_client.manager import KernelManager
+
+        self.km = KernelManager(kernel_name="python3")
+        self._start()
+
+    def _start(self) -> None:
+        self.km.start_kernel(cwd=str(PROJECT / "notebooks"))
+        self.kc = self.km.blocking_client()
+        self.kc.start_channels()
+        self.kc.wait_for_ready(timeout=120)
+        self._run("import matplotlib\nmatplotlib._rc_of_a_new_kernel = matplotlib.rcParams.copy()")
+
+    def _run(self, code: str) -> None:
+        reply = self.kc.execute_interactive(code, timeout=120, store_history=False, output_hook=lambda msg: None)
+        assert reply["content"]["status"] == "ok", reply["content"]
+
+    def reset(self, folder: Path, environment: dict[str, str]) -> None:
+        if not self.km.is_alive():  # a notebook that killed its kernel does not fail the next one
+            self.kc.stop_channels()
+            self._start()
+        self._run(
+            "%reset -f\nimport os, matplotlib, matplotlib.pyplot\nmatplotlib.pyplot.close('all')\n"
+            "matplotlib.rcParams.update(matplotlib._rc_of_a_new_kernel)\n"
+            f"os.chdir({str(folder)!r})\nos.environ.pop('EVENTSTUDY_CHART_TEXT', None)\n"
+            f"os.environ.update({environment!r})\n%reset -f"
+        )
+
+    def shutdown(self) -> None:
+        self.kc.stop_channels()
+        self.km.shutdown_kernel(now=True)
+
+
+@pytest.fixture(scope="module")
+def kernel(kernel_home):
+    """The module's one kernel (see :class:`SharedKernel`)."""
+    shared = SharedKernel()
+    yield shared
+    shared.shutdown()
+
+
+def execute(path: Path, out_dir: Path, kernel: SharedKernel, environment: dict[str, str] | None = None,
+            **parameters) -> nbformat.NotebookNode:
     out_dir.mkdir(parents=True, exist_ok=True)
     out = out_dir / path.name
+    kernel.reset(path.parent, environment or {})
     papermill.execute_notebook(
         str(path), str(out), parameters=parameters, cwd=str(path.parent), progress_bar=False,
-        kernel_name="python3", execution_timeout=600,  # a hung cell fails the test, never hangs it
+        kernel_name="python3", km=kernel.km,
+        execution_timeout=600,  # a hung cell fails the test, never hangs it
     )
     return nbformat.read(out, as_version=4)
 
 
 @pytest.fixture(scope="module")
-def executed(kernel_home):
+def executed(kernel_home, kernel):
     """Each notebook run once with its own parameters, shared by the tests of this module."""
     runs: dict[Path, nbformat.NotebookNode] = {}
 
     def run(path: Path) -> nbformat.NotebookNode:
         if path not in runs:
-            runs[path] = execute(path, kernel_home / "default", **SMALL.get(path, {}))
+            runs[path] = execute(path, kernel_home / "default", kernel, **SMALL.get(path, {}))
         return runs[path]
 
     return run
@@ -80,7 +154,7 @@ def markdown_outputs(nb: nbformat.NotebookNode) -> str:
     )
 
 
-def test_kernels_run_the_network_guard(kernel_home):
+def test_kernels_run_the_network_guard(kernel_home, kernel):
     nb = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(
         "import network_guard\nassert network_guard.installed()\n"
         "import socket\ntry:\n    socket.getaddrinfo('example.com', 80)\nexcept network_guard.NetworkBlockedError:\n"
@@ -90,8 +164,34 @@ def test_kernels_run_the_network_guard(kernel_home):
     (kernel_home / "probe").mkdir()
     path = kernel_home / "probe" / "probe.ipynb"
     nbformat.write(nb, path)
-    ran = execute(path, kernel_home / "probe-out")
+    ran = execute(path, kernel_home / "probe-out", kernel)
     assert ran.cells[0].outputs[0]["text"].strip() == "blocked"
+
+
+def test_each_run_of_the_shared_kernel_starts_from_a_fresh_kernels_state(kernel_home, kernel):
+    """What a notebook leaves behind (a name, an open figure, a changed rcParam, the working
+    directory) is gone before the next one runs: a missing import still fails."""
+    folder = kernel_home / "leftovers"
+    folder.mkdir()
+    first = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(
+        "import os, numpy as np, matplotlib, matplotlib.pyplot as plt\nleft_behind = 1\n"
+        "matplotlib.rcParams['lines.linewidth'] = 9.0\nplt.figure()\nos.chdir('/')"
+    )])
+    second = nbformat.v4.new_notebook(cells=[nbformat.v4.new_code_cell(
+        "import os, matplotlib, matplotlib.pyplot as plt\n"
+        "print(matplotlib.rcParams['lines.linewidth'], len(plt.get_fignums()), os.getcwd())\n"
+        "print('np' in dir(), 'left_behind' in dir())"
+    )])
+    for nb, name in ((first, "first"), (second, "second")):
+        nb.metadata["kernelspec"] = {"name": "python3", "display_name": "Python 3", "language": "python"}
+        nbformat.write(nb, folder / f"{name}.ipynb")
+    execute(folder / "first.ipynb", kernel_home / "leftovers-out", kernel)
+    ran = execute(folder / "second.ipynb", kernel_home / "leftovers-out", kernel)
+    import matplotlib
+
+    shown = ran.cells[0].outputs[0]["text"].split("\n")
+    assert shown[0] == f"{matplotlib.rcParamsDefault['lines.linewidth']} 0 {folder}"
+    assert shown[1] == "False False"
 
 
 def test_all_notebooks_are_there():
@@ -221,11 +321,11 @@ def test_facebook_2018_places_day0_by_the_calendar_and_finds_the_crash(executed)
 
 
 def test_explorer_follows_its_parameters_and_reports_a_grid_reaching_the_estimation_window(
-        kernel_home, executed):
+        kernel_home, kernel, executed):
     """One run with other parameters (the study's text follows the model and window; a GRID reaching
     into the estimation window is a message, and the rest of the notebook still runs); the heat
     map's text is checked on the default run."""
-    nb = execute(EXPLORER, kernel_home / "explorer-params", WINDOW=[-3, 3], MODEL="ff3", GRID=[-20, 20])
+    nb = execute(EXPLORER, kernel_home / "explorer-params", kernel, WINDOW=[-3, 3], MODEL="ff3", GRID=[-20, 20])
     errors = [o for c in nb.cells for o in c.get("outputs", []) if o.get("output_type") == "error"]
     assert not errors
     text = markdown_outputs(nb)
@@ -247,9 +347,9 @@ def test_explorer_sliders_are_left_to_a_live_notebook():
     assert len(sliders) == 1 and "skip-execution" in sliders[0].metadata.get("tags", [])
 
 
-def test_explorer_stops_with_a_clear_message_on_an_impossible_window(kernel_home):
+def test_explorer_stops_with_a_clear_message_on_an_impossible_window(kernel_home, kernel):
     with pytest.raises(papermill.PapermillExecutionError) as info:
-        execute(EXPLORER, kernel_home / "explorer-bad", ESTIMATION=[-250, 0])
+        execute(EXPLORER, kernel_home / "explorer-bad", kernel, ESTIMATION=[-250, 0])
     assert "estimation: (-250, 0) is not allowed; the estimation window must not overlap" in str(info.value)
 
 
@@ -384,18 +484,18 @@ def test_notebook_text_does_not_turn_non_significance_into_absence():
             assert claim not in text, (path.name, claim)
 
 
-def test_banks_text_counts_the_stocks_it_was_given(kernel_home):
+def test_banks_text_counts_the_stocks_it_was_given(kernel_home, kernel):
     """Adding FB to the banks: the text counts five stocks and names them, from the data."""
-    nb = execute(BANKS, kernel_home / "banks-fb", TICKERS=["JPM", "WFC", "C", "USB", "FB"])
+    nb = execute(BANKS, kernel_home / "banks-fb", kernel, TICKERS=["JPM", "WFC", "C", "USB", "FB"])
     text = markdown_outputs(nb)
     assert "Across the 5 stocks (JPM, WFC, C, USB, FB)" in text
     assert "5 banks" not in text and "the banks'" not in text
 
 
-def test_parameters_reach_the_html_escaped(kernel_home):
+def test_parameters_reach_the_html_escaped(kernel_home, kernel):
     """A label given as a parameter is text in the rendered tables and prose, never live markup."""
     hostile = "<img src=x onerror=alert(1)>"
-    nb = execute(FB2018, kernel_home / "hostile",
+    nb = execute(FB2018, kernel_home / "hostile", kernel,
                  EVENTS={hostile: "2018-03-17T12:00-04:00", "Q2 earnings": "2018-07-25T16:05-04:00",
                          "bank data": "2018-08-06T07:00-04:00"})
     rendered = "\n".join(
@@ -486,20 +586,6 @@ OTHER_STUDIES = {
                          r"(?i)\bbanks?\b", "2018-08-06", "6 August", "26 July", "2018-07-26", "second-quarter"]),
 }
 
-#: An IPython startup file that appends the text of every chart a kernel draws (titles, labels,
-#: legends, ticks, annotations) to the file named by EVENTSTUDY_CHART_TEXT, one JSON list per chart.
-CHART_TEXT_RECORDER = """
-import json, os
-import matplotlib.backend_bases, matplotlib.text
-_print_figure = matplotlib.backend_bases.FigureCanvasBase.print_figure
-def _print_and_record(self, *args, **kwargs):
-    drawn = _print_figure(self, *args, **kwargs)  # drawn first: the tick labels exist only then
-    texts = [t.get_text() for t in self.figure.findobj(matplotlib.text.Text) if t.get_visible() and t.get_text()]
-    with open(os.environ["EVENTSTUDY_CHART_TEXT"], "a") as out:
-        out.write(json.dumps(texts) + "\\n")
-    return drawn
-matplotlib.backend_bases.FigureCanvasBase.print_figure = _print_and_record
-"""
 
 
 def reader_text(nb: nbformat.NotebookNode) -> str:
@@ -518,20 +604,14 @@ def reader_text(nb: nbformat.NotebookNode) -> str:
 
 
 @pytest.mark.parametrize("path", list(OTHER_STUDIES), ids=lambda p: p.name)
-def test_text_and_charts_follow_a_second_parameter_set(path, kernel_home, tmp_path, monkeypatch):
+def test_text_and_charts_follow_a_second_parameter_set(path, kernel, tmp_path):
     """Run with other stocks, dates, windows and models, the notebook speaks of them in its text and
     its charts, and nowhere of the default study (its stocks, companies, dates and story)."""
     import json
-    import shutil
 
     parameters, shown, absent = OTHER_STUDIES[path]
-    home = tmp_path / "ipython"
-    shutil.copytree(kernel_home / "ipython", home)
-    (home / "profile_default" / "startup" / "01-chart-text.py").write_text(CHART_TEXT_RECORDER)
     charts = tmp_path / "charts.jsonl"
-    monkeypatch.setenv("IPYTHONDIR", str(home))
-    monkeypatch.setenv("EVENTSTUDY_CHART_TEXT", str(charts))
-    nb = execute(path, tmp_path / "out", **parameters)
+    nb = execute(path, tmp_path / "out", kernel, {"EVENTSTUDY_CHART_TEXT": str(charts)}, **parameters)
     streams = [o["text"] for c in nb.cells for o in c.get("outputs", []) if o.get("name") == "stderr"]
     assert not streams, streams
     chart_text = [json.loads(line) for line in charts.read_text().splitlines()]
