@@ -40,7 +40,7 @@ def run(model: str, stock: np.ndarray, market: np.ndarray):
     )
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=20, deadline=None)
 @given(market=returns(), alpha=st.floats(-0.01, 0.01), beta=st.floats(-3, 3))
 def test_exact_linear_stock_has_zero_abnormal_returns(market, alpha, beta):
     stock = alpha + beta * market
@@ -51,7 +51,7 @@ def test_exact_linear_stock_has_zero_abnormal_returns(market, alpha, beta):
     assert_allclose(stock[EVENT:] - fit.expected(event), 0.0, atol=1e-12)
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=20, deadline=None)
 @given(pair=stock_and_market(), shift=st.floats(-0.05, 0.05))
 def test_shifting_the_stock_leaves_constant_mean_and_market_model_ars_unchanged(pair, shift):
     stock, market = pair
@@ -62,7 +62,7 @@ def test_shifting_the_stock_leaves_constant_mean_and_market_model_ars_unchanged(
         assert_allclose(moved.car.se, base.car.se, rtol=1e-8)
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=20, deadline=None)
 @given(pair=stock_and_market(), scale=st.floats(0.1, 10))
 def test_scaling_returns_scales_ars_and_leaves_t_unchanged(pair, scale):
     stock, market = pair
@@ -73,7 +73,7 @@ def test_scaling_returns_scales_ars_and_leaves_t_unchanged(pair, scale):
         assert_allclose(scaled.car.t, base.car.t, rtol=1e-7, atol=1e-9)
 
 
-@settings(max_examples=40, deadline=None)
+@settings(max_examples=20, deadline=None)
 @given(pair=stock_and_market())
 def test_car_is_the_sum_and_its_covariance_is_symmetric_positive(pair):
     stock, market = pair

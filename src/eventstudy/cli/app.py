@@ -136,6 +136,8 @@ def _parser() -> argparse.ArgumentParser:
 
 def _check_plot(args: argparse.Namespace) -> None:
     """Refuse a ``--plot`` file of another format before the study runs."""
+    if not args.plot:
+        return  # nothing to check, and matplotlib stays unimported
     from eventstudy.report.chart_style import FIGURE_FORMATS
 
     suffix = Path(args.plot).suffix.lower() if args.plot else ""

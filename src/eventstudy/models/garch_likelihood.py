@@ -32,7 +32,6 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-from scipy.signal import lfilter
 from scipy.special import digamma, gammaln
 
 #: :math:`\ln 2\pi`.
@@ -92,6 +91,8 @@ class GarchLikelihood:
         lagged[1:, 2] = h[:-1]
         lagged[1:, 3] = -2.0 * a * e[:-1]
         lagged[1:, 4] = lagged[1:, 3] * self.x[:-1]
+        from scipy.signal import lfilter  # here: importing scipy.signal costs ~1 s of CPU
+
         d = lfilter([1.0], [1.0, -b], lagged, axis=0)  # dh_t / d(omega, a, b, c, beta)
         gradient = dl_dh @ d
         mean = np.array([gradient[3] - dl_de.sum(), gradient[4] - dl_de @ self.x])
