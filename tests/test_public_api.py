@@ -1,4 +1,4 @@
-"""The public API: every name the README and the notebooks show imports, `dir(eventstudy)` lists
+"""The public API: every name the README, docs/ and the notebooks show imports, `dir(eventstudy)` lists
 the public names only, and the module paths of the flat package (``eventstudy.multi``,
 ``eventstudy.plotting``, ...) give the very objects of their new homes."""
 
@@ -19,6 +19,7 @@ PROJECT = Path(__file__).resolve().parents[1]
 
 def _documents() -> str:
     texts = [(PROJECT / "README.md").read_text()]
+    texts.extend(page.read_text() for page in sorted((PROJECT / "docs").glob("*.md")))
     for notebook in sorted((PROJECT / "notebooks").glob("*.ipynb")):
         cells = json.loads(notebook.read_text())["cells"]
         texts.extend("".join(cell["source"]) for cell in cells)

@@ -47,9 +47,13 @@ def assert_single(result, i, single) -> None:
     assert result.nobs[i] == single.fit.nobs and result.df[i] == single.fit.df
 
 
-def compare(result, returns, market, events, study, factors) -> int:
+def compare(result, returns, market, events, study, factors, every: int = 1) -> int:
+    """Event by event against the single path: every event the batch skipped (the same refusal)
+    and every ``every``-th of the others (the same numbers); returns the number compared."""
     studied = 0
     for i, (sec, date) in enumerate(zip(events["security"], events["event_date"])):
+        if result.ok[i] and i % every:
+            continue
         if sec not in returns.columns:
             assert not result.ok[i]
             continue
@@ -69,8 +73,10 @@ def test_every_model_matches_the_single_path_on_a_staggered_panel(panel, events,
     study = EventStudy(model, window=(-5, 5))
     result = batch_event_study(panel.returns, events, panel.market, model=model,
                                window=(-5, 5), factors=panel.factors, prefix_budget_mb=0.05)
-    studied = compare(result, panel.returns, panel.market, events, study, panel.factors)
-    assert studied >= 60
+    # the market model event by event; the other designs on every third event (about 25 each)
+    every = 1 if model == "market" else 3
+    studied = compare(result, panel.returns, panel.market, events, study, panel.factors, every)
+    assert studied >= 60 // every
     reasons = set(result.reason_code[~result.ok].tolist())
     assert {1, 7} <= reasons  # an id the panel lacks; windows before a listing
 
