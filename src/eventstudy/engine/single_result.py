@@ -13,8 +13,12 @@ from eventstudy.exceptions import ParameterError
 from eventstudy import formatting
 from eventstudy.formatting import Summary
 from eventstudy.inference.adjust import LABELS, adjust_pvalues, check_adjust
-from eventstudy.inference.sample_quantile import SampleQuantileTest, sample_quantile_test
-from eventstudy.inference.ttest import TTest, check_level, critical_value, resolve_level
+from eventstudy.inference.sample_quantile import (
+    SampleQuantileTest,
+    sample_quantile_pvalues,
+    sample_quantile_test,
+)
+from eventstudy.inference.ttest import TTest, check_level, critical_value, resolve_level, t_statistics
 from eventstudy.models.linear import ExpectedReturnModel, FittedModel
 from eventstudy.inference.variance import VarianceRatio, variance_ratio
 
@@ -225,18 +229,45 @@ class EventStudyResult:
         sub-window ``(start, end)`` of the event window.
 
         Every sub-window shares this study's estimation window, so each row equals the study run
-        with that event window (same fit, same :math:`V`), at the cost of one study. Rows are
-        indexed by ``start`` and ``end``.
+        with that event window (same fit, same :math:`V`), and equals :meth:`cumulative` of the
+        sub-window (tested): the CAR :math:`1'AR`, :math:`se = \\sqrt{1'V1}` over its days, the
+        t test for :attr:`alternative`, and the SQ test against the sums of as many consecutive
+        estimation residuals (computed once per window length for all windows of that length;
+        ``NaN`` where no run of that many days has a residual on every day). Rows are indexed by
+        ``start`` and ``end``.
         """
         window = self.timing.window
-        rows = [
-            {"start": a, "end": b, "car": c.value, "se": c.se, "t": c.t, "p": c.p,
-             "sq_p": None if c.sq is None else c.sq.p}
-            for a in window.days
-            for b in range(a, window.end + 1)
-            for c in [self.cumulative(a, b)]
-        ]
-        return pd.DataFrame(rows).set_index(["start", "end"])
+        days = list(window.days)
+        abnormal = self.days.loc[days, "abnormal"].to_numpy(dtype=float)
+        covariance = self.covariance.loc[days, days].to_numpy(dtype=float)
+        first, last = np.triu_indices(len(days))  # (start, end) pairs, by start then end
+        value = np.array([abnormal[i : j + 1].sum() for i, j in zip(first, last)])
+        se = np.sqrt([covariance[i : j + 1, i : j + 1].sum() for i, j in zip(first, last)])
+        t, p = t_statistics(value, se, self.fit.df, self.alternative)
+        sq_p: np.ndarray | list[None] = [None] * len(value)
+        if self.null_residuals is not None and self.null_weights is not None:
+            sq_p = self._grid_quantiles(first, last, value)
+        return pd.DataFrame({"start": np.asarray(days)[first], "end": np.asarray(days)[last],
+                             "car": value, "se": se, "t": t, "p": p, "sq_p": sq_p}
+                            ).set_index(["start", "end"])
+
+    def _grid_quantiles(self, first: np.ndarray, last: np.ndarray, value: np.ndarray) -> np.ndarray:
+        """SQ p-values of the windows ``first[k] .. last[k]`` (positions in the event window),
+        one call per window length: equal weights share one set of null sums."""
+        assert self.null_residuals is not None and self.null_weights is not None
+        weights = self.null_weights.loc[list(self.timing.window.days)].to_numpy(dtype=float)
+        residuals = np.asarray(self.null_residuals, dtype=float)
+        out = np.full(len(value), np.nan)
+        length = last - first + 1
+        for m in np.unique(length):
+            rows = np.flatnonzero(length == m)
+            w = np.stack([weights[first[k] : first[k] + m] for k in rows])
+            common = np.all(w == 1.0)
+            p, _, _, n = sample_quantile_pvalues(
+                np.broadcast_to(residuals, (1 if common else len(rows), len(residuals))),
+                value[rows], np.ones(m) if common else w, self.alternative)
+            out[rows] = np.where(n > 0, p, np.nan)
+        return out
 
     def conf_int(self, *given: object, level: float | None = None, alpha: float | None = None) -> pd.DataFrame:
         """Confidence intervals of the daily ARs, columns ``lower`` and ``upper``.
