@@ -450,8 +450,12 @@ def test_around_the_world_says_its_prices_are_synthetic_and_shows_each_exchange(
     text = markdown_outputs(executed(AROUND_THE_WORLD))
     # one instant (14:00 New York) is day 0 on Thursday in New York, Friday in London (after the
     # close) and Hong Kong (before the open), and Monday in Tokyo (Golden Week)
-    assert ("Day 0 fell on four dates: XNYS on Thursday 03 May, XLON on Friday 04 May, XTKS on Monday "
+    assert ("Day 0 fell on three dates across the four exchanges: XNYS on Thursday 03 May, XLON on Friday 04 May, XTKS on Monday "
             "07 May, XHKG on Friday 04 May.") in text
+    assert ("on Thursday 3 May 2018 at 14:00 New York time (during the session there) a (fictitious) regulator"
+            in text)
+    assert ("One instant, four clocks: it is 19:00 in London (after the close), 03:00 on Friday in Tokyo (a Golden "
+            "Week holiday) and 02:00 on Friday in Hong Kong (before the open).") in text
     gap = float(re.search(r"abnormal returns to ([0-9.e+-]+) at most", text).group(1))
     assert gap < 1e-10
     assert "8 events on 4 exchanges share a calendar date (2018-05-03 on XHKG, XLON, XNYS, XTKS)" in text
@@ -546,7 +550,7 @@ def test_flagship_synthetic_peer_section_shows_the_weights_and_both_tests(execut
     assert f"gives p = {market.days.loc[0, 'sq_p']:.4f} for day 0 and p = {market.car.sq.p:.4f}" in text
 
 
-#: Notebooks 02-06 with a second parameter set (other stocks, dates, windows and models, sizes kept
+#: Notebooks 02-08 with a second parameter set (other stocks, dates, windows and models, sizes kept
 #: small): the parameters, what the text must show, and what it must not (the default study's
 #: stocks, companies, dates and story), as regular expressions.
 OTHER_STUDIES = {
@@ -584,6 +588,30 @@ OTHER_STUDIES = {
                         ["TWTR's log volume was", "SNAP, GOOGL", "after 2018-07-27"],
                         [r"\bFB\b", "Facebook", r"\bJPM\b", r"\bWFC\b", r"\bUSB\b", r"\bC\b",
                          r"(?i)\bbanks?\b", "2018-08-06", "6 August", "26 July", "2018-07-26", "second-quarter"]),
+    WHICH_TEST: ({"SAMPLES": 20, "EVENTS": 20, "SHIFT": 0.02, "SHIFTS": [0.0, 0.02], "ALPHA": 0.1,
+                  "VARIANCE_MULTIPLIER": 3.0, "CLUSTER_TICKERS": ["GOOGL", "AAPL", "AMZN"],
+                  "CLUSTER_DATE": "2018-07-26", "TICKER": "AAPL", "TICKER_EVENTS": 3},
+                 ["This run draws 20 samples per simulation, each of 20 pseudo-events, and tests at the 10% level",
+                  "the 3 stocks (GOOGL, AAPL, AMZN) on 26 July 2018",
+                  "The estimation residuals of the 3 stocks (GOOGL, AAPL, AMZN) before 26 July 2018",
+                  "with 3 same-day events", "**The 3 stocks (GOOGL, AAPL, AMZN) on one date**",
+                  "**AAPL, 3 events on different dates**", "draws 3 random AAPL days per sample",
+                  "event-window variance multiplied by 3 and no abnormal return", "`EVENTS = 10`",
+                  "--events 20 --samples 20 --shift 0 0.02 --seed 0 --alpha 0.1 --model market"],
+                 [r"\bFB\b", "Facebook", r"\bJPM\b", r"\bWFC\b", r"\bUSB\b", r"\bC\b", r"(?i)\bbanks?\b",
+                  "2018-08-06", "6 August", "Wall Street Journal", r"(?i)\bfour\b", r"notebook 0[23]",
+                  "nominal level 5%", r"\b200 samples", r"(?i)variance multiplied by 2\b", "`EVENTS = 20`"]),
+    AROUND_THE_WORLD: ({"EVENT": "2019-04-18T11:00+01:00", "BANKS": ["USBANK", "UKBANK.L", "AUBANK.AX"],
+                        "EFFECT": -0.015, "START": "2018-01-01", "END": "2019-06-28", "WINDOW": [-1, 1]},
+                       ["on Thursday 18 April 2019 at 06:00 New York time",
+                        "The three banks (USBANK, UKBANK.L, AUBANK.AX) trade on three exchanges",
+                        "11:00 in London (during the session) and 20:00 in Sydney (after the close)",
+                        "Day 0 fell on two dates across the three exchanges: XNYS on Thursday 18 April, "
+                        "XLON on Thursday 18 April, XASX on Tuesday 23 April",
+                        "the panel put -1.5% into every bank's day 0", "From 2018-01-01 to 2019-06-28"],
+                       ["2018-05-03", "3 May", r"\bMay\b", "Golden Week", "Tokyo", "Hong Kong", "XTKS", "XHKG",
+                        "NYBANK", "LDNBANK", "1111", "2222", r"(?i)\bfour\b", r"(?i)\beight\b", "14:00",
+                        r"\b2016\b", "-2%", r"\(-2, \+?2\)"]),
 }
 
 
