@@ -374,18 +374,27 @@ class MarketAdjusted(ExpectedReturnModel):
         return data["market"].to_numpy()
 
     def fit(self, returns: pd.Series, data: pd.DataFrame) -> FittedModel:
-        self._check_inputs(returns, data)
-        excess = returns.to_numpy() - self.offset(data)
-        return FittedModel(
-            model=self,
-            params=pd.Series([], index=[], dtype=float),
-            sigma=float(np.std(excess, ddof=1)),
-            df=len(returns) - 1,
-            nobs=len(returns),
-            residuals=pd.Series(excess, index=returns.index, name="residual"),
-            xtx_inv=np.empty((0, 0)),
-            tss=_centred_sum_of_squares(excess),
-        )
+        return offset_only_fit(self, returns, data)
+
+
+def offset_only_fit(model: ExpectedReturnModel, returns: pd.Series, data: pd.DataFrame,
+                    fit_class: type[FittedModel] = FittedModel) -> FittedModel:
+    r"""The fit of a model with nothing to estimate, whose expected return is its offset (the
+    market's return, the peers' mean): residuals :math:`R_t - \text{offset}_t`, :math:`s^2` their
+    sample variance (:math:`L - 1` degrees of freedom), no parameters. ``fit_class`` lets a model
+    report more (the peers of :class:`~eventstudy.models.peers.PeersModel`)."""
+    model._check_inputs(returns, data)
+    excess = returns.to_numpy() - model.offset(data)
+    return fit_class(
+        model=model,
+        params=pd.Series([], index=[], dtype=float),
+        sigma=float(np.std(excess, ddof=1)),
+        df=len(returns) - 1,
+        nobs=len(returns),
+        residuals=pd.Series(excess, index=returns.index, name="residual"),
+        xtx_inv=np.empty((0, 0)),
+        tss=_centred_sum_of_squares(excess),
+    )
 
 
 class _ExcessReturnModel(ExpectedReturnModel):

@@ -66,7 +66,7 @@ import pandas as pd
 from scipy.linalg import solve_triangular
 
 from eventstudy.exceptions import DataError, ParameterError
-from eventstudy.models.linear import ExpectedReturnModel, FittedModel
+from eventstudy.models.linear import ExpectedReturnModel, FittedModel, offset_only_fit
 
 #: Names of the peer models (they need the peers' tickers, so they are not in the registry's
 #: table of ready-made models).
@@ -145,18 +145,7 @@ class PeersModel(_PeerModel):
         return self.peer_returns(data).mean(axis=1)
 
     def fit(self, returns: pd.Series, data: pd.DataFrame) -> FittedModel:
-        self._check_inputs(returns, data)
-        excess = returns.to_numpy() - self.offset(data)
-        return PeersFit(
-            model=self,
-            params=pd.Series([], index=[], dtype=float),
-            sigma=float(np.std(excess, ddof=1)),
-            df=len(returns) - 1,
-            nobs=len(returns),
-            residuals=pd.Series(excess, index=returns.index, name="residual"),
-            xtx_inv=np.empty((0, 0)),
-            tss=float(((excess - excess.mean()) ** 2).sum()),
-        )
+        return offset_only_fit(self, returns, data, PeersFit)
 
 
 @dataclass(frozen=True)
