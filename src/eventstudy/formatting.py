@@ -189,6 +189,20 @@ class SummaryBuilder:
 
         self.table(pd.DataFrame(columns, columns=list(columns)), aligned_columns(columns, left, indent))
 
+    def coefficients(self, params: Any, bse: Any, tvalues: Any, pvalues: Any) -> None:
+        """A regression's coefficient table (pandas Series by coefficient name): ``coef``
+        (5 decimals, signed), ``se``, ``t`` (2 decimals) and ``p`` (:func:`pvalue`), one row per
+        coefficient, the names flush left."""
+        import pandas as pd
+
+        table = pd.DataFrame({"coef": [f"{v:+.5f}" for v in params], "se": [f"{v:.5f}" for v in bse],
+                              "t": [f"{v:+.2f}" for v in tvalues], "p": [pvalue(v) for v in pvalues]},
+                             index=[str(name) for name in params.index])
+        width = max(8, *(len(name) for name in table.index))
+        self.table(table, [f"  {'':<{width}} {'coef':>11} {'se':>10} {'t':>8} {'p':>8}", *(
+            f"  {name:<{width}} {coef:>11} {se:>10} {t:>8} {p:>8}"
+            for name, (coef, se, t, p) in table.iterrows())])
+
     def summary(self, other: Summary) -> None:
         """Another report, its tables included."""
         self._close_text()

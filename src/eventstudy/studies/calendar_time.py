@@ -59,7 +59,6 @@ from eventstudy.studies.event_panel import event_groups, skipped_frame
 from eventstudy.studies.event_periods import compound, event_periods, month_starts
 from eventstudy.events import id_column_of, read_events
 from eventstudy.exceptions import DataError, ParameterError, SmallSampleWarning
-from eventstudy import formatting
 from eventstudy.formatting import Summary, SummaryBuilder
 from eventstudy.models.registry import get_model
 from eventstudy.studies.inputs import factor_region_for, load_factor_sets
@@ -216,16 +215,9 @@ class CalendarTimeResult:
         if len(self.skipped):
             lines.append(f"  {len(self.skipped)} event(s) skipped (see .skipped)")
         lines.append("")
-        table = pd.DataFrame({"coef": [f"{v:+.5f}" for v in self.params],
-                              "se": [f"{v:.5f}" for v in self.bse],
-                              "t": [f"{v:+.2f}" for v in self.tvalues],
-                              "p": [formatting.pvalue(v) for v in self.pvalues]},
-                             index=[str(name) for name in self.params.index])
         report = SummaryBuilder()  # the text, and in a notebook the coefficients as an HTML table
         report.text(*lines)
-        report.table(table, [f"  {'':<8} {'coef':>10} {'se':>10} {'t':>8} {'p':>8}", *(
-            f"  {name:<8} {coef:>10} {se:>10} {t:>8} {p:>8}"
-            for name, (coef, se, t, p) in table.iterrows())])
+        report.coefficients(self.params, self.bse, self.tvalues, self.pvalues)
         report.text(f"  R^2 = {self.rsquared:.3f}")
         return report.build()
 

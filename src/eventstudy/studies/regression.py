@@ -109,17 +109,9 @@ class RegressionResult:
             lines.append(f"  {self.outcome}")
         if self.n_dropped:
             lines.append(f"  {self.n_dropped} event(s) dropped for a missing value")
-        width = max(8, *(len(str(n)) for n in self.params.index))
-        table = pd.DataFrame({"coef": [f"{v:+.5f}" for v in self.params],
-                              "se": [f"{v:.5f}" for v in self.bse],
-                              "t": [f"{v:+.2f}" for v in self.tvalues],
-                              "p": [f"{v:.4f}" for v in self.pvalues]},
-                             index=[str(name) for name in self.params.index])
         report = SummaryBuilder()  # the text, and in a notebook the coefficients as an HTML table
         report.text(*lines)
-        report.table(table, [f"  {'':<{width}} {'coef':>11} {'se':>10} {'t':>8} {'p':>8}", *(
-            f"  {name:<{width}} {coef:>11} {se:>10} {t:>8} {p:>8}"
-            for name, (coef, se, t, p) in table.iterrows())])
+        report.coefficients(self.params, self.bse, self.tvalues, self.pvalues)
         report.text(f"  R^2 = {self.rsquared:.3f}, adjusted {self.rsquared_adj:.3f}")
         return report.build()
 
