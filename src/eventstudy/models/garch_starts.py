@@ -21,7 +21,7 @@ Starting points
 The grid was chosen on the snapshot, compared with the best of 36 starts (``arch``'s and a 7 x 5
 grid): on 14 tickers at 24 event dates each over 2017-2019 (``benchmarks/garch_starts.py``),
 ``arch``'s fit alone fell short of that best by more than 0.001 in 59 of 329 fits with normal
-errors and 53 of 329 with Student-t errors (by up to 28 and 3.4), these four starts in 3 and 9
+errors and 54 of 329 with Student-t errors (by up to 28 and 3.4), these four starts in 4 and 6
 (by at most 1.0).
 
 Estimation
