@@ -40,8 +40,10 @@ LOG_2PI = float(np.log(2.0 * np.pi))
 
 
 class GarchLikelihood:
-    """The negative log-likelihood and its gradient as one function of ``arch``'s parameter
-    vector ``(c, beta, omega, a, b[, nu])`` (percent scale), for ``minimize(..., jac=True)``.
+    """The negative log-likelihood (:meth:`value`) and its gradient (:meth:`gradient`) as
+    functions of ``arch``'s parameter vector ``(c, beta, omega, a, b[, nu])`` (percent scale),
+    for ``minimize(value, jac=gradient)``: the optimiser's line search asks for values only, so
+    the gradient is computed only where it is asked for.
 
     Parameters
     ----------
@@ -67,36 +69,57 @@ class GarchLikelihood:
         self.lagged = np.empty((len(y), 5))  # g_t, filled at every evaluation
         self.lagged[0] = (1.0, self.backcast, self.backcast, 0.0, 0.0)
         self.lagged[1:, 0] = 1.0
+        self._at: np.ndarray | None = None  # the parameters of the last variance recursion
+        self._e = np.empty(len(y))
 
     def variance(self, params: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-        """Residuals and ``arch``'s conditional variances at ``params``."""
+        """Residuals and ``arch``'s conditional variances at ``params`` (kept for :meth:`gradient`
+        at the same parameters)."""
         e = self.y - params[0] - params[1] * self.x
         self.volatility.compute_variance(params[2:5], e, self.sigma2, self.backcast, self.bounds)
+        self._at = params.copy()
         return e, self.sigma2
 
     def value(self, params: np.ndarray) -> float:
         """The negative log-likelihood (``arch``'s densities, written out as ``arch`` writes them)."""
         e, h = self.variance(params)
+        self._e = e
         with np.errstate(all="ignore"):
+            if not self.student:  # the normal density without its derivatives
+                return 0.5 * float(np.sum(LOG_2PI + np.log(h) + e * (e / h)))
             return self._density(params, e, h)[0]
 
-    def __call__(self, params: np.ndarray) -> tuple[float, np.ndarray]:
-        e, h = self.variance(params)
+    def gradient(self, params: np.ndarray) -> np.ndarray:
+        """The gradient of :meth:`value` (analytic; forward differences where the variance
+        bounds bind). SLSQP asks for it at the point it evaluated last, whose residuals and
+        variances are reused."""
+        if self._at is not None and np.array_equal(params, self._at):
+            e, h = self._e, self.sigma2
+        else:
+            e, h = self.variance(params)
         with np.errstate(all="ignore"):
             f, dl_dh, dl_de, dl_dnu = self._density(params, e, h)
         if not np.isfinite(f) or np.any((h <= self.lower) | (h >= self.upper)):
-            return f, self._forward_differences(params, f)
+            return self._forward_differences(params, f)
         a, b = params[3], params[4]
         lagged = self.lagged
-        lagged[1:, 1] = e[:-1] ** 2
+        np.multiply(e[:-1], e[:-1], out=lagged[1:, 1])
         lagged[1:, 2] = h[:-1]
-        lagged[1:, 3] = -2.0 * a * e[:-1]
-        lagged[1:, 4] = lagged[1:, 3] * self.x[:-1]
+        np.multiply(e[:-1], -2.0 * a, out=lagged[1:, 3])
+        np.multiply(lagged[1:, 3], self.x[:-1], out=lagged[1:, 4])
         d = lfilter([1.0], [1.0, -b], lagged, axis=0)  # dh_t / d(omega, a, b, c, beta)
         gradient = dl_dh @ d
-        mean = np.array([gradient[3] - dl_de.sum(), gradient[4] - dl_de @ self.x])
-        out = np.concatenate([mean, gradient[:3], [dl_dnu] if self.student else []])
-        return f, -out
+        out = np.empty(len(params))
+        out[0] = gradient[3] - dl_de.sum()
+        out[1] = gradient[4] - dl_de @ self.x
+        out[2:5] = gradient[:3]
+        if self.student:
+            out[5] = dl_dnu
+        return -out
+
+    def __call__(self, params: np.ndarray) -> tuple[float, np.ndarray]:
+        """:meth:`value` and :meth:`gradient` together."""
+        return self.value(params), self.gradient(params)
 
     def _density(self, params: np.ndarray, e: np.ndarray,
                  h: np.ndarray) -> tuple[float, np.ndarray, np.ndarray, float]:
@@ -130,3 +153,51 @@ class GarchLikelihood:
             gradient[j] = (self.value(shifted) - f) / step
         return gradient
 
+
+
+#: ``arch``'s grid of starting values for GARCH(1,1) (``GARCH.starting_values``): :math:`a` and
+#: :math:`a + b`, in ``arch``'s order.
+ARCH_GRID_A = (0.01, 0.05, 0.1, 0.2)
+ARCH_GRID_PERSISTENCE = (0.5, 0.7, 0.9, 0.98)
+
+
+def arch_starting_values(resids: np.ndarray, backcast: float, bounds: np.ndarray,
+                         volatility: Any) -> np.ndarray:
+    r"""``arch``'s starting point :math:`(\omega, a, b)` for GARCH(1,1), ``volatility.starting_values(resids)``,
+    with its 16 Gaussian log-likelihoods computed at once.
+
+    ``arch`` evaluates the normal log-likelihood at :math:`(\omega, a, b) = ((1 - s)\bar e^2, a,
+    s - a)` for :math:`a` in :data:`ARCH_GRID_A` and :math:`s` in :data:`ARCH_GRID_PERSISTENCE`
+    (:math:`\bar e^2` the mean squared residual), one variance recursion each, and keeps the
+    first best. The recursion :math:`h_t = \omega + a u_{t-1} + b h_{t-1}` (:math:`u_t = e_t^2`,
+    :math:`u_{-1} = h_{-1} = ` the backcast :math:`\bar h`) has the closed form
+
+    .. math:: h_t = \omega \frac{1 - b^{t+1}}{1 - b} + a \sum_{k=0}^{t} b^k u_{t-1-k} + b^{t+1} \bar h,
+
+    here a product of the lagged squared residuals' Toeplitz matrix with the powers of the 16
+    values of :math:`b`. Where a variance leaves ``arch``'s bounds (which ``arch`` clips) or two
+    candidates are within 1e-6 of each other, ``arch``'s own loop decides.
+    ``tests/models/test_garch_starts.py`` checks the result against ``arch``'s.
+    """
+    from scipy.linalg import toeplitz
+
+    n = len(resids)
+    target = np.mean(np.absolute(resids) ** 2.0)  # arch's target and scale, power 2
+    target *= np.mean(resids**2) / target
+    grid = np.array([(a, s) for a in ARCH_GRID_A for s in ARCH_GRID_PERSISTENCE])
+    a, b = grid[:, 0], grid[:, 1] - grid[:, 0]
+    omega = (1.0 - grid[:, 1]) * target
+    u = np.concatenate([[backcast], resids[:-1] ** 2])
+    lagged = toeplitz(u, np.zeros(n))  # lagged[t, k] = u_{t-1-k}
+    steps = np.arange(n)[:, None]
+    powers = b[None, :] ** steps  # b^k
+    h = (omega * (1.0 - b * powers) / (1.0 - b) + a * (lagged @ powers)
+         + b * powers * backcast)
+    with np.errstate(all="ignore"):
+        llf = -0.5 * np.sum(LOG_2PI + np.log(h) + resids[:, None] ** 2 / h, axis=0)
+    order = np.sort(llf)
+    if (np.any((h < bounds[:, [0]]) | (h > bounds[:, [1]])) or not np.all(np.isfinite(llf))
+            or order[-1] - order[-2] < 1e-6):
+        return np.asarray(volatility.starting_values(resids))
+    best = int(np.argmax(llf))
+    return np.array([omega[best], a[best], b[best]])
