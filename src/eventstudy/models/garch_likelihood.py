@@ -13,10 +13,13 @@ the backcast :math:`\bar h`, a constant), the derivatives :math:`D_t = \partial 
 .. math:: D_t = g_t + b\, D_{t-1}, \qquad D_{-1} = 0,
 
 with :math:`g_t = (1,\; e_{t-1}^2,\; h_{t-1},\; -2a e_{t-1},\; -2a e_{t-1} x_{t-1})` for
-:math:`(\omega, a, b, c, \beta)` (at :math:`t = 0`: :math:`(1, \bar h, \bar h, 0, 0)`), a linear
-filter computed for all parameters at once by ``scipy.signal.lfilter``. Then
+:math:`(\omega, a, b, c, \beta)` (at :math:`t = 0`: :math:`(1, \bar h, \bar h, 0, 0)`). Then
 :math:`\partial \ell / \partial\theta = \sum_t (\partial\ell_t/\partial h_t) D_t +
-(\partial\ell_t / \partial e_t)\, \partial e_t / \partial\theta`, where for normal errors
+(\partial\ell_t / \partial e_t)\, \partial e_t / \partial\theta`, and the first sum is
+computed without the five columns :math:`D_t`: the same filter run backward over the weights,
+:math:`\lambda_t = \partial\ell_t/\partial h_t + b\,\lambda_{t+1}` (one
+``scipy.signal.lfilter`` call; the adjoint of the recursion), gives
+:math:`\sum_t (\partial\ell_t/\partial h_t) D_t = \sum_t \lambda_t g_t`, where for normal errors
 :math:`\ell_t = -\tfrac12(\ln 2\pi + \ln h_t + e_t^2/h_t)` and for standardised Student-t errors
 :math:`\ell_t = \ln\Gamma(\tfrac{\nu+1}2) - \ln\Gamma(\tfrac\nu2) - \tfrac12\ln(\pi(\nu-2)h_t)
 - \tfrac{\nu+1}2 \ln(1 + z_t)`, :math:`z_t = e_t^2 / (h_t(\nu - 2))` (``arch``'s densities).
@@ -66,53 +69,55 @@ class GarchLikelihood:
         self.bounds = bounds
         self.lower, self.upper = bounds[:, 0], bounds[:, 1]
         self.sigma2 = np.empty(len(y))
-        self.lagged = np.empty((len(y), 5))  # g_t, filled at every evaluation
-        self.lagged[0] = (1.0, self.backcast, self.backcast, 0.0, 0.0)
-        self.lagged[1:, 0] = 1.0
         self._at: np.ndarray | None = None  # the parameters of the last variance recursion
-        self._e = np.empty(len(y))
+        self._e = np.empty(len(y))  # and its residuals
 
     def variance(self, params: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """Residuals and ``arch``'s conditional variances at ``params`` (kept for :meth:`gradient`
         at the same parameters)."""
         e = self.y - params[0] - params[1] * self.x
         self.volatility.compute_variance(params[2:5], e, self.sigma2, self.backcast, self.bounds)
-        self._at = params.copy()
+        self._at, self._e = params.copy(), e
         return e, self.sigma2
 
     def value(self, params: np.ndarray) -> float:
         """The negative log-likelihood (``arch``'s densities, written out as ``arch`` writes them)."""
         e, h = self.variance(params)
-        self._e = e
         with np.errstate(all="ignore"):
             if not self.student:  # the normal density without its derivatives
                 return 0.5 * float(np.sum(LOG_2PI + np.log(h) + e * (e / h)))
             return self._density(params, e, h)[0]
 
     def gradient(self, params: np.ndarray) -> np.ndarray:
-        """The gradient of :meth:`value` (analytic; forward differences where the variance
+        r"""The gradient of :meth:`value` (analytic; forward differences where the variance
         bounds bind). SLSQP asks for it at the point it evaluated last, whose residuals and
-        variances are reused."""
-        if self._at is not None and np.array_equal(params, self._at):
+        variances are reused.
+
+        Rather than filtering the five columns :math:`g_t` forward, it filters the weights
+        backward (the adjoint of the recursion): with :math:`\lambda_t = \partial\ell_t /
+        \partial h_t + b\,\lambda_{t+1}`, :math:`\sum_t (\partial\ell_t/\partial h_t) D_t =
+        \sum_t \lambda_t g_t`.
+        """
+        at = self._at
+        if at is not None and (params == at).all():
             e, h = self._e, self.sigma2
         else:
             e, h = self.variance(params)
         with np.errstate(all="ignore"):
             f, dl_dh, dl_de, dl_dnu = self._density(params, e, h)
-        if not np.isfinite(f) or np.any((h <= self.lower) | (h >= self.upper)):
+        if not np.isfinite(f) or not ((h > self.lower).all() and (h < self.upper).all()):
             return self._forward_differences(params, f)
         a, b = params[3], params[4]
-        lagged = self.lagged
-        np.multiply(e[:-1], e[:-1], out=lagged[1:, 1])
-        lagged[1:, 2] = h[:-1]
-        np.multiply(e[:-1], -2.0 * a, out=lagged[1:, 3])
-        np.multiply(lagged[1:, 3], self.x[:-1], out=lagged[1:, 4])
-        d = lfilter([1.0], [1.0, -b], lagged, axis=0)  # dh_t / d(omega, a, b, c, beta)
-        gradient = dl_dh @ d
+        weight = lfilter([1.0], [1.0, -b], dl_dh[::-1])[::-1]  # lambda_t
+        later, lag_e = weight[1:], e[:-1]
+        start = weight[0] * self.backcast  # t = 0: u_{-1} = h_{-1} = the backcast
+        lagged_e = later * lag_e
         out = np.empty(len(params))
-        out[0] = gradient[3] - dl_de.sum()
-        out[1] = gradient[4] - dl_de @ self.x
-        out[2:5] = gradient[:3]
+        out[0] = -2.0 * a * lagged_e.sum() - dl_de.sum()
+        out[1] = -2.0 * a * (lagged_e @ self.x[:-1]) - dl_de @ self.x
+        out[2] = weight.sum()
+        out[3] = start + lagged_e @ lag_e
+        out[4] = start + later @ h[:-1]
         if self.student:
             out[5] = dl_dnu
         return -out
