@@ -7,7 +7,10 @@ per-security parameters, over a GARCH market; 1,000 and 10,000 events on random 
 and days. :func:`eventstudy.engine.garch.garch_events` fits one GARCH per event, from four
 starting points, over ``--workers`` processes (default: one per core); the table gives events
 per second and checks a sample of events against the single path (``EventStudy("garch").run``)
-to 1e-10.
+to 1e-10. ``--baseline`` also times, on the same events and in the same run, the fits as they
+were before the starting points: one ``arch`` fit per event (``arch_model(...).fit()`` from
+``arch``'s own start, and its one-step forecast), in one process (``baseline_s``), and the
+ratio of the two times.
 
 Simulation (``--simulate``)
 ---------------------------
@@ -21,6 +24,7 @@ Usage::
 
     .venv/bin/python benchmarks/bench_garch.py                 # speed table
     .venv/bin/python benchmarks/bench_garch.py --workers 1     # the fits in one process
+    .venv/bin/python benchmarks/bench_garch.py --events 10000 --baseline   # and one arch fit each
     .venv/bin/python benchmarks/bench_garch.py --simulate      # rejection rates
     .venv/bin/python benchmarks/bench_garch.py --events 200 --simulate --reps 40   # quick
 """
@@ -66,7 +70,26 @@ def garch_panel(n_securities: int, n_days: int, seed: int = 2026,
     return panel, pd.Series(mkt, index=panel.index, name="MARKET")
 
 
-def speed(n_events: int, workers: int | None = None, sample: int = 20) -> dict:
+def one_start_fits(y: np.ndarray, x: np.ndarray) -> float:
+    """Seconds of one ``arch`` fit per row (decimals in, percent to ``arch``) and its one-step
+    forecast, in this process: the GARCH path before the starting points."""
+    import warnings
+
+    from arch import arch_model
+
+    start = time.perf_counter()
+    for i in range(len(y)):  # the old path: one fit per event, one process
+        model = arch_model(100 * y[i], x=100 * x[i][:, None], mean="LS", vol="GARCH", p=1, q=1,
+                           dist="normal", rescale=False)
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore")
+            fit = model.fit(disp="off", show_warning=False)
+        fit.forecast(horizon=1, x={"x0": np.zeros((1, 1))}, reindex=False)
+    return time.perf_counter() - start
+
+
+def speed(n_events: int, workers: int | None = None, sample: int = 20,
+          baseline: bool = False) -> dict:
     from eventstudy.engine.garch import garch_events
     from eventstudy.engine.single import EventStudy
 
@@ -87,9 +110,17 @@ def speed(n_events: int, workers: int | None = None, sample: int = 20) -> dict:
                    float(np.max(np.abs(result.se[i] - single.days["se"]))))
     from eventstudy.engine.garch_fits import available_cores
 
-    return {"events": n_events, "workers": workers or available_cores(),
-            "studied": result.n_events, "seconds": seconds,
-            "events_per_second": n_events / seconds, "max_abs_diff_vs_single": diff}
+    row = {"events": n_events, "workers": workers or available_cores(),
+           "studied": result.n_events, "seconds": seconds,
+           "events_per_second": n_events / seconds, "max_abs_diff_vs_single": diff}
+    if baseline:  # the same estimation windows (the panel has no gaps: days -250..-11)
+        day0 = panel.index.get_indexer(pd.DatetimeIndex(events.event_date))
+        days = day0[:, None] + np.arange(-250, -10)[None, :]
+        cols = panel.columns.get_indexer(events.security)
+        row["baseline_s"] = one_start_fits(panel.to_numpy()[days, cols[:, None]],
+                                           market.to_numpy()[days])
+        row["seconds/baseline"] = seconds / row["baseline_s"]
+    return row
 
 
 def simulate(reps: int, n: int, jump: float, seed: int = 5) -> dict:
@@ -125,6 +156,8 @@ def main() -> int:
     parser.add_argument("--simulate", action="store_true", help="Savickas vs Patell simulation")
     parser.add_argument("--reps", type=int, default=200, help="replications (--simulate)")
     parser.add_argument("--n", type=int, default=50, help="events per replication (--simulate)")
+    parser.add_argument("--baseline", action="store_true",
+                        help="also time one arch fit per event in one process (the old path)")
     parser.add_argument("--workers", type=int, default=None,
                         help="processes for the fits (default: one per core)")
     args = parser.parse_args()
@@ -132,7 +165,7 @@ def main() -> int:
         rows = [simulate(args.reps, args.n, jump) for jump in (1.0, 4.0)]
         print(pd.DataFrame(rows).to_string(index=False, float_format="{:.3f}".format))
         return 0
-    rows = [speed(n, args.workers) for n in args.events]
+    rows = [speed(n, args.workers, baseline=args.baseline) for n in args.events]
     print(pd.DataFrame(rows).to_string(index=False, float_format="{:.3g}".format))
     return 0
 
