@@ -35,7 +35,6 @@ from __future__ import annotations
 from typing import Any
 
 import numpy as np
-from scipy.signal import lfilter
 from scipy.special import digamma, gammaln
 
 #: :math:`\ln 2\pi`.
@@ -108,6 +107,8 @@ class GarchLikelihood:
         if not np.isfinite(f) or not ((h > self.lower).all() and (h < self.upper).all()):
             return self._forward_differences(params, f)
         a, b = params[3], params[4]
+        from scipy.signal import lfilter  # here: importing scipy.signal costs ~1 s of CPU
+
         weight = lfilter([1.0], [1.0, -b], dl_dh[::-1])[::-1]  # lambda_t
         later, lag_e = weight[1:], e[:-1]
         start = weight[0] * self.backcast  # t = 0: u_{-1} = h_{-1} = the backcast
@@ -157,7 +158,6 @@ class GarchLikelihood:
             shifted[j] += step
             gradient[j] = (self.value(shifted) - f) / step
         return gradient
-
 
 
 #: ``arch``'s grid of starting values for GARCH(1,1) (``GARCH.starting_values``): :math:`a` and
