@@ -168,40 +168,34 @@ ARCH_GRID_PERSISTENCE = (0.5, 0.7, 0.9, 0.98)
 
 def arch_starting_values(resids: np.ndarray, backcast: float, bounds: np.ndarray,
                          volatility: Any) -> np.ndarray:
-    r"""``arch``'s starting point :math:`(\omega, a, b)` for GARCH(1,1), ``volatility.starting_values(resids)``,
-    with its 16 Gaussian log-likelihoods computed at once.
+    r"""``arch``'s starting point :math:`(\omega, a, b)` for GARCH(1,1),
+    ``volatility.starting_values(resids)``, with less overhead.
 
     ``arch`` evaluates the normal log-likelihood at :math:`(\omega, a, b) = ((1 - s)\bar e^2, a,
     s - a)` for :math:`a` in :data:`ARCH_GRID_A` and :math:`s` in :data:`ARCH_GRID_PERSISTENCE`
-    (:math:`\bar e^2` the mean squared residual), one variance recursion each, and keeps the
-    first best. The recursion :math:`h_t = \omega + a u_{t-1} + b h_{t-1}` (:math:`u_t = e_t^2`,
-    :math:`u_{-1} = h_{-1} = ` the backcast :math:`\bar h`) has the closed form
-
-    .. math:: h_t = \omega \frac{1 - b^{t+1}}{1 - b} + a \sum_{k=0}^{t} b^k u_{t-1-k} + b^{t+1} \bar h,
-
-    here a product of the lagged squared residuals' Toeplitz matrix with the powers of the 16
-    values of :math:`b`. Where a variance leaves ``arch``'s bounds (which ``arch`` clips) or two
-    candidates are within 1e-6 of each other, ``arch``'s own loop decides.
+    (:math:`\bar e^2` the mean squared residual) and keeps the first best. Here each candidate's
+    variance recursion :math:`h_t = (\omega + a u_{t-1}) + b h_{t-1}` (:math:`u_t = e_t^2`,
+    :math:`u_{-1} = h_{-1} = ` the backcast) is one ``scipy.signal.lfilter`` call, the same
+    operations in the same order as ``arch``'s loop, and the 16 likelihoods are summed at once.
+    Where a variance leaves ``arch``'s bounds (which ``arch`` clips) or two candidates are
+    within 1e-6 of each other, ``arch``'s own ``starting_values`` decides.
     ``tests/models/test_garch_starts.py`` checks the result against ``arch``'s.
     """
-    from scipy.linalg import toeplitz
+    from scipy.signal import lfilter
 
-    n = len(resids)
     target = np.mean(np.absolute(resids) ** 2.0)  # arch's target and scale, power 2
     target *= np.mean(resids**2) / target
     grid = np.array([(a, s) for a in ARCH_GRID_A for s in ARCH_GRID_PERSISTENCE])
     a, b = grid[:, 0], grid[:, 1] - grid[:, 0]
     omega = (1.0 - grid[:, 1]) * target
-    u = np.concatenate([[backcast], resids[:-1] ** 2])
-    lagged = toeplitz(u, np.zeros(n))  # lagged[t, k] = u_{t-1-k}
-    steps = np.arange(n)[:, None]
-    powers = b[None, :] ** steps  # b^k
-    h = (omega * (1.0 - b * powers) / (1.0 - b) + a * (lagged @ powers)
-         + b * powers * backcast)
+    u = np.concatenate([[backcast], resids[:-1] ** 2])  # u_{t-1}
+    h = np.empty((len(grid), len(resids)))
+    for k in range(len(grid)):  # 16 candidates, each an O(n) filter
+        h[k] = lfilter([1.0], [1.0, -b[k]], omega[k] + a[k] * u, zi=[b[k] * backcast])[0]
     with np.errstate(all="ignore"):
-        llf = -0.5 * np.sum(LOG_2PI + np.log(h) + resids[:, None] ** 2 / h, axis=0)
+        llf = -0.5 * np.sum(LOG_2PI + np.log(h) + resids**2 / h, axis=1)
     order = np.sort(llf)
-    if (np.any((h < bounds[:, [0]]) | (h > bounds[:, [1]])) or not np.all(np.isfinite(llf))
+    if (np.any((h < bounds[:, 0]) | (h > bounds[:, 1])) or not np.all(np.isfinite(llf))
             or order[-1] - order[-2] < 1e-6):
         return np.asarray(volatility.starting_values(resids))
     best = int(np.argmax(llf))
