@@ -37,7 +37,7 @@ with ``arch``'s parameter bounds and linear constraints (:math:`a + b < 1`, ...)
 ``arch``'s ``fit``, which takes both by finite differences, the likelihood's gradient and the
 constraints' Jacobian are given (the gradient only where SLSQP asks for it, not in its line
 search), so the four starts together cost about as much CPU as one ``arch`` fit
-(``benchmarks/bench_garch.py --workers 1 --baseline``). The
+(``benchmarks/bench_garch.py --baseline``: ``fit_cpu/baseline``). The
 one-step variance forecast is ``arch``'s too (``GARCH.forecast`` from a backcast of the fitted
 residuals, as ``ARCHModel.forecast`` computes it). ``tests/models/test_garch_starts.py`` checks
 the fit against ``arch``'s ``fit`` started from each point.
