@@ -7,7 +7,12 @@ per-security parameters, over a GARCH market; 1,000 and 10,000 events on random 
 and days. :func:`eventstudy.engine.garch.garch_events` fits one GARCH per event, from four
 starting points, over ``--workers`` processes (default: one per core); the table gives events
 per second and checks a sample of events against the single path (``EventStudy("garch").run``)
-to 1e-10.
+to 1e-10. ``--baseline`` also times, on the same events and in the same run, the fits as they
+were before the starting points: one ``arch`` fit per event (``arch_model(...).fit()`` from
+``arch``'s own start, and its one-step forecast), in one process (``baseline_s``), and the
+ratio of the two times; and, on the first :data:`CPU_SAMPLE` events, the CPU seconds of the
+four-start fits over those of the one ``arch`` fit, the two taking turns event by event
+(``fit_cpu/baseline``), which other jobs on the machine disturb less than the wall times.
 
 Simulation (``--simulate``)
 ---------------------------
@@ -21,6 +26,7 @@ Usage::
 
     .venv/bin/python benchmarks/bench_garch.py                 # speed table
     .venv/bin/python benchmarks/bench_garch.py --workers 1     # the fits in one process
+    .venv/bin/python benchmarks/bench_garch.py --events 10000 --baseline   # and one arch fit each
     .venv/bin/python benchmarks/bench_garch.py --simulate      # rejection rates
     .venv/bin/python benchmarks/bench_garch.py --events 200 --simulate --reps 40   # quick
 """
@@ -33,6 +39,10 @@ import time
 import numpy as np
 import pandas as pd
 from scipy import stats
+
+
+#: Events whose fits are timed in turns for the CPU ratio (``--baseline``).
+CPU_SAMPLE = 500
 
 
 def garch_panel(n_securities: int, n_days: int, seed: int = 2026,
@@ -66,7 +76,45 @@ def garch_panel(n_securities: int, n_days: int, seed: int = 2026,
     return panel, pd.Series(mkt, index=panel.index, name="MARKET")
 
 
-def speed(n_events: int, workers: int | None = None, sample: int = 20) -> dict:
+def one_start_fit(y: np.ndarray, x: np.ndarray) -> None:
+    """One ``arch`` fit (decimals in, percent to ``arch``) and its one-step forecast: the GARCH
+    path before the starting points."""
+    import warnings
+
+    from arch import arch_model
+
+    model = arch_model(100 * y, x=100 * x[:, None], mean="LS", vol="GARCH", p=1, q=1,
+                       dist="normal", rescale=False)
+    with warnings.catch_warnings():
+        warnings.simplefilter("ignore")
+        fit = model.fit(disp="off", show_warning=False)
+    fit.forecast(horizon=1, x={"x0": np.zeros((1, 1))}, reindex=False)
+
+
+def one_start_seconds(y: np.ndarray, x: np.ndarray) -> float:
+    """Seconds of :func:`one_start_fit` on every row, in this process (the old path)."""
+    start = time.perf_counter()
+    for i in range(len(y)):  # the old path: one fit per event, one process
+        one_start_fit(y[i], x[i])
+    return time.perf_counter() - start
+
+
+def cpu_ratio(y: np.ndarray, x: np.ndarray) -> float:
+    """CPU seconds of the four-start fits over those of :func:`one_start_fit`, the two taking
+    turns event by event in this process (so that other jobs weigh on both alike)."""
+    from eventstudy.models.garch import estimate_garch
+
+    cpu = {"four": 0.0, "one": 0.0}
+    for i in range(len(y)):
+        for name, fit in (("four", estimate_garch), ("one", one_start_fit))[::1 - 2 * (i % 2)]:
+            start = time.process_time()
+            fit(y[i], x[i])
+            cpu[name] += time.process_time() - start
+    return cpu["four"] / cpu["one"]
+
+
+def speed(n_events: int, workers: int | None = None, sample: int = 20,
+          baseline: bool = False) -> dict:
     from eventstudy.engine.garch import garch_events
     from eventstudy.engine.single import EventStudy
 
@@ -76,6 +124,7 @@ def speed(n_events: int, workers: int | None = None, sample: int = 20) -> dict:
         "security": panel.columns.to_numpy()[rng.integers(0, panel.shape[1], n_events)],
         "event_date": panel.index.values[rng.integers(260, panel.shape[0] - 5, n_events)],
     })
+    garch_events(panel, events.iloc[:1], market, window=(-1, 1), workers=1)  # imports arch
     start = time.perf_counter()
     result = garch_events(panel, events, market, window=(-1, 1), workers=workers)
     seconds = time.perf_counter() - start
@@ -87,9 +136,18 @@ def speed(n_events: int, workers: int | None = None, sample: int = 20) -> dict:
                    float(np.max(np.abs(result.se[i] - single.days["se"]))))
     from eventstudy.engine.garch_fits import available_cores
 
-    return {"events": n_events, "workers": workers or available_cores(),
-            "studied": result.n_events, "seconds": seconds,
-            "events_per_second": n_events / seconds, "max_abs_diff_vs_single": diff}
+    row = {"events": n_events, "workers": workers or available_cores(),
+           "studied": result.n_events, "seconds": seconds,
+           "events_per_second": n_events / seconds, "max_abs_diff_vs_single": diff}
+    if baseline:  # the same estimation windows (the panel has no gaps: days -250..-11)
+        day0 = panel.index.get_indexer(pd.DatetimeIndex(events.event_date))
+        days = day0[:, None] + np.arange(-250, -10)[None, :]
+        cols = panel.columns.get_indexer(events.security)
+        y, x = panel.to_numpy()[days, cols[:, None]], market.to_numpy()[days]
+        row["baseline_s"] = one_start_seconds(y, x)
+        row["seconds/baseline"] = seconds / row["baseline_s"]
+        row["fit_cpu/baseline"] = cpu_ratio(y[:CPU_SAMPLE], x[:CPU_SAMPLE])
+    return row
 
 
 def simulate(reps: int, n: int, jump: float, seed: int = 5) -> dict:
@@ -125,6 +183,8 @@ def main() -> int:
     parser.add_argument("--simulate", action="store_true", help="Savickas vs Patell simulation")
     parser.add_argument("--reps", type=int, default=200, help="replications (--simulate)")
     parser.add_argument("--n", type=int, default=50, help="events per replication (--simulate)")
+    parser.add_argument("--baseline", action="store_true",
+                        help="also time one arch fit per event in one process (the old path)")
     parser.add_argument("--workers", type=int, default=None,
                         help="processes for the fits (default: one per core)")
     args = parser.parse_args()
@@ -132,7 +192,7 @@ def main() -> int:
         rows = [simulate(args.reps, args.n, jump) for jump in (1.0, 4.0)]
         print(pd.DataFrame(rows).to_string(index=False, float_format="{:.3f}".format))
         return 0
-    rows = [speed(n, args.workers) for n in args.events]
+    rows = [speed(n, args.workers, baseline=args.baseline) for n in args.events]
     print(pd.DataFrame(rows).to_string(index=False, float_format="{:.3g}".format))
     return 0
 

@@ -137,3 +137,32 @@ def test_the_gradient_is_the_likelihood_s(data_dir, dist):
                 down[j] -= step
                 central[j] = (likelihood.value(up) - likelihood.value(down)) / (2 * step)
             np.testing.assert_allclose(gradient, central, rtol=1e-5, atol=1e-5)
+
+
+def test_arch_s_starting_point_is_arch_s(data_dir):
+    """The 16 grid likelihoods computed at once pick arch's own GARCH.starting_values on real
+    residuals; where the variance bounds would cut the recursion, arch's own loop decides."""
+    from arch.univariate import GARCH
+
+    from eventstudy.models.garch_likelihood import arch_starting_values
+
+    vol = GARCH()
+    for ticker, event in (("FB", "2018-07-26"), ("SNAP", "2018-07-26"), ("JPM", "2019-02-08"),
+                          ("AAPL", "2018-11-01"), ("C", "2018-02-26")):
+        y = estimation_returns(data_dir, ticker, event)[0]
+        e = y - y.mean()
+        np.testing.assert_array_equal(
+            arch_starting_values(e, vol.backcast(e), vol.variance_bounds(e), vol),
+            vol.starting_values(e))
+    asked = []
+
+    class Recording:
+        def starting_values(self, resids):
+            asked.append(len(resids))
+            return vol.starting_values(resids)
+
+    tight = vol.variance_bounds(e)
+    tight[:, 1] = tight[:, 0] * 1.001  # every grid variance above the upper bound
+    np.testing.assert_array_equal(arch_starting_values(e, vol.backcast(e), tight, Recording()),
+                                  vol.starting_values(e))
+    assert asked == [len(e)]

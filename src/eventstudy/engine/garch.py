@@ -24,7 +24,7 @@ from eventstudy.engine.single import EventStudy
 from eventstudy.engine.garch_fits import fit_many
 from eventstudy.exceptions import IntegratedGarchWarning, ParameterError
 from eventstudy.inference.statistic import TestStatistic
-from eventstudy.inference.pvalues import critical_values
+from eventstudy.inference.pvalues import critical_values, p_values
 from eventstudy.inference.savickas import savickas
 from eventstudy.models.garch import INTEGRATED, check_dist, integrated_message, variance_forecasts
 
@@ -122,6 +122,7 @@ def garch_batch(
         returns, events, market, estimation=study.estimation, window=study.window,
         car_window=windows[0], level=study.level, min_estimation=study.min_estimation,
         dist=GARCH_MODELS[study.model.name], non_session=non_session, progress=progress,
+        alternative=study.alternative,
     )
     return GarchBatch(result, study)
 
@@ -146,9 +147,11 @@ class GarchEvents:
         ``beta[1]`` (and ``nu`` for ``dist="t"``), in decimals.
     realised, abnormal, se, t, p
         ``(N, T)`` over the event window (column ``j`` is ``rel_days[j]``); ``se`` is the
-        conditional standard deviation :math:`\sqrt{h_{T+k}}` of each day's abnormal return.
+        conditional standard deviation :math:`\sqrt{h_{T+k}}` of each day's abnormal return;
+        ``p`` for the study's alternative.
     car, car_se, car_t, car_p
-        ``(N,)`` over ``car_window``: :math:`\sum AR`, :math:`\sqrt{\sum h}`, t and p.
+        ``(N,)`` over ``car_window``: :math:`\sum AR`, :math:`\sqrt{\sum h}`, t and p (for the
+        study's alternative).
     residuals, variance
         ``(N, L)`` estimation-window residuals and conditional variances :math:`h_t` by relative
         day (``NaN`` where missing).
@@ -249,6 +252,7 @@ def garch_events(
     non_session: str = "next",
     progress: bool | None = None,
     workers: int | None = None,
+    alternative: str = "two-sided",
 ) -> GarchEvents:
     """One GARCH(1,1) market model per event, with the inputs of
     :func:`eventstudy.engine.batch.batch_event_study`.
@@ -273,6 +277,10 @@ def garch_events(
     workers
         Processes that fit the events (default: one per core, see
         :func:`eventstudy.engine.garch_fits.fit_many`); the results do not depend on it.
+    alternative
+        ``"two-sided"`` (default), ``"greater"`` or ``"less"``: the alternative of the p-values
+        ``p`` and ``car_p`` (:func:`eventstudy.inference.pvalues.p_values`, Student's t with
+        each event's ``df``), as in the batch engine.
 
     Returns
     -------
@@ -291,12 +299,9 @@ def garch_events(
     :class:`~eventstudy.exceptions.IntegratedGarchWarning` with their number. The forecasts, abnormal returns
     and CARs are then computed for all events at once (see the module docstring).
     """
-    from scipy import stats
-
-
     study = EventStudy(model="garch_t" if check_dist(dist) == "t" else "garch",
                        estimation=estimation, window=window, level=level,
-                       min_estimation=min_estimation)
+                       min_estimation=min_estimation, alternative=alternative)
     est, win = study.estimation, study.window
     if est.end >= win.start:
         raise ParameterError("estimation", (est.start, est.end),
@@ -374,9 +379,9 @@ def garch_events(
         cols = np.arange(caar.start - win.start, caar.end - win.start + 1)
         car_value, car_se = abnormal[:, cols].sum(axis=1), np.sqrt(h[:, cols].sum(axis=1))
         for name, value in (("realised", realised), ("abnormal", abnormal), ("se", np.sqrt(h)),
-                            ("t", t), ("p", 2.0 * stats.t.sf(np.abs(t), dfs[:, None])),
+                            ("t", t), ("p", p_values(t, dfs, study.alternative)),
                             ("car", car_value), ("car_se", car_se), ("car_t", car_value / car_se),
-                            ("car_p", 2.0 * stats.t.sf(np.abs(car_value / car_se), dfs))):
+                            ("car_p", p_values(car_value / car_se, dfs, study.alternative))):
             out[name][studied] = value
     return GarchEvents(
         rel_days=list(win.days), car_window=caar, dist=dist, param_names=names,

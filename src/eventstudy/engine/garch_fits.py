@@ -5,7 +5,9 @@ starting points) is independent of the others, so :func:`fit_many` cuts the even
 and fits the chunks in worker processes (``concurrent.futures.ProcessPoolExecutor``, one worker
 per core the process may use). The workers are started by a fork server, which imports this
 module, ``arch`` and the optimiser once: they do not inherit the caller's threads or open files,
-and a script or notebook is not run again in them. Each fit is deterministic, so the results do
+and a notebook is not run again in them; a script is imported again in each worker (as
+``__mp_main__``, as with Python's ``spawn`` method), so a script that calls the batch GARCH at
+its top level needs the usual ``if __name__ == "__main__":`` guard. Each fit is deterministic, so the results do
 not depend on the number of workers (tested). Below :data:`PARALLEL_FROM` fits, or with
 ``workers=1``, the fits run in the calling process, which saves the workers' start.
 """

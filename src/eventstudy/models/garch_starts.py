@@ -11,7 +11,9 @@ Starting points
 ---------------
 1. ``arch``'s own: the OLS coefficients for the mean and the best of ``arch``'s 16-point grid
    for the variance (``arch.univariate.GARCH.starting_values``, which concentrates on moderate
-   persistence), and ``arch``'s start for :math:`\nu`.
+   persistence; its 16 likelihoods computed at once by
+   :func:`eventstudy.models.garch_likelihood.arch_starting_values`), and ``arch``'s start for
+   :math:`\nu`.
 2. Three corners of the :math:`(a, a + b)` square, :data:`GRID`: a small news effect with
    high persistence :math:`(0.02, 0.99)`, a moderate one with low persistence
    :math:`(0.20, 0.50)`, and a large one with high persistence :math:`(0.70, 0.99)`. Each
@@ -21,7 +23,7 @@ Starting points
 The grid was chosen on the snapshot, compared with the best of 36 starts (``arch``'s and a 7 x 5
 grid): on 14 tickers at 24 event dates each over 2017-2019 (``benchmarks/garch_starts.py``),
 ``arch``'s fit alone fell short of that best by more than 0.001 in 59 of 329 fits with normal
-errors and 53 of 329 with Student-t errors (by up to 28 and 3.4), these four starts in 3 and 9
+errors and 54 of 329 with Student-t errors (by up to 28 and 3.4), these four starts in 4 and 6
 (by at most 1.0).
 
 Estimation
@@ -33,7 +35,9 @@ from ``arch``'s public pieces exactly as ``arch``'s ``ARCHModel.fit`` assembles 
 ``GARCH.variance_bounds``, and the distribution's density (:mod:`eventstudy.models.garch_likelihood`),
 with ``arch``'s parameter bounds and linear constraints (:math:`a + b < 1`, ...). Unlike
 ``arch``'s ``fit``, which takes both by finite differences, the likelihood's gradient and the
-constraints' Jacobian are given, so a start costs less than half of an ``arch`` fit. The
+constraints' Jacobian are given (the gradient only where SLSQP asks for it, not in its line
+search), so the four starts together cost about as much CPU as one ``arch`` fit
+(``benchmarks/bench_garch.py --baseline``: ``fit_cpu/baseline``). The
 one-step variance forecast is ``arch``'s too (``GARCH.forecast`` from a backcast of the fitted
 residuals, as ``ARCHModel.forecast`` computes it). ``tests/models/test_garch_starts.py`` checks
 the fit against ``arch``'s ``fit`` started from each point.
@@ -47,7 +51,7 @@ from typing import Any
 
 import numpy as np
 
-from eventstudy.models.garch_likelihood import GarchLikelihood
+from eventstudy.models.garch_likelihood import GarchLikelihood, arch_starting_values
 
 #: ``(a, a + b)`` of the starting points besides ``arch``'s own (see the module docstring).
 GRID: tuple[tuple[float, float], ...] = ((0.02, 0.99), (0.20, 0.50), (0.70, 0.99))
@@ -143,7 +147,7 @@ def fit_from_starts(y: np.ndarray, x: np.ndarray, dist: str = "normal") -> Garch
     backcast = vol.backcast(ols)
     bounds_var = vol.variance_bounds(ols)
     sigma2 = np.empty(len(y))
-    vol_start = vol.starting_values(ols)
+    vol_start = arch_starting_values(ols, float(backcast), bounds_var, vol)
     vol.compute_variance(vol_start, ols, sigma2, backcast, bounds_var)
     std = ols / np.sqrt(sigma2)
     dist_start = distribution.starting_values(std)
@@ -161,7 +165,7 @@ def fit_from_starts(y: np.ndarray, x: np.ndarray, dist: str = "normal") -> Garch
     for name, start in zip(STARTS, starts):
         with warnings.catch_warnings():  # the steps outside the bounds, as arch silences them
             warnings.simplefilter("ignore", RuntimeWarning)
-            opt = minimize(likelihood, start, jac=True, method="SLSQP", bounds=bounds,
+            opt = minimize(likelihood.value, start, jac=likelihood.gradient, method="SLSQP", bounds=bounds,
                            constraints=constraint)
         fits.append(StartFit(name, -float(opt.fun), bool(opt.status == 0),
                              f"{opt.message} (SLSQP status {opt.status})", np.asarray(opt.x),
