@@ -227,16 +227,18 @@ def load_panel_cells(
         scan = _CellScan(reader, present, days, returns_unit)
         cells = scan.read(segs)
         _check_unit(cells, segs, present, reader, returns_unit, days)
-        first, last, settled = _settled_history(segs, segment, cells, start[inside],
-                                                stop[inside], len(present))
-        has_returns = settled.copy()
-        has_rows = settled | (np.bincount(segs.column, scan.rows_per_segment,
-                                          minlength=len(present)) > 0)
-        # securities the cells do not settle: their rows outside the cells, summed up in a scan
+        first, last, settled, lo, hi = _settled_history(segs, segment, cells, start[inside],
+                                                        stop[inside], len(present),
+                                                        scan.day_numbers)
+        has_returns = first >= 0
+        has_rows = has_returns | (np.bincount(segs.column, scan.rows_per_segment,
+                                              minlength=len(present)) > 0)
+        # securities the cells do not settle: their rows that can decide an event's fate (all
+        # of them for a security without a return in its cells), summed up in a scan
         unsettled = np.flatnonzero(~settled)
         if len(unsettled):
-            lo, hi = _outside(segs, unsettled, scan.day_numbers)
-            f, la, rows = scan.history([present[c] for c in unsettled], lo, hi)
+            f, la, rows = scan.history([present[c] for c in unsettled], lo[unsettled],
+                                       hi[unsettled])
             inner_first, inner_last = first[unsettled], last[unsettled]
             first[unsettled] = np.where((f >= 0) & ((inner_first < 0) | (f < inner_first)),
                                         f, inner_first)
@@ -263,46 +265,52 @@ def load_panel_cells(
 
 
 def _settled_history(segs: Segments, segment: np.ndarray, cells: np.ndarray, start: np.ndarray,
-                     stop: np.ndarray, n_columns: int) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
-    """First and last return of each security in its cells (-1: none), and whether the cells
-    settle its history.
+                     stop: np.ndarray, n_columns: int, day_numbers: np.ndarray
+                     ) -> tuple[np.ndarray, np.ndarray, np.ndarray, np.ndarray, np.ndarray]:
+    """First and last return of each security in its cells (-1: none), whether the cells
+    settle its history, and for the others the rows that can: calendar day numbers
+    ``(lo, hi)``, its rows dated before ``lo`` or after ``hi``.
 
-    A security is settled when every event's segment holds a return on or before the event's
-    first day and one on or after its last: its true first and last return are then no later
-    and no earlier, which is all the skip rules ask. A security with no event inside the
-    trading days is not settled."""
+    An event's windows fit when its security's first return is on or before the event's first
+    day (``start``) and its last on or after its last day (``stop``). A return in the cells of
+    any of the security's segments on or before ``start`` (on or after ``stop``) settles that
+    side: the true first (last) return is no later (no earlier). An event left open on the
+    first side is decided by the security's rows before ``start`` (its cells from ``start`` on
+    hold no return up to its first return in the cells, which is later than any open
+    ``start``), so its rows before the latest open ``start`` are all that must be read;
+    likewise after the earliest open ``stop``. A security whose cells hold no return, or with no event inside the trading
+    days, is read whole."""
     first = np.full(n_columns, -1, dtype=np.int64)
     last = np.full(n_columns, -1, dtype=np.int64)
     settled = np.zeros(n_columns, dtype=bool)
+    lo = np.full(n_columns, np.iinfo(np.int32).max, dtype=np.int64)  # default: every row
+    hi = np.full(n_columns, np.iinfo(np.int32).min, dtype=np.int64)
     if len(segs) == 0:
-        return first, last, settled
+        return first, last, settled, lo, hi
     seg_first, seg_last = _finite_ends(segs, cells)
-    column = segs.column[segment]
-    settled[column] = True
-    fits = (seg_first[segment] >= 0) & (seg_first[segment] <= start) & (seg_last[segment] >= stop)
-    settled[column[~fits]] = False
     has = seg_first >= 0
-    lo = np.full(n_columns, np.iinfo(np.int64).max)
-    np.minimum.at(lo, segs.column[has], seg_first[has])
+    earliest = np.full(n_columns, np.iinfo(np.int64).max)
+    np.minimum.at(earliest, segs.column[has], seg_first[has])
     np.maximum.at(last, segs.column[has], seg_last[has])
-    first[lo < np.iinfo(np.int64).max] = lo[lo < np.iinfo(np.int64).max]
-    return first, last, settled
-
-
-def _outside(segs: Segments, columns: np.ndarray,
-             day_numbers: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
-    """Calendar day numbers ``(lo, hi)`` per security ``columns``: its rows before ``lo`` or
-    after ``hi`` are those its cells did not read. A security with one segment: the segment's
-    first and last day; with several (their gaps unread) or none: every row."""
-    count = np.bincount(segs.column, minlength=int(columns.max()) + 1)[columns]
-    lo = np.full(len(columns), np.iinfo(np.int32).max, dtype=np.int64)
-    hi = np.full(len(columns), np.iinfo(np.int32).min, dtype=np.int64)
-    one = count == 1
-    if one.any():
-        g = np.searchsorted(segs.column, columns[one])  # the segment of a one-segment security
-        lo[one] = day_numbers[segs.first[g]]
-        hi[one] = day_numbers[segs.last[g]]
-    return lo, hi
+    found = earliest < np.iinfo(np.int64).max
+    first[found] = earliest[found]
+    column = segs.column[segment]
+    returns = found[column]
+    open_first = returns & (first[column] > start)
+    open_last = returns & (last[column] < stop)
+    settled[column[returns]] = True
+    settled[column[open_first | open_last]] = False
+    partial = np.unique(column[open_first | open_last])
+    lo[partial], hi[partial] = np.iinfo(np.int32).min, np.iinfo(np.int32).max  # no row yet
+    latest_start = np.full(n_columns, -1, dtype=np.int64)
+    np.maximum.at(latest_start, column[open_first], start[open_first])
+    earliest_stop = np.full(n_columns, len(day_numbers), dtype=np.int64)
+    np.minimum.at(earliest_stop, column[open_last], stop[open_last])
+    left = latest_start >= 0
+    lo[left] = day_numbers[latest_start[left]]
+    right = earliest_stop < len(day_numbers)
+    hi[right] = day_numbers[earliest_stop[right]]
+    return first, last, settled, lo, hi
 
 
 def _check_unit(cells: np.ndarray, segs: Segments, ids: list[str], reader: PanelReader,
@@ -430,8 +438,7 @@ class _CellScan:
             inside = f"({inside} OR {flags['bad_date']})"
         self.join = (f"FROM ({reader.source}) src JOIN wanted_segments s ON "
                      f"{self._id_sql()} = s.id AND {inside}")
-        sql = (f"SELECT s.g, {day} AS day, COALESCE({reader._value_sql()}, 'NaN'::DOUBLE) AS value"
-               + "".join(f", {sql} AS {name}" for name, sql in flags.items()) + f" {self.join}")
+        sql = self._select(day, flags)
         reader.con.register("wanted_segments", table)
         rows = written = 0
         try:
@@ -472,6 +479,26 @@ class _CellScan:
             flags.pop("bad_date")
         return flags
 
+    def _select(self, day: str, flags: dict[str, str]) -> str:
+        """The scan's SQL: each row's segment ``g``, calendar day number and value (NaN where
+        it is not a number), and its flags: ``bad_date`` (a date that does not parse) and, for
+        a text column, ``kind`` (1: a letter code, 2: a value that is no number, else 0). The
+        value is converted once per row (an inner query); the flags look at the text only where
+        the conversion failed."""
+        reader = self.reader
+        outer = ""
+        if "bad_date" in flags:
+            outer += ", COALESCE(date_raw IS NOT NULL AND day IS NULL, false) AS bad_date"
+        if not reader.value_numeric:
+            text = "TRIM(CAST(value_raw AS VARCHAR))"
+            outer += (f", (CASE WHEN v IS NOT NULL OR value_raw IS NULL THEN 0 "
+                      f"WHEN regexp_full_match({text}, '[A-Za-z]') THEN 1 "
+                      f"WHEN {text} <> '' AND upper({text}) NOT IN ('NA', 'NAN', 'NULL', '.') "
+                      "THEN 2 ELSE 0 END)::TINYINT AS kind")
+        return (f"SELECT g, day, COALESCE(v, 'NaN'::DOUBLE) AS value{outer} FROM (SELECT s.g AS g, "
+                f"{day} AS day, {reader._value_sql()} AS v, src.value_raw AS value_raw, "
+                f"src.date_raw AS date_raw {self.join})")
+
     def _scatter(self, chunk: pd.DataFrame, segs: Segments, cells: np.ndarray,
                  seen: np.ndarray) -> int:
         """Put a chunk of rows into their cells; returns the rows on trading days."""
@@ -480,14 +507,15 @@ class _CellScan:
             bad = self._examples("bad_date", ["s.id", "CAST(src.date_raw AS VARCHAR)"])
             raise DataError(f"{reader.label}: column {reader.layout.date!r} has dates that do not "
                             f"parse (id, date: {_examples(bad)}); give YYYY-MM-DD or YYYYMMDD")
-        if "bad_value" in chunk and chunk["bad_value"].to_numpy().any():
+        kind = chunk["kind"].to_numpy() if "kind" in chunk else None
+        if kind is not None and (kind == 2).any():
             bad = self._examples("bad_value", ["s.id", "CAST(src.date_raw AS VARCHAR)",
                                                "CAST(src.value_raw AS VARCHAR)"])
             raise DataError(
                 f"{reader.label}: column {reader._value_column!r} has values that are not numbers "
                 f"(id, date, value: {_examples(bad)}); give decimals, leave missing values empty")
-        if "letter" in chunk:
-            reader.stats.missing_codes += int(chunk["letter"].to_numpy().sum())
+        if kind is not None:
+            reader.stats.missing_codes += int(np.count_nonzero(kind == 1))
         segment = chunk["g"].to_numpy(dtype=np.int64)
         self.rows_per_segment += np.bincount(segment, minlength=len(segs))
         value = chunk["value"].to_numpy(dtype=float, copy=True)
@@ -537,7 +565,10 @@ class _CellScan:
         """The rows of ``ids`` dated before ``lo`` or after ``hi`` (calendar day numbers),
         summed up inside the scan: first and last trading day with a return there (-1: none; a
         return is a finite number other than CRSP's codes, on a day with a market return), and
-        whether there is any such row."""
+        whether there is any such row.
+
+        Two scans: the rows' dates alone first (no value is read: which ids have such rows, and
+        which on trading days), then the values of the ids with rows on trading days only."""
         import duckdb
 
         reader = self.reader
@@ -545,33 +576,43 @@ class _CellScan:
                                              lo=np.asarray(lo, dtype=np.int64),
                                              hi=np.asarray(hi, dtype=np.int64))
         trading = pd.DataFrame({"day": self.day_numbers, "pos": np.arange(len(self.day_numbers))})
-        value = f"({reader._value_sql()})"
         day = f"CAST(({reader.date_sql}) - DATE '1970-01-01' AS INTEGER)"
         codes = ", ".join(str(c) for c in MISSING_CODES)
-        is_return = (f"t.pos IS NOT NULL AND {value} IS NOT NULL AND isfinite({value}) AND "
-                     f"{value} NOT IN ({codes})")
+        rows_of = (f"FROM ({reader.source}) src JOIN {{ids}} w ON {self._id_sql()} = w.id AND "
+                   f"({day} < w.lo OR {day} > w.hi) {{join}} trading_days t ON {day} = t.day")
+        first = np.full(len(ids), -1, dtype=np.int64)
+        last = np.full(len(ids), -1, dtype=np.int64)
+        held = np.zeros(len(ids), dtype=bool)
         reader.con.register("history_ids", wanted)
         reader.con.register("trading_days", trading)
         try:
-            rows = reader.con.execute(
-                f"SELECT w.code, min(t.pos) FILTER (WHERE {is_return}) AS first, "
-                f"max(t.pos) FILTER (WHERE {is_return}) AS last FROM ({reader.source}) src "
-                f"JOIN history_ids w ON {self._id_sql()} = w.id AND ({day} < w.lo OR {day} > w.hi) "
-                f"LEFT JOIN trading_days t ON {day} = t.day GROUP BY w.code").fetchnumpy()
+            found = reader.con.execute(
+                f"SELECT w.code, count(t.pos) AS on_days "
+                f"{rows_of.format(ids='history_ids', join='LEFT JOIN')} GROUP BY w.code"
+            ).fetchnumpy()
+            code = np.asarray(found["code"], dtype=np.int64)
+            held[code] = True
+            valued = code[np.asarray(found["on_days"]) > 0]
+            if len(valued):
+                reader.con.register("history_values", wanted.iloc[np.sort(valued)])
+                rows = reader.con.execute(
+                    f"SELECT code, min(pos) FILTER (WHERE is_return) AS first, "
+                    f"max(pos) FILTER (WHERE is_return) AS last FROM (SELECT code, pos, "
+                    f"v IS NOT NULL AND isfinite(v) AND v NOT IN ({codes}) AS is_return FROM "
+                    f"(SELECT w.code, t.pos, {reader._value_sql()} AS v "
+                    f"{rows_of.format(ids='history_values', join='JOIN')})) GROUP BY code"
+                ).fetchnumpy()
+                reader.con.unregister("history_values")
+                code = np.asarray(rows["code"], dtype=np.int64)
+                found_first = np.ma.filled(np.ma.asarray(rows["first"]).astype(float), np.nan)
+                found_last = np.ma.filled(np.ma.asarray(rows["last"]).astype(float), np.nan)
+                known = np.isfinite(found_first)
+                first[code[known]] = found_first[known].astype(np.int64)
+                last[code[known]] = found_last[known].astype(np.int64)
         except duckdb.Error as error:
             first_line = str(error).strip().splitlines()[0]
             raise DataError(f"{reader.label}: cannot read the panel: {first_line}") from None
         finally:
             reader.con.unregister("history_ids")
             reader.con.unregister("trading_days")
-        code = np.asarray(rows["code"], dtype=np.int64)
-        found_first = np.ma.filled(np.ma.asarray(rows["first"]).astype(float), np.nan)
-        found_last = np.ma.filled(np.ma.asarray(rows["last"]).astype(float), np.nan)
-        first = np.full(len(ids), -1, dtype=np.int64)
-        last = np.full(len(ids), -1, dtype=np.int64)
-        known = np.isfinite(found_first)
-        first[code[known]] = found_first[known].astype(np.int64)
-        last[code[known]] = found_last[known].astype(np.int64)
-        held = np.zeros(len(ids), dtype=bool)
-        held[code] = True
         return first, last, held
