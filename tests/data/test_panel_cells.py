@@ -81,6 +81,44 @@ def test_cells_are_the_panels_returns_and_histories_decide_as_the_whole_series(p
     assert all(loaded.ids[i] is not None for i in events["permno"] if i != "99999")
 
 
+def test_events_at_every_edge_are_decided_as_the_whole_series_decides(panel, panel_file):
+    """Events whose windows start or end a few days around a security's first and last return,
+    or on its missing days: some are settled by the cells of another of the security's windows,
+    the others by the rows the reader reads outside the cells; each fate is the whole series'
+    (a loop over the events, on the truth frame)."""
+    first_ret, last_ret = panel.lifetimes()
+    returns = panel.returns.to_numpy()
+    n_days = returns.shape[0]
+    sec, day = [], []
+    for s in range(returns.shape[1]):
+        gaps = np.flatnonzero(np.isnan(returns[first_ret[s] : last_ret[s] + 1, s])) + first_ret[s]
+        if s % 3 == 0:  # at the listing and the delisting
+            starts = [first_ret[s] + k for k in (-3, -1, 0, 1, 2)]
+            stops = [last_ret[s] + k for k in (-2, -1, 0, 1, 3)]
+        else:  # starting or ending on a missing day: only rows outside the cells can tell
+            starts, stops = ([g for g in gaps[::7]], []) if s % 3 == 1 else ([], list(gaps[::7]))
+        sec += [s] * (len(starts) + len(stops))
+        day += [a - REACH[0] for a in starts] + [b - REACH[1] for b in stops]
+    day = np.array(day)
+    keep = (day + REACH[0] >= 0) & (day + REACH[1] < n_days)
+    events = pd.DataFrame({"permno": np.array(panel.ids, dtype=object)[np.array(sec)[keep]],
+                           "event_date": panel.returns.index[day[keep]].strftime("%Y-%m-%d")})
+    loaded = read(panel, events, panel_file)
+    cells, days = loaded.cells, pd.DatetimeIndex(loaded.market.index)
+    truth = panel.returns.reindex(days)
+    names, pos = event_days(panel, events)(days)
+    col = cells.names.get_indexer(names)
+    first, last, held = cells.history()
+    fits_first = [bool(np.isfinite(truth[n].to_numpy()[: p + REACH[0] + 1]).any())
+                  for n, p in zip(names, pos)]
+    fits_last = [bool(np.isfinite(truth[n].to_numpy()[p + REACH[1]:]).any())
+                 for n, p in zip(names, pos)]
+    np.testing.assert_array_equal(first[col] <= pos + REACH[0], fits_first)
+    np.testing.assert_array_equal(last[col] >= pos + REACH[1], fits_last)
+    assert held[col].all()
+    assert 0 < np.mean(fits_first) < 1 and 0 < np.mean(fits_last) < 1
+
+
 def test_the_reader_counts_codes_and_rows_off_the_trading_days(panel, tmp_path):
     events = staggered_events(panel, 60)
     path = write(panel, tmp_path / "dsf.parquet")
