@@ -1,0 +1,79 @@
+"""``eventstudy ARGS`` with the CPU seconds of each stage of a batch study on a panel file.
+
+Runs the command in this process (as ``python -m eventstudy ARGS`` would) and prints on stderr,
+per stage, the process's CPU seconds (every thread: DuckDB's, the engine's and the tests'
+workers) and the wall seconds spent in it: start-up and imports; reading (the market column, the
+cells scan, the unit rule, each security's first and last return); placing the events and
+building the segments; the batch engine (fit, abnormal returns, CARs); the residual pass and the
+tests; the JSON. Usage::
+
+    python benchmarks/stage_cpu.py batch EVENTS --returns crsp.parquet --columns permno,date,ret \\
+        --market vwretd --window -10 10 --json > out.json
+"""
+
+from __future__ import annotations
+
+import atexit
+import collections
+import functools
+import resource
+import sys
+import time
+
+START = time.perf_counter()
+
+import eventstudy.cli.app as app  # noqa: E402
+import eventstudy.data.panel_cells as panel_cells  # noqa: E402
+import eventstudy.studies.multi as multi  # noqa: E402
+import eventstudy.studies.multi_result as multi_result  # noqa: E402
+
+IMPORTED = time.process_time()
+SPENT: dict[str, list[float]] = collections.defaultdict(lambda: [0.0, 0.0])  # CPU, wall
+
+STAGES = [
+    (panel_cells, "read_market", "read: market column"),
+    (multi, "place_events", "place: events on the days"),
+    (panel_cells, "build_segments", "place: segments"),
+    (panel_cells._CellScan, "read", "read: cells scan"),
+    (panel_cells, "_check_unit", "read: unit rule"),
+    (panel_cells, "_settled_history", "read: first/last returns"),
+    (panel_cells._CellScan, "history", "read: first/last returns"),
+    (multi, "batch_event_study", "fit: batch engine"),
+    (multi, "event_tests", "tests: residual pass and tests"),
+    (multi_result.MultiEventResult, "write_json", "JSON"),
+]
+
+
+def timed(owner: object, name: str, label: str) -> None:
+    function = getattr(owner, name)
+
+    @functools.wraps(function)
+    def wrapper(*args, **kwargs):
+        cpu, wall = time.process_time(), time.perf_counter()
+        try:
+            return function(*args, **kwargs)
+        finally:
+            SPENT[label][0] += time.process_time() - cpu
+            SPENT[label][1] += time.perf_counter() - wall
+
+    setattr(owner, name, wrapper)
+
+
+def report() -> None:
+    total = time.process_time()
+    lines = [f"{'stage':<32}{'CPU s':>8}{'wall s':>8}",
+             f"{'start-up, imports':<32}{IMPORTED:8.2f}"]
+    lines += [f"{label:<32}{cpu:8.2f}{wall:8.2f}" for label, (cpu, wall) in SPENT.items()]
+    rest = total - IMPORTED - sum(cpu for cpu, _ in SPENT.values())
+    lines.append(f"{'other (events file, tables)':<32}{rest:8.2f}")
+    peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
+    lines.append(f"{'total':<32}{total:8.2f}{time.perf_counter() - START:8.2f}  peak {peak:.0f} MB")
+    print("\n".join(lines), file=sys.stderr)
+
+
+if __name__ == "__main__":
+    for owner, name, label in STAGES:
+        timed(owner, name, label)
+    atexit.register(report)
+    sys.argv = ["eventstudy", *sys.argv[1:]]
+    sys.exit(app.main())
