@@ -3,6 +3,9 @@ statistics that need them (Kolari-Pynnonen correlation, rank tests, the generali
 
 from __future__ import annotations
 
+import copy
+import os
+from concurrent.futures import ThreadPoolExecutor
 from typing import Any
 
 import numpy as np
@@ -19,6 +22,10 @@ from eventstudy.inference.statistic import StatResult, _student, residual_sd
 
 
 _BLOCK_ROWS = 512  # events whose residuals _ResidualPass works on at once
+#: What _ResidualPass accumulates (sums and counts over events).
+_SUMS = ("positive", "present", "z_sum", "z2_sum", "z_count", "e_sum", "e_count", "corrado_total",
+         "corrado_count", "zivney_total", "zivney_count", "grank_total", "grank_zero",
+         "grank_count")
 
 
 class _ResidualPass:
@@ -61,7 +68,6 @@ class _ResidualPass:
         )
         if self.zivney_in_grank and self.grank is not None:
             self.zivney = self.grank[:, :-1]  # one copy held, not two
-        self.positive, self.present = 0, 0
         self.length = -1
         self.widen(length)
 
@@ -74,6 +80,12 @@ class _ResidualPass:
                 "residuals", f"{length} columns after {self.length}", "give every chunk the same L"
             )
         self.length = length
+        self._zero()
+
+    def _zero(self) -> None:
+        """Every sum and count at zero, for :attr:`length` estimation days."""
+        length = self.length
+        self.positive, self.present = 0, 0
         self.z_sum, self.z2_sum, self.z_count = np.zeros(length), np.zeros(length), np.zeros(length)
         self.e_sum, self.e_count = np.zeros(length), np.zeros(length)
         t = 0 if self.abnormal is None else self.abnormal.shape[1]
@@ -96,9 +108,27 @@ class _ResidualPass:
         if self.grank is not None:  # events with equal L_i together: GRANK counts them at once
             by_length = np.argsort(np.count_nonzero(np.isnan(residuals), axis=1), kind="stable")
             rows, residuals = rows[by_length], residuals[by_length]
-        for first in range(0, len(rows), _BLOCK_ROWS):  # blocks small enough to stay in cache
-            block = slice(first, first + _BLOCK_ROWS)
-            self._add_block(rows[block], residuals[block])
+        firsts = range(0, len(rows), _BLOCK_ROWS)  # blocks small enough to stay in cache
+
+        def run(target: _ResidualPass, blocks: range) -> None:
+            for first in blocks:
+                block = slice(first, first + _BLOCK_ROWS)
+                target._add_block(rows[block], residuals[block])
+
+        if len(firsts) < 2 or (os.cpu_count() or 1) < 2:
+            run(self, firsts)
+            return
+        # every other block summed by a twin in a second thread (NumPy releases the interpreter
+        # lock in the sorts and sums), its sums then added to these: the same blocks in the
+        # same order every time, so the result does not depend on the threads' timing
+        twin = copy.copy(self)
+        twin._zero()
+        with ThreadPoolExecutor(1) as pool:
+            done = pool.submit(run, twin, firsts[1::2])
+            run(self, firsts[0::2])
+            done.result()
+        for name in _SUMS:
+            setattr(self, name, getattr(self, name) + getattr(twin, name))
 
     def _add_block(self, rows: np.ndarray, residuals: np.ndarray) -> None:
         present = ~np.isnan(residuals)
