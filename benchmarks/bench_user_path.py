@@ -65,6 +65,9 @@ def write_panel(folder: Path, n_securities: int, n_days: int, formats: tuple[str
     import duckdb
 
     panel, market, _ = synthetic_panel(n_securities, n_days)
+    # a simple return cannot fall below -100% (the fat-tailed draws reach it once in a while,
+    # and the reader refuses such a file as a unit error)
+    panel = panel.clip(lower=-0.99)
     values = panel.to_numpy()
     ids = np.array([f"S{i:05d}" for i in range(n_securities)], dtype=object)
     long = pd.DataFrame({
