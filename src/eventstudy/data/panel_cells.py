@@ -326,10 +326,16 @@ def _check_unit(cells: np.ndarray, segs: Segments, ids: list[str], reader: Panel
     if len(segs) == 0:
         return
     starts = segs.offset[:-1]
+    finite = np.empty(len(segs), dtype=np.int64)
+    above = np.empty(len(segs), dtype=np.int64)
+    lowest = np.empty(len(segs))
     with np.errstate(invalid="ignore"):
-        finite = np.add.reduceat(np.isfinite(cells), starts)
-        above = np.add.reduceat(np.abs(cells) > PERCENT_MEDIAN, starts)
-        lowest = np.fmin.reduceat(cells, starts)
+        for g0, g1 in segs.blocks(BLOCK_CELLS):  # a block at a time: temporaries stay small
+            c0 = int(segs.offset[g0])
+            block, local = cells[c0 : segs.offset[g1]], starts[g0:g1] - c0
+            finite[g0:g1] = np.add.reduceat(np.isfinite(block), local)
+            above[g0:g1] = np.add.reduceat(np.abs(block) > PERCENT_MEDIAN, local)
+            lowest[g0:g1] = np.fmin.reduceat(block, local)
     n = np.bincount(segs.column, finite, minlength=len(ids))
     c = np.bincount(segs.column, above, minlength=len(ids))
     low = np.zeros(len(ids), dtype=bool)
