@@ -141,8 +141,10 @@ class FileCells(PanelCells):
         """``{security: message}`` for the securities whose cells hold a value beyond
         :data:`~eventstudy.data.units.TOO_LARGE` (a bad price, never a return; the first day
         named), as :func:`eventstudy.data.units.too_large_columns` says of a frame."""
-        with np.errstate(invalid="ignore"):
-            huge = np.flatnonzero(np.abs(self.cells) > TOO_LARGE)
+        with np.errstate(invalid="ignore"):  # a block at a time: temporaries stay small
+            huge = np.concatenate([
+                np.flatnonzero(np.abs(self.cells[c0 : c0 + BLOCK_CELLS]) > TOO_LARGE) + c0
+                for c0 in range(0, len(self.cells), BLOCK_CELLS)] or [np.zeros(0, dtype=np.int64)])
         if len(huge) == 0:
             return {}
         segment = np.searchsorted(self.segs.offset, huge, side="right") - 1
