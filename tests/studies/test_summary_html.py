@@ -218,12 +218,18 @@ def test_calendar_time_coefficients_are_a_table(panel):
     close(column(table, "t"), result.tvalues, 2)
 
 
-def test_simulation_rates_are_a_table():
-    rng = np.random.default_rng(2)
+def simulation_panel(seed: int) -> tuple[pd.DataFrame, pd.Series]:
+    """Four stocks on a market over 120 business days, seeded."""
+    rng = np.random.default_rng(seed)
     dates = pd.bdate_range("2015-01-01", periods=120)
     market = pd.Series(rng.normal(0, 0.01, 120), index=dates, name="M")
     returns = pd.DataFrame({f"S{j}": market.to_numpy() + rng.normal(0, 0.02, 120) for j in range(4)},
                            index=dates)
+    return returns, market
+
+
+def test_simulation_rates_are_a_table():
+    returns, market = simulation_panel(2)
     result = simulate(returns, market, events=5, samples=20, estimation=(-50, -6), window=(-1, 1),
                       tests=("patell", "bmp"), seed=1)
     summary = result.summary()
@@ -237,11 +243,7 @@ def test_simulation_rates_are_a_table():
 
 
 def test_power_summary_is_a_table_of_the_rates_by_shift():
-    rng = np.random.default_rng(3)
-    dates = pd.bdate_range("2015-01-01", periods=120)
-    market = pd.Series(rng.normal(0, 0.01, 120), index=dates, name="M")
-    returns = pd.DataFrame({f"S{j}": market.to_numpy() + rng.normal(0, 0.02, 120) for j in range(4)},
-                           index=dates)
+    returns, market = simulation_panel(3)
     runs = [simulate(returns, market, events=5, samples=20, estimation=(-50, -6), window=(-1, 1),
                      tests=("patell",), seed=1, shift=shift) for shift in (0.0, 0.05)]
     summary = power_summary(runs)
