@@ -149,7 +149,7 @@ def test_concurrent_writers_and_readers_never_see_a_mixed_version(tmp_path):
         assert time.monotonic() < deadline and all(p.poll() is None for p in processes)
         time.sleep(0.05)
     (control / "go").write_text("")
-    time.sleep(1.5)
+    time.sleep(1.0)
     (control / "stop").write_text("")
     outputs = [p.communicate(timeout=60) for p in processes]
     assert all(p.returncode == 0 for p in processes), [err for _, err in outputs]

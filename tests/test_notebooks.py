@@ -29,7 +29,7 @@ WHICH_TEST = PROJECT / "notebooks" / "07_which_test.ipynb"
 VOLUME_VOLATILITY = PROJECT / "notebooks" / "06_volume_and_volatility.ipynb"
 AROUND_THE_WORLD = PROJECT / "notebooks" / "08_around_the_world.ipynb"
 #: Parameters the tests run a notebook with, when its own would take too long.
-SMALL = {WHICH_TEST: {"SAMPLES": 20}, VOLUME_VOLATILITY: {"DAYS_AFTER": 5}}
+SMALL = {WHICH_TEST: {"SAMPLES": 10}, VOLUME_VOLATILITY: {"DAYS_AFTER": 5}}
 
 pytestmark = pytest.mark.notebook
 
