@@ -361,3 +361,21 @@ def small_crsp_panel(folder: str | os.PathLike[str], *, n_events: int = 120, see
     events(panel, n_events, seed=seed, anywhere=0.1, edges=0.15, weekend=0.05).to_csv(
         events_path, index=False)
     return path, events_path, panel
+
+
+def late_code_csv(path, row: int) -> str:
+    """A long CSV of 25 tickers x 1,000 business days of returns written as text, with CRSP's
+    letter code ``C`` in return row ``row`` (negative: from the end), far after the rows DuckDB
+    samples to guess a column's type."""
+    import numpy as np
+    import pandas as pd
+
+    days = pd.bdate_range("2010-01-04", periods=1000)
+    rng = np.random.default_rng(2)
+    frames = [pd.DataFrame({"ticker": f"S{i:02d}", "date": days.strftime("%Y-%m-%d"),
+                            "return": rng.normal(0, 0.01, len(days)).round(6).astype(str)})
+              for i in range(25)]
+    long = pd.concat(frames, ignore_index=True)
+    long.loc[row % len(long), "return"] = "C"
+    long.to_csv(path, index=False)
+    return str(path)

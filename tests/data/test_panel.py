@@ -15,6 +15,7 @@ import duckdb
 import numpy as np
 import pandas as pd
 import pytest
+from crsp_like import late_code_csv
 from numpy.testing import assert_allclose
 
 from eventstudy import run_event_study, run_multi_event_study
@@ -217,15 +218,7 @@ def test_simulate_draws_from_the_panel_file(crsp, capsys):
 def test_a_csv_whose_types_change_after_the_sampled_rows_is_read_as_text(tmp_path):
     """DuckDB guesses a CSV's types from its first rows; a CRSP letter code far down the return
     column is still a missing value, not an error."""
-    days = pd.bdate_range("2010-01-04", periods=1000)
-    rng = np.random.default_rng(2)
-    frames = [pd.DataFrame({"ticker": f"S{i:02d}", "date": days.strftime("%Y-%m-%d"),
-                            "return": rng.normal(0, 0.01, len(days)).round(6).astype(str)})
-              for i in range(25)]
-    long = pd.concat(frames, ignore_index=True)
-    long.loc[len(long) - 1, "return"] = "C"  # row 25,000: after the rows sampled
-    path = tmp_path / "late_code.csv"
-    long.to_csv(path, index=False)
+    path = late_code_csv(tmp_path / "late_code.csv", -1)  # row 25,000: after the rows sampled
     with pytest.warns(DataQualityWarning, match="1 value.*missing-return codes"):
         loaded = load_panel(PanelFile.of(path), ["S24"], market="S00")
     assert loaded.returns["S24"].isna().sum() == 1 and np.isnan(loaded.returns["S24"].iloc[-1])

@@ -12,6 +12,7 @@ from __future__ import annotations
 import numpy as np
 import pandas as pd
 import pytest
+from crsp_like import late_code_csv
 
 from eventstudy.data.panel import load_panel
 from eventstudy.data.panel_cells import FrameCells, load_panel_cells
@@ -133,20 +134,13 @@ def test_the_reader_counts_codes_and_rows_off_the_trading_days(panel, tmp_path):
 def test_a_late_letter_code_reads_the_csv_again_as_text(tmp_path):
     """DuckDB guesses a CSV's types from its first rows; a CRSP letter code far down the return
     column is a missing value, as for load_panel."""
-    days = pd.bdate_range("2010-01-04", periods=1000)
-    rng = np.random.default_rng(2)
-    frames = [pd.DataFrame({"ticker": f"S{i:02d}", "date": days.strftime("%Y-%m-%d"),
-                            "return": rng.normal(0, 0.01, len(days)).round(6).astype(str)})
-              for i in range(25)]
-    long = pd.concat(frames, ignore_index=True)
-    long.loc[len(long) - 2, "return"] = "C"  # row 24,999: after the rows sampled
-    path = tmp_path / "late_code.csv"
-    long.to_csv(path, index=False)
+    path = late_code_csv(tmp_path / "late_code.csv", -2)  # row 24,999: after the rows sampled
     with pytest.warns(DataQualityWarning, match="1 value.*missing-return codes"):
         loaded = load_panel_cells(PanelFile.of(path), ["S24"], reach=(-300, 10), market="S00",
                                   event_days=lambda d: (np.array(["S24"], dtype=object),
                                                         np.array([len(d) - 12])))
     cells = loaded.cells.cells  # days len-312 .. len-2 of S24: the code is the last
+    long = pd.read_csv(path, dtype=str)  # the file as written, by pandas
     expected = long[long["ticker"] == "S24"]["return"].to_numpy()[-312:-1]
     assert len(cells) == 311 and np.isnan(cells).sum() == 1 and np.isnan(cells[-1])
     np.testing.assert_array_equal(cells[:-1], expected[:-1].astype(float))

@@ -20,6 +20,7 @@ import pandas as pd
 
 from eventstudy.calendar import Window
 from eventstudy.engine.batch import batch_event_study
+from eventstudy.engine.event_outcomes import EventOutcomes
 from eventstudy.engine.single import EventStudy
 from eventstudy.engine.garch_fits import fit_many
 from eventstudy.exceptions import IntegratedGarchWarning, ParameterError
@@ -128,7 +129,7 @@ def garch_batch(
 
 
 @dataclass(frozen=True, eq=False)
-class GarchEvents:
+class GarchEvents(EventOutcomes):
     r"""Per-event results of :func:`garch_events`, one row per row of the events table.
 
     Rows of events not studied hold ``NaN`` (``-1`` in ``nobs`` and ``df``) and the reason.
@@ -184,25 +185,6 @@ class GarchEvents:
     variance: np.ndarray
     loglikelihood: np.ndarray
     agreeing: np.ndarray
-
-    @property
-    def ok(self) -> np.ndarray:
-        """``(N,)`` True for the events studied."""
-        return self.reason == ""
-
-    @property
-    def n_events(self) -> int:
-        return int(self.ok.sum())
-
-    @property
-    def skipped(self) -> pd.DataFrame:
-        """Events not studied: ``security``, ``event_date``, ``reason``."""
-        rows = np.flatnonzero(~self.ok)
-        return pd.DataFrame(
-            {"security": self.securities[rows], "event_date": self.event_dates[rows],
-             "reason": self.reason[rows]},
-            index=pd.Index(rows, name="event"),
-        )
 
     def frame(self) -> pd.DataFrame:
         """Per studied event: security, event_date, day0, nobs, df, parameters, loglikelihood,

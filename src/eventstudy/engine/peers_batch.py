@@ -27,6 +27,7 @@ import pandas as pd
 
 from eventstudy.calendar import Window
 from eventstudy.engine.batch import batch_event_study
+from eventstudy.engine.event_outcomes import EventOutcomes
 from eventstudy.engine.single import EventStudy
 from eventstudy.exceptions import DataError, ParameterError
 from eventstudy.inference.pvalues import critical_values, p_values
@@ -39,7 +40,7 @@ CHUNK = 2048
 
 
 @dataclass(frozen=True, eq=False)
-class PeerBatch:
+class PeerBatch(EventOutcomes):
     """Per-event results with peers as the benchmark, one row per row of the events table, with
     the names of :class:`eventstudy.engine.batch.BatchResult` (rows not studied hold ``NaN`` and
     their reason). ``peers`` holds each event's peers and, for the synthetic model, ``weights``
@@ -67,23 +68,8 @@ class PeerBatch:
     estimation_residuals: np.ndarray
 
     @property
-    def ok(self) -> np.ndarray:
-        return self.reason == ""
-
-    @property
-    def n_events(self) -> int:
-        return int(self.ok.sum())
-
-    @property
     def estimation_days_lost(self) -> np.ndarray:
         return np.zeros(len(self.reason), dtype=np.int64)
-
-    @property
-    def skipped(self) -> pd.DataFrame:
-        """Events not studied: ``security``, ``event_date``, ``reason``."""
-        rows = np.flatnonzero(~self.ok)
-        return pd.DataFrame({"security": self.securities[rows], "event_date": self.event_dates[rows],
-                             "reason": self.reason[rows]}, index=pd.Index(rows, name="event"))
 
     def residuals(self, rows: np.ndarray) -> np.ndarray:
         """Estimation-window residuals by relative day (``NaN`` where missing)."""

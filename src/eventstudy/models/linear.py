@@ -349,17 +349,14 @@ class MarketModel(ExpectedReturnModel):
         return np.column_stack([np.ones(len(data)), data["market"].to_numpy()])
 
 
-class MarketAdjusted(ExpectedReturnModel):
-    r"""Market-adjusted returns: :math:`E[R_t] = R_{m,t}`, nothing estimated.
+class OffsetOnlyModel(ExpectedReturnModel):
+    r"""A model with nothing to estimate: the expected return is its :meth:`offset` (the market's
+    return, the peers' mean), fitted by :func:`offset_only_fit` (:attr:`fit_class` says what the
+    fit reports)."""
 
-    :math:`s^2` is the sample variance (ddof 1) of :math:`R - R_m` over the estimation window,
-    :math:`V = s^2 I`, with :math:`L - 1` degrees of freedom (Brown & Warner 1985,
-    *J. Financ. Econ.* 14(1), "market adjusted returns"; Campbell, Lo & MacKinlay 1997, sec. 4.3).
-    """
-
-    name = "market_adjusted"
-    label = "market-adjusted model"
     param_names = ()
+    #: The fitted model's class (a subclass of FittedModel may report more, e.g. the peers).
+    fit_class: ClassVar[type[FittedModel]] = FittedModel
 
     @property
     def min_observations(self) -> int:
@@ -371,11 +368,23 @@ class MarketAdjusted(ExpectedReturnModel):
     def regressors(self, data: pd.DataFrame) -> np.ndarray:
         return np.empty((len(data), 0))
 
+    def fit(self, returns: pd.Series, data: pd.DataFrame) -> FittedModel:
+        return offset_only_fit(self, returns, data, self.fit_class)
+
+
+class MarketAdjusted(OffsetOnlyModel):
+    r"""Market-adjusted returns: :math:`E[R_t] = R_{m,t}`, nothing estimated.
+
+    :math:`s^2` is the sample variance (ddof 1) of :math:`R - R_m` over the estimation window,
+    :math:`V = s^2 I`, with :math:`L - 1` degrees of freedom (Brown & Warner 1985,
+    *J. Financ. Econ.* 14(1), "market adjusted returns"; Campbell, Lo & MacKinlay 1997, sec. 4.3).
+    """
+
+    name = "market_adjusted"
+    label = "market-adjusted model"
+
     def offset(self, data: pd.DataFrame) -> np.ndarray:
         return data["market"].to_numpy()
-
-    def fit(self, returns: pd.Series, data: pd.DataFrame) -> FittedModel:
-        return offset_only_fit(self, returns, data)
 
 
 def offset_only_fit(model: ExpectedReturnModel, returns: pd.Series, data: pd.DataFrame,

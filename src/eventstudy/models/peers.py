@@ -66,7 +66,7 @@ import pandas as pd
 from scipy.linalg import solve_triangular
 
 from eventstudy.exceptions import DataError, ParameterError
-from eventstudy.models.linear import ExpectedReturnModel, FittedModel, offset_only_fit
+from eventstudy.models.linear import ExpectedReturnModel, FittedModel, OffsetOnlyModel
 
 #: Names of the peer models (they need the peers' tickers, so they are not in the registry's
 #: table of ready-made models).
@@ -127,27 +127,6 @@ class _PeerModel(ExpectedReturnModel):
         return f"{type(self).__name__}({list(self.peers)!r})"
 
 
-class PeersModel(_PeerModel):
-    """The equally weighted peer portfolio as the expected return (see the module docstring)."""
-
-    name = "peers"
-    label = "equally weighted peers model"
-
-    @property
-    def min_observations(self) -> int:
-        return 2
-
-    def design(self, data: pd.DataFrame) -> np.ndarray:
-        return np.empty((len(data), 0))
-
-    def offset(self, data: pd.DataFrame) -> np.ndarray:
-        """:math:`\\bar R_{P,t}`, the peers' mean return."""
-        return self.peer_returns(data).mean(axis=1)
-
-    def fit(self, returns: pd.Series, data: pd.DataFrame) -> FittedModel:
-        return offset_only_fit(self, returns, data, PeersFit)
-
-
 @dataclass(frozen=True)
 class PeersFit(FittedModel):
     """:class:`PeersModel` fitted: nothing estimated; the peers are in the report and the JSON."""
@@ -159,6 +138,18 @@ class PeersFit(FittedModel):
     def summary_lines(self) -> list[str]:
         peers = list(getattr(self.model, "peers", ()))
         return [f"  peers, equally weighted: {', '.join(peers)}"]
+
+
+class PeersModel(_PeerModel, OffsetOnlyModel):
+    """The equally weighted peer portfolio as the expected return (see the module docstring)."""
+
+    name = "peers"
+    label = "equally weighted peers model"
+    fit_class = PeersFit
+
+    def offset(self, data: pd.DataFrame) -> np.ndarray:
+        """:math:`\\bar R_{P,t}`, the peers' mean return."""
+        return self.peer_returns(data).mean(axis=1)
 
 
 class SyntheticModel(_PeerModel):
