@@ -441,10 +441,16 @@ class _CellScan:
         self.rows_per_segment = np.zeros(len(segs), dtype=np.int64)
         day = f"CAST(({reader.date_sql}) - DATE '1970-01-01' AS INTEGER)"
         flags = self._flags()
-        inside = f"({day} BETWEEN s.lo AND s.hi)"
+        segments = "wanted_segments"
+        if reader.date_type == "DATE":  # compared as dates: no conversion of every row read
+            segments = ("(SELECT *, DATE '1970-01-01' + CAST(lo AS INTEGER) AS lo_date, "
+                        "DATE '1970-01-01' + CAST(hi AS INTEGER) AS hi_date FROM wanted_segments)")
+            inside = "(src.date_raw BETWEEN s.lo_date AND s.hi_date)"
+        else:
+            inside = f"({day} BETWEEN s.lo AND s.hi)"
         if "bad_date" in flags:
             inside = f"({inside} OR {flags['bad_date']})"
-        self.join = (f"FROM ({reader.source}) src JOIN wanted_segments s ON "
+        self.join = (f"FROM ({reader.source}) src JOIN {segments} s ON "
                      f"{self._id_sql()} = s.id AND {inside}")
         sql = self._select(day, flags)
         reader.con.register("wanted_segments", table)
