@@ -147,6 +147,20 @@ class Summary(str):
         )
 
 
+class ShowsSummary:
+    """A result that displays as its :meth:`summary`: ``print(result)`` shows the text, a notebook
+    the HTML tables."""
+
+    def summary(self) -> Summary:
+        raise NotImplementedError
+
+    def __str__(self) -> str:
+        return str(self.summary())
+
+    def _repr_html_(self) -> str:
+        return self.summary()._repr_html_()
+
+
 def _labelled(index: Any) -> bool:
     """Whether a table's rows carry labels worth showing: not the 0, 1, 2, ... of a plain frame."""
     return index.name is not None or type(index).__name__ != "RangeIndex"

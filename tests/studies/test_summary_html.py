@@ -12,7 +12,7 @@ import numpy as np
 import pandas as pd
 import pytest
 
-from eventstudy.formatting import Summary, SummaryBuilder, aligned_columns
+from eventstudy.formatting import ShowsSummary, Summary, SummaryBuilder, aligned_columns
 from eventstudy.studies.calendar_time import run_calendar_time
 from eventstudy.studies.groups import run_grouped_study
 from eventstudy.studies.longrun import run_long_horizon
@@ -87,6 +87,13 @@ def check_html_matches_text(summary: Summary) -> Page:
     return page
 
 
+def check_displays_its_summary(result, summary: Summary) -> None:
+    """``print(result)`` and a notebook show the summary (``formatting.ShowsSummary``)."""
+    assert isinstance(result, ShowsSummary)
+    assert str(result) == str(summary) and type(str(result)) is str
+    assert result._repr_html_() == summary._repr_html_()
+
+
 def column(table: dict[str, list[list[str]]], header: str) -> list[str]:
     """The body cells under ``header`` (the last header row; a row label shifts nothing: pandas
     gives its corner a header cell too)."""
@@ -142,7 +149,7 @@ def test_the_builder_gives_the_text_and_its_tables_apart():
 
 def test_multi_event_tables_hold_the_printed_numbers_and_escape_the_tickers(multi):
     summary = multi.summary()
-    assert multi._repr_html_() == summary._repr_html_() and str(multi) == str(summary)
+    check_displays_its_summary(multi, summary)
     page = check_html_matches_text(summary)
     html_text = summary._repr_html_()
     assert "<b>Z</b>" not in html_text and "&lt;b&gt;Z&lt;/b&gt;" in html_text and "A&amp;B" in html_text
@@ -164,6 +171,7 @@ def test_multi_event_tables_hold_the_printed_numbers_and_escape_the_tickers(mult
 def test_regression_coefficients_are_a_table_of_the_fit(multi):
     fit = multi.regress("car ~ size")
     summary = fit.summary()
+    check_displays_its_summary(fit, summary)
     assert fit._repr_html_() == summary._repr_html_() and str(fit) == str(summary)
     (table,) = check_html_matches_text(summary).tables
     assert [row[0] for row in table["tbody"]] == ["Intercept", "size"]
@@ -181,6 +189,7 @@ def test_groups_show_the_pooled_tables_then_the_groups_and_their_differences(pan
         grouped = run_grouped_study(events, "group", returns=returns, market_returns=market,
                                     estimation=(-50, -6), window=(-1, 1))
     summary = grouped.summary()
+    check_displays_its_summary(grouped, summary)
     assert summary.startswith(str(grouped.pooled.summary()))
     page = check_html_matches_text(summary)
     assert "<i>g</i>" not in summary._repr_html_()
@@ -197,7 +206,7 @@ def test_long_horizon_events_and_tests_are_tables(panel):
     returns, market, events = panel
     result = run_long_horizon(events, (0, 5), returns=returns, market=market)
     summary = result.summary()
-    assert result._repr_html_() == summary._repr_html_() and str(result) == str(summary)
+    check_displays_its_summary(result, summary)
     held, tests = check_html_matches_text(summary).tables
     assert column(held, "ticker") == NAMES and "&lt;b&gt;" in summary._repr_html_()
     close(column(held, "bhar"), result.events["bhar"], 2, percent=True)
@@ -211,7 +220,7 @@ def test_calendar_time_coefficients_are_a_table(panel):
     result = run_calendar_time(events, (0, 10), "capm", market="M", returns=returns.assign(M=market),
                                factors=factors, cov="ols")
     summary = result.summary()
-    assert result._repr_html_() == summary._repr_html_() and str(result) == str(summary)
+    check_displays_its_summary(result, summary)
     (table,) = check_html_matches_text(summary).tables
     assert [row[0] for row in table["tbody"]] == list(result.params.index)
     close(column(table, "coef"), result.params, 5)
@@ -233,7 +242,7 @@ def test_simulation_rates_are_a_table():
     result = simulate(returns, market, events=5, samples=20, estimation=(-50, -6), window=(-1, 1),
                       tests=("patell", "bmp"), seed=1)
     summary = result.summary()
-    assert result._repr_html_() == summary._repr_html_() and str(result) == str(summary)
+    check_displays_its_summary(result, summary)
     (table,) = check_html_matches_text(summary).tables
     assert table["thead"][0][1:] == ["day 0", "CAR(-1, +1)"]
     assert [row[0] for row in table["tbody"]] == ["patell", "bmp"]

@@ -11,7 +11,7 @@ import pandas as pd
 from eventstudy.calendar import EventTiming, Window, as_window, exchange_calendar
 from eventstudy.exceptions import ParameterError
 from eventstudy import formatting
-from eventstudy.formatting import Summary
+from eventstudy.formatting import ShowsSummary, Summary
 from eventstudy.inference.adjust import LABELS, adjust_pvalues, check_adjust
 from eventstudy.inference.sample_quantile import (
     SampleQuantileTest,
@@ -55,7 +55,7 @@ class CumulativeAbnormalReturn(TTest):
 
 
 @dataclass(frozen=True)
-class EventStudyResult:
+class EventStudyResult(ShowsSummary):
     """Everything a single-event study computed.
 
     Attributes
@@ -536,9 +536,6 @@ class EventStudyResult:
     def _garch_null(self) -> bool:
         return self.null_weights is not None and not np.all(self.null_weights.to_numpy() == 1.0)
 
-    def __str__(self) -> str:
-        return str(self.summary())
-
     def __repr__(self) -> str:
         car = self.car
         return (
@@ -546,9 +543,6 @@ class EventStudyResult:
             f"CAR{self.event_window} = {formatting.percent(car.value)}, t {car.t:+.2f}, "
             f"p {formatting.pvalue(car.p)}>"
         )
-
-    def _repr_html_(self) -> str:
-        return self.summary()._repr_html_()
 
 
 

@@ -59,7 +59,7 @@ from eventstudy.studies.event_panel import event_groups, skipped_frame
 from eventstudy.studies.event_periods import compound, event_periods, month_starts
 from eventstudy.events import id_column_of, read_events
 from eventstudy.exceptions import DataError, ParameterError, SmallSampleWarning
-from eventstudy.formatting import Summary, SummaryBuilder
+from eventstudy.formatting import ShowsSummary, Summary, SummaryBuilder
 from eventstudy.models.registry import get_model
 from eventstudy.studies.inputs import factor_region_for, load_factor_sets
 
@@ -97,7 +97,7 @@ def newey_west_lags(n_periods: int) -> int:
 
 
 @dataclass(frozen=True)
-class CalendarTimeResult:
+class CalendarTimeResult(ShowsSummary):
     """What :func:`run_calendar_time` computed.
 
     Attributes
@@ -220,12 +220,6 @@ class CalendarTimeResult:
         report.coefficients(self.params, self.bse, self.tvalues, self.pvalues)
         report.text(f"  R^2 = {self.rsquared:.3f}")
         return report.build()
-
-    def __str__(self) -> str:
-        return str(self.summary())
-
-    def _repr_html_(self) -> str:
-        return self.summary()._repr_html_()
 
 
 def run_calendar_time(

@@ -27,7 +27,15 @@ import pandas as pd
 from eventstudy.calendar import Window
 from eventstudy.events import id_column_of, read_events
 from eventstudy.exceptions import ParameterError
-from eventstudy.formatting import Summary, SummaryBuilder, number, percent, pvalue, statistic
+from eventstudy.formatting import (
+    ShowsSummary,
+    Summary,
+    SummaryBuilder,
+    number,
+    percent,
+    pvalue,
+    statistic,
+)
 from eventstudy.inference.two_sample import RankSum, Welch, rank_sum, welch_t
 from eventstudy.studies.multi import event_tests, run_multi_event_study
 from eventstudy.studies.multi_result import MultiEventResult, _finite, window_label
@@ -71,7 +79,7 @@ class GroupDifference:
 
 
 @dataclass(frozen=True)
-class GroupedResult:
+class GroupedResult(ShowsSummary):
     """What :func:`run_grouped_study` computed.
 
     Attributes
@@ -141,12 +149,6 @@ class GroupedResult:
                 for _, r in differences.iterrows()])
         report.text(*(f"  note: {note}" for note in self.notes))
         return report.build()
-
-    def __str__(self) -> str:
-        return str(self.summary())
-
-    def _repr_html_(self) -> str:
-        return self.summary()._repr_html_()
 
 
 def _subset(result: MultiEventResult, label: str, positions: np.ndarray, rows: np.ndarray) -> MultiEventResult:

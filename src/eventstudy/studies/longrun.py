@@ -55,7 +55,7 @@ from eventstudy.studies.event_panel import (
 from eventstudy.events import id_column_of, read_events
 from eventstudy.exceptions import DataError, ParameterError
 from eventstudy import formatting
-from eventstudy.formatting import Summary, SummaryBuilder
+from eventstudy.formatting import ShowsSummary, Summary, SummaryBuilder
 
 if TYPE_CHECKING:
 
@@ -239,7 +239,7 @@ def mean_tests(
 
 
 @dataclass(frozen=True)
-class LongHorizonResult:
+class LongHorizonResult(ShowsSummary):
     """What :func:`run_long_horizon` computed.
 
     Attributes
@@ -376,12 +376,6 @@ class LongHorizonResult:
                                  for name, stat, p, dist in tests.itertuples(index=False)])
         report.text(*(f"  note: {note}" for note in self.notes))
         return report.build()
-
-    def __str__(self) -> str:
-        return str(self.summary())
-
-    def _repr_html_(self) -> str:
-        return self.summary()._repr_html_()
 
 
 def run_long_horizon(

@@ -17,7 +17,7 @@ from eventstudy.calendar import Window
 from eventstudy.engine.garch import GARCH_MODELS
 from eventstudy.engine.single import EventStudy
 from eventstudy.events import STATUSES, accounting_counts
-from eventstudy.formatting import Summary
+from eventstudy.formatting import ShowsSummary, Summary
 from eventstudy.inference.adjust import LABELS
 from eventstudy.inference.parametric import mean_residual_correlation
 from eventstudy.inference.statistic import TestStatistic
@@ -60,7 +60,7 @@ def window_label(window: Window) -> str:
 
 
 @dataclass(frozen=True)
-class MultiEventResult:
+class MultiEventResult(ShowsSummary):
     """What a multi-event study computed.
 
     Attributes
@@ -434,16 +434,10 @@ class MultiEventResult:
             report.text("", f"p adj: {LABELS[spec.adjust]}, over each test's days and windows")
         return report.build()
 
-    def __str__(self) -> str:
-        return self.summary()
-
     def __repr__(self) -> str:
         counts = self.counts
         return (f"<MultiEventResult: {self.n_events} events of {counts['rows']} rows, "
                 f"{self.study.model.name}, CAAR{self.car_window} = {self.caar:+.4%}>")
-
-    def _repr_html_(self) -> str:
-        return self.summary()._repr_html_()
 
     def write(self, directory: str | os.PathLike[str], format: str = "csv") -> list[str]:
         """Write the per-event table, the abnormal returns in long form, the tests and the

@@ -33,14 +33,14 @@ import numpy as np
 import pandas as pd
 
 from eventstudy.exceptions import DataError, ParameterError
-from eventstudy.formatting import Summary, SummaryBuilder
+from eventstudy.formatting import ShowsSummary, Summary, SummaryBuilder
 
 #: ``cov`` names (besides ``"cluster:COLUMN"``) and statsmodels' covariance types.
 REGRESSION_COVARIANCES = {"ols": "nonrobust", "hc0": "HC0", "hc1": "HC1", "hc2": "HC2", "hc3": "HC3"}
 
 
 @dataclass(frozen=True)
-class RegressionResult:
+class RegressionResult(ShowsSummary):
     """A fitted cross-sectional regression, with statsmodels' names for its numbers.
 
     Attributes
@@ -115,17 +115,11 @@ class RegressionResult:
         report.text(f"  R^2 = {self.rsquared:.3f}, adjusted {self.rsquared_adj:.3f}")
         return report.build()
 
-    def __str__(self) -> str:
-        return str(self.summary())
-
     def __repr__(self) -> str:
         terms = ", ".join(f"{name} {self.params[name]:+.4g} (t {self.tvalues[name]:+.2f})"
                           for name in self.params.index)
         return (f"<RegressionResult {self.formula}, {self.nobs} events, cov {self.cov}: {terms}; "
                 f"R^2 {self.rsquared:.3f}>")
-
-    def _repr_html_(self) -> str:
-        return self.summary()._repr_html_()
 
 
 def regress_cars(

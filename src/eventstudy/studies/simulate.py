@@ -81,7 +81,7 @@ import pandas as pd
 from eventstudy.engine.batch import batch_event_study
 from eventstudy.calendar import Window, as_window
 from eventstudy.exceptions import DataError, ParameterError, closest_hint
-from eventstudy.formatting import Summary, SummaryBuilder
+from eventstudy.formatting import ShowsSummary, Summary, SummaryBuilder
 from eventstudy.progress import progress_bar
 from eventstudy.inference.multi_event import TEST_NAMES, multi_event_tests
 from eventstudy.defaults import DEFAULT_ESTIMATION, DEFAULT_MARKET, DEFAULT_WINDOW
@@ -142,7 +142,7 @@ def snapshot_panel(
 
 
 @dataclass(frozen=True, eq=False)
-class SimulationResult:
+class SimulationResult(ShowsSummary):
     """Rejection rates of every test over simulated samples (see :func:`simulate`).
 
     Attributes
@@ -266,12 +266,6 @@ class SimulationResult:
         report.text(*lines)
         report.table(pd.DataFrame(shown, index=list(self.tests)), rows)
         return report.build()
-
-    def __str__(self) -> str:
-        return str(self.summary())
-
-    def _repr_html_(self) -> str:
-        return self.summary()._repr_html_()
 
 
 _DAY0 = "day 0"
