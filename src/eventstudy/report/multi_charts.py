@@ -30,7 +30,7 @@ from eventstudy.report.chart_style import (
 from eventstudy.studies.multi import MultiEventResult
 
 if TYPE_CHECKING:
-    from eventstudy.studies.simulate import SimulationResult
+    from eventstudy.studies.simulation_result import SimulationResult
 
 
 def plot_aar(result: MultiEventResult, ax: Axes | None = None, *, style: str = "default") -> Axes:
@@ -239,7 +239,7 @@ def plot_power(
     tests
         Tests drawn (default every test simulated).
     """
-    from eventstudy.studies.simulate import power_table
+    from eventstudy.studies.simulation_result import power_table
 
     ax = _axes(ax)
     table = power_table(results, tail=tail, where=where)
