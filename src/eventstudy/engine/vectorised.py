@@ -560,12 +560,7 @@ def _writer(target: slice | np.ndarray):
         return put
 
     def put_rows(array: np.ndarray, value: np.ndarray) -> None:
-        if array.ndim == 1:
-            array[target] = value
-            return
-        width = array.shape[1]
-        flat = (target[:, None] * width + np.arange(width)).ravel()
-        array.reshape(-1)[flat] = value.ravel()
+        array[target] = value  # whole rows at a time
     return put_rows
 
 
