@@ -35,9 +35,10 @@ class StaggeredPanel:
         return first, last
 
 
-def staggered_panel(n_sec: int = 40, n_days: int = 1400, seed: int = 19) -> StaggeredPanel:
+def staggered_panel(n_sec: int = 40, n_days: int = 1400, seed: int = 19,
+                    start: str = "2001-01-02") -> StaggeredPanel:
     rng = np.random.default_rng(seed)
-    dates = pd.bdate_range("2001-01-02", periods=n_days)
+    dates = pd.bdate_range(start, periods=n_days)
     vol = 0.01 * np.exp(np.cumsum(rng.normal(0, 0.05, n_days)) * 0.2)
     market = 3e-4 + vol * rng.standard_t(5, n_days) / np.sqrt(5 / 3)
     factors = pd.DataFrame({

@@ -9,13 +9,15 @@ rows off the trading days, ids the file lacks) must count what the file holds.
 
 from __future__ import annotations
 
+import datetime as dt
+
 import numpy as np
 import pandas as pd
 import pytest
 from crsp_like import late_code_csv
 
 from eventstudy.data.panel import load_panel
-from eventstudy.data.panel_cells import FrameCells, load_panel_cells
+from eventstudy.data.panel_cells import BUCKET_DAYS, FrameCells, _bucketed, load_panel_cells
 from eventstudy.data.panel_file import PanelFile
 from eventstudy.exceptions import DataError, DataQualityWarning
 from staggered_panel import staggered_events, staggered_panel, write
@@ -80,6 +82,37 @@ def test_cells_are_the_panels_returns_and_histories_decide_as_the_whole_series(p
     # the id the panel lacks is not held; the others are
     assert loaded.ids["99999"] is None
     assert all(loaded.ids[i] is not None for i in events["permno"] if i != "99999")
+
+
+def test_segments_are_bucketed_so_every_day_of_a_segment_is_in_one_of_its_buckets():
+    """_bucketed, against day numbers counted from year 1 by the standard library."""
+    rng = np.random.default_rng(4)
+    lo = rng.integers(-3000, 20000, 200)  # days from 1970: some before it, some across buckets
+    hi = lo + rng.integers(0, 1500, 200)
+    table = pd.DataFrame({"id": np.arange(200), "g": np.arange(200), "lo": lo, "hi": hi})
+    out = _bucketed(table)
+    epoch = dt.date(1970, 1, 1).toordinal()
+    for g in range(200):
+        rows = out[out["g"] == g]
+        assert (rows[["id", "lo", "hi"]].to_numpy() == [g, lo[g], hi[g]]).all()
+        wanted = {(dt.date.fromordinal(epoch + d).toordinal() - 1) // BUCKET_DAYS
+                  for d in range(lo[g], hi[g] + 1)}
+        assert sorted(rows["bucket"]) == sorted(wanted)
+
+
+def test_cells_before_1970_and_across_date_buckets_are_the_panels(tmp_path):
+    """A Parquet panel with DATE dates from 1967 (negative day numbers): the scan joins on the
+    date's bucket too, and every cell is still the truth's."""
+    early = staggered_panel(n_sec=12, n_days=900, start="1967-01-03")
+    events = staggered_events(early, 40)
+    loaded = read(early, events, write(early, tmp_path / "early.parquet"))
+    segs = loaded.cells.segs
+    truth = early.returns.reindex(pd.DatetimeIndex(loaded.market.index))
+    column = truth.columns.get_indexer(loaded.cells.names[np.repeat(segs.column, segs.length)])
+    expected = np.where(column >= 0, truth.to_numpy()[segs.cell_days(), column], np.nan)
+    np.testing.assert_array_equal(loaded.cells.cells, expected)
+    assert truth.index[segs.cell_days()].min() < pd.Timestamp("1970-01-01")
+    assert segs.n_cells > 5 * BUCKET_DAYS
 
 
 def test_events_at_every_edge_are_decided_as_the_whole_series_decides(panel, panel_file):

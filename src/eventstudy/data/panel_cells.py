@@ -54,6 +54,11 @@ from eventstudy.exceptions import DataError, ParameterError
 CHUNK_VECTORS = 256
 #: Cells handled at once where a pass over the cells needs temporaries.
 BLOCK_CELLS = 1 << 22
+#: Days of a bucket of dates, a key of the cells scan's join besides the security.
+BUCKET_DAYS = 512
+#: Days from 0001-01-01 to 1970-01-01: day numbers counted from year 1 are never negative, so
+#: their integer division (DuckDB's truncates) is the floor NumPy's gives.
+DAYS_BEFORE_1970 = 719_162
 #: Securities shown to the unit rule's message when many look like percent.
 SHOWN = 50
 
@@ -397,6 +402,18 @@ def _finite_ends(segs: Segments, cells: np.ndarray) -> tuple[np.ndarray, np.ndar
     return first, last
 
 
+def _bucketed(table: pd.DataFrame) -> pd.DataFrame:
+    """The segments ``(id, g, lo, hi)`` (calendar day numbers from 1970), each repeated for every
+    bucket of :data:`BUCKET_DAYS` days (counted from year 1) it spans, with that ``bucket``."""
+    first = (table["lo"].to_numpy(dtype=np.int64) + DAYS_BEFORE_1970) // BUCKET_DAYS
+    last = (table["hi"].to_numpy(dtype=np.int64) + DAYS_BEFORE_1970) // BUCKET_DAYS
+    spans = last - first + 1
+    out = table.iloc[np.repeat(np.arange(len(table)), spans)].reset_index(drop=True)
+    step = np.arange(len(out)) - np.repeat(np.cumsum(spans) - spans, spans)
+    out["bucket"] = np.repeat(first, spans) + step
+    return out
+
+
 class _CellScan:
     """One panel file's rows of given securities, scattered into cells on the trading days."""
 
@@ -442,10 +459,16 @@ class _CellScan:
         day = f"CAST(({reader.date_sql}) - DATE '1970-01-01' AS INTEGER)"
         flags = self._flags()
         segments = "wanted_segments"
-        if reader.date_type == "DATE":  # compared as dates: no conversion of every row read
+        if reader.date_type == "DATE":
+            # compared as dates (no conversion of every row read), and joined on the security
+            # and the BUCKET_DAYS-day bucket of the date too: each segment is a row per bucket
+            # it spans, so the hash join meets about one segment per row read, not all of the
+            # security's
+            table = _bucketed(table)
             segments = ("(SELECT *, DATE '1970-01-01' + CAST(lo AS INTEGER) AS lo_date, "
                         "DATE '1970-01-01' + CAST(hi AS INTEGER) AS hi_date FROM wanted_segments)")
-            inside = "(src.date_raw BETWEEN s.lo_date AND s.hi_date)"
+            inside = (f"((src.date_raw - DATE '0001-01-01') // {BUCKET_DAYS} = s.bucket AND "
+                      "src.date_raw BETWEEN s.lo_date AND s.hi_date)")
         else:
             inside = f"({day} BETWEEN s.lo AND s.hi)"
         if "bad_date" in flags:
