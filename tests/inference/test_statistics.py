@@ -519,6 +519,27 @@ def test_sort_rows_gives_scipy_ranks_row_by_row(kind):
     assert_allclose(unsorted, _rankdata_rows(values), rtol=0, atol=0)
 
 
+@pytest.mark.parametrize("kind", ["normal", "eighths", "close"])
+def test_sort_rows_longer_than_a_sorted_piece_give_scipy_ranks(kind):
+    """Rows sorted in pieces of _SORTED_PIECE keys, then merged: scipy's ranks, row by row."""
+    rng = np.random.default_rng(["normal", "eighths", "close"].index(kind) + 10)
+    shape = (9, 2 * ranking._SORTED_PIECE + 45)  # three pieces, the last one short
+    values = {
+        "normal": lambda: rng.standard_normal(shape),
+        "eighths": lambda: rng.integers(-9, 9, shape) / 8,
+        "close": lambda: 1.0 + rng.integers(0, 4, shape) * 2.0**-50,
+    }[kind]()
+    values[rng.random(shape) < 0.2] = np.nan
+    values[2, : ranking._SORTED_PIECE] = np.nan  # a first piece with nothing to rank
+    ranked = ranking._sort_rows(values)
+    ranks = np.full(shape, np.nan)
+    np.put_along_axis(
+        ranks, ranked.order, np.where(ranked.present(), ranked.average_ranks(), np.nan), axis=1
+    )
+    assert_allclose(ranks, _rankdata_rows(values), rtol=0, atol=0)
+    assert ranked.ties == (kind != "normal")
+
+
 def test_sort_rows_of_more_columns_than_the_packed_key_holds():
     rng = np.random.default_rng(4)
     values = rng.integers(0, 3000, (3, ranking._PACKED_COLUMNS + 5)) / 7

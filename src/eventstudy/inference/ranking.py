@@ -45,7 +45,8 @@ class _SortedRows(NamedTuple):
 
     def column_sums(self, values: np.ndarray) -> np.ndarray:
         """Sums over the rows of ``values`` (in sorted order) by original column, NaN skipped."""
-        weights = np.where(self.present(), values, 0.0)
+        full = bool(np.all(self.lengths == self.order.shape[1]))
+        weights = values if full else np.where(self.present(), values, 0.0)
         return np.bincount(
             self.order.ravel(), weights=weights.ravel(), minlength=self.order.shape[1]
         )
@@ -59,6 +60,10 @@ class _SortedRows(NamedTuple):
 
 
 _PACKED_COLUMNS = 4096  # up to this many columns, the column index rides in the sort key
+#: numpy sorts rows of up to this many 64-bit keys several times faster per value than longer
+#: ones (one sorting network on processors with AVX-512), so longer rows are sorted in pieces
+#: of this size and the sorted pieces then merged by a stable sort, which finds them as runs
+_SORTED_PIECE = 256
 
 
 def _sort_keys(values: np.ndarray, missing: np.ndarray, bits: int) -> np.ndarray:
@@ -73,7 +78,8 @@ def _sort_keys(values: np.ndarray, missing: np.ndarray, bits: int) -> np.ndarray
     flip = key >> 63  # all ones for negatives
     flip |= np.int64(-(2**63))
     key ^= flip
-    np.putmask(key, missing, ~(np.arange(values.shape[1], dtype=np.int64) << bits))
+    if missing.any():
+        np.putmask(key, missing, ~(np.arange(values.shape[1], dtype=np.int64) << bits))
     return key
 
 
@@ -82,7 +88,7 @@ def _sort_rows(values: np.ndarray) -> _SortedRows:
 
     Up to :data:`_PACKED_COLUMNS` columns, the low bits of each value's sort key are replaced by
     its column, so one ``numpy.sort`` of integers gives the order (several times faster than
-    ``argsort``). Values that agree in all but those low bits are checked for equality; rows where
+    ``argsort``; rows longer than :data:`_SORTED_PIECE` sorted in pieces, then merged). Values that agree in all but those low bits are checked for equality; rows where
     two distinct values were that close (relative difference below about 1e-13) are sorted again
     with ``argsort``. Wider rows are ordered by ``argsort`` of the keys.
     """
@@ -96,7 +102,12 @@ def _sort_rows(values: np.ndarray) -> _SortedRows:
         key &= ~low
         key |= np.arange(m, dtype=np.int64)
         packed = key.view(np.uint64)
-        packed.sort(axis=1)
+        if m > _SORTED_PIECE:  # the keys are distinct: any sort gives the one order
+            for first in range(0, m, _SORTED_PIECE):
+                packed[:, first : first + _SORTED_PIECE].sort(axis=1)
+            packed.sort(axis=1, kind="stable")
+        else:
+            packed.sort(axis=1)
         high = packed >> np.uint64(bits)
         same = high[:, 1:] == high[:, :-1]
         order = key  # the sorted keys, reduced in place to their columns

@@ -57,17 +57,18 @@ class _ResidualPass:
         self.kolari, self.sign, self.cda = kolari, sign, cda
         self.abnormal = abnormal  # Corrado rank: raw event-window ARs (N, T)
         self.df = df
-        # Corrado-Zivney and GRANK re-standardise the event values across all events first.
-        self.zivney = None if zivney is None else _cross_sectional_restandardize(zivney)
-        self.grank = None if grank is None else _cross_sectional_restandardize(grank)
-        # Corrado-Zivney's event values are GRANK's but the last: one sort serves both
+        # Corrado-Zivney's event values are GRANK's but the last: one sort serves both (and,
+        # each column re-standardised on its own, one re-standardisation)
         self.zivney_in_grank = (
-            self.zivney is not None and self.grank is not None
-            and self.grank.shape[1] == self.zivney.shape[1] + 1
-            and np.array_equal(self.grank[:, :-1], self.zivney)
+            zivney is not None and grank is not None and grank.shape[1] == zivney.shape[1] + 1
+            and np.array_equal(grank[:, :-1], zivney)
         )
+        # Corrado-Zivney and GRANK re-standardise the event values across all events first.
+        self.grank = None if grank is None else _cross_sectional_restandardize(grank)
         if self.zivney_in_grank and self.grank is not None:
             self.zivney = self.grank[:, :-1]  # one copy held, not two
+        else:
+            self.zivney = None if zivney is None else _cross_sectional_restandardize(zivney)
         self.length = -1
         self.widen(length)
 
