@@ -6,6 +6,7 @@ from __future__ import annotations
 import copy
 import os
 from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Iterable
 from typing import Any
 
 import numpy as np
@@ -18,7 +19,7 @@ from eventstudy.inference.ranking import (
     _sort_rows,
     _weighted_rank_sd,
 )
-from eventstudy.inference.statistic import StatResult, _student, residual_sd
+from eventstudy.inference.statistic import StatResult, _student
 
 
 _BLOCK_ROWS = 512  # events whose residuals _ResidualPass works on at once
@@ -104,8 +105,22 @@ class _ResidualPass:
         rank_pass.add(np.arange(residuals.shape[0]), residuals)
         return rank_pass
 
-    def add(self, rows: np.ndarray, residuals: np.ndarray) -> None:
-        """Accumulate the residuals of the events ``rows`` (``(len(rows), L)``, NaN: missing)."""
+    def add_chunks(self, chunks: Iterable[tuple[np.ndarray, np.ndarray]]) -> None:
+        """:meth:`add` every ``(rows, residuals)`` of ``chunks``, with one twin thread for all."""
+        with ThreadPoolExecutor(1) as pool:
+            for rows, chunk in chunks:
+                self.widen(chunk.shape[1])
+                self.add(rows, chunk, pool)
+
+    def add(self, rows: np.ndarray, residuals: np.ndarray,
+            pool: ThreadPoolExecutor | None = None) -> None:
+        """Accumulate the residuals of the events ``rows`` (``(len(rows), L)``, NaN: missing);
+        ``pool``: a one-thread pool for the twin (default: one of its own)."""
+        threads = len(rows) > _BLOCK_ROWS and (os.cpu_count() or 1) >= 2
+        if threads and pool is None:
+            with ThreadPoolExecutor(1) as own:
+                self.add(rows, residuals, own)
+            return
         if self.grank is not None:  # events with equal L_i together: GRANK counts them at once
             by_length = np.argsort(np.count_nonzero(np.isnan(residuals), axis=1), kind="stable")
             rows, residuals = rows[by_length], residuals[by_length]
@@ -116,7 +131,7 @@ class _ResidualPass:
                 block = slice(first, first + _BLOCK_ROWS)
                 target._add_block(rows[block], residuals[block])
 
-        if len(firsts) < 2 or (os.cpu_count() or 1) < 2:
+        if not threads or pool is None:
             run(self, firsts)
             return
         # every other block summed by a twin in a second thread (NumPy releases the interpreter
@@ -124,22 +139,28 @@ class _ResidualPass:
         # same order every time, so the result does not depend on the threads' timing
         twin = copy.copy(self)
         twin._zero()
-        with ThreadPoolExecutor(1) as pool:
-            done = pool.submit(run, twin, firsts[1::2])
-            run(self, firsts[0::2])
-            done.result()
+        done = pool.submit(run, twin, firsts[1::2])
+        run(self, firsts[0::2])
+        done.result()
         for name in _SUMS:
             setattr(self, name, getattr(self, name) + getattr(twin, name))
 
     def _add_block(self, rows: np.ndarray, residuals: np.ndarray) -> None:
         present = ~np.isnan(residuals)
         days = np.count_nonzero(present, axis=0)
+        scaled = self.zivney is not None or self.grank is not None  # ranks of e / s
+        filled = np.where(present, residuals, 0.0)
         if self.cda:
-            self.e_sum += np.where(present, residuals, 0.0).sum(axis=0)
+            self.e_sum += filled.sum(axis=0)
             self.e_count += days
+        if scaled:
+            if self.df is None:
+                raise ParameterError("df", None, "give L_i - k_i per event for the rank tests")
+            # residual_sd's s_i: the same sums of squares, missing days 0
+            sd = np.sqrt((filled * filled).sum(axis=1) / np.asarray(self.df[rows], dtype=float))
         if self.kolari:
             count = np.count_nonzero(present, axis=1)
-            z = np.where(present, residuals, 0.0)
+            z = filled  # its last use: standardised in place
             z -= (z.sum(axis=1) / count)[:, None]
             z *= present
             z *= np.sqrt(count / np.einsum("ij,ij->i", z, z))[:, None]
@@ -155,12 +176,11 @@ class _ResidualPass:
             deviations = ranked.average_ranks() - (ranked.lengths[:, None] + 1.0) / 2.0
             self.corrado_total += ranked.column_sums(deviations)
             self.corrado_count += np.append(days, np.count_nonzero(~np.isnan(abnormal), axis=0))
-        if self.zivney is None and self.grank is None:
+        if not scaled:
             return
-        if self.df is None:
-            raise ParameterError("df", None, "give L_i - k_i per event for the rank tests")
-        est = residuals / residual_sd(residuals, self.df[rows])[:, None]
-        est_days = np.count_nonzero(~np.isnan(est), axis=0)  # days differ if s_i = 0
+        est = residuals / sd[:, None]
+        # a day is missing where the residual is, and everywhere if s_i = 0 (0 / 0)
+        est_days = days if np.all(sd > 0) else np.count_nonzero(~np.isnan(est), axis=0)
         if self.grank is not None:
             grank = self.grank[rows]
             ranked = _sort_rows(np.concatenate([est, grank], axis=1))
