@@ -239,35 +239,20 @@ def _residual_chunks(residuals: Any, df: np.ndarray, chunk_size: int):
     """``(rows, residuals of those rows)`` for all events, ``chunk_size`` at a time, each checked.
 
     When ``residuals`` is a function (the batch engine recomputing them from the panel), the
-    next chunk is computed in a second thread while the caller works on this one: NumPy releases
-    the interpreter lock in both, so on two cores the two overlap."""
+    next chunk is computed and checked in a second thread while the caller works on this one:
+    NumPy releases the interpreter lock in both, so on two cores the two overlap."""
     n = len(df)
     starts = list(range(0, n, chunk_size))
+    lengths: list[int] = []  # L, the first chunk's
 
     def rows_at(start: int) -> np.ndarray:
         return np.arange(start, min(n, start + chunk_size))
 
-    def chunks():
-        if not callable(residuals):
-            for start in starts:
-                yield rows_at(start), residuals[start : start + chunk_size]
-            return
-        from concurrent.futures import ThreadPoolExecutor
-
-        with ThreadPoolExecutor(1) as pool:
-            pending = pool.submit(residuals, rows_at(starts[0])) if starts else None
-            for i, start in enumerate(starts):
-                assert pending is not None
-                chunk = pending.result()
-                if i + 1 < len(starts):
-                    pending = pool.submit(residuals, rows_at(starts[i + 1]))
-                yield rows_at(start), chunk
-
-    length = None
-    for rows, raw in chunks():
+    def checked(rows: np.ndarray, raw: Any) -> np.ndarray:
         chunk = np.asarray(raw, dtype=float)
-        length = chunk.shape[1] if length is None and chunk.ndim == 2 else length
-        if chunk.ndim != 2 or chunk.shape != (len(rows), length):
+        if not lengths and chunk.ndim == 2:
+            lengths.append(chunk.shape[1])
+        if chunk.ndim != 2 or chunk.shape != (len(rows), lengths[0]):
             raise ParameterError(
                 "residuals", f"shape {chunk.shape} for {len(rows)} events",
                 f"give an (N, L) array with N = {n}, or a function of the rows giving one",
@@ -276,8 +261,26 @@ def _residual_chunks(residuals: Any, df: np.ndarray, chunk_size: int):
             raise ParameterError(
                 "residuals", "infinite values", "give finite residuals, NaN where missing"
             )
-        if not np.all(df[rows] <= length - np.count_nonzero(np.isnan(chunk), axis=1)):
+        if not np.all(df[rows] <= lengths[0] - np.count_nonzero(np.isnan(chunk), axis=1)):
             raise ParameterError(
                 "df", df[rows].tolist()[:5], "each L_i - k_i must be at least 1 and at most L_i"
             )
-        yield rows, chunk
+        return chunk
+
+    if not callable(residuals):
+        for start in starts:
+            rows = rows_at(start)
+            yield rows, checked(rows, residuals[start : start + chunk_size])
+        return
+
+    def computed(rows: np.ndarray) -> np.ndarray:
+        return checked(rows, residuals(rows))
+
+    with ThreadPoolExecutor(1) as pool:
+        pending = pool.submit(computed, rows_at(starts[0])) if starts else None
+        for i, start in enumerate(starts):
+            assert pending is not None
+            chunk = pending.result()
+            if i + 1 < len(starts):
+                pending = pool.submit(computed, rows_at(starts[i + 1]))
+            yield rows_at(start), chunk
