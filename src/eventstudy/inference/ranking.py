@@ -45,8 +45,12 @@ class _SortedRows(NamedTuple):
 
     def column_sums(self, values: np.ndarray) -> np.ndarray:
         """Sums over the rows of ``values`` (in sorted order) by original column, NaN skipped."""
-        full = bool(np.all(self.lengths == self.order.shape[1]))
-        weights = values if full else np.where(self.present(), values, 0.0)
+        m = self.order.shape[1]
+        partial = np.flatnonzero(self.lengths < m)  # the rows with NaN (at their ends)
+        weights = values
+        if partial.size:
+            weights = np.array(values, dtype=float)
+            weights[partial] = np.where(np.arange(m) < self.lengths[partial, None], weights[partial], 0.0)
         return np.bincount(
             self.order.ravel(), weights=weights.ravel(), minlength=self.order.shape[1]
         )
@@ -66,20 +70,25 @@ _PACKED_COLUMNS = 4096  # up to this many columns, the column index rides in the
 _SORTED_PIECE = 256
 
 
-def _sort_keys(values: np.ndarray, missing: np.ndarray, bits: int) -> np.ndarray:
+def _sort_keys(values: np.ndarray, missing: np.ndarray, bits: int,
+               partial: np.ndarray | None = None) -> np.ndarray:
     """int64 keys that, read as unsigned, are ordered like ``values``; NaN the largest.
 
     A float's bits read as an integer are ordered like the float when it is positive and in
     reverse when negative; flipping the other bits of negatives and the sign bit of positives
     gives one increasing order. Adding ``0.0`` first makes ``-0.0`` equal to ``0.0``. Each NaN
     gets a key of its own above every number, distinct in the bits above the lowest ``bits``.
+    ``partial``, if given, holds every row with a NaN.
     """
     key = (values + 0.0).view(np.int64)
     flip = key >> 63  # all ones for negatives
     flip |= np.int64(-(2**63))
     key ^= flip
-    if missing.any():
-        np.putmask(key, missing, ~(np.arange(values.shape[1], dtype=np.int64) << bits))
+    nan_keys = ~(np.arange(values.shape[1], dtype=np.int64) << bits)
+    if partial is None:
+        np.putmask(key, missing, nan_keys)
+    elif partial.size:
+        key[partial] = np.where(missing[partial], nan_keys, key[partial])
     return key
 
 
@@ -98,7 +107,7 @@ def _sort_rows(values: np.ndarray) -> _SortedRows:
     if m <= _PACKED_COLUMNS:
         bits = max(1, (m - 1).bit_length())
         low = np.int64((1 << bits) - 1)
-        key = _sort_keys(values, missing, bits)
+        key = _sort_keys(values, missing, bits, np.flatnonzero(lengths < m))
         key &= ~low
         key |= np.arange(m, dtype=np.int64)
         packed = key.view(np.uint64)
