@@ -274,7 +274,7 @@ def multi_event_tests(
         Events whose residuals are read at once (ranked :data:`_BLOCK_ROWS` at a time). The
         residual-based statistics keep only column sums between chunks, so memory is bounded by
         the chunk, not by :math:`N`. A million events, :math:`L = 240`, :math:`T = 21`: every
-        test in about 10 s of CPU, peak about 1.2 GB with the inputs
+        test in about 18 s of CPU, peak about 1.1 GB with the inputs
         (``benchmarks/bench_statistics.py``).
     more_windows
         Further CAAR windows, as ``((a, b), car_sd)`` pairs (``car_sd``: ``(N,)``
