@@ -224,13 +224,17 @@ def _generalized_rank_sums(
         x_in -= x_before
     # K: estimation values strictly below each value (its rank among them, less one, if untied)
     below = ranked.unsort(ranked.start - x_before)
-    est_missing, x_missing = np.isnan(est), np.isnan(x)
-    est_count = length - np.count_nonzero(est_missing, axis=1)
+    x_missing = np.isnan(x)
+    est_count = ranked.lengths - (x.shape[1] - np.count_nonzero(x_missing, axis=1))
+    partial = np.flatnonzero(est_count < length)  # the events with a missing day
+    partial_missing = np.isnan(est[partial])
     weight = 1.0 / (est_count + 2.0)
-    shifted = np.where(est_missing, 0, below[:, :length] + 1)  # K + 1; 0 on a missing day
+    shifted = below[:, :length] + 1  # K + 1; 0 on a missing day
+    shifted[partial] = np.where(partial_missing, 0, shifted[partial])
     rank = shifted  # R, the rank among the estimation values: K + 1 if untied
     x_tied = np.zeros(x.shape, dtype=np.intp)  # estimation values equal to x
     if ranked.ties:
+        est_missing = np.isnan(est)
         equal = ranked.unsort(ranked.end - ranked.start + 1 - x_in)
         rank = rank + np.where(est_missing, 0.0, (equal[:, :length] - 1) / 2.0)  # tied: mean
         x_tied = np.where(x_missing, 0, equal[:, length:])
@@ -264,5 +268,5 @@ def _generalized_rank_sums(
                     (k >= high[rows][:, :, None]).view(np.uint8), axis=0, dtype=np.uint16
                 )
             above += hits * ((0.5 if tied else 1.0) / (count + 2.0))
-    days = np.count_nonzero(~est_missing, axis=0)
+    days = n - np.count_nonzero(partial_missing, axis=0)
     return base[None, :] + above - 0.5 * days[None, :], zero
