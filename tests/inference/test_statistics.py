@@ -552,8 +552,12 @@ def test_sort_rows_of_more_columns_than_the_packed_key_holds():
     assert_allclose(ranks, _rankdata_rows(values), rtol=0, atol=0)
 
 
-def test_generalized_rank_sums_equal_ranking_each_event_with_each_value():
-    """Each x_ij joins event i's estimation values: U sums against a loop over events and tests."""
+@pytest.mark.parametrize("kernel_rows", [2048, 7])
+def test_generalized_rank_sums_equal_ranking_each_event_with_each_value(monkeypatch, kernel_rows):
+    """Each x_ij joins event i's estimation values: U sums against a loop over events and tests,
+    the events in any order and in the residual pass's (fewest missing days first), compared
+    all at once or 7 at a time."""
+    monkeypatch.setattr(ranking, "_KERNEL_ROWS", kernel_rows)
     rng = np.random.default_rng(8)
     n, length, tests = 40, 12, 4
     est = rng.integers(0, 6, (n, length)).astype(float)  # many ties, also with x
@@ -574,6 +578,10 @@ def test_generalized_rank_sums_equal_ranking_each_event_with_each_value():
             totals[j, have] += ranks / (have.sum() + 2) - 0.5
             zero[j] += x_rank / (have.sum() + 2) - 0.5
     got_totals, got_zero = ranking._generalized_rank_sums(est, x)
+    assert_allclose(got_totals, totals, rtol=1e-13, atol=1e-13)
+    assert_allclose(got_zero, zero, rtol=1e-13, atol=1e-13)
+    by_count = np.argsort(np.count_nonzero(np.isnan(est), axis=1), kind="stable")
+    got_totals, got_zero = ranking._generalized_rank_sums(est[by_count], x[by_count])
     assert_allclose(got_totals, totals, rtol=1e-13, atol=1e-13)
     assert_allclose(got_zero, zero, rtol=1e-13, atol=1e-13)
 

@@ -180,6 +180,27 @@ def _cross_sectional_restandardize(sar: np.ndarray) -> np.ndarray:
 _KERNEL_ROWS = 2048  # events compared at once by _generalized_rank_sums (keeps counts < 2**16)
 
 
+def _groups_of_equal(counts: np.ndarray):
+    """``(count, rows)`` for each distinct value of ``counts``, in increasing order, the rows
+    with it in their order, at most :data:`_KERNEL_ROWS` at a time: slices when ``counts`` is
+    non-increasing (as :class:`~eventstudy.inference.residual_pass._ResidualPass` orders the
+    events), index arrays otherwise."""
+    n = len(counts)
+    if n and np.all(counts[1:] <= counts[:-1]):
+        edges = [0, *(np.flatnonzero(counts[1:] != counts[:-1]) + 1).tolist(), n]
+        for start, stop in reversed(list(zip(edges[:-1], edges[1:]))):
+            for first in range(start, stop, _KERNEL_ROWS):
+                yield counts[start], slice(first, min(stop, first + _KERNEL_ROWS))
+        return
+    groups, group = np.unique(counts, return_inverse=True)
+    by_group = np.argsort(group, kind="stable")
+    bounds = np.searchsorted(group[by_group], np.arange(len(groups) + 1))
+    for g, count in enumerate(groups):
+        members = by_group[bounds[g] : bounds[g + 1]]
+        for first in range(0, len(members), _KERNEL_ROWS):
+            yield count, members[first : first + _KERNEL_ROWS]
+
+
 def _generalized_rank_sums(
     est: np.ndarray, x: np.ndarray, ranked: _SortedRows | None = None
 ) -> tuple[np.ndarray, np.ndarray]:
@@ -252,21 +273,15 @@ def _generalized_rank_sums(
     high = np.where(x_missing, never, x_below + x_tied + 1).astype(small)
     tied = bool(np.any(x_tied))
     above = np.zeros((x.shape[1], length))
-    groups, group = np.unique(est_count, return_inverse=True)
-    by_group = np.argsort(group, kind="stable")
-    bounds = np.searchsorted(group[by_group], np.arange(len(groups) + 1))
-    for g, count in enumerate(groups):  # events with the same L_i share a weight
-        members = by_group[bounds[g] : bounds[g + 1]]
-        for first in range(0, len(members), _KERNEL_ROWS):
-            rows = members[first : first + _KERNEL_ROWS]
-            k = shifted[rows][:, None, :]
-            hits = np.add.reduce(
-                (k >= low[rows][:, :, None]).view(np.uint8), axis=0, dtype=np.uint16
+    for count, rows in _groups_of_equal(est_count):  # events with the same L_i share a weight
+        k = shifted[rows][:, None, :]
+        hits = np.add.reduce(
+            (k >= low[rows][:, :, None]).view(np.uint8), axis=0, dtype=np.uint16
+        )
+        if tied:
+            hits += np.add.reduce(
+                (k >= high[rows][:, :, None]).view(np.uint8), axis=0, dtype=np.uint16
             )
-            if tied:
-                hits += np.add.reduce(
-                    (k >= high[rows][:, :, None]).view(np.uint8), axis=0, dtype=np.uint16
-                )
-            above += hits * ((0.5 if tied else 1.0) / (count + 2.0))
+        above += hits * ((0.5 if tied else 1.0) / (count + 2.0))
     days = n - np.count_nonzero(partial_missing, axis=0)
     return base[None, :] + above - 0.5 * days[None, :], zero

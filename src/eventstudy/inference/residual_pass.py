@@ -168,8 +168,8 @@ class _ResidualPass:
             self.z2_sum += np.einsum("ij,ij->j", z, z)
             self.z_count += days
         if self.sign:
-            self.positive += int(np.sum(residuals > 0))
-            self.present += int(present.sum())
+            self.positive += int(np.count_nonzero(residuals > 0))
+            self.present += int(days.sum())
         if self.abnormal is not None:
             abnormal = self.abnormal[rows]
             ranked = _sort_rows(np.concatenate([residuals, abnormal], axis=1))
