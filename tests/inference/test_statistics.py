@@ -552,12 +552,15 @@ def test_sort_rows_of_more_columns_than_the_packed_key_holds():
     assert_allclose(ranks, _rankdata_rows(values), rtol=0, atol=0)
 
 
-@pytest.mark.parametrize("kernel_rows", [2048, 7])
-def test_generalized_rank_sums_equal_ranking_each_event_with_each_value(monkeypatch, kernel_rows):
+@pytest.mark.parametrize("kernel_rows, byte_rows", [(2048, 255), (7, 3)])
+def test_generalized_rank_sums_equal_ranking_each_event_with_each_value(
+    monkeypatch, kernel_rows, byte_rows
+):
     """Each x_ij joins event i's estimation values: U sums against a loop over events and tests,
     the events in any order and in the residual pass's (fewest missing days first), compared
-    all at once or 7 at a time."""
+    all at once or 7 at a time, counted 3 at a time."""
     monkeypatch.setattr(ranking, "_KERNEL_ROWS", kernel_rows)
+    monkeypatch.setattr(ranking, "_BYTE_ROWS", byte_rows)
     rng = np.random.default_rng(8)
     n, length, tests = 40, 12, 4
     est = rng.integers(0, 6, (n, length)).astype(float)  # many ties, also with x

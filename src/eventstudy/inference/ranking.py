@@ -180,6 +180,19 @@ def _cross_sectional_restandardize(sar: np.ndarray) -> np.ndarray:
 _KERNEL_ROWS = 2048  # events compared at once by _generalized_rank_sums (keeps counts < 2**16)
 
 
+_BYTE_ROWS = 255  # events whose comparisons one byte per day and test counts
+
+
+def _parts(rows: slice | np.ndarray, size: int):
+    """``rows`` (a slice with a stop, or an index array) ``size`` at a time, in order."""
+    if isinstance(rows, slice):
+        for first in range(rows.start or 0, rows.stop, size):
+            yield slice(first, min(rows.stop, first + size))
+        return
+    for first in range(0, len(rows), size):
+        yield rows[first : first + size]
+
+
 def _groups_of_equal(counts: np.ndarray):
     """``(count, rows)`` for each distinct value of ``counts``, in increasing order, the rows
     with it in their order, at most :data:`_KERNEL_ROWS` at a time: slices when ``counts`` is
@@ -274,14 +287,16 @@ def _generalized_rank_sums(
     tied = bool(np.any(x_tied))
     above = np.zeros((x.shape[1], length))
     for count, rows in _groups_of_equal(est_count):  # events with the same L_i share a weight
-        k = shifted[rows][:, None, :]
-        hits = np.add.reduce(
-            (k >= low[rows][:, :, None]).view(np.uint8), axis=0, dtype=np.uint16
-        )
-        if tied:
+        hits = np.zeros(above.shape, dtype=np.uint16)
+        for part in _parts(rows, _BYTE_ROWS):  # counted in bytes (faster), added in uint16
+            k = shifted[part][:, None, :]
             hits += np.add.reduce(
-                (k >= high[rows][:, :, None]).view(np.uint8), axis=0, dtype=np.uint16
+                (k >= low[part][:, :, None]).view(np.uint8), axis=0, dtype=np.uint8
             )
+            if tied:
+                hits += np.add.reduce(
+                    (k >= high[part][:, :, None]).view(np.uint8), axis=0, dtype=np.uint8
+                )
         above += hits * ((0.5 if tied else 1.0) / (count + 2.0))
     days = n - np.count_nonzero(partial_missing, axis=0)
     return base[None, :] + above - 0.5 * days[None, :], zero
