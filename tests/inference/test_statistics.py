@@ -40,7 +40,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
-from numpy.testing import assert_allclose
+from numpy.testing import assert_allclose, assert_array_equal
 from scipy import stats as sps
 
 import eventstudy
@@ -517,6 +517,14 @@ def test_sort_rows_gives_scipy_ranks_row_by_row(kind):
     assert_allclose(ranked.column_sums(ranked.average_ranks()), np.nansum(ranks, axis=0))
     unsorted = np.where(np.isnan(values), np.nan, ranked.unsort(ranked.average_ranks()))
     assert_allclose(unsorted, _rankdata_rows(values), rtol=0, atol=0)
+
+
+def test_count_true_counts_like_count_nonzero_beyond_a_byte():
+    mask = np.random.default_rng(5).random((300, 7)) < 0.9
+    mask[:, 0] = True  # 300 in one column: more than a byte holds
+    for axis in (0, 1):
+        assert_array_equal(ranking._count_true(mask, axis), np.count_nonzero(mask, axis=axis))
+    assert ranking._count_true(mask, 0)[0] == 300
 
 
 @pytest.mark.parametrize("kind", ["normal", "eighths", "close"])

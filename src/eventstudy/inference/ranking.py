@@ -63,6 +63,13 @@ class _SortedRows(NamedTuple):
         return out
 
 
+def _count_true(mask: np.ndarray, axis: int) -> np.ndarray:
+    """``numpy.count_nonzero(mask, axis=axis)`` of a boolean array, summed as bytes into small
+    integers (about three times faster)."""
+    small = np.uint16 if mask.shape[axis] < 2**16 else np.int64
+    return np.add.reduce(mask.view(np.uint8), axis=axis, dtype=small).astype(np.intp)
+
+
 _PACKED_COLUMNS = 4096  # up to this many columns, the column index rides in the sort key
 #: numpy sorts rows of up to this many 64-bit keys several times faster per value than longer
 #: ones (one sorting network on processors with AVX-512), so longer rows are sorted in pieces
@@ -103,7 +110,7 @@ def _sort_rows(values: np.ndarray) -> _SortedRows:
     """
     n, m = values.shape
     missing = np.isnan(values)
-    lengths = m - np.count_nonzero(missing, axis=1)
+    lengths = m - _count_true(missing, axis=1)
     if m <= _PACKED_COLUMNS:
         bits = max(1, (m - 1).bit_length())
         low = np.int64((1 << bits) - 1)

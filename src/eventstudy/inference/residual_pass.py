@@ -13,6 +13,7 @@ import numpy as np
 
 from eventstudy.exceptions import ParameterError
 from eventstudy.inference.ranking import (
+    _count_true,
     _cross_sectional_restandardize,
     _generalized_rank_sums,
     _rank_statistic,
@@ -122,7 +123,7 @@ class _ResidualPass:
                 self.add(rows, residuals, own)
             return
         if self.grank is not None:  # events with equal L_i together: GRANK counts them at once
-            by_length = np.argsort(np.count_nonzero(np.isnan(residuals), axis=1), kind="stable")
+            by_length = np.argsort(_count_true(np.isnan(residuals), axis=1), kind="stable")
             rows, residuals = rows[by_length], residuals[by_length]
         firsts = range(0, len(rows), _BLOCK_ROWS)  # blocks small enough to stay in cache
 
@@ -147,7 +148,7 @@ class _ResidualPass:
 
     def _add_block(self, rows: np.ndarray, residuals: np.ndarray) -> None:
         present = ~np.isnan(residuals)
-        days = np.count_nonzero(present, axis=0)
+        days = _count_true(present, axis=0)
         scaled = self.zivney is not None or self.grank is not None  # ranks of e / s
         filled = np.where(present, residuals, 0.0)
         if self.cda:
@@ -159,7 +160,7 @@ class _ResidualPass:
             # residual_sd's s_i: the same sums of squares, missing days 0
             sd = np.sqrt((filled * filled).sum(axis=1) / np.asarray(self.df[rows], dtype=float))
         if self.kolari:
-            count = np.count_nonzero(present, axis=1)
+            count = _count_true(present, axis=1)
             z = filled  # its last use: standardised in place
             z -= (z.sum(axis=1) / count)[:, None]
             z *= present
@@ -261,7 +262,7 @@ def _residual_chunks(residuals: Any, df: np.ndarray, chunk_size: int):
             raise ParameterError(
                 "residuals", "infinite values", "give finite residuals, NaN where missing"
             )
-        if not np.all(df[rows] <= lengths[0] - np.count_nonzero(np.isnan(chunk), axis=1)):
+        if not np.all(df[rows] <= lengths[0] - _count_true(np.isnan(chunk), axis=1)):
             raise ParameterError(
                 "df", df[rows].tolist()[:5], "each L_i - k_i must be at least 1 and at most L_i"
             )
