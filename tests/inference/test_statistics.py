@@ -546,6 +546,9 @@ def test_sort_rows_longer_than_a_sorted_piece_give_scipy_ranks(kind):
     )
     assert_allclose(ranks, _rankdata_rows(values), rtol=0, atol=0)
     assert ranked.ties == (kind != "normal")
+    in_parts = ranking._sort_rows((values[:, :100], values[:, 100:]))  # joined side by side
+    for name in ("order", "start", "end", "lengths"):
+        assert_array_equal(getattr(in_parts, name), getattr(ranked, name))
 
 
 def test_sort_rows_of_more_columns_than_the_packed_key_holds():

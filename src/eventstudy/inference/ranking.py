@@ -3,6 +3,7 @@ averaged, missing values last), rank sums per day, and the rank statistics built
 
 from __future__ import annotations
 
+from collections.abc import Sequence
 from typing import NamedTuple
 
 import numpy as np
@@ -78,16 +79,17 @@ _SORTED_PIECE = 256
 
 
 def _sort_keys(values: np.ndarray, missing: np.ndarray, bits: int,
-               partial: np.ndarray | None = None) -> np.ndarray:
+               partial: np.ndarray | None = None, *, own: bool = False) -> np.ndarray:
     """int64 keys that, read as unsigned, are ordered like ``values``; NaN the largest.
 
     A float's bits read as an integer are ordered like the float when it is positive and in
     reverse when negative; flipping the other bits of negatives and the sign bit of positives
     gives one increasing order. Adding ``0.0`` first makes ``-0.0`` equal to ``0.0``. Each NaN
     gets a key of its own above every number, distinct in the bits above the lowest ``bits``.
-    ``partial``, if given, holds every row with a NaN.
+    ``partial``, if given, holds every row with a NaN. ``own``: ``values`` is a float64 array
+    of the caller's with ``0.0`` already added, turned into the keys in place.
     """
-    key = (values + 0.0).view(np.int64)
+    key = (values if own else values + 0.0).view(np.int64)
     flip = key >> 63  # all ones for negatives
     flip |= np.int64(-(2**63))
     key ^= flip
@@ -99,22 +101,30 @@ def _sort_keys(values: np.ndarray, missing: np.ndarray, bits: int,
     return key
 
 
-def _sort_rows(values: np.ndarray) -> _SortedRows:
-    """Sort each row of ``values`` (``NaN`` last) and find its runs of equal values, exactly.
+def _sort_rows(values: np.ndarray | Sequence[np.ndarray]) -> _SortedRows:
+    """Sort each row of ``values`` (``NaN`` last) and find its runs of equal values, exactly;
+    ``values`` may be given as arrays of the same rows, to be joined side by side.
 
     Up to :data:`_PACKED_COLUMNS` columns, the low bits of each value's sort key are replaced by
     its column, so one ``numpy.sort`` of integers gives the order (several times faster than
-    ``argsort``; rows longer than :data:`_SORTED_PIECE` sorted in pieces, then merged). Values that agree in all but those low bits are checked for equality; rows where
-    two distinct values were that close (relative difference below about 1e-13) are sorted again
-    with ``argsort``. Wider rows are ordered by ``argsort`` of the keys.
+    ``argsort``; rows longer than :data:`_SORTED_PIECE` sorted in pieces, then merged). Values
+    that agree in all but those low bits are checked for equality; rows where two distinct
+    values were that close (relative difference below about 1e-13) are sorted again with
+    ``argsort``. Wider rows are ordered by ``argsort`` of the keys.
     """
-    n, m = values.shape
-    missing = np.isnan(values)
+    parts = (values,) if isinstance(values, np.ndarray) else tuple(values)
+    n, m = parts[0].shape[0], sum(part.shape[1] for part in parts)
+    joined = np.empty((n, m))  # the values with 0.0 added (-0.0 made 0.0), turned into keys
+    first = 0
+    for part in parts:
+        np.add(part, 0.0, out=joined[:, first : first + part.shape[1]])
+        first += part.shape[1]
+    missing = np.isnan(joined)
     lengths = m - _count_true(missing, axis=1)
     if m <= _PACKED_COLUMNS:
         bits = max(1, (m - 1).bit_length())
         low = np.int64((1 << bits) - 1)
-        key = _sort_keys(values, missing, bits, np.flatnonzero(lengths < m))
+        key = _sort_keys(joined, missing, bits, np.flatnonzero(lengths < m), own=True)
         key &= ~low
         key |= np.arange(m, dtype=np.int64)
         packed = key.view(np.uint64)
@@ -129,11 +139,12 @@ def _sort_rows(values: np.ndarray) -> _SortedRows:
         order = key  # the sorted keys, reduced in place to their columns
         order &= low
     else:
-        key = _sort_keys(values, missing, 0)
+        key = _sort_keys(joined, missing, 0, own=True)
         order = np.argsort(key.view(np.uint64), axis=1)
         ordered = np.take_along_axis(key, order, axis=1)
         same = ordered[:, 1:] == ordered[:, :-1]
     if m <= _PACKED_COLUMNS and same.any():
+        values = np.concatenate(parts, axis=1)  # (the keys took the joined values' place)
         rows, pos = np.nonzero(same)
         distinct = values[rows, order[rows, pos]] != values[rows, order[rows, pos + 1]]
         close = np.unique(rows[distinct])
@@ -256,7 +267,7 @@ def _generalized_rank_sums(
     """
     n, length = est.shape
     if ranked is None:
-        ranked = _sort_rows(np.concatenate([est, x], axis=1))
+        ranked = _sort_rows((est, x))
     is_x = ranked.order >= length
     x_before = np.cumsum(is_x, axis=1) - is_x  # tested values before each position
     if ranked.ties:  # ... before the value's group of equal values, and in it

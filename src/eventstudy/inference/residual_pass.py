@@ -173,7 +173,7 @@ class _ResidualPass:
             self.present += int(days.sum())
         if self.abnormal is not None:
             abnormal = self.abnormal[rows]
-            ranked = _sort_rows(np.concatenate([residuals, abnormal], axis=1))
+            ranked = _sort_rows((residuals, abnormal))
             deviations = ranked.average_ranks() - (ranked.lengths[:, None] + 1.0) / 2.0
             self.corrado_total += ranked.column_sums(deviations)
             self.corrado_count += np.append(days, np.count_nonzero(~np.isnan(abnormal), axis=0))
@@ -184,7 +184,7 @@ class _ResidualPass:
         est_days = days if np.all(sd > 0) else np.count_nonzero(~np.isnan(est), axis=0)
         if self.grank is not None:
             grank = self.grank[rows]
-            ranked = _sort_rows(np.concatenate([est, grank], axis=1))
+            ranked = _sort_rows((est, grank))
             totals, zero = _generalized_rank_sums(est, grank, ranked)
             self.grank_total += totals
             self.grank_zero += zero
@@ -196,7 +196,7 @@ class _ResidualPass:
                 lengths = ranked.lengths - ~np.isnan(grank[:, -1])
             else:
                 zivney = self.zivney[rows]
-                ranked = _sort_rows(np.concatenate([est, zivney], axis=1))
+                ranked = _sort_rows((est, zivney))
                 ranks, lengths = ranked.average_ranks(), ranked.lengths
             u = ranks / (lengths[:, None] + 1.0) - 0.5
             self.zivney_total += ranked.column_sums(u)[: est.shape[1] + zivney.shape[1]]
