@@ -44,14 +44,16 @@ class _SortedRows(NamedTuple):
         """``True`` at the positions of values that are not NaN."""
         return np.arange(self.order.shape[1]) < self.lengths[:, None]
 
-    def column_sums(self, values: np.ndarray) -> np.ndarray:
-        """Sums over the rows of ``values`` (in sorted order) by original column, NaN skipped."""
+    def column_sums(self, values: np.ndarray, *, own: bool = False) -> np.ndarray:
+        """Sums over the rows of ``values`` (in sorted order) by original column, NaN skipped;
+        ``own``: ``values`` is a float64 array of the caller's, which may be overwritten."""
         m = self.order.shape[1]
         partial = np.flatnonzero(self.lengths < m)  # the rows with NaN (at their ends)
         weights = values
         if partial.size:
-            weights = np.array(values, dtype=float)
-            weights[partial] = np.where(np.arange(m) < self.lengths[partial, None], weights[partial], 0.0)
+            weights = values if own else np.array(values, dtype=float)
+            kept = np.arange(m) < self.lengths[partial, None]
+            weights[partial] = np.where(kept, weights[partial], 0.0)
         return np.bincount(
             self.order.ravel(), weights=weights.ravel(), minlength=self.order.shape[1]
         )
@@ -269,7 +271,8 @@ def _generalized_rank_sums(
     if ranked is None:
         ranked = _sort_rows((est, x))
     is_x = ranked.order >= length
-    x_before = np.cumsum(is_x, axis=1) - is_x  # tested values before each position
+    x_before = np.cumsum(is_x, axis=1)
+    x_before -= is_x  # tested values before each position
     if ranked.ties:  # ... before the value's group of equal values, and in it
         x_in = np.take_along_axis(x_before + is_x, ranked.end, axis=1)
         x_before = np.take_along_axis(x_before, ranked.start, axis=1)

@@ -175,7 +175,7 @@ class _ResidualPass:
             abnormal = self.abnormal[rows]
             ranked = _sort_rows((residuals, abnormal))
             deviations = ranked.average_ranks() - (ranked.lengths[:, None] + 1.0) / 2.0
-            self.corrado_total += ranked.column_sums(deviations)
+            self.corrado_total += ranked.column_sums(deviations, own=True)
             self.corrado_count += np.append(days, np.count_nonzero(~np.isnan(abnormal), axis=0))
         if not scaled:
             return
@@ -198,8 +198,9 @@ class _ResidualPass:
                 zivney = self.zivney[rows]
                 ranked = _sort_rows((est, zivney))
                 ranks, lengths = ranked.average_ranks(), ranked.lengths
-            u = ranks / (lengths[:, None] + 1.0) - 0.5
-            self.zivney_total += ranked.column_sums(u)[: est.shape[1] + zivney.shape[1]]
+            u = ranks / (lengths[:, None] + 1.0)
+            u -= 0.5
+            self.zivney_total += ranked.column_sums(u, own=True)[: est.shape[1] + zivney.shape[1]]
             self.zivney_count += np.append(est_days, np.count_nonzero(~np.isnan(zivney), axis=0))
 
     def correlation(self) -> float:
