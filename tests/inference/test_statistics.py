@@ -40,7 +40,7 @@ import pytest
 from hypothesis import HealthCheck, given, settings
 from hypothesis import strategies as st
 from hypothesis.extra import numpy as hnp
-from numpy.testing import assert_allclose
+from numpy.testing import assert_allclose, assert_array_equal
 from scipy import stats as sps
 
 import eventstudy
@@ -519,6 +519,38 @@ def test_sort_rows_gives_scipy_ranks_row_by_row(kind):
     assert_allclose(unsorted, _rankdata_rows(values), rtol=0, atol=0)
 
 
+def test_count_true_counts_like_count_nonzero_beyond_a_byte():
+    mask = np.random.default_rng(5).random((300, 7)) < 0.9
+    mask[:, 0] = True  # 300 in one column: more than a byte holds
+    for axis in (0, 1):
+        assert_array_equal(ranking._count_true(mask, axis), np.count_nonzero(mask, axis=axis))
+    assert ranking._count_true(mask, 0)[0] == 300
+
+
+@pytest.mark.parametrize("kind", ["normal", "eighths", "close"])
+def test_sort_rows_longer_than_a_sorted_piece_give_scipy_ranks(kind):
+    """Rows sorted in pieces of _SORTED_PIECE keys, then merged: scipy's ranks, row by row."""
+    rng = np.random.default_rng(["normal", "eighths", "close"].index(kind) + 10)
+    shape = (9, 2 * ranking._SORTED_PIECE + 45)  # three pieces, the last one short
+    values = {
+        "normal": lambda: rng.standard_normal(shape),
+        "eighths": lambda: rng.integers(-9, 9, shape) / 8,
+        "close": lambda: 1.0 + rng.integers(0, 4, shape) * 2.0**-50,
+    }[kind]()
+    values[rng.random(shape) < 0.2] = np.nan
+    values[2, : ranking._SORTED_PIECE] = np.nan  # a first piece with nothing to rank
+    ranked = ranking._sort_rows(values)
+    ranks = np.full(shape, np.nan)
+    np.put_along_axis(
+        ranks, ranked.order, np.where(ranked.present(), ranked.average_ranks(), np.nan), axis=1
+    )
+    assert_allclose(ranks, _rankdata_rows(values), rtol=0, atol=0)
+    assert ranked.ties == (kind != "normal")
+    in_parts = ranking._sort_rows((values[:, :100], values[:, 100:]))  # joined side by side
+    for name in ("order", "start", "end", "lengths"):
+        assert_array_equal(getattr(in_parts, name), getattr(ranked, name))
+
+
 def test_sort_rows_of_more_columns_than_the_packed_key_holds():
     rng = np.random.default_rng(4)
     values = rng.integers(0, 3000, (3, ranking._PACKED_COLUMNS + 5)) / 7
@@ -531,8 +563,15 @@ def test_sort_rows_of_more_columns_than_the_packed_key_holds():
     assert_allclose(ranks, _rankdata_rows(values), rtol=0, atol=0)
 
 
-def test_generalized_rank_sums_equal_ranking_each_event_with_each_value():
-    """Each x_ij joins event i's estimation values: U sums against a loop over events and tests."""
+@pytest.mark.parametrize("kernel_rows, byte_rows", [(2048, 255), (7, 3)])
+def test_generalized_rank_sums_equal_ranking_each_event_with_each_value(
+    monkeypatch, kernel_rows, byte_rows
+):
+    """Each x_ij joins event i's estimation values: U sums against a loop over events and tests,
+    the events in any order and in the residual pass's (fewest missing days first), compared
+    all at once or 7 at a time, counted 3 at a time."""
+    monkeypatch.setattr(ranking, "_KERNEL_ROWS", kernel_rows)
+    monkeypatch.setattr(ranking, "_BYTE_ROWS", byte_rows)
     rng = np.random.default_rng(8)
     n, length, tests = 40, 12, 4
     est = rng.integers(0, 6, (n, length)).astype(float)  # many ties, also with x
@@ -553,6 +592,10 @@ def test_generalized_rank_sums_equal_ranking_each_event_with_each_value():
             totals[j, have] += ranks / (have.sum() + 2) - 0.5
             zero[j] += x_rank / (have.sum() + 2) - 0.5
     got_totals, got_zero = ranking._generalized_rank_sums(est, x)
+    assert_allclose(got_totals, totals, rtol=1e-13, atol=1e-13)
+    assert_allclose(got_zero, zero, rtol=1e-13, atol=1e-13)
+    by_count = np.argsort(np.count_nonzero(np.isnan(est), axis=1), kind="stable")
+    got_totals, got_zero = ranking._generalized_rank_sums(est[by_count], x[by_count])
     assert_allclose(got_totals, totals, rtol=1e-13, atol=1e-13)
     assert_allclose(got_zero, zero, rtol=1e-13, atol=1e-13)
 

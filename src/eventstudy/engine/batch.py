@@ -29,6 +29,7 @@ from typing import Any
 
 import numpy as np
 import pandas as pd
+from numpy.lib.stride_tricks import sliding_window_view
 
 from eventstudy.calendar import Window, as_window
 from eventstudy.data.panel_cells import FrameCells, PanelCells
@@ -316,21 +317,26 @@ class BatchResult:
             raise ParameterError("rows", rows[~self.ok[rows]][:5].tolist(),
                                  "ask only for studied events (see .ok)")
         panel, est = self._panel, self.study.estimation
-        out = np.empty((len(rows), len(est)))
-        offsets = np.arange(est.start, est.end + 1)
-        spec = panel.spec
+        spec, width = panel.spec, len(est)
+        out = np.empty((len(rows), width))
+        # an event's estimation days are consecutive days and consecutive cells: each is one row
+        # of a sliding window over the cells (and over each day's model inputs), copied whole
+        first_day = panel.day0_pos[rows] + est.start
+        first_cell = panel.base[rows] + first_day
+        cells = sliding_window_view(panel.cells, width)
+        offset = sliding_window_view(spec.offset, width)
+        valid = sliding_window_view(spec.valid, width)
+        design = [sliding_window_view(np.ascontiguousarray(spec.design[:, j]), width)
+                  for j in range(spec.design.shape[1])]
         for lo in range(0, len(rows), 8192):
-            chunk = rows[lo : lo + 8192]
-            day = panel.day0_pos[chunk][:, None] + offsets[None, :]
-            y = np.take(panel.cells, panel.base[chunk][:, None] + day)
-            y -= spec.offset[day]
-            params = self.params[chunk]
-            if spec.design.shape[1]:  # the fit, column by column of the design
-                y -= params[:, :1] * spec.design[day, 0]
-                for j in range(1, spec.design.shape[1]):
-                    y -= params[:, j : j + 1] * spec.design[day, j]
-            y[~spec.valid[day]] = np.nan
-            out[lo : lo + len(chunk)] = y
+            days = first_day[lo : lo + 8192]
+            y = cells[first_cell[lo : lo + 8192]]
+            y -= offset[days]
+            params = self.params[rows[lo : lo + 8192]]
+            for j, column in enumerate(design):  # the fit, column by column of the design
+                y -= params[:, j : j + 1] * column[days]
+            np.putmask(y, ~valid[days], np.nan)
+            out[lo : lo + len(days)] = y
         return out
 
     def null_residuals(self, rows: np.ndarray) -> np.ndarray:

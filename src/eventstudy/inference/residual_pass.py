@@ -6,19 +6,21 @@ from __future__ import annotations
 import copy
 import os
 from concurrent.futures import ThreadPoolExecutor
+from collections.abc import Iterable
 from typing import Any
 
 import numpy as np
 
 from eventstudy.exceptions import ParameterError
 from eventstudy.inference.ranking import (
+    _count_true,
     _cross_sectional_restandardize,
     _generalized_rank_sums,
     _rank_statistic,
     _sort_rows,
     _weighted_rank_sd,
 )
-from eventstudy.inference.statistic import StatResult, _student, residual_sd
+from eventstudy.inference.statistic import StatResult, _student
 
 
 _BLOCK_ROWS = 512  # events whose residuals _ResidualPass works on at once
@@ -57,17 +59,18 @@ class _ResidualPass:
         self.kolari, self.sign, self.cda = kolari, sign, cda
         self.abnormal = abnormal  # Corrado rank: raw event-window ARs (N, T)
         self.df = df
-        # Corrado-Zivney and GRANK re-standardise the event values across all events first.
-        self.zivney = None if zivney is None else _cross_sectional_restandardize(zivney)
-        self.grank = None if grank is None else _cross_sectional_restandardize(grank)
-        # Corrado-Zivney's event values are GRANK's but the last: one sort serves both
+        # Corrado-Zivney's event values are GRANK's but the last: one sort serves both (and,
+        # each column re-standardised on its own, one re-standardisation)
         self.zivney_in_grank = (
-            self.zivney is not None and self.grank is not None
-            and self.grank.shape[1] == self.zivney.shape[1] + 1
-            and np.array_equal(self.grank[:, :-1], self.zivney)
+            zivney is not None and grank is not None and grank.shape[1] == zivney.shape[1] + 1
+            and np.array_equal(grank[:, :-1], zivney)
         )
+        # Corrado-Zivney and GRANK re-standardise the event values across all events first.
+        self.grank = None if grank is None else _cross_sectional_restandardize(grank)
         if self.zivney_in_grank and self.grank is not None:
             self.zivney = self.grank[:, :-1]  # one copy held, not two
+        else:
+            self.zivney = None if zivney is None else _cross_sectional_restandardize(zivney)
         self.length = -1
         self.widen(length)
 
@@ -103,10 +106,24 @@ class _ResidualPass:
         rank_pass.add(np.arange(residuals.shape[0]), residuals)
         return rank_pass
 
-    def add(self, rows: np.ndarray, residuals: np.ndarray) -> None:
-        """Accumulate the residuals of the events ``rows`` (``(len(rows), L)``, NaN: missing)."""
+    def add_chunks(self, chunks: Iterable[tuple[np.ndarray, np.ndarray]]) -> None:
+        """:meth:`add` every ``(rows, residuals)`` of ``chunks``, with one twin thread for all."""
+        with ThreadPoolExecutor(1) as pool:
+            for rows, chunk in chunks:
+                self.widen(chunk.shape[1])
+                self.add(rows, chunk, pool)
+
+    def add(self, rows: np.ndarray, residuals: np.ndarray,
+            pool: ThreadPoolExecutor | None = None) -> None:
+        """Accumulate the residuals of the events ``rows`` (``(len(rows), L)``, NaN: missing);
+        ``pool``: a one-thread pool for the twin (default: one of its own)."""
+        threads = len(rows) > _BLOCK_ROWS and (os.cpu_count() or 1) >= 2
+        if threads and pool is None:
+            with ThreadPoolExecutor(1) as own:
+                self.add(rows, residuals, own)
+            return
         if self.grank is not None:  # events with equal L_i together: GRANK counts them at once
-            by_length = np.argsort(np.count_nonzero(np.isnan(residuals), axis=1), kind="stable")
+            by_length = np.argsort(_count_true(np.isnan(residuals), axis=1), kind="stable")
             rows, residuals = rows[by_length], residuals[by_length]
         firsts = range(0, len(rows), _BLOCK_ROWS)  # blocks small enough to stay in cache
 
@@ -115,7 +132,7 @@ class _ResidualPass:
                 block = slice(first, first + _BLOCK_ROWS)
                 target._add_block(rows[block], residuals[block])
 
-        if len(firsts) < 2 or (os.cpu_count() or 1) < 2:
+        if not threads or pool is None:
             run(self, firsts)
             return
         # every other block summed by a twin in a second thread (NumPy releases the interpreter
@@ -123,22 +140,28 @@ class _ResidualPass:
         # same order every time, so the result does not depend on the threads' timing
         twin = copy.copy(self)
         twin._zero()
-        with ThreadPoolExecutor(1) as pool:
-            done = pool.submit(run, twin, firsts[1::2])
-            run(self, firsts[0::2])
-            done.result()
+        done = pool.submit(run, twin, firsts[1::2])
+        run(self, firsts[0::2])
+        done.result()
         for name in _SUMS:
             setattr(self, name, getattr(self, name) + getattr(twin, name))
 
     def _add_block(self, rows: np.ndarray, residuals: np.ndarray) -> None:
         present = ~np.isnan(residuals)
-        days = np.count_nonzero(present, axis=0)
+        days = _count_true(present, axis=0)
+        scaled = self.zivney is not None or self.grank is not None  # ranks of e / s
+        filled = np.where(present, residuals, 0.0)
         if self.cda:
-            self.e_sum += np.where(present, residuals, 0.0).sum(axis=0)
+            self.e_sum += filled.sum(axis=0)
             self.e_count += days
+        if scaled:
+            if self.df is None:
+                raise ParameterError("df", None, "give L_i - k_i per event for the rank tests")
+            # residual_sd's s_i: the same sums of squares, missing days 0
+            sd = np.sqrt((filled * filled).sum(axis=1) / np.asarray(self.df[rows], dtype=float))
         if self.kolari:
-            count = np.count_nonzero(present, axis=1)
-            z = np.where(present, residuals, 0.0)
+            count = _count_true(present, axis=1)
+            z = filled  # its last use: standardised in place
             z -= (z.sum(axis=1) / count)[:, None]
             z *= present
             z *= np.sqrt(count / np.einsum("ij,ij->i", z, z))[:, None]
@@ -146,23 +169,22 @@ class _ResidualPass:
             self.z2_sum += np.einsum("ij,ij->j", z, z)
             self.z_count += days
         if self.sign:
-            self.positive += int(np.sum(residuals > 0))
-            self.present += int(present.sum())
+            self.positive += int(np.count_nonzero(residuals > 0))
+            self.present += int(days.sum())
         if self.abnormal is not None:
             abnormal = self.abnormal[rows]
-            ranked = _sort_rows(np.concatenate([residuals, abnormal], axis=1))
+            ranked = _sort_rows((residuals, abnormal))
             deviations = ranked.average_ranks() - (ranked.lengths[:, None] + 1.0) / 2.0
-            self.corrado_total += ranked.column_sums(deviations)
+            self.corrado_total += ranked.column_sums(deviations, own=True)
             self.corrado_count += np.append(days, np.count_nonzero(~np.isnan(abnormal), axis=0))
-        if self.zivney is None and self.grank is None:
+        if not scaled:
             return
-        if self.df is None:
-            raise ParameterError("df", None, "give L_i - k_i per event for the rank tests")
-        est = residuals / residual_sd(residuals, self.df[rows])[:, None]
-        est_days = np.count_nonzero(~np.isnan(est), axis=0)  # days differ if s_i = 0
+        est = residuals / sd[:, None]
+        # a day is missing where the residual is, and everywhere if s_i = 0 (0 / 0)
+        est_days = days if np.all(sd > 0) else np.count_nonzero(~np.isnan(est), axis=0)
         if self.grank is not None:
             grank = self.grank[rows]
-            ranked = _sort_rows(np.concatenate([est, grank], axis=1))
+            ranked = _sort_rows((est, grank))
             totals, zero = _generalized_rank_sums(est, grank, ranked)
             self.grank_total += totals
             self.grank_zero += zero
@@ -174,10 +196,11 @@ class _ResidualPass:
                 lengths = ranked.lengths - ~np.isnan(grank[:, -1])
             else:
                 zivney = self.zivney[rows]
-                ranked = _sort_rows(np.concatenate([est, zivney], axis=1))
+                ranked = _sort_rows((est, zivney))
                 ranks, lengths = ranked.average_ranks(), ranked.lengths
-            u = ranks / (lengths[:, None] + 1.0) - 0.5
-            self.zivney_total += ranked.column_sums(u)[: est.shape[1] + zivney.shape[1]]
+            u = ranks / (lengths[:, None] + 1.0)
+            u -= 0.5
+            self.zivney_total += ranked.column_sums(u, own=True)[: est.shape[1] + zivney.shape[1]]
             self.zivney_count += np.append(est_days, np.count_nonzero(~np.isnan(zivney), axis=0))
 
     def correlation(self) -> float:
@@ -218,35 +241,20 @@ def _residual_chunks(residuals: Any, df: np.ndarray, chunk_size: int):
     """``(rows, residuals of those rows)`` for all events, ``chunk_size`` at a time, each checked.
 
     When ``residuals`` is a function (the batch engine recomputing them from the panel), the
-    next chunk is computed in a second thread while the caller works on this one: NumPy releases
-    the interpreter lock in both, so on two cores the two overlap."""
+    next chunk is computed and checked in a second thread while the caller works on this one:
+    NumPy releases the interpreter lock in both, so on two cores the two overlap."""
     n = len(df)
     starts = list(range(0, n, chunk_size))
+    lengths: list[int] = []  # L, the first chunk's
 
     def rows_at(start: int) -> np.ndarray:
         return np.arange(start, min(n, start + chunk_size))
 
-    def chunks():
-        if not callable(residuals):
-            for start in starts:
-                yield rows_at(start), residuals[start : start + chunk_size]
-            return
-        from concurrent.futures import ThreadPoolExecutor
-
-        with ThreadPoolExecutor(1) as pool:
-            pending = pool.submit(residuals, rows_at(starts[0])) if starts else None
-            for i, start in enumerate(starts):
-                assert pending is not None
-                chunk = pending.result()
-                if i + 1 < len(starts):
-                    pending = pool.submit(residuals, rows_at(starts[i + 1]))
-                yield rows_at(start), chunk
-
-    length = None
-    for rows, raw in chunks():
+    def checked(rows: np.ndarray, raw: Any) -> np.ndarray:
         chunk = np.asarray(raw, dtype=float)
-        length = chunk.shape[1] if length is None and chunk.ndim == 2 else length
-        if chunk.ndim != 2 or chunk.shape != (len(rows), length):
+        if not lengths and chunk.ndim == 2:
+            lengths.append(chunk.shape[1])
+        if chunk.ndim != 2 or chunk.shape != (len(rows), lengths[0]):
             raise ParameterError(
                 "residuals", f"shape {chunk.shape} for {len(rows)} events",
                 f"give an (N, L) array with N = {n}, or a function of the rows giving one",
@@ -255,8 +263,26 @@ def _residual_chunks(residuals: Any, df: np.ndarray, chunk_size: int):
             raise ParameterError(
                 "residuals", "infinite values", "give finite residuals, NaN where missing"
             )
-        if not np.all(df[rows] <= length - np.count_nonzero(np.isnan(chunk), axis=1)):
+        if not np.all(df[rows] <= lengths[0] - _count_true(np.isnan(chunk), axis=1)):
             raise ParameterError(
                 "df", df[rows].tolist()[:5], "each L_i - k_i must be at least 1 and at most L_i"
             )
-        yield rows, chunk
+        return chunk
+
+    if not callable(residuals):
+        for start in starts:
+            rows = rows_at(start)
+            yield rows, checked(rows, residuals[start : start + chunk_size])
+        return
+
+    def computed(rows: np.ndarray) -> np.ndarray:
+        return checked(rows, residuals(rows))
+
+    with ThreadPoolExecutor(1) as pool:
+        pending = pool.submit(computed, rows_at(starts[0])) if starts else None
+        for i, start in enumerate(starts):
+            assert pending is not None
+            chunk = pending.result()
+            if i + 1 < len(starts):
+                pending = pool.submit(computed, rows_at(starts[i + 1]))
+            yield rows_at(start), chunk

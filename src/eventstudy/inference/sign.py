@@ -107,16 +107,18 @@ def _signed_ranks(x: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
 
     :math:`|x|` is ranked by one ``numpy.sort`` of integers per column: the bits of a
     non-negative float, read as an integer, are ordered like the float, and shifted up by one
-    they leave the lowest bit free to carry the sign of :math:`x`. Zeros and NaN are left out.
+    they leave the lowest bit free to carry the sign of :math:`x`. Zeros (key 0, sorted first)
+    and NaN (keys above infinity's, sorted last) are left out.
     """
     m = x.shape[1]
     w_plus, nonzero, ties = np.zeros(m), np.zeros(m, dtype=np.intp), np.zeros(m)
+    first_nan = np.uint64(0x7FF0000000000001) << np.uint64(1)  # the smallest NaN's key
     for j in range(m):  # one day (one sort of the N events) at a time
         col = x[:, j]
-        kept = col[(col != 0) & ~np.isnan(col)]
-        key = np.abs(kept).view(np.uint64) << np.uint64(1)
-        key |= kept > 0
+        key = np.abs(col).view(np.uint64) << np.uint64(1)
+        key |= col > 0
         key.sort()
+        key = key[np.searchsorted(key, np.uint64(1)) : np.searchsorted(key, first_nan)]
         n = len(key)
         if n == 0:
             continue
