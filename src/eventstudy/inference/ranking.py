@@ -160,10 +160,10 @@ def _sort_rows(values: np.ndarray | Sequence[np.ndarray]) -> _SortedRows:
     if not ties:
         start = end = np.broadcast_to(positions, (n, m))
     else:
-        first = np.ones((n, 1), dtype=bool)
-        start = np.where(np.concatenate([first, ~same], axis=1), positions, 0)
+        edge = np.ones((n, 1), dtype=bool)
+        start = np.where(np.concatenate([edge, ~same], axis=1), positions, 0)
         np.maximum.accumulate(start, axis=1, out=start)
-        end = np.where(np.concatenate([~same, first], axis=1), positions, m - 1)
+        end = np.where(np.concatenate([~same, edge], axis=1), positions, m - 1)
         end = np.minimum.accumulate(end[:, ::-1], axis=1)[:, ::-1]
     return _SortedRows(order, start, end, lengths, ties)
 

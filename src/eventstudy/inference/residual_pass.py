@@ -66,7 +66,9 @@ class _ResidualPass:
             and np.array_equal(grank[:, :-1], zivney)
         )
         # Corrado-Zivney and GRANK re-standardise the event values across all events first.
-        self.grank = None if grank is None else _cross_sectional_restandardize(grank)
+        self.grank: np.ndarray | None = (
+            None if grank is None else _cross_sectional_restandardize(grank))
+        self.zivney: np.ndarray | None
         if self.zivney_in_grank and self.grank is not None:
             self.zivney = self.grank[:, :-1]  # one copy held, not two
         else:
