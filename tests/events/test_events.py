@@ -90,6 +90,14 @@ def test_spaces_around_tickers_and_dates_are_stripped():
     assert table["event_date"].tolist() == ["2018-08-06", "2018-08-06"]
 
 
+def test_every_space_str_strip_removes_is_stripped():
+    """Columns without any space skip the stripping; any space, ASCII or not, is still removed."""
+    given = ["\u00a0FB", "AAPL\t", "\x1fJPM", "C\r", "\u2003WFC", "GOOG"]
+    table = read_events(pd.DataFrame({"ticker": given, "event_date": ["2018-08-06"] * len(given)}))
+    assert table["ticker"].tolist() == [text.strip() for text in given]
+    assert table["event_date"].tolist() == ["2018-08-06"] * len(given)
+
+
 def test_place_events_by_hand():
     days = pd.DatetimeIndex(["2018-08-02", "2018-08-03", "2018-08-06", "2018-08-07"])
     placed = place_events(np.array(["2018-08-03", "2018-08-04", "2018-01-01", "2018-09-01", "x"],

@@ -414,7 +414,7 @@ def _combine(
     placement: EventMarkets,
 ) -> MultiEventResult:
     """Join the per-market batches in the order of the events table and run the tests."""
-    frames, abnormal, se, sources = [], [], [], []
+    frames, sources = [], []
     for index, part in enumerate(parts):
         ok = np.flatnonzero(part.batch.ok)
         frame = part.batch.frame().rename(columns={"security": "ticker"})
@@ -436,8 +436,6 @@ def _combine(
         if exclude_events:
             frame["estimation_days_lost"] = part.batch.estimation_days_lost[ok]
         frames.append(frame)
-        abnormal.append(part.batch.abnormal[ok])
-        se.append(part.batch.se[ok])
         sources.append(np.column_stack([np.full(len(ok), index), ok]))
     events = pd.concat(frames) if len(frames) > 1 else frames[0]
     order = np.argsort(events.index.to_numpy(), kind="stable")
@@ -455,8 +453,10 @@ def _combine(
     events.index.name = "row"
     where = np.concatenate(sources)[order]  # (part, row in its batch) per studied event
     rel_days = pd.Index(list(study.window.days), name="rel_day")
-    abnormal_frame = pd.DataFrame(np.concatenate(abnormal)[order], index=events.index, columns=rel_days)
-    se_frame = pd.DataFrame(np.concatenate(se)[order], index=events.index, columns=rel_days)
+    abnormal_frame = pd.DataFrame(_gathered(parts, "abnormal", where), index=events.index,
+                                  columns=rel_days, copy=False)
+    se_frame = pd.DataFrame(_gathered(parts, "se", where), index=events.index, columns=rel_days,
+                            copy=False)
 
     def residual_rows(rows: np.ndarray) -> np.ndarray:
         out = np.empty((len(rows), len(study.estimation)))
@@ -510,6 +510,29 @@ def _combine(
         abnormal_se=se_frame, accounting=accounting, tests=tuple(statistics),
         warnings=tuple(caught), residual_rows=residual_rows, window_dates=window_dates,
     )
+
+
+#: Events whose rows :func:`_gathered` copies at once (a block that stays in the cache).
+_GATHER_BLOCK = 16384
+
+
+def _gathered(parts: list[_Part], name: str, where: np.ndarray) -> np.ndarray:
+    """The batches' ``(N, T)`` array ``name`` (``abnormal``, ``se``) for the studied events in
+    the order of ``where`` (part, row in its batch), each row copied once from its batch, in
+    Fortran order: the layout of a frame's copied values, so that the tests sum the days in the
+    same order whatever the number of parts. Copied block by block: straight into the Fortran
+    layout, the rows would scatter over all the columns' pages at once."""
+    out = np.empty((len(where), getattr(parts[0].batch, name).shape[1]), order="F")
+    for index, part in enumerate(parts):
+        values = getattr(part.batch, name)
+        mine = np.flatnonzero(where[:, 0] == index) if len(parts) > 1 else None
+        for lo in range(0, len(where) if mine is None else len(mine), _GATHER_BLOCK):
+            if mine is None:
+                out[lo : lo + _GATHER_BLOCK] = values[where[lo : lo + _GATHER_BLOCK, 1]]
+            else:
+                block = mine[lo : lo + _GATHER_BLOCK]
+                out[block] = values[where[block, 1]]
+    return out
 
 
 def event_tests(
