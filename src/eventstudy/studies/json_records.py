@@ -31,6 +31,10 @@ __all__ = ["JsonRecords"]
 
 _CUT = "\n"
 
+#: Neighbour factorised columns share one piece per record when their pairs of distinct values
+#: are at most this many (each pair's text is made once).
+_COMBINED = 65536
+
 
 class _Numbers(NamedTuple):
     """A column of numbers, formatted record by record between ``prefix`` and ``suffix``."""
@@ -70,8 +74,17 @@ class JsonRecords:
             if i == 0:
                 prefix = "," + prefix  # every record starts with a comma; the first one's is cut
             suffix = close if i == len(fields) - 1 else ""
-            self.parts.append(_Numbers(prefix, np.asarray(values), suffix) if numbers
-                              else _factorised(prefix, values, suffix))
+            last = self.parts[-1] if self.parts else None
+            if numbers:
+                self.parts.append(_Numbers(prefix, np.asarray(values), suffix))
+                continue
+            column = _factorised(prefix, values, suffix)
+            if isinstance(last, _Codes) and len(last.texts) * len(column.texts) <= _COMBINED:
+                size = len(column.texts)  # one piece per record for both, one text per pair
+                self.parts[-1] = _Codes(last.codes * size + column.codes,
+                                        np.add.outer(last.texts, column.texts).ravel())
+            else:
+                self.parts.append(column)
 
     def __len__(self) -> int:
         return self.n
@@ -80,11 +93,8 @@ class JsonRecords:
         """The records ``rows`` (a slice), separated by commas, without enclosing brackets."""
         if len(range(*rows.indices(self.n))) == 0:
             return b""
-        pieces = [
-            _number_pieces(part.prefix, part.values[rows], part.suffix)
-            if isinstance(part, _Numbers) else part.texts[part.codes[rows]].tolist()
-            for part in self.parts
-        ]
+        pieces = [_number_pieces(part, rows) if isinstance(part, _Numbers)
+                  else part.texts[part.codes[rows]].tolist() for part in self.parts]
         n, k = len(pieces[0]), len(pieces)
         out = [""] * (n * k)
         for j, column in enumerate(pieces):
@@ -93,11 +103,13 @@ class JsonRecords:
         return "".join(out).encode()
 
 
-def _number_pieces(prefix: str, values: np.ndarray, suffix: str) -> list[str]:
-    """``prefix + value + suffix`` per record, the values formatted by one ``orjson.dumps``."""
-    body = orjson.dumps(np.ascontiguousarray(values), option=orjson.OPT_SERIALIZE_NUMPY)
+def _number_pieces(part: _Numbers, rows: slice) -> list[str]:
+    """Each record's text of ``part``, the values formatted by one ``orjson.dumps``."""
+    body = orjson.dumps(np.ascontiguousarray(part.values[rows]),
+                        option=orjson.OPT_SERIALIZE_NUMPY)
     text = body.decode()[1:-1]  # numbers, true/false and null: no comma but the separators
-    return (prefix + text.replace(",", suffix + _CUT + prefix) + suffix).split(_CUT)
+    cut = part.suffix + _CUT + part.prefix
+    return (part.prefix + text.replace(",", cut) + part.suffix).split(_CUT)
 
 
 def _factorised(prefix: str, values: Any, suffix: str) -> _Codes:
@@ -109,7 +121,7 @@ def _factorised(prefix: str, values: Any, suffix: str) -> _Codes:
         codes, distinct = pd.factorize(values)
     texts = _json_texts(np.asarray(distinct, dtype=object).tolist())
     texts.append("null")
-    codes = np.where(codes < 0, len(texts) - 1, codes)
+    codes = np.where(codes < 0, len(texts) - 1, codes).astype(np.intp)
     return _Codes(codes, prefix + np.array(texts, dtype=object) + suffix)
 
 

@@ -235,6 +235,10 @@ def run_multi_event_study(
     return _combine(study, windows, table, parts, state, tests, exclude_events, placement)
 
 
+#: The status of a studied event, by whether its day 0 moved.
+_STUDIED = np.array(["studied", "studied_day0_moved"], dtype=object)
+
+
 class _Accounting:
     """What became of every row, filled as the study goes."""
 
@@ -274,7 +278,7 @@ def _study_market(
     the exchange's sessions, drop duplicates, run the batch."""
     tickers = table["ticker"].to_numpy(dtype=object)[group]
     given = table["event_date"].to_numpy(dtype=object)[group]
-    wanted = list(dict.fromkeys(tickers.tolist()))
+    wanted = pd.unique(tickers).tolist()  # in order of appearance
     if event_peers is not None:
         wanted = list(dict.fromkeys([*wanted, *(p for i in group for p in event_peers[i])]))
     user_factors = user.factors if user is not None else None
@@ -374,7 +378,7 @@ def _study_market(
     rows = group[unique]
     ok = batch.ok
     moved = placed.moved[unique]
-    state.status[rows[ok]] = np.where(moved[ok] != "", "studied_day0_moved", "studied")
+    state.status[rows[ok]] = _STUDIED[(moved[ok] != "").astype(np.intp)]
     state.reason[rows[ok]] = moved[ok]
     if exclude_events:
         state.lost[rows[ok]] = batch.estimation_days_lost[ok]

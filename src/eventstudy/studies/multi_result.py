@@ -282,14 +282,15 @@ class MultiEventResult:
         stream.write(b"}\n")
 
     def _envelope(self) -> dict[str, Any]:
+        aar = self.aar  # once: each CAAR below is caar_over(w) of it
         return {
             "model": self.study.model.name,
             "measure": self.study.measure,
             "alternative": self.study.alternative,
             "n_events": self.n_events,
-            "aar": [{"rel_day": int(k), "value": float(v)} for k, v in self.aar.items()],
-            "caar": [{"start": w.start, "end": w.end, "value": self.caar_over(w)}
-                     for w in self.car_windows],
+            "aar": [{"rel_day": int(k), "value": float(v)} for k, v in aar.items()],
+            "caar": [{"start": w.start, "end": w.end,
+                      "value": float(aar.loc[w.start : w.end].sum())} for w in self.car_windows],
             "variance_ratio": [
                 {"rel_day": int(day), "n": int(row.n), "variance": _finite(row.variance),
                  "ratio": _finite(row.ratio)}
