@@ -81,7 +81,9 @@ def _column(table: pd.DataFrame, name: str) -> np.ndarray:
     """A text column of the events table (``""`` where missing; :func:`read_events` strips
     the spaces), or all ``""``."""
     if name not in table.columns:
-        return np.full(len(table), "", dtype=object)
+        empty = np.empty(len(table), dtype=object)  # fill(): np.full is slow for objects
+        empty.fill("")
+        return empty
     return table[name].fillna("").astype(str).to_numpy(dtype=object)
 
 
@@ -152,6 +154,8 @@ def _distinct(*columns: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]
     key = np.zeros(len(columns[0]), dtype=np.int64)
     for column in columns:
         codes, values = pd.factorize(column)
+        if len(values) == 1 and codes.min() == 0:
+            continue  # one value and none missing: the column splits no rows
         key, _ = pd.factorize(key * len(values) + codes)  # codes stay below the row count
     n = int(key.max()) + 1 if len(key) else 0
     first = np.empty(n, dtype=np.int64)

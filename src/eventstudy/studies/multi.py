@@ -243,8 +243,10 @@ class _Accounting:
     """What became of every row, filled as the study goes."""
 
     def __init__(self, n: int) -> None:
-        self.status = np.full(n, "skipped", dtype=object)
-        self.reason = np.full(n, "", dtype=object)
+        self.status = np.empty(n, dtype=object)  # fill(): np.full is slow for objects
+        self.status.fill("skipped")
+        self.reason = np.empty(n, dtype=object)
+        self.reason.fill("")
         self.day0 = np.full(n, np.datetime64("NaT"), dtype="datetime64[ns]")
         self.duplicate_of = np.full(n, -1, dtype=np.int64)
         self.lost = np.full(n, -1, dtype=np.int64)
