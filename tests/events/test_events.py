@@ -101,8 +101,8 @@ def test_every_space_str_strip_removes_is_stripped():
 def test_find_duplicates_equals_a_loop_over_the_rows():
     rng = np.random.default_rng(5)
     n = 400
-    keys = pd.DataFrame({"ticker": rng.choice(np.array(["FB", "AAPL", None, "JPM"], dtype=object), n),
-                         "position": rng.integers(0, 6, n)})
+    tickers = np.array(["FB", "AAPL", None, "JPM"], dtype=object)
+    keys = pd.DataFrame({"ticker": rng.choice(tickers, n), "position": rng.integers(0, 6, n)})
     placed = rng.random(n) < 0.8
     seen: dict = {}
     expected = np.full(n, -1)

@@ -45,8 +45,8 @@ def test_records_equal_orjson_of_the_dicts_byte_for_byte(texts):
     ], "}]}")
     reversed_floats = floats[::-1].tolist()
     expected = [  # the records as dicts, for orjson
-        {"row": i, "text": text[i], "x": float(floats[i]), "day0": None if pd.isna(day[i]) else day[i],
-         "flag": bool(flags[i]), "bools": bool(flags[i]),
+        {"row": i, "text": text[i], "x": float(floats[i]),
+         "day0": None if pd.isna(day[i]) else day[i], "flag": bool(flags[i]), "bools": bool(flags[i]),
          "dup": None if pd.isna(nullable[i]) else int(nullable[i]),
          "windows": [{"start": -1, "end": 1, "car": reversed_floats[i]}]}
         for i in range(n)
@@ -94,7 +94,8 @@ def small_result(windows: tuple[Window, ...]) -> MultiEventResult:
                             abnormal_se=abnormal.abs() + 0.01, accounting=accounting, tests=())
 
 
-@pytest.mark.parametrize("windows", [(Window(-1, 1),), (Window(-1, 1), Window(0, 0), Window(-2, 2))],
+@pytest.mark.parametrize("windows", [(Window(-1, 1),),
+                                     (Window(-1, 1), Window(0, 0), Window(-2, 2))],
                          ids=["one window", "three windows"])
 def test_write_json_is_orjson_of_the_result_dict_byte_for_byte(windows):
     result = small_result(windows)

@@ -187,10 +187,12 @@ _ASCII_SPACES = " \t\n\r\x0b\x0c\x1c\x1d\x1e\x1f"
 def _stripped(text: pd.Series) -> pd.Series:
     """``text.str.strip()``; a column without any space in it (the usual case, checked on the
     joined text) is returned as it is rather than stripped value by value."""
-    if not text.hasnans:
+    try:
         joined = "".join(text.to_numpy(dtype=object).tolist())
-        if joined.isascii() and not any(space in joined for space in _ASCII_SPACES):
-            return text
+    except TypeError:  # a missing value (NaN) among the texts
+        return text.str.strip()
+    if joined.isascii() and not any(space in joined for space in _ASCII_SPACES):
+        return text
     return text.str.strip()
 
 

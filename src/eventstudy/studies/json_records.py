@@ -10,7 +10,8 @@ is built column by column:
   text, and the text is cut into one piece per record;
 - any other column (texts, dates, nullable integers; ``None`` is ``null``) is factorised once
   for all the records: each distinct value is formatted once (by orjson) and each record takes
-  its value's piece.
+  its value's piece; neighbour columns of this kind with few pairs of distinct values share one
+  piece (each pair's text made once).
 
 The pieces of a chunk of records are joined once. The text equals ``orjson.dumps`` of the
 records as dicts, byte for byte (orjson formats the numbers either way; ``NaN`` and infinities

@@ -370,7 +370,8 @@ class MultiEventResult:
         if "exchange" in events.columns:
             fields += [(',"exchange":', _text_categories(events["exchange"]), False),
                        (',"market":', _text_categories(events["market"]), False),
-                       (',"market_default":', events["market_default"].to_numpy(dtype=bool), False)]
+                       (',"market_default":', events["market_default"].astype(bool).to_numpy(),
+                        False)]
         close = "}"
         if len(self.car_windows) > 1:
             for w, window in enumerate(self.car_windows):
