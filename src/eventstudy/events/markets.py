@@ -68,9 +68,10 @@ class EventMarkets:
         ok = np.flatnonzero(self.failed == "")
         if len(ok) == 0:
             return []
-        first, codes, _ = _distinct(self.exchange[ok], self.market[ok])
-        if len(first) == 1:  # one exchange and one market: every row
-            return [(ok, str(self.exchange[ok[0]]), str(self.market[ok[0]]))]
+        exchange, market = self.exchange[ok[0]], self.market[ok[0]]
+        if (self.exchange[ok] == exchange).all() and (self.market[ok] == market).all():
+            return [(ok, str(exchange), str(market))]  # one exchange and one market: every row
+        _, codes, _ = _distinct(self.exchange[ok], self.market[ok])
         order = np.argsort(codes, kind="stable")
         bounds = np.cumsum(np.bincount(codes))[:-1]
         return [(rows, str(self.exchange[rows[0]]), str(self.market[rows[0]]))
@@ -119,7 +120,9 @@ def assign_markets(
         raise ParameterError("market", market, "give a ticker or id of the market series")
     tickers = table["ticker"].astype(str).to_numpy(dtype=object)
     given, named = _column(table, "exchange"), _column(table, "market")
-    first, codes, counts = _distinct(tickers, given, named)
+    first, codes, counts = _distinct(tickers, *(column for name, column in
+                                                (("exchange", given), ("market", named))
+                                                if name in table.columns))  # others: all ""
     # everything below is per distinct (ticker, exchange column, market column), then broadcast
     k_exchange = np.full(len(first), "", dtype=object)
     k_market = np.full(len(first), "", dtype=object)
