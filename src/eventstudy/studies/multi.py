@@ -525,19 +525,16 @@ _GATHER_BLOCK = 16384
 def _gathered(parts: list[_Part], name: str, where: np.ndarray) -> np.ndarray:
     """The batches' ``(N, T)`` array ``name`` (``abnormal``, ``se``) for the studied events in
     the order of ``where`` (part, row in its batch), each row copied once from its batch, in
-    Fortran order: the layout of a frame's copied values, so that the tests sum the days in the
-    same order whatever the number of parts. Copied block by block: straight into the Fortran
-    layout, the rows would scatter over all the columns' pages at once."""
+    Fortran order: the layout of a frame's copied values, which the tests have always read (their
+    sums run in the same order, so the statistics keep every bit). Copied block by block:
+    straight into the Fortran layout, the rows would scatter over all the columns' pages."""
     out = np.empty((len(where), getattr(parts[0].batch, name).shape[1]), order="F")
     for index, part in enumerate(parts):
         values = getattr(part.batch, name)
-        mine = np.flatnonzero(where[:, 0] == index) if len(parts) > 1 else None
-        for lo in range(0, len(where) if mine is None else len(mine), _GATHER_BLOCK):
-            if mine is None:
-                out[lo : lo + _GATHER_BLOCK] = values[where[lo : lo + _GATHER_BLOCK, 1]]
-            else:
-                block = mine[lo : lo + _GATHER_BLOCK]
-                out[block] = values[where[block, 1]]
+        mine = np.flatnonzero(where[:, 0] == index)  # ascending
+        for lo in range(0, len(mine), _GATHER_BLOCK):
+            block = mine[lo : lo + _GATHER_BLOCK]
+            out[block] = values[where[block, 1]]
     return out
 
 
