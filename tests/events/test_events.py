@@ -14,7 +14,7 @@ from numpy.testing import assert_allclose
 from eventstudy import batch_event_study, run_event_study, run_multi_event_study
 from eventstudy.cli import main
 from eventstudy.data.snapshot import load_prices
-from eventstudy.events import place_events, read_events
+from eventstudy.events import find_duplicates, place_events, read_events
 from eventstudy.exceptions import ClusteredEventsWarning, DataError, DataQualityWarning, ParameterError
 from eventstudy.data.returns import simple_returns
 
@@ -88,6 +88,34 @@ def test_spaces_around_tickers_and_dates_are_stripped():
     table = read_events(pd.DataFrame({"ticker": [" USB", "FB "], "event_date": [" 2018-08-06", "2018-08-06 "]}))
     assert table["ticker"].tolist() == ["USB", "FB"]
     assert table["event_date"].tolist() == ["2018-08-06", "2018-08-06"]
+
+
+def test_every_space_str_strip_removes_is_stripped():
+    """Columns without any space skip the stripping; any space, ASCII or not, is still removed."""
+    given = ["\u00a0FB", "AAPL\t", "\x1fJPM", "C\r", "\u2003WFC", "GOOG"]
+    table = read_events(pd.DataFrame({"ticker": given, "event_date": ["2018-08-06"] * len(given)}))
+    assert table["ticker"].tolist() == [text.strip() for text in given]
+    assert table["event_date"].tolist() == ["2018-08-06"] * len(given)
+
+
+def test_find_duplicates_equals_a_loop_over_the_rows():
+    rng = np.random.default_rng(5)
+    n = 400
+    tickers = np.array(["FB", "AAPL", None, "JPM"], dtype=object)
+    keys = pd.DataFrame({"ticker": rng.choice(tickers, n), "position": rng.integers(0, 6, n)})
+    placed = rng.random(n) < 0.8
+    seen: dict = {}
+    expected = np.full(n, -1)
+    for row in range(n):  # the first placed row of each key owns the later ones
+        if placed[row]:
+            key = ("<missing>" if keys.at[row, "ticker"] is None else keys.at[row, "ticker"],
+                   keys.at[row, "position"])
+            if key in seen:
+                expected[row] = seen[key]
+            else:
+                seen[key] = row
+    assert find_duplicates(keys, placed).tolist() == expected.tolist()
+    assert find_duplicates(keys, np.zeros(n, dtype=bool)).tolist() == [-1] * n
 
 
 def test_place_events_by_hand():

@@ -68,9 +68,10 @@ class EventMarkets:
         ok = np.flatnonzero(self.failed == "")
         if len(ok) == 0:
             return []
-        first, codes, _ = _distinct(self.exchange[ok], self.market[ok])
-        if len(first) == 1:  # one exchange and one market: every row
-            return [(ok, str(self.exchange[ok[0]]), str(self.market[ok[0]]))]
+        exchange, market = self.exchange[ok[0]], self.market[ok[0]]
+        if (self.exchange[ok] == exchange).all() and (self.market[ok] == market).all():
+            return [(ok, str(exchange), str(market))]  # one exchange and one market: every row
+        _, codes, _ = _distinct(self.exchange[ok], self.market[ok])
         order = np.argsort(codes, kind="stable")
         bounds = np.cumsum(np.bincount(codes))[:-1]
         return [(rows, str(self.exchange[rows[0]]), str(self.market[rows[0]]))
@@ -81,7 +82,9 @@ def _column(table: pd.DataFrame, name: str) -> np.ndarray:
     """A text column of the events table (``""`` where missing; :func:`read_events` strips
     the spaces), or all ``""``."""
     if name not in table.columns:
-        return np.full(len(table), "", dtype=object)
+        empty = np.empty(len(table), dtype=object)  # fill(): np.full is slow for objects
+        empty.fill("")
+        return empty
     return table[name].fillna("").astype(str).to_numpy(dtype=object)
 
 
@@ -117,7 +120,9 @@ def assign_markets(
         raise ParameterError("market", market, "give a ticker or id of the market series")
     tickers = table["ticker"].astype(str).to_numpy(dtype=object)
     given, named = _column(table, "exchange"), _column(table, "market")
-    first, codes, counts = _distinct(tickers, given, named)
+    first, codes, counts = _distinct(tickers, *(column for name, column in
+                                                (("exchange", given), ("market", named))
+                                                if name in table.columns))  # others: all ""
     # everything below is per distinct (ticker, exchange column, market column), then broadcast
     k_exchange = np.full(len(first), "", dtype=object)
     k_market = np.full(len(first), "", dtype=object)
@@ -152,6 +157,8 @@ def _distinct(*columns: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]
     key = np.zeros(len(columns[0]), dtype=np.int64)
     for column in columns:
         codes, values = pd.factorize(column)
+        if len(values) == 1 and codes.min() == 0:
+            continue  # one value and none missing: the column splits no rows
         key, _ = pd.factorize(key * len(values) + codes)  # codes stay below the row count
     n = int(key.max()) + 1 if len(key) else 0
     first = np.empty(n, dtype=np.int64)

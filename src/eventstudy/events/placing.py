@@ -133,16 +133,20 @@ def find_duplicates(keys: pd.DataFrame, placed: np.ndarray) -> np.ndarray:
     """Row of the first event with the same key for every later repeat, -1 elsewhere.
 
     ``keys`` holds one row per event (e.g. security, day-0 position, market); only the rows
-    where ``placed`` is true take part. Vectorised (a hash of the rows), linear in the events.
+    where ``placed`` is true take part (missing values are one key). Vectorised (hash
+    factorisations of the columns, then of the combined codes; no sort), linear in the events.
     """
     first = np.full(len(keys), -1, dtype=np.int64)
     rows = np.flatnonzero(placed)
     if len(rows) == 0:
         return first
-    sub = keys.iloc[rows].reset_index(drop=True)
-    codes = sub.groupby(list(sub.columns), sort=False, dropna=False).ngroup().to_numpy()
-    _, first_of_code = np.unique(codes, return_index=True)  # codes are 0 .. groups-1
-    owner = rows[first_of_code[codes]]
+    group = np.zeros(len(rows), dtype=np.int64)  # one code per distinct key
+    for name in keys.columns:
+        codes, values = pd.factorize(keys[name].to_numpy()[rows])  # missing: -1
+        group, _ = pd.factorize(group * (len(values) + 1) + codes + 1)
+    owner_of_group = np.empty(int(group.max()) + 1, dtype=np.int64)
+    owner_of_group[group[::-1]] = rows[::-1]  # the last write is the first row of the key
+    owner = owner_of_group[group]
     repeat = owner != rows
     first[rows[repeat]] = owner[repeat]
     return first

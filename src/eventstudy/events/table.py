@@ -176,8 +176,24 @@ def read_events(
         table = table.rename(columns={security: "ticker"})
     for column in ("ticker", "event_date", "market", "exchange"):
         if column in table.columns:
-            table[column] = table[column].astype(str).str.strip()
+            table[column] = _stripped(table[column].astype(str))
     return table.reset_index(drop=True)
+
+
+#: The characters ``str.strip()`` removes that are ASCII (any other is not ASCII).
+_ASCII_SPACES = " \t\n\r\x0b\x0c\x1c\x1d\x1e\x1f"
+
+
+def _stripped(text: pd.Series) -> pd.Series:
+    """``text.str.strip()``; a column without any space in it (the usual case, checked on the
+    joined text) is returned as it is rather than stripped value by value."""
+    try:
+        joined = "".join(text.to_numpy(dtype=object).tolist())
+    except TypeError:  # a missing value (NaN) among the texts
+        return text.str.strip()
+    if joined.isascii() and not any(space in joined for space in _ASCII_SPACES):
+        return text
+    return text.str.strip()
 
 
 def id_column_of(columns: Sequence[str] | str | None) -> str | None:

@@ -110,8 +110,14 @@ def two_sided_p(t: np.ndarray, df: np.ndarray | float) -> np.ndarray:
 
 
 def critical_values(level: float, df: np.ndarray) -> np.ndarray:
-    """:math:`t_{\\nu, 1-a/2}` per event."""
-    return special.stdtrit(np.asarray(df, dtype=float), 0.5 + check_level(level) / 2.0)
+    """:math:`t_{\\nu, 1-a/2}` per event, computed once per distinct :math:`\\nu` (a batch's
+    events share a few degrees of freedom)."""
+    df = np.asarray(df, dtype=float)
+    quantile = 0.5 + check_level(level) / 2.0
+    if df.ndim != 1:
+        return special.stdtrit(df, quantile)
+    distinct, where = np.unique(df, return_inverse=True)
+    return special.stdtrit(distinct, quantile)[where]
 
 
 def p_values(t: np.ndarray, df: np.ndarray | float, alternative: str = "two-sided") -> np.ndarray:

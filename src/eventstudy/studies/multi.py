@@ -235,12 +235,18 @@ def run_multi_event_study(
     return _combine(study, windows, table, parts, state, tests, exclude_events, placement)
 
 
+#: The status of a studied event, by whether its day 0 moved.
+_STUDIED = np.array(["studied", "studied_day0_moved"], dtype=object)
+
+
 class _Accounting:
     """What became of every row, filled as the study goes."""
 
     def __init__(self, n: int) -> None:
-        self.status = np.full(n, "skipped", dtype=object)
-        self.reason = np.full(n, "", dtype=object)
+        self.status = np.empty(n, dtype=object)  # fill(): np.full is slow for objects
+        self.status.fill("skipped")
+        self.reason = np.empty(n, dtype=object)
+        self.reason.fill("")
         self.day0 = np.full(n, np.datetime64("NaT"), dtype="datetime64[ns]")
         self.duplicate_of = np.full(n, -1, dtype=np.int64)
         self.lost = np.full(n, -1, dtype=np.int64)
@@ -274,7 +280,7 @@ def _study_market(
     the exchange's sessions, drop duplicates, run the batch."""
     tickers = table["ticker"].to_numpy(dtype=object)[group]
     given = table["event_date"].to_numpy(dtype=object)[group]
-    wanted = list(dict.fromkeys(tickers.tolist()))
+    wanted = pd.unique(tickers).tolist()  # in order of appearance
     if event_peers is not None:
         wanted = list(dict.fromkeys([*wanted, *(p for i in group for p in event_peers[i])]))
     user_factors = user.factors if user is not None else None
@@ -374,7 +380,7 @@ def _study_market(
     rows = group[unique]
     ok = batch.ok
     moved = placed.moved[unique]
-    state.status[rows[ok]] = np.where(moved[ok] != "", "studied_day0_moved", "studied")
+    state.status[rows[ok]] = _STUDIED[(moved[ok] != "").astype(np.intp)]
     state.reason[rows[ok]] = moved[ok]
     if exclude_events:
         state.lost[rows[ok]] = batch.estimation_days_lost[ok]
@@ -414,7 +420,7 @@ def _combine(
     placement: EventMarkets,
 ) -> MultiEventResult:
     """Join the per-market batches in the order of the events table and run the tests."""
-    frames, abnormal, se, sources = [], [], [], []
+    frames, sources = [], []
     for index, part in enumerate(parts):
         ok = np.flatnonzero(part.batch.ok)
         frame = part.batch.frame().rename(columns={"security": "ticker"})
@@ -436,8 +442,6 @@ def _combine(
         if exclude_events:
             frame["estimation_days_lost"] = part.batch.estimation_days_lost[ok]
         frames.append(frame)
-        abnormal.append(part.batch.abnormal[ok])
-        se.append(part.batch.se[ok])
         sources.append(np.column_stack([np.full(len(ok), index), ok]))
     events = pd.concat(frames) if len(frames) > 1 else frames[0]
     order = np.argsort(events.index.to_numpy(), kind="stable")
@@ -455,8 +459,10 @@ def _combine(
     events.index.name = "row"
     where = np.concatenate(sources)[order]  # (part, row in its batch) per studied event
     rel_days = pd.Index(list(study.window.days), name="rel_day")
-    abnormal_frame = pd.DataFrame(np.concatenate(abnormal)[order], index=events.index, columns=rel_days)
-    se_frame = pd.DataFrame(np.concatenate(se)[order], index=events.index, columns=rel_days)
+    abnormal_frame = pd.DataFrame(_gathered(parts, "abnormal", where), index=events.index,
+                                  columns=rel_days, copy=False)
+    se_frame = pd.DataFrame(_gathered(parts, "se", where), index=events.index, columns=rel_days,
+                            copy=False)
 
     def residual_rows(rows: np.ndarray) -> np.ndarray:
         out = np.empty((len(rows), len(study.estimation)))
@@ -510,6 +516,26 @@ def _combine(
         abnormal_se=se_frame, accounting=accounting, tests=tuple(statistics),
         warnings=tuple(caught), residual_rows=residual_rows, window_dates=window_dates,
     )
+
+
+#: Events whose rows :func:`_gathered` copies at once (a block that stays in the cache).
+_GATHER_BLOCK = 16384
+
+
+def _gathered(parts: list[_Part], name: str, where: np.ndarray) -> np.ndarray:
+    """The batches' ``(N, T)`` array ``name`` (``abnormal``, ``se``) for the studied events in
+    the order of ``where`` (part, row in its batch), each row copied once from its batch, in
+    Fortran order: the layout of a frame's copied values, which the tests have always read (their
+    sums run in the same order, so the statistics keep every bit). Copied block by block:
+    straight into the Fortran layout, the rows would scatter over all the columns' pages."""
+    out = np.empty((len(where), getattr(parts[0].batch, name).shape[1]), order="F")
+    for index, part in enumerate(parts):
+        values = getattr(part.batch, name)
+        mine = np.flatnonzero(where[:, 0] == index)  # ascending
+        for lo in range(0, len(mine), _GATHER_BLOCK):
+            block = mine[lo : lo + _GATHER_BLOCK]
+            out[block] = values[where[block, 1]]
+    return out
 
 
 def event_tests(

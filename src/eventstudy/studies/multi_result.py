@@ -21,6 +21,7 @@ from eventstudy.formatting import ShowsSummary, Summary
 from eventstudy.inference.adjust import LABELS
 from eventstudy.inference.parametric import mean_residual_correlation
 from eventstudy.inference.statistic import TestStatistic
+from eventstudy.studies.json_records import JsonRecords
 
 __all__ = ["MultiEventResult", "window_label"]
 
@@ -39,6 +40,19 @@ def _texts(column: pd.Series) -> list[str]:
     return values.astype(str).tolist()
 
 
+def _text_categories(column: pd.Series) -> pd.Categorical:
+    """The values of :func:`_texts` as a categorical: each distinct value once."""
+    if isinstance(column.dtype, pd.CategoricalDtype):
+        values = column.array
+        if (values.codes >= 0).all() and pd.api.types.infer_dtype(values.categories) == "string":
+            return values  # its categories are the texts
+    values = column.to_numpy(dtype=object)
+    codes, distinct = pd.factorize(values)
+    if not pd.api.types.is_string_dtype(column.dtype) or (codes < 0).any():
+        codes, distinct = pd.factorize(values.astype(str).astype(object))
+    return pd.Categorical.from_codes(codes, distinct)
+
+
 def _dates(column: pd.Series) -> list[str | None]:
     """Dates as ``YYYY-MM-DD`` (None where missing): each distinct date formatted once."""
     values = pd.DatetimeIndex(column).to_numpy().astype("datetime64[D]")
@@ -46,6 +60,13 @@ def _dates(column: pd.Series) -> list[str | None]:
     text = np.datetime_as_string(distinct).astype(object)
     text[np.isnat(distinct)] = None
     return text[where.ravel()].tolist()
+
+
+def _date_categories(column: pd.Series) -> pd.Categorical:
+    """Dates as a categorical of ``YYYY-MM-DD`` texts (missing where the date is): each
+    distinct date formatted once."""
+    codes, distinct = pd.factorize(pd.DatetimeIndex(column).to_numpy().astype("datetime64[D]"))
+    return pd.Categorical.from_codes(codes, np.datetime_as_string(distinct).astype(object))
 
 
 def _integers(column: pd.Series) -> list[int | None]:
@@ -228,21 +249,22 @@ class MultiEventResult(ShowsSummary):
         payload["accounting"]["rows"] = self._accounting_records(slice(None))
         return payload
 
-    def write_json(self, stream: Any, chunk: int = 100_000) -> None:
+    def write_json(self, stream: Any, chunk: int = 10_000) -> None:
         """Write :meth:`to_dict` as one JSON object to the binary ``stream``, the events and the
-        accounting rows ``chunk`` at a time (orjson): a million events never exist as Python
-        dicts all at once."""
+        accounting rows ``chunk`` at a time, their text built column by column
+        (:class:`eventstudy.studies.json_records.JsonRecords`): no Python dict per record, and a
+        chunk's text (some 3 MB) stays in the processor's cache."""
         import orjson
 
         def dump(value: Any) -> bytes:
             return orjson.dumps(value, option=orjson.OPT_SERIALIZE_NUMPY)
 
-        def records(make: Callable[[slice], list[dict[str, Any]]], n: int) -> None:
+        def records(table: JsonRecords) -> None:
             stream.write(b"[")
-            for lo in range(0, n, chunk):
+            for lo in range(0, len(table), chunk):
                 if lo:
                     stream.write(b",")
-                stream.write(dump(make(slice(lo, lo + chunk)))[1:-1])
+                stream.write(table.text(slice(lo, lo + chunk)))
             stream.write(b"]")
 
         envelope = self._envelope()
@@ -251,24 +273,25 @@ class MultiEventResult(ShowsSummary):
             stream.write((b"," if i else b"") + dump(key) + b":")
             if key == "accounting":
                 stream.write(b'{"counts":' + dump(value["counts"]) + b',"rows":')
-                records(self._accounting_records, len(self.accounting))
+                records(self._accounting_json())
                 stream.write(b"}")
             else:
                 stream.write(dump(value))
             if key == "n_events":
                 stream.write(b',"events":')
-                records(self._event_records, self.n_events)
+                records(self._event_json())
         stream.write(b"}\n")
 
     def _envelope(self) -> dict[str, Any]:
+        aar = self.aar  # once: each CAAR below is caar_over(w) of it
         return {
             "model": self.study.model.name,
             "measure": self.study.measure,
             "alternative": self.study.alternative,
             "n_events": self.n_events,
-            "aar": [{"rel_day": int(k), "value": float(v)} for k, v in self.aar.items()],
-            "caar": [{"start": w.start, "end": w.end, "value": self.caar_over(w)}
-                     for w in self.car_windows],
+            "aar": [{"rel_day": int(k), "value": float(v)} for k, v in aar.items()],
+            "caar": [{"start": w.start, "end": w.end,
+                      "value": float(aar.loc[w.start : w.end].sum())} for w in self.car_windows],
             "variance_ratio": [
                 {"rel_day": int(day), "n": int(row.n), "variance": _finite(row.variance),
                  "ratio": _finite(row.ratio)}
@@ -333,6 +356,53 @@ class MultiEventResult(ShowsSummary):
             columns.append(_integers(accounting["estimation_days_lost"]))
             keys.append("estimation_days_lost")
         return [dict(zip(keys, values)) for values in zip(*columns)]
+
+    def _event_json(self) -> JsonRecords:
+        """:meth:`_event_records` of every event as JSON text, built column by column
+        (:class:`eventstudy.studies.json_records.JsonRecords`)."""
+        events = self.events
+        fields: list[tuple[str, Any, bool]] = [
+            ('{"ticker":', _text_categories(events["ticker"]), False),
+            (',"event_date":', _text_categories(events["event_date"]), False),
+            (',"day0":', _date_categories(events["day0"]), False),
+            *((f',"{name}":', events[name].to_numpy(dtype=float), True)
+              for name in ("car", "car_se", "car_t", "car_p", "car_sq_p")),
+        ]
+        if "exchange" in events.columns:
+            fields += [(',"exchange":', _text_categories(events["exchange"]), False),
+                       (',"market":', _text_categories(events["market"]), False),
+                       (',"market_default":', events["market_default"].astype(bool).to_numpy(),
+                        False)]
+        close = "}"
+        if len(self.car_windows) > 1:
+            for w, window in enumerate(self.car_windows):
+                suffix = "" if w == 0 else window_label(window)
+                head = ((',"windows":[{' if w == 0 else '},{')
+                        + f'"start":{window.start},"end":{window.end},"car":')
+                fields += [(head if name == "car" else f',"{name}":',
+                            events[f"{name}{suffix}"].to_numpy(dtype=float), True)
+                           for name in ("car", "car_se", "car_t", "car_p", "car_sq_p")]
+            close = "}]}"
+        return JsonRecords(fields, close)
+
+    def _accounting_json(self) -> JsonRecords:
+        """:meth:`_accounting_records` of every row as JSON text, built column by column."""
+        accounting = self.accounting
+        fields: list[tuple[str, Any, bool]] = [
+            ('{"row":', accounting.index.to_numpy(dtype=np.int64), True),
+            (',"ticker":', _text_categories(accounting["ticker"]), False),
+            (',"event_date":', _text_categories(accounting["event_date"]), False),
+            (',"status":', _text_categories(accounting["status"]), False),
+            (',"day0":', _date_categories(accounting["day0"]), False),
+            (',"reason":', _text_categories(accounting["reason"]), False),
+            (',"duplicate_of":', accounting["duplicate_of"].array, False),
+        ]
+        if "exchange" in accounting.columns:
+            fields.append((',"exchange":', _text_categories(accounting["exchange"]), False))
+        if "estimation_days_lost" in accounting.columns:
+            fields.append((',"estimation_days_lost":', accounting["estimation_days_lost"].array,
+                           False))
+        return JsonRecords(fields, "}")
 
     def summary(self) -> Summary:
         """A plain-text report: set-up, AAR/CAAR by day, each event's CAR, the CAAR window's tests.
