@@ -16,6 +16,7 @@ import pandas as pd
 import pytest
 from crsp_like import late_code_csv
 
+from eventstudy.data import panel_cells
 from eventstudy.data.panel import load_panel
 from eventstudy.data.panel_cells import BUCKET_DAYS, FrameCells, _bucketed, load_panel_cells
 from eventstudy.data.panel_file import PanelFile
@@ -100,9 +101,11 @@ def test_segments_are_bucketed_so_every_day_of_a_segment_is_in_one_of_its_bucket
         assert sorted(rows["bucket"]) == sorted(wanted)
 
 
-def test_cells_before_1970_and_across_date_buckets_are_the_panels(tmp_path):
-    """A Parquet panel with DATE dates from 1967 (negative day numbers): the scan joins on the
-    date's bucket too, and every cell is still the truth's."""
+@pytest.mark.parametrize("share", [0.0, float("inf")], ids=["buckets", "security-only"])
+def test_cells_before_1970_and_across_date_buckets_are_the_panels(tmp_path, monkeypatch, share):
+    """A Parquet panel with DATE dates from 1967 (negative day numbers): whether the scan joins
+    on the date's bucket too or on the security alone, every cell is the truth's."""
+    monkeypatch.setattr(panel_cells, "BUCKETS_FROM_SHARE", share)
     early = staggered_panel(n_sec=12, n_days=900, start="1967-01-03")
     events = staggered_events(early, 40)
     loaded = read(early, events, write(early, tmp_path / "early.parquet"))

@@ -56,6 +56,9 @@ CHUNK_VECTORS = 256
 BLOCK_CELLS = 1 << 22
 #: Days of a bucket of dates, a key of the cells scan's join besides the security.
 BUCKET_DAYS = 512
+#: The cells scan joins on the date's bucket when the events' cells are at least this share of
+#: a Parquet file's rows (:meth:`_CellScan._wants_much`).
+BUCKETS_FROM_SHARE = 0.1
 #: Days from 0001-01-01 to 1970-01-01: day numbers counted from year 1 are never negative, so
 #: their integer division (DuckDB's truncates) is the floor NumPy's gives.
 DAYS_BEFORE_1970 = 719_162
@@ -459,16 +462,17 @@ class _CellScan:
         day = f"CAST(({reader.date_sql}) - DATE '1970-01-01' AS INTEGER)"
         flags = self._flags()
         segments = "wanted_segments"
-        if reader.date_type == "DATE":
-            # compared as dates (no conversion of every row read), and joined on the security
-            # and the BUCKET_DAYS-day bucket of the date too: each segment is a row per bucket
-            # it spans, so the hash join meets about one segment per row read, not all of the
-            # security's
-            table = _bucketed(table)
+        if reader.date_type == "DATE":  # compared as dates: no conversion of every row read
             segments = ("(SELECT *, DATE '1970-01-01' + CAST(lo AS INTEGER) AS lo_date, "
                         "DATE '1970-01-01' + CAST(hi AS INTEGER) AS hi_date FROM wanted_segments)")
-            inside = (f"((src.date_raw - DATE '0001-01-01') // {BUCKET_DAYS} = s.bucket AND "
-                      "src.date_raw BETWEEN s.lo_date AND s.hi_date)")
+            inside = "(src.date_raw BETWEEN s.lo_date AND s.hi_date)"
+            if self._wants_much(segs):
+                # joined on the BUCKET_DAYS-day bucket of the date too: each segment is a row
+                # per bucket it spans, so the hash join meets about one segment per row read,
+                # not all of the security's
+                table = _bucketed(table)
+                inside = (f"((src.date_raw - DATE '0001-01-01') // {BUCKET_DAYS} = s.bucket AND "
+                          f"{inside})")
         else:
             inside = f"({day} BETWEEN s.lo AND s.hi)"
         if "bad_date" in flags:
@@ -508,6 +512,17 @@ class _CellScan:
             return self.read(segs)
         reader.stats.rows_read += rows
         return cells
+
+    def _wants_much(self, segs: Segments) -> bool:
+        """Whether the segments' cells are at least :data:`BUCKETS_FROM_SHARE` of the rows of a
+        Parquet file (counted from its metadata). Below that, the join on the security alone is
+        faster: DuckDB pushes a filter of the wanted securities into the scan, which then skips
+        the other securities' rows undecoded, and does so for a join on one key only."""
+        reader = self.reader
+        if reader._is_csv:
+            return False
+        rows = reader.con.cursor().execute(f"SELECT count(*) FROM ({reader.source})").fetchone()
+        return rows is not None and segs.n_cells >= BUCKETS_FROM_SHARE * int(rows[0])
 
     def _flags(self) -> dict[str, str]:
         """The reader's row flags that can be true here (a typed date column always parses)."""
