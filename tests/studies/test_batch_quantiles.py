@@ -74,3 +74,31 @@ def test_batch_output_has_the_columns(tmp_path, capsys):
     assert main(["batch", str(path), "--output", str(tmp_path / "out")]) == 0
     table = pd.read_csv(tmp_path / "out" / "events.csv")
     assert {"car_sq_p", "car_sq_n"} <= set(table.columns)
+
+
+@pytest.mark.parametrize("equal_weights", [True, False])
+def test_finish_tests_every_event_as_the_plain_loop_whatever_its_chunks(equal_weights):
+    """CarQuantiles.finish in chunks of 2 (the next chunk's residuals computed in a second
+    thread) against the plain loop, event by event, on residuals with missing days."""
+    from eventstudy.calendar import Window
+    from eventstudy.engine.batch_quantiles import CarQuantiles
+
+    rng = np.random.default_rng(11)
+    n, length, rel_days = 9, 30, list(range(-2, 4))
+    residuals = rng.standard_normal((n, length)) * 0.01
+    residuals[rng.random((n, length)) < 0.05] = np.nan
+    windows = [Window(-2, 3), Window(0, 1)]
+    values = rng.standard_normal((n, 2)) * 0.02
+    calls = []
+
+    def null_rows(rows):
+        calls.append(len(rows))
+        return residuals[rows], np.ones((len(rows), len(rel_days)))
+
+    quantiles = CarQuantiles(values, windows, rel_days, "two-sided", equal_weights=equal_weights)
+    quantiles.finish(null_rows, chunk=2)
+    assert calls == [2, 2, 2, 2, 1]
+    for i in range(n):
+        for w, window in enumerate(windows):
+            p, count = loop_p(residuals[i], values[i, w], len(window), "two-sided")
+            assert quantiles.p[i, w] == pytest.approx(p, abs=1e-12) and quantiles.n[i, w] == count

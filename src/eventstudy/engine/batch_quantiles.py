@@ -16,6 +16,7 @@ end (:meth:`CarQuantiles.finish`) from the batch results' ``null_residuals`` and
 from __future__ import annotations
 
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 
 import numpy as np
 
@@ -74,15 +75,27 @@ class CarQuantiles:
     def finish(self, null_rows: Callable[[np.ndarray], tuple[np.ndarray, np.ndarray]],
                chunk: int = CHUNK) -> None:
         """Test the events not tested yet; ``null_rows(rows)`` gives their null residuals
-        ``(n, L)`` and event-day weights ``(n, T)``."""
+        ``(n, L)`` and event-day weights ``(n, T)``. The next chunk's residuals are computed in
+        a second thread while this chunk is tested (NumPy releases the interpreter lock in
+        both); each chunk fills its own rows, so the results do not depend on the timing."""
         rest = np.flatnonzero(~self.done)
-        for lo in range(0, len(rest), chunk):
-            rows = rest[lo : lo + chunk]
-            residuals, weights = null_rows(rows)
-            if self.equal_weights:
-                self.add(rows, residuals)
-                continue
-            for w, cols in enumerate(self.columns):  # each event day has its own weight
-                self.p[rows, w], _, _, self.n[rows, w] = sample_quantile_pvalues(
-                    residuals, self.values[rows, w], weights[:, cols], self.alternative)
-            self.done[rows] = True
+        parts = [rest[lo : lo + chunk] for lo in range(0, len(rest), chunk)]
+        if not parts:
+            return
+        with ThreadPoolExecutor(1) as pool:
+            pending = pool.submit(null_rows, parts[0])
+            for i, rows in enumerate(parts):
+                residuals, weights = pending.result()
+                if i + 1 < len(parts):
+                    pending = pool.submit(null_rows, parts[i + 1])
+                self._test(rows, residuals, weights)
+
+    def _test(self, rows: np.ndarray, residuals: np.ndarray, weights: np.ndarray) -> None:
+        """The tests of the events ``rows`` from their null residuals and event-day weights."""
+        if self.equal_weights:
+            self.add(rows, residuals)
+            return
+        for w, cols in enumerate(self.columns):  # each event day has its own weight
+            self.p[rows, w], _, _, self.n[rows, w] = sample_quantile_pvalues(
+                residuals, self.values[rows, w], weights[:, cols], self.alternative)
+        self.done[rows] = True
