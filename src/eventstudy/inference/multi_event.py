@@ -333,19 +333,20 @@ def multi_event_tests(
     t = abnormal.shape[1]
     uses = set(names)
     kolari = bool(uses & {"kolari_pynnonen_patell", "kolari_pynnonen_bmp"})
-    rank_pass = _ResidualPass(
-        n, 0, kolari=kolari, sign="generalized_sign" in uses, cda="cda" in uses,
-        abnormal=abnormal if "corrado_rank" in uses else None, df=df,
-        zivney=sar if "corrado_zivney" in uses else None,
-        grank=np.column_stack([sar, *scars]) if "generalized_rank" in uses else None,
-    )
 
     def signed_ranks() -> tuple[StatResult, list[StatResult]]:
         return wilcoxon(abnormal, alternative), [wilcoxon(car, alternative) for car in cars]
 
-    # Wilcoxon's sorts read no residuals: a thread does them while the pass reads the residuals
+    # Wilcoxon's sorts read no residuals: a thread does them while the pass is set up (the event
+    # values re-standardised) and reads the residuals
     with ThreadPoolExecutor(1) as pool:
         signed = pool.submit(signed_ranks) if "wilcoxon" in uses else None
+        rank_pass = _ResidualPass(
+            n, 0, kolari=kolari, sign="generalized_sign" in uses, cda="cda" in uses,
+            abnormal=abnormal if "corrado_rank" in uses else None, df=df,
+            zivney=sar if "corrado_zivney" in uses else None,
+            grank=np.column_stack([sar, *scars]) if "generalized_rank" in uses else None,
+        )
         if kolari or uses & {"corrado_rank", "corrado_zivney", "generalized_rank",
                              "generalized_sign", "cda"}:
             rank_pass.add_chunks(_residual_chunks(residuals, df, chunk_size))
