@@ -654,7 +654,6 @@ class _CellScan:
                     f"(SELECT w.code, t.pos, {reader._value_sql()} AS v "
                     f"{rows_of.format(ids='history_values', join='JOIN')})) GROUP BY code"
                 ).fetchnumpy()
-                reader.con.unregister("history_values")
                 code = np.asarray(rows["code"], dtype=np.int64)
                 found_first = np.ma.filled(np.ma.asarray(rows["first"]).astype(float), np.nan)
                 found_last = np.ma.filled(np.ma.asarray(rows["last"]).astype(float), np.nan)
@@ -665,6 +664,6 @@ class _CellScan:
             first_line = str(error).strip().splitlines()[0]
             raise DataError(f"{reader.label}: cannot read the panel: {first_line}") from None
         finally:
-            reader.con.unregister("history_ids")
-            reader.con.unregister("trading_days")
+            for name in ("history_ids", "trading_days", "history_values"):
+                reader.con.unregister(name)  # a name never registered: nothing to do
         return first, last, held

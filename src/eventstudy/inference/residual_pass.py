@@ -20,7 +20,7 @@ from eventstudy.inference.ranking import (
     _sort_rows,
     _weighted_rank_sd,
 )
-from eventstudy.inference.statistic import StatResult, _student
+from eventstudy.inference.statistic import StatResult, _student, residual_sd
 
 
 _BLOCK_ROWS = 512  # events whose residuals _ResidualPass works on at once
@@ -159,8 +159,7 @@ class _ResidualPass:
         if scaled:
             if self.df is None:
                 raise ParameterError("df", None, "give L_i - k_i per event for the rank tests")
-            # residual_sd's s_i: the same sums of squares, missing days 0
-            sd = np.sqrt((filled * filled).sum(axis=1) / np.asarray(self.df[rows], dtype=float))
+            sd = residual_sd(filled, self.df[rows])
         if self.kolari:
             count = _count_true(present, axis=1)
             z = filled  # its last use: standardised in place

@@ -144,6 +144,9 @@ def standardized(values: np.ndarray, sd: np.ndarray) -> np.ndarray:
 
 
 def residual_sd(residuals: np.ndarray, df: np.ndarray) -> np.ndarray:
-    r""":math:`s_i = \sqrt{SSR_i / (L_i - k_i)}` from the estimation residuals (``NaN`` skipped)."""
-    residuals = np.asarray(residuals, dtype=float)
-    return np.sqrt(np.nansum(residuals**2, axis=1) / np.asarray(df, dtype=float))
+    r""":math:`s_i = \sqrt{SSR_i / (L_i - k_i)}` from the estimation residuals, one row per
+    event (missing days ``NaN`` or already 0)."""
+    filled = np.asarray(residuals, dtype=float)
+    if np.isnan(filled).any():
+        filled = np.where(np.isnan(filled), 0.0, filled)
+    return np.sqrt((filled * filled).sum(axis=1) / np.asarray(df, dtype=float))
