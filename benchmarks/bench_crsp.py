@@ -34,6 +34,7 @@ import argparse
 import json
 import math
 import os
+import shutil
 import sys
 import tempfile
 import time
@@ -258,6 +259,9 @@ def run(options: argparse.Namespace, run_cli: Callable[[list[str], Path], tuple[
           f"{files['manifest']['seconds']:.0f} s; {time.perf_counter() - t0:.0f} s to prepare)")
     rows: list[dict] = []
     failures: list[str] = []
+    index = folder / "panel-index"
+    shutil.rmtree(index, ignore_errors=True)  # the first indexed run builds it
+    ratios: dict[int, tuple[float, float, float]] = {}
     for n in sizes:
         events_path = folder / f"crsp_events_{n}.csv"
         out = folder / f"crsp_out_{n}.json"
@@ -269,6 +273,20 @@ def run(options: argparse.Namespace, run_cli: Callable[[list[str], Path], tuple[
                      "rows_read": ours.attrs["rows_read"], "seconds": base, "peak_mb": peak,
                      "check": ""})
         print(f"  {n:,} events: eventstudy {base:.1f} s", file=sys.stderr)
+        indexed_out = folder / f"crsp_out_{n}_indexed.json"
+        runs = [("eventstudy --panel-index, building", True)] if not index.exists() else []
+        runs.append(("eventstudy --panel-index DIR", False))
+        for tool, building in runs:
+            seconds, peak_indexed = run_cli([*args, "--panel-index", str(index)], indexed_out)
+            same = indexed_out.read_bytes() == out.read_bytes()
+            if not same:
+                failures.append(f"{n:,} events: the JSON with --panel-index differs from the scan's")
+            rows.append({"events": n, "tool": tool, "studied": len(ours),
+                         "rows_read": ours.attrs["rows_read"], "seconds": seconds,
+                         "peak_mb": peak_indexed, "ratio": seconds / base,
+                         "check": "JSON = the scan's" if same else "JSON DIFFERS"})
+            print(f"  {n:,} events: {tool} {seconds:.1f} s", file=sys.stderr)
+        ratios[n] = (base, seconds, math.nan)
         if n <= options.sql_max_events:
             sql_out = folder / f"crsp_sql_{n}.parquet"
             result = measure_in_fresh_process(__file__, {
@@ -281,6 +299,7 @@ def run(options: argparse.Namespace, run_cli: Callable[[list[str], Path], tuple[
                          "ratio": result["seconds"] / base,
                          "check": _check("SQL", n, found, failures)})
             print(f"  {n:,} events: SQL {result['seconds']:.1f} s", file=sys.stderr)
+            ratios[n] = (ratios[n][0], ratios[n][1], result["seconds"])
         loop_out = folder / f"crsp_loop_{n}.csv"
         result = measure_in_fresh_process(__file__, {
             "kind": "loop", "panel": str(path), "events": str(events_path), "n_events": n,
@@ -297,11 +316,18 @@ def run(options: argparse.Namespace, run_cli: Callable[[list[str], Path], tuple[
         print(f"  {n:,} events: loop {result['seconds']:.1f} s for {result['n']:,}",
               file=sys.stderr)
     print_table(rows)
+    for n, (scan, indexed, sql) in ratios.items():
+        if not math.isnan(sql):
+            print(f"{n:,} events: the SQL of the CARs takes {sql / scan:.1f}x eventstudy's time "
+                  f"scanning the file, {sql / indexed:.1f}x its time with the panel's index")
     scale = "" if options.crsp_scale == 1 else f" --crsp-scale {options.crsp_scale}"
     print(f"\npython benchmarks/bench_user_path.py --crsp{scale} --crsp-events "
           f"{options.crsp_events}" + ("" if options.crsp_ret == "text" else " --crsp-ret double"))
     print("rows read: the panel rows the tool's scan returned ('-': the CLI does not say); "
-          "seconds: wall, in a fresh process ('~': the loop's rate on the sample times the events)")
+          "seconds: wall, in a fresh process ('~': the loop's rate on the sample times the events); "
+          "--panel-index: the index (one scan of the file, kept on disk) is built by the first "
+          "such run, read by the others; its peak MB counts the index's pages the run mapped "
+          "(the system's file cache, shared)")
     for failure in failures:
         print(f"CHECK FAILED: {failure}")
     return 1 if failures else 0
@@ -327,7 +353,7 @@ def _sql_rows_read(panel: Path, events_path: Path) -> int:
 
 
 def print_table(rows: list[dict]) -> None:
-    header = (f"| {'events':>9} | {'tool':<32} | {'studied':>9} | {'rows read':>11} | "
+    header = (f"| {'events':>9} | {'tool':<34} | {'studied':>9} | {'rows read':>11} | "
               f"{'seconds':>8} | {'peak MB':>7} | {'x eventstudy':>12} | CARs checked |")
     print("\n" + header)
     print("|" + "|".join("-" * (len(p)) for p in header.split("|")[1:-1]) + "|")
@@ -335,7 +361,7 @@ def print_table(rows: list[dict]) -> None:
         read = f"{r['rows_read']:,}" if r.get("rows_read") is not None else "-"
         ratio = f"{r['ratio']:.1f}" if "ratio" in r else "1"
         seconds = ("~" if r.get("estimated") else "") + f"{r['seconds']:.1f}"
-        print(f"| {r['events']:>9,} | {r['tool']:<32} | {r['studied']:>9,} | {read:>11} | "
+        print(f"| {r['events']:>9,} | {r['tool']:<34} | {r['studied']:>9,} | {read:>11} | "
               f"{seconds:>8} | {r['peak_mb']:>7.0f} | {ratio:>12} | {r['check']} |")
 
 

@@ -4,7 +4,9 @@ The truth is the frame a CRSP-shaped file was written from (tests/staggered_pane
 lifetimes, missing returns as CRSP codes or NULL, rows left out, rows on a Saturday). Every cell
 read must be that frame's value on that trading day, every security's first and last return
 must decide the events' fates as the whole series would, and the reader's accounting (codes,
-rows off the trading days, ids the file lacks) must count what the file holds.
+rows off the trading days, ids the file lacks) must count what the file holds. Each holds
+whether the cells come from a scan of the file or from the panel's index
+(:mod:`eventstudy.data.panel_index`, ``reading="index"``).
 """
 
 from __future__ import annotations
@@ -45,16 +47,23 @@ def event_days(panel, events):
     return place
 
 
-def read(panel, events, path, **kwargs):
+@pytest.fixture(params=["scan", "index"])
+def reading(request, tmp_path):
+    """Where the cells come from: None (a scan of the file) or the folder of a panel index."""
+    return None if request.param == "scan" else tmp_path / "index"
+
+
+def read(panel, events, path, index=None, **kwargs):
     with pytest.warns(DataQualityWarning):  # the codes and the Saturday rows are reported
-        return load_panel_cells(PanelFile.of(path, columns=["permno", "date", "ret"]),
+        return load_panel_cells(PanelFile.of(path, columns=["permno", "date", "ret"], index=index),
                                 list(dict.fromkeys(events["permno"])), reach=REACH,
                                 event_days=event_days(panel, events), market="vwretd", **kwargs)
 
 
-def test_cells_are_the_panels_returns_and_histories_decide_as_the_whole_series(panel, panel_file):
+def test_cells_are_the_panels_returns_and_histories_decide_as_the_whole_series(panel, panel_file,
+                                                                              reading):
     events = staggered_events(panel, 150)
-    loaded = read(panel, events, panel_file)
+    loaded = read(panel, events, panel_file, reading)
     cells = loaded.cells
     days = pd.DatetimeIndex(loaded.market.index)
     truth = panel.returns.reindex(days)
@@ -118,7 +127,7 @@ def test_cells_before_1970_and_across_date_buckets_are_the_panels(tmp_path, monk
     assert segs.n_cells > 5 * BUCKET_DAYS
 
 
-def test_events_at_every_edge_are_decided_as_the_whole_series_decides(panel, panel_file):
+def test_events_at_every_edge_are_decided_as_the_whole_series_decides(panel, panel_file, reading):
     """Events whose windows start or end a few days around a security's first and last return,
     or on its missing days: some are settled by the cells of another of the security's windows,
     the others by the rows the reader reads outside the cells; each fate is the whole series'
@@ -140,7 +149,7 @@ def test_events_at_every_edge_are_decided_as_the_whole_series_decides(panel, pan
     keep = (day + REACH[0] >= 0) & (day + REACH[1] < n_days)
     events = pd.DataFrame({"permno": np.array(panel.ids, dtype=object)[np.array(sec)[keep]],
                            "event_date": panel.returns.index[day[keep]].strftime("%Y-%m-%d")})
-    loaded = read(panel, events, panel_file)
+    loaded = read(panel, events, panel_file, reading)
     cells, days = loaded.cells, pd.DatetimeIndex(loaded.market.index)
     truth = panel.returns.reindex(days)
     names, pos = event_days(panel, events)(days)
@@ -156,23 +165,24 @@ def test_events_at_every_edge_are_decided_as_the_whole_series_decides(panel, pan
     assert 0 < np.mean(fits_first) < 1 and 0 < np.mean(fits_last) < 1
 
 
-def test_the_reader_counts_codes_and_rows_off_the_trading_days(panel, tmp_path):
+def test_the_reader_counts_codes_and_rows_off_the_trading_days(panel, tmp_path, reading):
     events = staggered_events(panel, 60)
     path = write(panel, tmp_path / "dsf.parquet")
     with pytest.warns(DataQualityWarning) as caught:
-        load_panel_cells(PanelFile.of(path, columns=["permno", "date", "ret"]),
+        load_panel_cells(PanelFile.of(path, columns=["permno", "date", "ret"], index=reading),
                          list(dict.fromkeys(events["permno"])), reach=REACH,
                          event_days=event_days(panel, events), market="vwretd")
     messages = " ".join(str(w.message) for w in caught)
     assert "missing-return codes" in messages and "dates without a market return" in messages
 
 
-def test_a_late_letter_code_reads_the_csv_again_as_text(tmp_path):
+def test_a_late_letter_code_reads_the_csv_again_as_text(tmp_path, reading):
     """DuckDB guesses a CSV's types from its first rows; a CRSP letter code far down the return
     column is a missing value, as for load_panel."""
     path = late_code_csv(tmp_path / "late_code.csv", -2)  # row 24,999: after the rows sampled
     with pytest.warns(DataQualityWarning, match="1 value.*missing-return codes"):
-        loaded = load_panel_cells(PanelFile.of(path), ["S24"], reach=(-300, 10), market="S00",
+        loaded = load_panel_cells(PanelFile.of(path, index=reading), ["S24"], reach=(-300, 10),
+                                  market="S00",
                                   event_days=lambda d: (np.array(["S24"], dtype=object),
                                                         np.array([len(d) - 12])))
     cells = loaded.cells.cells  # days len-312 .. len-2 of S24: the code is the last
@@ -182,27 +192,29 @@ def test_a_late_letter_code_reads_the_csv_again_as_text(tmp_path):
     np.testing.assert_array_equal(cells[:-1], expected[:-1].astype(float))
 
 
-def test_repeated_rows_and_bad_values_are_errors_naming_the_rows(tmp_path):
+def test_repeated_rows_and_bad_values_are_errors_naming_the_rows(tmp_path, reading):
+    """(With an index, the securities holding such rows are read from the file: the same
+    errors.)"""
     days = pd.bdate_range("2018-01-01", periods=60).strftime("%Y-%m-%d")
     rows = "ticker,date,return\n" + "".join(f"M,{d},0.001\nA,{d},0.01\n" for d in days)
     place = lambda d: (np.array(["A"], dtype=object), np.array([30]))  # noqa: E731
     repeated = tmp_path / "repeated.csv"
     repeated.write_text(rows + f"A,{days[25]},0.02\n")
     with pytest.raises(DataError, match=r"more than once \(id, date, rows: A, 2018-02-05, 2\)"):
-        load_panel_cells(PanelFile.of(repeated), ["A"], reach=(-20, 5), market="M",
+        load_panel_cells(PanelFile.of(repeated, index=reading), ["A"], reach=(-20, 5), market="M",
                          event_days=place)
     bad = tmp_path / "bad.csv"
     bad.write_text(rows.replace(f"A,{days[20]},0.01", f"A,{days[20]},1,5"))
     with pytest.raises(DataError):
-        load_panel_cells(PanelFile.of(bad), ["A"], reach=(-20, 5), market="M", event_days=place)
+        load_panel_cells(PanelFile.of(bad, index=reading), ["A"], reach=(-20, 5), market="M", event_days=place)
     text = tmp_path / "text.csv"
     text.write_text(rows.replace(f"A,{days[20]},0.01", f"A,{days[20]},1..5"))
     with pytest.raises(DataError, match=r"values that are not numbers \(id, date, value: A, "):
-        load_panel_cells(PanelFile.of(text), ["A"], reach=(-20, 5), market="M", event_days=place)
+        load_panel_cells(PanelFile.of(text, index=reading), ["A"], reach=(-20, 5), market="M", event_days=place)
     infinite = tmp_path / "infinite.csv"
     infinite.write_text(rows.replace(f"A,{days[20]},0.01", f"A,{days[20]},inf"))
     with pytest.raises(DataError, match="not finite returns"):
-        load_panel_cells(PanelFile.of(infinite), ["A"], reach=(-20, 5), market="M",
+        load_panel_cells(PanelFile.of(infinite, index=reading), ["A"], reach=(-20, 5), market="M",
                          event_days=place)
 
 

@@ -85,6 +85,10 @@ def _parser() -> argparse.ArgumentParser:
     batch.add_argument("--tests", default=None, nargs="+", metavar="NAME",
                        help="tests to run, by name (separated by spaces or commas; default: all "
                        "twelve)")
+    batch.add_argument("--panel-index", metavar="DIR", default=None,
+                       help="keep an index of the --returns file in DIR (built by the first run, "
+                       "rebuilt when the file changes) and read only the rows the events need "
+                       "from it instead of scanning the file")
     batch.add_argument("--exclude-events", action="store_true",
                        help="leave the other events' windows of the same security out of each "
                        "estimation window")
@@ -241,6 +245,11 @@ def _batch(args: argparse.Namespace) -> int:
         car_windows=None if args.car_window is None else [tuple(w) for w in args.car_window],
         tests=tests, exclude_events=args.exclude_events, **_study_options(args),
     )
+    if args.panel_index is not None:
+        if args.returns is None:
+            raise ParameterError("panel_index", args.panel_index, "indexes your own --returns "
+                                 "file; give it with --returns")
+        options["panel_index"] = args.panel_index
     grouped = None
     if args.group is not None:
         from eventstudy.studies.groups import run_grouped_study

@@ -23,7 +23,9 @@ from __future__ import annotations
 import os
 from abc import ABC, abstractmethod
 from collections.abc import Callable, Sequence
+from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
+from pathlib import Path
 
 import numpy as np
 import pandas as pd
@@ -35,6 +37,14 @@ from eventstudy.data.panel_file import (
     PanelReader,
     PanelStats,
     _examples,
+)
+from eventstudy.data.panel_index import (
+    DAY_BIAS,
+    KEY_SHIFT,
+    PanelIndex,
+    history_rows,
+    open_index,
+    ranges,
 )
 from eventstudy.data.segments import Segments, build_segments
 from eventstudy.data.units import (
@@ -54,6 +64,8 @@ from eventstudy.exceptions import DataError, ParameterError
 CHUNK_VECTORS = 256
 #: Cells handled at once where a pass over the cells needs temporaries.
 BLOCK_CELLS = 1 << 22
+#: Rows of a panel's index placed into cells at once (by each of two threads).
+INDEX_BLOCK_ROWS = 1 << 20
 #: Days of a bucket of dates, a key of the cells scan's join besides the security.
 BUCKET_DAYS = 512
 #: The cells scan joins on the date's bucket when the events' cells are at least this share of
@@ -220,6 +232,8 @@ def load_panel_cells(
                                   "market_unit")
     reader = PanelReader(panel)
     try:
+        index = None if panel.index is None else _open_index(reader, panel.index)
+        reader.kept_columns = index
         canonical = reader.canonical_ids(list(dict.fromkeys(ids)))
         market_series, _ = read_market(reader, market, market_returns, market_unit, market_option)
         days = pd.DatetimeIndex(market_series.index)
@@ -234,7 +248,9 @@ def load_panel_cells(
         stop = np.asarray(positions, dtype=np.int64) + reach[1]
         inside = (column >= 0) & (start >= 0) & (stop < len(days))
         segs, segment = build_segments(column[inside], start[inside], stop[inside])
-        scan = _CellScan(reader, present, days, returns_unit)
+        scan = (_CellScan(reader, present, days, returns_unit)
+                if index is None or index.troubled_among(present)
+                else _IndexScan(reader, present, days, returns_unit, index))
         cells = scan.read(segs)
         _check_unit(cells, segs, present, reader, returns_unit, days)
         first, last, settled, lo, hi = _settled_history(segs, segment, cells, start[inside],
@@ -272,6 +288,20 @@ def load_panel_cells(
         FileCells(names_out, segs, cells, first, last, has_returns),
         market_series.astype(float), ids_map, stats,
     )
+
+
+def _open_index(reader: PanelReader, root: Path) -> PanelIndex:
+    """The panel's index (:func:`eventstudy.data.panel_index.open_index`); a CSV whose column
+    changes type after the rows DuckDB sampled is read as text, as the scan does."""
+    import duckdb
+
+    try:
+        return open_index(reader, root)
+    except duckdb.ConversionException:
+        if reader.text or not reader._is_csv:
+            raise
+        reader._open(text=True)
+        return open_index(reader, root)
 
 
 def _settled_history(segs: Segments, segment: np.ndarray, cells: np.ndarray, start: np.ndarray,
@@ -479,7 +509,7 @@ class _CellScan:
             inside = f"({inside} OR {flags['bad_date']})"
         self.join = (f"FROM ({reader.source}) src JOIN {segments} s ON "
                      f"{self._id_sql()} = s.id AND {inside}")
-        sql = self._select(day, flags)
+        sql = reader.rows_sql("s.g", self.join)
         reader.con.register("wanted_segments", table)
         rows = written = 0
         try:
@@ -489,7 +519,18 @@ class _CellScan:
                 if len(chunk) == 0:
                     break
                 rows += len(chunk)
-                written += self._scatter(chunk, segs, cells, seen)
+                segment = chunk["g"].to_numpy(dtype=np.int64)
+                self.rows_per_segment += np.bincount(segment, minlength=len(segs))
+                placed, codes, off = self._scatter(
+                    segment,
+                    chunk["day"].to_numpy(dtype=np.int64, copy=True),
+                    chunk["value"].to_numpy(dtype=float, copy=True),
+                    chunk["kind"].to_numpy() if "kind" in chunk else None,
+                    chunk["bad_date"].to_numpy() if "bad_date" in chunk else None,
+                    segs, cells, seen)
+                written += placed
+                reader.stats.missing_codes += codes
+                reader.stats.off_calendar += off
             if int(np.count_nonzero(seen)) < written:
                 raise self._repeated()
         except duckdb.ConversionException:
@@ -525,80 +566,54 @@ class _CellScan:
         return rows is not None and segs.n_cells >= BUCKETS_FROM_SHARE * int(rows[0])
 
     def _flags(self) -> dict[str, str]:
-        """The reader's row flags that can be true here (a typed date column always parses)."""
-        flags = {name: f"COALESCE({sql}, false)" for name, sql in self.reader._flags().items()}
-        if self.reader.typed_dates:
-            flags.pop("bad_date")
-        return flags
+        return self.reader.scan_flags()
 
-    def _select(self, day: str, flags: dict[str, str]) -> str:
-        """The scan's SQL: each row's segment ``g``, calendar day number and value (NaN where
-        it is not a number), and its flags: ``bad_date`` (a date that does not parse) and, for
-        a text column, ``kind`` (1: a letter code, 2: a value that is no number, else 0). The
-        value is converted once per row (an inner query); the flags look at the text only where
-        the conversion failed."""
+    def _scatter(self, segment: np.ndarray, calendar: np.ndarray, value: np.ndarray,
+                 kind: np.ndarray | None, bad_date: np.ndarray | None, segs: Segments,
+                 cells: np.ndarray, seen: np.ndarray) -> tuple[int, int, int]:
+        """Put rows into their cells: each row's segment, calendar day number, value and flags
+        (:meth:`~eventstudy.data.panel_file.PanelReader.rows_sql`; ``calendar`` and ``value``
+        are the caller's to give away: changed here). Returns the rows on trading days, the
+        missing-value codes and the rows off the trading days (for :class:`PanelStats`; no
+        state is changed here but the cells of these rows, so blocks of rows can be placed
+        by threads side by side)."""
         reader = self.reader
-        outer = ""
-        if "bad_date" in flags:
-            outer += ", COALESCE(date_raw IS NOT NULL AND day IS NULL, false) AS bad_date"
-        if not reader.value_numeric:
-            text = "TRIM(CAST(value_raw AS VARCHAR))"
-            outer += (f", (CASE WHEN v IS NOT NULL OR value_raw IS NULL THEN 0 "
-                      f"WHEN regexp_full_match({text}, '[A-Za-z]') THEN 1 "
-                      f"WHEN {text} <> '' AND upper({text}) NOT IN ('NA', 'NAN', 'NULL', '.') "
-                      "THEN 2 ELSE 0 END)::TINYINT AS kind")
-        return (f"SELECT g, day, COALESCE(v, 'NaN'::DOUBLE) AS value{outer} FROM (SELECT s.g AS g, "
-                f"{day} AS day, {reader._value_sql()} AS v, src.value_raw AS value_raw, "
-                f"src.date_raw AS date_raw {self.join})")
-
-    def _scatter(self, chunk: pd.DataFrame, segs: Segments, cells: np.ndarray,
-                 seen: np.ndarray) -> int:
-        """Put a chunk of rows into their cells; returns the rows on trading days."""
-        reader = self.reader
-        if "bad_date" in chunk and chunk["bad_date"].to_numpy().any():
+        if bad_date is not None and bad_date.any():
             bad = self._examples("bad_date", ["s.id", "CAST(src.date_raw AS VARCHAR)"])
             raise DataError(f"{reader.label}: column {reader.layout.date!r} has dates that do not "
                             f"parse (id, date: {_examples(bad)}); give YYYY-MM-DD or YYYYMMDD")
-        kind = chunk["kind"].to_numpy() if "kind" in chunk else None
         if kind is not None and (kind == 2).any():
             bad = self._examples("bad_value", ["s.id", "CAST(src.date_raw AS VARCHAR)",
                                                "CAST(src.value_raw AS VARCHAR)"])
             raise DataError(
                 f"{reader.label}: column {reader._value_column!r} has values that are not numbers "
                 f"(id, date, value: {_examples(bad)}); give decimals, leave missing values empty")
-        if kind is not None:
-            reader.stats.missing_codes += int(np.count_nonzero(kind == 1))
-        segment = chunk["g"].to_numpy(dtype=np.int64)
-        self.rows_per_segment += np.bincount(segment, minlength=len(segs))
-        value = chunk["value"].to_numpy(dtype=float, copy=True)
+        codes = 0 if kind is None else int(np.count_nonzero(kind == 1))
         low = np.flatnonzero(value <= max(MISSING_CODES))  # the codes, or a wrong value
         coded = low[np.isin(value[low], MISSING_CODES)]
-        reader.stats.missing_codes += len(coded)
+        codes += len(coded)
         value[coded] = np.nan
         infinite = np.isinf(value)
         if infinite.any():
             i = np.flatnonzero(infinite)[:3]
-            calendar = chunk["day"].to_numpy(dtype=np.int64)
             examples = "; ".join(f"{self.ids[segs.column[segment[k]]]}, "
                                  f"{np.datetime64(int(calendar[k]), 'D')}, {value[k]}" for k in i)
             raise DataError(f"{reader.label}: column {reader._value_column!r} has "
                             f"{int(infinite.sum())} value(s) that are not finite returns "
                             f"(id, date, value: {examples})")
-        calendar = chunk["day"].to_numpy(dtype=np.int64, copy=True)
         calendar -= self.day0
-        if "bad_date" in chunk:  # rows kept for the check may lie outside the trading days
+        if bad_date is not None:  # rows kept for the check may lie outside the trading days
             np.clip(calendar, 0, len(self.lookup) - 1, out=calendar)
         day = self.lookup[calendar]
         on_day = day >= 0
         off = len(day) - int(np.count_nonzero(on_day))
         if off:
-            reader.stats.off_calendar += off
             day, segment, value = day[on_day], segment[on_day], value[on_day]
         cell = segs.base[segment]
         cell += day
         seen[cell] = True
         cells[cell] = to_decimals(value, self.unit)
-        return len(cell)
+        return len(cell), codes, off
 
     def _examples(self, flag: str, columns: list[str]) -> list[tuple[object, ...]]:
         return self.reader.con.execute(
@@ -667,3 +682,59 @@ class _CellScan:
             for name in ("history_ids", "trading_days", "history_values"):
                 reader.con.unregister(name)  # a name never registered: nothing to do
         return first, last, held
+
+
+class _IndexScan(_CellScan):
+    """The rows of the events' segments read from the panel's index
+    (:mod:`eventstudy.data.panel_index`) instead of a scan of the file, put into the cells as
+    the scan's rows are (:meth:`_CellScan._scatter`). Used only when no security of the study
+    is troubled: the index then holds exactly the rows the scan would keep."""
+
+    def __init__(self, reader: PanelReader, ids: list[str], days: pd.DatetimeIndex, unit: str,
+                 index: PanelIndex) -> None:
+        super().__init__(reader, ids, days, unit)
+        self.index = index
+        self.code = index.codes(ids)
+
+    def read(self, segs: Segments) -> np.ndarray:
+        """The cells of the segments: each segment's rows found by two binary searches of the
+        index's keys, read a block of rows at a time."""
+        if len(segs) == 0:
+            self.rows_per_segment = np.zeros(0, dtype=np.int64)
+            return np.zeros(0)
+        cells = np.full(segs.n_cells, np.nan)
+        seen = np.zeros(segs.n_cells, dtype=bool)
+        code = self.code[segs.column]
+        start, stop = self.index.rows(code, self.day_numbers[segs.first],
+                                      self.day_numbers[segs.last])
+        count = np.where(code >= 0, stop - start, 0)
+        self.rows_per_segment = count
+        ends = np.cumsum(count)
+        cuts = np.searchsorted(ends, np.arange(INDEX_BLOCK_ROWS, int(ends[-1]), INDEX_BLOCK_ROWS))
+        bounds = np.unique(np.r_[0, cuts + 1, len(segs)].clip(0, len(segs)))
+
+        def place(g0: int, g1: int) -> tuple[int, int, int]:
+            row = ranges(start[g0:g1], count[g0:g1])
+            calendar = self.index.key[row]
+            calendar &= (1 << KEY_SHIFT) - 1
+            calendar -= DAY_BIAS
+            return self._scatter(np.repeat(np.arange(g0, g1, dtype=np.int64), count[g0:g1]),
+                                 calendar, self.index.value[row], self.index.kind[row], None,
+                                 segs, cells, seen)
+
+        with ThreadPoolExecutor(2) as pool:  # NumPy releases the GIL: blocks side by side
+            placed = np.array(list(pool.map(place, bounds[:-1], bounds[1:])),
+                              dtype=np.int64).reshape(-1, 3).sum(axis=0)
+        written, codes, off = (int(n) for n in placed)
+        if int(np.count_nonzero(seen)) < written:
+            raise DataError(f"{self.reader.label}: the panel's index repeats a (security, date) "
+                            f"pair; remove the folder {self.index.folder} to rebuild it")
+        self.reader.stats.rows_read += int(ends[-1])
+        self.reader.stats.missing_codes += codes
+        self.reader.stats.off_calendar += off
+        return cells
+
+    def history(self, ids: list[str], lo: np.ndarray,
+                hi: np.ndarray) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        return history_rows(self.index, self.index.codes(ids), np.asarray(lo, dtype=np.int64),
+                            np.asarray(hi, dtype=np.int64), self.lookup, self.day0)

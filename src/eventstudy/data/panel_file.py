@@ -8,7 +8,7 @@ import os
 from collections.abc import Sequence
 from dataclasses import dataclass, field
 from pathlib import Path
-from typing import Any
+from typing import Any, Protocol
 
 import numpy as np
 import pandas as pd
@@ -243,16 +243,22 @@ class PanelFile:
         standard names (e.g. ``("permno", "date", "ret")``).
     parameter
         Name used in messages (the CLI option, e.g. ``--returns``).
+    index
+        A folder keeping an index of a returns file (:mod:`eventstudy.data.panel_index`): a
+        batch of events then reads the rows its events need from it instead of scanning the
+        file (None: scan the file).
     """
 
     path: Path
     kind: str = "returns"
     columns: tuple[str, str, str] | None = None
     parameter: str = "returns"
+    index: Path | None = None
 
     @classmethod
     def of(cls, path: str | os.PathLike[str], kind: str = "returns",
-           columns: Sequence[str] | None = None, parameter: str | None = None) -> PanelFile:
+           columns: Sequence[str] | None = None, parameter: str | None = None,
+           index: str | os.PathLike[str] | None = None) -> PanelFile:
         if kind not in KINDS:
             raise ParameterError("kind", kind, "choose 'returns' or 'prices'")
         name = parameter or kind
@@ -263,7 +269,15 @@ class PanelFile:
             if len(columns) != 3 or not all(columns):
                 raise ParameterError("columns", columns, "give three names: ID,DATE,VALUE")
             cols = (str(columns[0]), str(columns[1]), str(columns[2]))
-        return cls(_check_path(path, name), kind, cols, name)
+        if index is not None:
+            if kind != "returns":
+                raise ParameterError("panel_index", str(index), "indexes a returns panel; a prices "
+                                     "panel is read whole")
+            if not str(index).strip() or (Path(index).exists() and not Path(index).is_dir()):
+                raise ParameterError("panel_index", str(index),
+                                     "give a folder to keep the panel's index in")
+        return cls(_check_path(path, name), kind, cols, name,
+                   None if index is None else Path(index))
 
 
 def _integer_id(text: object) -> int | None:
@@ -280,6 +294,15 @@ def _integer_id(text: object) -> int | None:
     return value if -(2**63) <= value < 2**63 else None
 
 
+class ColumnStore(Protocol):
+    """Keeps a panel's extra columns as read per date (:meth:`PanelReader.column_series`)."""
+
+    def column_rows(self, column: str) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None: ...
+
+    def keep_column_rows(self, column: str, date: np.ndarray, lo: np.ndarray,
+                         hi: np.ndarray) -> None: ...
+
+
 class PanelReader:
     """Reads series out of one panel file: the market first (its dates are the trading days),
     then the securities over the dates the events need."""
@@ -288,6 +311,8 @@ class PanelReader:
         self.panel = panel
         self.con = _connect()
         self.stats = PanelStats()
+        #: Where extra columns read per date are kept (a panel's index), or None.
+        self.kept_columns: ColumnStore | None = None
         self._open(text=False)
 
     def _open(self, text: bool) -> None:
@@ -406,6 +431,36 @@ class PanelReader:
                                f"regexp_full_match({raw}, '[A-Za-z]') ELSE false END")
         return flags
 
+    def scan_flags(self) -> dict[str, str]:
+        """The row flags that can be true in a scan of the rows (a typed date column always
+        parses), each never NULL."""
+        flags = {name: f"COALESCE({sql}, false)" for name, sql in self._flags().items()}
+        if self.typed_dates:
+            flags.pop("bad_date")
+        return flags
+
+    def rows_sql(self, key: str, relation: str) -> str:
+        """SQL of rows of the panel: ``g`` (the SQL ``key``), ``day`` (calendar day number from
+        1970), ``value`` (NaN where it is not a number) and the flags: ``bad_date`` (a date that
+        does not parse) and, for a text column, ``kind`` (1: a letter code, 2: a value that is
+        no number, else 0); ``relation`` is the FROM clause, naming the file's rows ``src``.
+        The value is converted once per row (an inner query); the flags look at the text only
+        where the conversion failed."""
+        flags = self.scan_flags()
+        day = f"CAST(({self.date_sql}) - DATE '1970-01-01' AS INTEGER)"
+        outer = ""
+        if "bad_date" in flags:
+            outer += ", COALESCE(date_raw IS NOT NULL AND day IS NULL, false) AS bad_date"
+        if not self.value_numeric:
+            text = "TRIM(CAST(value_raw AS VARCHAR))"
+            outer += (f", (CASE WHEN v IS NOT NULL OR value_raw IS NULL THEN 0 "
+                      f"WHEN regexp_full_match({text}, '[A-Za-z]') THEN 1 "
+                      f"WHEN {text} <> '' AND upper({text}) NOT IN ('NA', 'NAN', 'NULL', '.') "
+                      "THEN 2 ELSE 0 END)::TINYINT AS kind")
+        return (f"SELECT g, day, COALESCE(v, 'NaN'::DOUBLE) AS value{outer} FROM (SELECT {key} AS g, "
+                f"{day} AS day, {self._value_sql()} AS v, src.value_raw AS value_raw, "
+                f"src.date_raw AS date_raw {relation})")
+
     def _where(self, start: pd.Timestamp | None, end: pd.Timestamp | None) -> str:
         date = f"({self.date_sql})"
         where = [f"{date} >= DATE '{start:%Y-%m-%d}'" if start is not None else "TRUE",
@@ -453,7 +508,29 @@ class PanelReader:
 
     def column_series(self, column: str) -> pd.Series:
         """A long panel's extra column holding one value per date (e.g. CRSP's ``vwretd``
-        beside ``ret``), as a series by date; dates whose rows disagree are an error."""
+        beside ``ret``), as a series by date; dates whose rows disagree are an error. Read from
+        :attr:`kept_columns` when it holds the column (kept there once read)."""
+        kept = None if self.kept_columns is None else self.kept_columns.column_rows(column)
+        if kept is None:
+            kept = self._column_rows(column)
+            if self.kept_columns is not None:
+                self.kept_columns.keep_column_rows(column, *kept)
+        dates, lo, hi = kept
+        lo, hi = lo.copy(), hi.copy()
+        coded = np.isin(lo, MISSING_CODES) & (lo == hi)
+        self.stats.missing_codes += int(coded.sum())
+        lo[coded], hi[coded] = np.nan, np.nan
+        differ = np.flatnonzero(np.isfinite(lo) & (lo != hi))
+        if len(differ):
+            examples = ", ".join(f"{pd.Timestamp(dates[i]):%Y-%m-%d}" for i in differ[:3])
+            raise DataError(f"{self.label}: column {column!r} has different values on one date "
+                            f"({examples}); a market column holds one value per date")
+        self.stats.rows_read += len(dates)
+        return pd.Series(lo, index=pd.DatetimeIndex(dates), name=column)
+
+    def _column_rows(self, column: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """An extra column per date: the dates (datetime64[ns]) and the lowest and highest
+        value of each (NaN: none)."""
         import duckdb
 
         types = self.layout.types
@@ -469,18 +546,8 @@ class PanelReader:
         except duckdb.Error as error:
             raise DataError(f"{self.label}: cannot read column {column!r}: "
                             f"{str(error).splitlines()[0]}") from None
-        lo, hi = np.asarray(rows["lo"], dtype=float), np.asarray(rows["hi"], dtype=float)
-        coded = np.isin(lo, MISSING_CODES) & (lo == hi)
-        self.stats.missing_codes += int(coded.sum())
-        lo[coded], hi[coded] = np.nan, np.nan
-        dates = np.asarray(rows["date"]).astype("datetime64[ns]")
-        differ = np.flatnonzero(np.isfinite(lo) & (lo != hi))
-        if len(differ):
-            examples = ", ".join(f"{pd.Timestamp(dates[i]):%Y-%m-%d}" for i in differ[:3])
-            raise DataError(f"{self.label}: column {column!r} has different values on one date "
-                            f"({examples}); a market column holds one value per date")
-        self.stats.rows_read += len(dates)
-        return pd.Series(lo, index=pd.DatetimeIndex(dates), name=column)
+        return (np.asarray(rows["date"]).astype("datetime64[ns]"),
+                np.asarray(rows["lo"], dtype=float), np.asarray(rows["hi"], dtype=float))
 
     def distinct_ids(self) -> list[str]:
         """Every id of the panel, in order."""

@@ -85,10 +85,14 @@ class UserPanel:
         factors_unit: str = "decimal",
         returns_unit: str = "decimal",
         market_unit: str | None = None,
+        panel_index: str | os.PathLike[str] | None = None,
     ) -> UserPanel | None:
         """The user's panel from the study functions' keywords (None when none was given)."""
         if returns is not None and prices is not None:
             raise ParameterError("prices", "given with returns", "give returns or prices, not both")
+        if panel_index is not None and not isinstance(returns, (str, os.PathLike)):
+            raise ParameterError("panel_index", str(panel_index), "indexes a returns file "
+                                 "(returns=PATH); a frame or a prices panel has none")
         given = returns if returns is not None else prices
         factor_frame = (read_factors_file(factors, unit=factors_unit)
                         if isinstance(factors, (str, os.PathLike)) else factors)
@@ -106,8 +110,8 @@ class UserPanel:
         if isinstance(given, pd.DataFrame):
             frame = given if kind == "returns" else given.pct_change(fill_method=None).iloc[1:]
             return cls(frame, market_returns, factor_frame, returns_unit, market_unit)
-        return cls(PanelFile.of(given, kind, columns), market_returns, factor_frame, returns_unit,
-                   market_unit)
+        return cls(PanelFile.of(given, kind, columns, index=panel_index), market_returns,
+                   factor_frame, returns_unit, market_unit)
 
     @property
     def units(self) -> dict[str, Any]:

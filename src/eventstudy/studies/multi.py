@@ -96,6 +96,7 @@ def run_multi_event_study(
     market_returns: pd.Series | str | os.PathLike[str] | None = None,
     returns_unit: str = "decimal",
     market_unit: str | None = None,
+    panel_index: str | os.PathLike[str] | None = None,
     factors: pd.DataFrame | str | os.PathLike[str] | None = None,
     factors_unit: str = "decimal",
     factor_region: str = "us",
@@ -155,6 +156,10 @@ def run_multi_event_study(
         ``"decimal"`` (default) or ``"percent"``: the unit of the panel's returns and of the
         market's (default: ``returns_unit``); returns that look like percent, or below -100%,
         are an error (:mod:`eventstudy.data.units`).
+    panel_index
+        A folder keeping an index of the ``returns`` file (:mod:`eventstudy.data.panel_index`),
+        built by the first study that names it and rebuilt when the file changes: the study
+        reads the rows its events need from it instead of scanning the whole file.
     factor_region
         Without ``factors``, the French factors of the factor models: ``"us"`` (default), a
         region of :data:`eventstudy.data.french.REGIONS` (``"europe"``, ``"japan"``...: fetched
@@ -202,7 +207,8 @@ def run_multi_event_study(
     windows = car_windows_of(study, car_window, car_windows)
     user = UserPanel.of(returns=returns, prices=prices, columns=columns,
                         market_returns=market_returns, factors=factors, factors_unit=factors_unit,
-                        returns_unit=returns_unit, market_unit=market_unit)
+                        returns_unit=returns_unit, market_unit=market_unit,
+                        panel_index=panel_index)
     check_sources(source, user)
     currency = requested_currency(currency, user)
     placement = assign_markets(table, exchange=exchange, market=market,
