@@ -319,3 +319,25 @@ def test_history_rows_against_a_loop_over_the_rows(panel, tmp_path):
     assert held[0] and not held[1] and not held[-1]
     tested = rows[rows["permno"].isin([int(i) for i in ids])]
     assert np.isin(tested["value"], MISSING_CODES).sum() >= 3  # codes are no returns
+
+
+def test_a_build_that_cannot_write_is_one_error_and_leaves_nothing(panel, tmp_path, monkeypatch):
+    """A full disk while the rows are written: an error naming the file and the folder, no
+    partial index, and the next build succeeds."""
+    path = write(panel, tmp_path / "dsf.parquet")
+    root = tmp_path / "index"
+    write_rows = panel_index._write_rows
+
+    def disk_full(reader, temp):
+        write_rows(reader, temp)
+        raise OSError(28, "No space left on device")
+
+    monkeypatch.setattr(panel_index, "_write_rows", disk_full)
+    with pytest.raises(DataError, match=r"panel_index: cannot write the index of .*dsf.parquet in "
+                                        r".*\(No space left on device\)"):
+        opened(path, root)
+    assert [p.name for p in root.iterdir()] == [p.name for p in root.iterdir()
+                                                if p.name.endswith(".lock")]
+    monkeypatch.setattr(panel_index, "_write_rows", write_rows)
+    pd.testing.assert_frame_equal(index_rows(opened(path, root)), rows_by_pandas(path),
+                                  check_dtype=False)

@@ -121,3 +121,38 @@ def test_returns_stored_as_numbers_with_numeric_codes_give_the_same_study(crsp, 
     numbers = _batch(path, events_path)
     # letter codes are NULL in a DOUBLE column: the same missing values, the same study
     assert_allclose(numbers.events["car"], batch.events["car"], rtol=0, atol=1e-14)
+
+
+def test_the_command_with_a_panel_index_prints_the_scans_json(crsp, tmp_path, capsys):
+    """`eventstudy batch ... --panel-index DIR`, building the index and then reading it: the
+    JSON is the scan's, byte for byte (every statistic, the accounting, rows read)."""
+    from eventstudy.cli import main
+
+    path, events_path, _, _ = crsp
+    args = ["batch", str(events_path), "--returns", str(path), "--columns", "permno,date,ret",
+            "--market", "vwretd", "--window", str(WINDOW[0]), str(WINDOW[1]), "--json"]
+    assert main(args) == 0
+    scanned = capsys.readouterr().out
+    for _ in range(2):
+        assert main([*args, "--panel-index", str(tmp_path / "index")]) == 0
+        assert capsys.readouterr().out == scanned
+    assert len(list((tmp_path / "index").iterdir())) == 2  # the index and its lock file
+
+
+@pytest.mark.parametrize("case", ["no returns", "a file", "prices", "empty"])
+def test_a_panel_index_that_cannot_be_is_one_line(crsp, tmp_path, capsys, case):
+    from eventstudy.cli import main
+
+    path, events_path, _, _ = crsp
+    a_file = tmp_path / "a_file"
+    a_file.write_text("x")
+    data = {"no returns": [], "a file": ["--returns", str(path)],
+            "prices": ["--prices", str(path)], "empty": ["--returns", str(path)]}[case]
+    where = {"a file": str(a_file), "empty": " "}.get(case, str(tmp_path / "index"))
+    status = main(["batch", str(events_path), *data, "--columns", "permno,date,ret", "--market",
+                   "vwretd", "--panel-index", where])
+    err = capsys.readouterr().err
+    assert status == 2
+    lines = err.strip().splitlines()
+    assert len(lines) == 1 and lines[0].startswith("eventstudy: error:") and "panel_index" in lines[0]
+    assert not (tmp_path / "index").exists()

@@ -224,11 +224,12 @@ def _open(folder: Path, signature: dict[str, object]) -> PanelIndex | None:
 def _build(reader: PanelReader, folder: Path, signature: dict[str, object]) -> None:
     """Read every row of the panel into a new index and rename it into ``folder`` (the caller
     holds the lock). Leftovers of killed builds are removed first."""
-    for leftover in folder.parent.glob(f".{folder.name}.*"):
-        shutil.rmtree(leftover, ignore_errors=True)
+    for leftover in folder.parent.iterdir():
+        if leftover.name.startswith(f".{folder.name}."):
+            shutil.rmtree(leftover, ignore_errors=True)
     temp = folder.parent / f".{folder.name}.{os.getpid()}.{secrets.token_hex(4)}"
-    temp.mkdir()
     try:
+        temp.mkdir()
         ids, troubled, rows = _write_rows(reader, temp)
         np.savez(temp / "ids.npz", ids=np.asarray(ids, dtype=str), troubled=troubled)
         meta = {"signature": signature, "rows": rows, "ids": len(ids)}
@@ -238,6 +239,10 @@ def _build(reader: PanelReader, folder: Path, signature: dict[str, object]) -> N
             os.replace(folder, old)  # readers holding the old arrays keep them
         os.replace(temp, folder)
         shutil.rmtree(old, ignore_errors=True)
+    except OSError as error:  # a full disk, a folder that refuses writes
+        shutil.rmtree(temp, ignore_errors=True)
+        raise DataError(f"panel_index: cannot write the index of {reader.panel.path} in "
+                        f"{folder.parent} ({error.strerror or error})") from None
     except BaseException:
         shutil.rmtree(temp, ignore_errors=True)
         raise
