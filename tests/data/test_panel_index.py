@@ -341,3 +341,15 @@ def test_a_build_that_cannot_write_is_one_error_and_leaves_nothing(panel, tmp_pa
     monkeypatch.setattr(panel_index, "_write_rows", write_rows)
     pd.testing.assert_frame_equal(index_rows(opened(path, root)), rows_by_pandas(path),
                                   check_dtype=False)
+
+
+def test_one_file_named_by_a_relative_or_an_absolute_path_has_one_index(panel, tmp_path,
+                                                                         monkeypatch):
+    path = write(panel, tmp_path / "dsf.parquet")
+    root = tmp_path / "index"
+    built = opened(path, root).folder
+    monkeypatch.chdir(tmp_path)
+    again = opened(Path("dsf.parquet"), root)
+    assert again.folder == built
+    assert (built / "meta.json").stat().st_mtime_ns == (again.folder / "meta.json").stat().st_mtime_ns
+    assert len(list(root.iterdir())) == 2  # one index and its lock

@@ -369,13 +369,16 @@ def _check_unit(cells: np.ndarray, segs: Segments, ids: list[str], reader: Panel
     finite = np.empty(len(segs), dtype=np.int64)
     above = np.empty(len(segs), dtype=np.int64)
     lowest = np.empty(len(segs))
-    with np.errstate(invalid="ignore"):
-        for g0, g1 in segs.blocks(BLOCK_CELLS):  # a block at a time: temporaries stay small
-            c0 = int(segs.offset[g0])
-            block, local = cells[c0 : segs.offset[g1]], starts[g0:g1] - c0
+
+    def count(g0: int, g1: int) -> None:  # a block at a time: temporaries stay small
+        c0 = int(segs.offset[g0])
+        block, local = cells[c0 : segs.offset[g1]], starts[g0:g1] - c0
+        with np.errstate(invalid="ignore"):
             finite[g0:g1] = np.add.reduceat(np.isfinite(block), local)
             above[g0:g1] = np.add.reduceat(np.abs(block) > PERCENT_MEDIAN, local)
             lowest[g0:g1] = np.fmin.reduceat(block, local)
+
+    _in_two_threads(segs, count)
     n = np.bincount(segs.column, finite, minlength=len(ids))
     c = np.bincount(segs.column, above, minlength=len(ids))
     low = np.zeros(len(ids), dtype=bool)
@@ -423,7 +426,8 @@ def _finite_ends(segs: Segments, cells: np.ndarray) -> tuple[np.ndarray, np.ndar
     """First and last day with a return in each segment (-1: none), a block of cells at a time."""
     first = np.full(len(segs), -1, dtype=np.int64)
     last = np.full(len(segs), -1, dtype=np.int64)
-    for g0, g1 in segs.blocks(BLOCK_CELLS):
+
+    def ends(g0: int, g1: int) -> None:
         c0 = int(segs.offset[g0])
         where = np.flatnonzero(np.isfinite(cells[c0 : segs.offset[g1]])) + c0
         lo = np.searchsorted(where, segs.offset[g0:g1])
@@ -432,7 +436,22 @@ def _finite_ends(segs: Segments, cells: np.ndarray) -> tuple[np.ndarray, np.ndar
         base = segs.base[g0:g1][some]
         first[g0 + some] = where[lo[some]] - base
         last[g0 + some] = where[hi[some]] - base
+
+    _in_two_threads(segs, ends)
     return first, last
+
+
+def _in_two_threads(segs: Segments, work: Callable[[int, int], None]) -> None:
+    """``work(g0, g1)`` on each block of segments of at most :data:`BLOCK_CELLS` cells, two
+    blocks at a time (NumPy releases the GIL; each block writes only its own segments' slots)."""
+    blocks = list(segs.blocks(BLOCK_CELLS))
+    if len(blocks) < 2:
+        for g0, g1 in blocks:
+            work(g0, g1)
+        return
+    with ThreadPoolExecutor(2) as pool:
+        for done in [pool.submit(work, g0, g1) for g0, g1 in blocks]:
+            done.result()
 
 
 def _bucketed(table: pd.DataFrame) -> pd.DataFrame:

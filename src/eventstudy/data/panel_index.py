@@ -59,21 +59,27 @@ BUILD_WAIT = 3600.0
 ARRAYS = {"key": np.int64, "value": np.float64, "kind": np.int8}
 
 
+def _layout(reader: PanelReader) -> dict[str, object]:
+    """How the file is read: its full path, the columns and their types, text or typed."""
+    layout = reader.layout
+    return {"path": str(Path(reader.panel.path).resolve()), "kind": layout.kind,
+            "columns": [layout.id, layout.date, layout.value, *layout.securities],
+            "types": [reader.id_type, reader.date_type, reader.value_numeric],
+            "text": reader.text, "as_text": list(reader.as_text)}
+
+
 def index_folder(reader: PanelReader, root: str | os.PathLike[str]) -> Path:
     """The folder of the index of ``reader``'s panel under ``root``: the file's name and a hash
-    of its full path and of the SQL that reads it (its layout), so one root holds the indexes
-    of many panels."""
-    path = Path(reader.panel.path).resolve()
-    digest = hashlib.sha256(f"{path}\n{reader.source}".encode("utf-8", "surrogatepass"))
-    return Path(root) / f"{path.name[:60]}-{digest.hexdigest()[:16]}"
+    of its full path and layout, so one root holds the indexes of many panels."""
+    digest = hashlib.sha256(json.dumps(_layout(reader)).encode("utf-8", "surrogatepass"))
+    return Path(root) / f"{Path(reader.panel.path).name[:60]}-{digest.hexdigest()[:16]}"
 
 
 def _signature(reader: PanelReader) -> dict[str, object]:
     """What an index must match to stand for the panel file as it is now."""
     stat = os.stat(reader.panel.path)
-    return {"format": INDEX_FORMAT, "path": str(Path(reader.panel.path).resolve()),
-            "size": stat.st_size, "mtime_ns": stat.st_mtime_ns, "source": reader.source,
-            "value_numeric": reader.value_numeric, "integer_ids": reader.integer_ids}
+    return {"format": INDEX_FORMAT, **_layout(reader), "size": stat.st_size,
+            "mtime_ns": stat.st_mtime_ns}
 
 
 @dataclass(frozen=True)
