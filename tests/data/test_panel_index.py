@@ -353,3 +353,53 @@ def test_one_file_named_by_a_relative_or_an_absolute_path_has_one_index(panel, t
     assert again.folder == built
     assert (built / "meta.json").stat().st_mtime_ns == (again.folder / "meta.json").stat().st_mtime_ns
     assert len(list(root.iterdir())) == 2  # one index and its lock
+
+
+def test_a_market_that_is_an_id_of_the_panel_is_read_from_the_index(tmp_path):
+    """A long panel holding the market as one more id (and a letter code in it): the market's
+    rows come from the index, the file is not read for them, and the study is the scan's. A row
+    without a date marks its security troubled (read from the file, as the scan reads it)."""
+    rng = np.random.default_rng(5)
+    days = pd.bdate_range("2016-01-04", periods=700).strftime("%Y-%m-%d")
+    market = rng.normal(3e-4, 0.01, len(days))
+    lines = ["ticker,date,return"]
+    for t in ["MKT", *[f"S{i:02d}" for i in range(12)]]:
+        values = market if t == "MKT" else market * rng.uniform(0.5, 1.5) + rng.normal(0, 0.02, len(days))
+        lines += [f"{t},{d},{float(v)!r}" for d, v in zip(days, values)]
+    lines[1 + 300] = f"MKT,{days[300]},C"  # a letter code in the market
+    lines.append("S05,,0.01")  # a row without a date
+    path = tmp_path / "long.csv"
+    path.write_text("\n".join(lines) + "\n")
+    events = pd.DataFrame({"permno": [f"S{i:02d}" for i in range(12)] * 3,
+                           "event_date": [days[k] for k in rng.integers(300, 680, 36)]})
+
+    def study(index):
+        def place(d):
+            pos = d.get_indexer(pd.to_datetime(events["event_date"]))
+            return events["permno"].to_numpy(dtype=object)[pos >= 0], pos[pos >= 0]
+        with warnings.catch_warnings():
+            warnings.simplefilter("ignore", DataQualityWarning)
+            return load_panel_cells(PanelFile.of(path, index=index), list(dict.fromkeys(events["permno"])),
+                                    reach=REACH, event_days=place, market="MKT")
+
+    scanned = study(None)
+    study(tmp_path / "index")  # builds it
+    index = opened_text(path, tmp_path / "index")
+    assert list(index.ids[index.troubled]) == ["S05"]
+    reads = []
+    original = PanelReader.read
+    with pytest.MonkeyPatch.context() as patch:
+        patch.setattr(PanelReader, "read", lambda self, *a, **k: reads.append(a) or original(self, *a, **k))
+        indexed = study(tmp_path / "index")
+    assert reads == []  # the market from the index (the cells from a scan: S05 is troubled)
+    assert indexed.stats.missing_codes == scanned.stats.missing_codes == 1
+    np.testing.assert_array_equal(indexed.market.to_numpy(), scanned.market.to_numpy())
+    assert_same_cells(indexed, scanned)
+
+
+def opened_text(path: Path, root: Path):
+    reader = PanelReader(PanelFile.of(path))
+    try:
+        return open_index(reader, root)
+    finally:
+        reader.close()

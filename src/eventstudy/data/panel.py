@@ -326,7 +326,7 @@ def read_market(reader: PanelReader, market: str | None,
         else:
             if name is None:
                 raise _unknown_market(reader, market)
-            codes, dates, values = reader.read([name])
+            codes, dates, values = reader.read_security(name)
             if len(codes) == 0:
                 raise _unknown_market(reader, market)
             order = np.argsort(dates, kind="stable")

@@ -233,7 +233,7 @@ def load_panel_cells(
     reader = PanelReader(panel)
     try:
         index = None if panel.index is None else _open_index(reader, panel.index)
-        reader.kept_columns = index
+        reader.index = index
         canonical = reader.canonical_ids(list(dict.fromkeys(ids)))
         market_series, _ = read_market(reader, market, market_returns, market_unit, market_option)
         days = pd.DatetimeIndex(market_series.index)

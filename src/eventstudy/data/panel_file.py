@@ -294,13 +294,16 @@ def _integer_id(text: object) -> int | None:
     return value if -(2**63) <= value < 2**63 else None
 
 
-class ColumnStore(Protocol):
-    """Keeps a panel's extra columns as read per date (:meth:`PanelReader.column_series`)."""
+class StoredRows(Protocol):
+    """What a panel's index (:class:`eventstudy.data.panel_index.PanelIndex`) gives its reader:
+    extra columns as read per date, kept once read, and a security's rows."""
 
     def column_rows(self, column: str) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None: ...
 
     def keep_column_rows(self, column: str, date: np.ndarray, lo: np.ndarray,
                          hi: np.ndarray) -> None: ...
+
+    def security_values(self, name: str) -> tuple[np.ndarray, np.ndarray, int] | None: ...
 
 
 class PanelReader:
@@ -311,8 +314,8 @@ class PanelReader:
         self.panel = panel
         self.con = _connect()
         self.stats = PanelStats()
-        #: Where extra columns read per date are kept (a panel's index), or None.
-        self.kept_columns: ColumnStore | None = None
+        #: The panel's index (:mod:`eventstudy.data.panel_index`), or None: read the file.
+        self.index: StoredRows | None = None
         self._open(text=False)
 
     def _open(self, text: bool) -> None:
@@ -409,6 +412,19 @@ class PanelReader:
         dates = np.asarray(data["date"]).astype("datetime64[D]")
         values = np.asarray(data["value"], dtype=float)
         self._check_values(ids, codes, dates, values)
+        self.stats.rows_read += len(codes)
+        return codes, dates, values
+
+    def read_security(self, name: str) -> tuple[np.ndarray, np.ndarray, np.ndarray]:
+        """:meth:`read` of one security (as the panel spells it), every date: from the panel's
+        :attr:`index` when it holds the security's rows as the scan reads them."""
+        stored = None if self.index is None else self.index.security_values(name)
+        if stored is None:
+            return self.read([name])
+        dates, values, letters = stored
+        codes = np.zeros(len(dates), dtype=np.int64)
+        self.stats.missing_codes += letters
+        self._check_values([name], codes, dates, values)
         self.stats.rows_read += len(codes)
         return codes, dates, values
 
@@ -509,12 +525,12 @@ class PanelReader:
     def column_series(self, column: str) -> pd.Series:
         """A long panel's extra column holding one value per date (e.g. CRSP's ``vwretd``
         beside ``ret``), as a series by date; dates whose rows disagree are an error. Read from
-        :attr:`kept_columns` when it holds the column (kept there once read)."""
-        kept = None if self.kept_columns is None else self.kept_columns.column_rows(column)
+        the panel's :attr:`index` when it holds the column (kept there once read)."""
+        kept = None if self.index is None else self.index.column_rows(column)
         if kept is None:
             kept = self._column_rows(column)
-            if self.kept_columns is not None:
-                self.kept_columns.keep_column_rows(column, *kept)
+            if self.index is not None:
+                self.index.keep_column_rows(column, *kept)
         dates, lo, hi = kept
         lo, hi = lo.copy(), hi.copy()
         coded = np.isin(lo, MISSING_CODES) & (lo == hi)

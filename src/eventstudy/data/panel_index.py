@@ -15,17 +15,18 @@ once. It holds every row of the panel, converted as the scan converts it, in thr
 - ``kind`` (int8): 1 for a letter code (CRSP's ``C``, ``B``), 2 for text that is no number, else 0.
 
 A study then reads the rows its events need (work and memory grow with the events' windows, not
-with the panel) and puts them into cells exactly as the scan's rows are put. Whatever the scan
-would refuse (a date that does not parse, a value that is no number, an infinite value, a
-(security, date) pair repeated) marks the security ``troubled``: a study naming a troubled
-security reads the file itself, so the error and its message are the scan's.
+with the panel) and puts them into cells exactly as the scan's rows are put. A security holding a
+row the scan would refuse or read apart (a date that does not parse, or none; a value that is no
+number; an infinite value; a (security, date) pair repeated) is ``troubled``: a study naming it
+reads the file itself, so the error and its message are the scan's.
 
 The index lives in a folder the user names (``--panel-index DIR``), one sub-folder per panel
 file and layout (:func:`index_folder`). It is built by the first study that asks for it and
 rebuilt whenever the file's size or modification time changes; each build is written into a
 temporary folder beside it and renamed into place whole, under a lock (:mod:`filelock`) that a
 killed builder releases, so a reader sees a complete index or none. Extra columns read per date
-(the market's ``vwretd``) are kept beside the arrays once read.
+(the market's ``vwretd``) are kept beside the arrays once read; a market that is an id of the
+panel is read from the arrays.
 """
 
 from __future__ import annotations
@@ -128,6 +129,19 @@ class PanelIndex:
         code = np.asarray(code, dtype=np.int64)
         return (np.searchsorted(self.key, code << KEY_SHIFT, side="left"),
                 np.searchsorted(self.key, (code + 1) << KEY_SHIFT, side="left"))
+
+    def security_values(self, name: str) -> tuple[np.ndarray, np.ndarray, int] | None:
+        """The rows of security ``name`` (as the panel spells it): dates (datetime64[D]), values
+        (a copy) and how many are letter codes; None when the panel lacks it or it is troubled
+        (read from the file)."""
+        code = self.codes([name])
+        if code[0] < 0 or self.troubled[code[0]]:
+            return None
+        start, stop = self.security_rows(code)
+        rows = slice(int(start[0]), int(stop[0]))
+        day = (np.asarray(self.key[rows]) & ((1 << KEY_SHIFT) - 1)) - DAY_BIAS
+        letters = int(np.count_nonzero(np.asarray(self.kind[rows]) == 1))
+        return day.astype("datetime64[D]"), np.array(self.value[rows], dtype=float), letters
 
     def column_rows(self, column: str) -> tuple[np.ndarray, np.ndarray, np.ndarray] | None:
         """An extra column read per date and kept here (:meth:`keep_column_rows`): its dates,
@@ -266,13 +280,12 @@ def _write_rows(reader: PanelReader, temp: Path) -> tuple[list[str], np.ndarray,
         distinct = reader.con.execute(
             f"SELECT DISTINCT {text_id} AS id FROM ({reader.source}) src WHERE src.id IS NOT NULL "
             "ORDER BY 1").fetchnumpy()["id"]
-        flags = reader.scan_flags()
-        bad_date = "bad_date" in flags
         rows_sql = reader.rows_sql(text_id, f"FROM ({reader.source}) src WHERE src.id IS NOT NULL")
-        keep = "day IS NOT NULL" + (" OR bad_date" if bad_date else "")
+        # a row without a date (none written, or one that does not parse) is kept out of the
+        # arrays; its security is troubled (the scan decides what such a row means)
         result = reader.con.execute(
-            f"SELECT g, COALESCE(day, 0) AS day, value{'' if reader.value_numeric else ', kind'}"
-            f"{', bad_date' if bad_date else ''} FROM ({rows_sql}) WHERE {keep}")
+            f"SELECT g, COALESCE(day, 0) AS day, value{'' if reader.value_numeric else ', kind'}, "
+            f"day IS NULL AS dateless FROM ({rows_sql})")
         if reader.integer_ids:
             sorted_ids = np.asarray(distinct, dtype=np.int64)
             ids = [str(i) for i in sorted_ids]
@@ -295,13 +308,12 @@ def _write_rows(reader: PanelReader, temp: Path) -> tuple[list[str], np.ndarray,
                 kind = (chunk["kind"].to_numpy(dtype=np.int8) if "kind" in chunk
                         else np.zeros(len(chunk), dtype=np.int8))
                 troubled[code[(kind == 2) | np.isinf(value)]] = True
-                if bad_date:
-                    bad = chunk["bad_date"].to_numpy(dtype=bool)
-                    if bad.any():
-                        troubled[code[bad]] = True
-                        good = ~bad
-                        code, value, kind = code[good], value[good], kind[good]
-                        chunk = chunk[good]
+                dateless = chunk["dateless"].to_numpy(dtype=bool)
+                if dateless.any():
+                    troubled[code[dateless]] = True
+                    dated = ~dateless
+                    code, value, kind = code[dated], value[dated], kind[dated]
+                    chunk = chunk[dated]
                 key = code << KEY_SHIFT
                 key += chunk["day"].to_numpy(dtype=np.int64) + DAY_BIAS
                 if len(key):
