@@ -6,11 +6,12 @@ import sys
 from typing import Any
 
 
-def progress_bar(total: int, *, desc: str, enabled: bool | None = None, unit: str = "it") -> Any:
+def progress_bar(total: int | None, *, desc: str, enabled: bool | None = None,
+                 unit: str = "it") -> Any:
     """A tqdm progress bar on stderr, shown only when stderr is a terminal (``enabled=None``).
 
     ``enabled=True`` forces it on, ``False`` off (then tqdm is not even imported). Use it as a
-    context manager and call ``update(n)``.
+    context manager and call ``update(n)``; ``total=None``: a count without an end.
     """
     show = _isatty(sys.stderr) if enabled is None else bool(enabled)
     if not show:

@@ -45,6 +45,7 @@ import pandas as pd
 
 from eventstudy.data.panel_file import MISSING_CODES, PanelReader
 from eventstudy.exceptions import DataError, ParameterError
+from eventstudy.progress import progress_bar
 
 #: Version of the index's layout; an index of another version is rebuilt.
 INDEX_FORMAT = 1
@@ -294,12 +295,17 @@ def _write_rows(reader: PanelReader, temp: Path) -> tuple[list[str], np.ndarray,
             lookup = pd.Index(ids, dtype=object)
         troubled = np.zeros(len(ids), dtype=bool)
         rows, last_key, in_order = 0, np.iinfo(np.int64).min, True
+        total = None if reader._is_csv else reader.con.cursor().execute(
+            f"SELECT count(*) FROM ({reader.source})").fetchone()
         with ExitStack() as stack:
             files = {name: stack.enter_context(open(temp / f"{name}.bin", "wb")) for name in ARRAYS}
+            bar = stack.enter_context(progress_bar(None if total is None else int(total[0]),
+                                                   desc="indexing the panel (once)", unit="rows"))
             while True:
                 chunk = result.fetch_df_chunk(BLOCK_ROWS // 2048)
                 if len(chunk) == 0:
                     break
+                bar.update(len(chunk))
                 if reader.integer_ids:
                     code = np.searchsorted(sorted_ids, chunk["g"].to_numpy(dtype=np.int64))
                 else:
