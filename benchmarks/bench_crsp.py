@@ -316,6 +316,9 @@ def run(options: argparse.Namespace, run_cli: Callable[[list[str], Path], tuple[
         print(f"  {n:,} events: loop {result['seconds']:.1f} s for {result['n']:,}",
               file=sys.stderr)
     print_table(rows)
+    size = sum(f.stat().st_size for f in index.rglob("*") if f.is_file())
+    print(f"panel index: {size / 2**30:.2f} GB on disk ({size / stats['rows']:.1f} bytes a row "
+          "of the panel)")
     for n, (scan, indexed, sql) in ratios.items():
         if not math.isnan(sql):
             print(f"{n:,} events: the SQL of the CARs takes {sql / scan:.1f}x eventstudy's time "

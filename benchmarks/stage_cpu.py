@@ -5,7 +5,9 @@ per stage, the process's CPU seconds (every thread: DuckDB's, the engine's and t
 workers) and the wall seconds spent in it: start-up and imports; reading (the market column, the
 cells scan, the unit rule, each security's first and last return); placing the events and
 building the segments; the batch engine (fit, abnormal returns, CARs); the residual pass and the
-tests; the JSON. Usage::
+tests; the JSON; and the peak resident memory, with (sampled every 5 ms, Linux) its own part
+(anonymous memory) and the files it mapped (a panel index's pages: the system's file cache,
+shared and given back under memory pressure). Usage::
 
     python benchmarks/stage_cpu.py batch EVENTS --returns crsp.parquet --columns permno,date,ret \\
         --market vwretd --window -10 10 --json > out.json
@@ -18,6 +20,7 @@ import collections
 import functools
 import resource
 import sys
+import threading
 import time
 
 START = time.perf_counter()
@@ -62,6 +65,23 @@ def timed(owner: object, name: str, label: str) -> None:
     setattr(owner, name, wrapper)
 
 
+PEAKS: dict[str, int] = {}
+
+
+def sample_memory() -> None:
+    """Keep the highest RssAnon and RssFile of this process (kB), every 5 ms."""
+    while True:
+        try:
+            with open("/proc/self/status") as status:
+                for line in status:
+                    if line.startswith(("RssAnon:", "RssFile:")):
+                        name, value = line.split(":")
+                        PEAKS[name] = max(PEAKS.get(name, 0), int(value.split()[0]))
+        except OSError:  # not Linux: the total alone
+            return
+        time.sleep(0.005)
+
+
 def report() -> None:
     total = time.process_time()
     lines = [f"{'stage':<32}{'CPU s':>8}{'wall s':>8}",
@@ -70,7 +90,10 @@ def report() -> None:
     rest = total - IMPORTED - sum(cpu for cpu, _ in SPENT.values())
     lines.append(f"{'other (events file, tables)':<32}{rest:8.2f}")
     peak = resource.getrusage(resource.RUSAGE_SELF).ru_maxrss / 1024
-    lines.append(f"{'total':<32}{total:8.2f}{time.perf_counter() - START:8.2f}  peak {peak:.0f} MB")
+    parts = (f" (own {PEAKS['RssAnon'] / 1024:.0f} MB, mapped files {PEAKS['RssFile'] / 1024:.0f} MB)"
+             if PEAKS else "")
+    lines.append(f"{'total':<32}{total:8.2f}{time.perf_counter() - START:8.2f}  peak {peak:.0f} MB"
+                 f"{parts}")
     print("\n".join(lines), file=sys.stderr)
 
 
@@ -78,5 +101,6 @@ if __name__ == "__main__":
     for owner, name, label in STAGES:
         timed(owner, name, label)
     atexit.register(report)
+    threading.Thread(target=sample_memory, daemon=True).start()
     sys.argv = ["eventstudy", *sys.argv[1:]]
     sys.exit(app.main())
