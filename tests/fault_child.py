@@ -111,7 +111,7 @@ def write(cache: str, version: int, point: str, ready: str) -> None:
 
         cache_module.os.replace = replace_after_pause
     elif point == "renamed":
-        cache_module._fsync_folder = lambda folder: pause(ready)
+        cache_module.fsync_folder = lambda folder: pause(ready)
     TableCache(cache, "prices").write(KEY, entry(version), merge=False)
 
 

@@ -207,7 +207,7 @@ class _Corrupt(Exception):
     """Internal: a cache entry failed its integrity check (the message says why)."""
 
 
-def _fsync_folder(folder: Path) -> None:
+def fsync_folder(folder: Path) -> None:
     """Flush a folder's entries (the rename) to disk where the platform allows it."""
     if sys.platform.startswith("win"):
         return
@@ -240,7 +240,7 @@ def atomic_write(path: Path, data: bytes, temp_dir: Path | None = None) -> None:
         with contextlib.suppress(OSError):
             os.unlink(temp)
         raise
-    _fsync_folder(path.parent)
+    fsync_folder(path.parent)
 
 
 def _sha256(data: bytes) -> str:

@@ -44,6 +44,7 @@ from pathlib import Path
 import numpy as np
 import pandas as pd
 
+from eventstudy.data.cache import fsync_folder
 from eventstudy.data.panel_file import MISSING_CODES, PanelReader
 from eventstudy.exceptions import DataError, ParameterError
 from eventstudy.progress import progress_bar
@@ -257,10 +258,13 @@ def _build(reader: PanelReader, folder: Path, signature: dict[str, object]) -> N
         np.savez(temp / "ids.npz", ids=np.asarray(ids, dtype=str), troubled=troubled)
         meta = {"signature": signature, "rows": rows, "ids": len(ids)}
         (temp / "meta.json").write_text(json.dumps(meta, indent=1), encoding="utf-8")
+        for name in [*(f"{a}.bin" for a in ARRAYS), "ids.npz", "meta.json"]:
+            _fsync(temp / name)  # on disk before the rename makes them the index
         old = folder.parent / f".{folder.name}.{os.getpid()}.old"
         if folder.exists():
             os.replace(folder, old)  # readers holding the old arrays keep them
         os.replace(temp, folder)
+        fsync_folder(folder.parent)
         shutil.rmtree(old, ignore_errors=True)
     except OSError as error:  # a full disk, a folder that refuses writes
         shutil.rmtree(temp, ignore_errors=True)
@@ -269,6 +273,14 @@ def _build(reader: PanelReader, folder: Path, signature: dict[str, object]) -> N
     except BaseException:
         shutil.rmtree(temp, ignore_errors=True)
         raise
+
+
+def _fsync(path: Path) -> None:
+    descriptor = os.open(path, os.O_RDONLY)
+    try:
+        os.fsync(descriptor)
+    finally:
+        os.close(descriptor)
 
 
 def _write_rows(reader: PanelReader, temp: Path) -> tuple[list[str], np.ndarray, int]:
