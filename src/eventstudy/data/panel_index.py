@@ -276,7 +276,7 @@ def _build(reader: PanelReader, folder: Path, signature: dict[str, object]) -> N
 
 
 def _fsync(path: Path) -> None:
-    descriptor = os.open(path, os.O_RDONLY)
+    descriptor = os.open(path, os.O_RDWR)  # Windows flushes only files open for writing
     try:
         os.fsync(descriptor)
     finally:
