@@ -10,7 +10,9 @@ event whose windows reach beyond them is skipped, as in the single path). Two pa
   cells of every event the study places: one DuckDB scan whose join keeps only the rows of
   each security inside its segments (the filter runs inside the scan), streamed into the cells
   a chunk of rows at a time, so no frame of the whole selection is ever built and the memory is
-  that of the cells (8 bytes each) and one chunk.
+  that of the cells (8 bytes each) and one chunk. With a panel index (``PanelFile.index``,
+  :mod:`eventstudy.data.panel_index`) the rows come from the index instead of a scan: each
+  segment's rows found by two binary searches, placed into the cells by the same code.
 
 The first and last return of a security are known from its cells wherever an event's cells hold
 a return on or before its first day and on or after its last. For the others (an event at the
