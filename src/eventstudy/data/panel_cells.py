@@ -28,6 +28,7 @@ from collections.abc import Callable, Sequence
 from concurrent.futures import ThreadPoolExecutor
 from dataclasses import dataclass
 from pathlib import Path
+from typing import TypeVar
 
 import numpy as np
 import pandas as pd
@@ -66,8 +67,8 @@ from eventstudy.exceptions import DataError, ParameterError
 CHUNK_VECTORS = 256
 #: Cells handled at once where a pass over the cells needs temporaries.
 BLOCK_CELLS = 1 << 22
-#: Rows of a panel's index placed into cells at once (by each of two threads).
-INDEX_BLOCK_ROWS = 1 << 20
+#: Cells of a panel's index read and placed at once (by each of two threads).
+INDEX_BLOCK_CELLS = 1 << 20
 #: Days of a bucket of dates, a key of the cells scan's join besides the security.
 BUCKET_DAYS = 512
 #: The cells scan joins on the date's bucket when the events' cells are at least this share of
@@ -78,6 +79,8 @@ BUCKETS_FROM_SHARE = 0.1
 DAYS_BEFORE_1970 = 719_162
 #: Securities shown to the unit rule's message when many look like percent.
 SHOWN = 50
+
+T = TypeVar("T")
 
 #: ``event_days(trading_days)``: the securities (as the events spell them) and day-0 positions
 #: of the events a study places on those trading days.
@@ -443,17 +446,16 @@ def _finite_ends(segs: Segments, cells: np.ndarray) -> tuple[np.ndarray, np.ndar
     return first, last
 
 
-def _in_two_threads(segs: Segments, work: Callable[[int, int], None]) -> None:
-    """``work(g0, g1)`` on each block of segments of at most :data:`BLOCK_CELLS` cells, two
-    blocks at a time (NumPy releases the GIL; each block writes only its own segments' slots)."""
-    blocks = list(segs.blocks(BLOCK_CELLS))
+def _in_two_threads(segs: Segments, work: Callable[[int, int], T],
+                    cells: int = BLOCK_CELLS) -> list[T]:
+    """``work(g0, g1)`` on each block of segments of at most ``cells`` cells, two blocks at a
+    time (NumPy releases the GIL; each block writes only its own segments' slots); the results
+    in the blocks' order."""
+    blocks = list(segs.blocks(cells))
     if len(blocks) < 2:
-        for g0, g1 in blocks:
-            work(g0, g1)
-        return
+        return [work(g0, g1) for g0, g1 in blocks]
     with ThreadPoolExecutor(2) as pool:
-        for done in [pool.submit(work, g0, g1) for g0, g1 in blocks]:
-            done.result()
+        return [done.result() for done in [pool.submit(work, g0, g1) for g0, g1 in blocks]]
 
 
 def _bucketed(table: pd.DataFrame) -> pd.DataFrame:
@@ -730,9 +732,6 @@ class _IndexScan(_CellScan):
                                       self.day_numbers[segs.last])
         count = np.where(code >= 0, stop - start, 0)
         self.rows_per_segment = count
-        ends = np.cumsum(count)
-        cuts = np.searchsorted(ends, np.arange(INDEX_BLOCK_ROWS, int(ends[-1]), INDEX_BLOCK_ROWS))
-        bounds = np.unique(np.r_[0, cuts + 1, len(segs)].clip(0, len(segs)))
 
         def place(g0: int, g1: int) -> tuple[int, int, int]:
             row = ranges(start[g0:g1], count[g0:g1])
@@ -743,14 +742,12 @@ class _IndexScan(_CellScan):
                                  calendar, self.index.value[row], self.index.kind[row], None,
                                  segs, cells, seen)
 
-        with ThreadPoolExecutor(2) as pool:  # NumPy releases the GIL: blocks side by side
-            placed = np.array(list(pool.map(place, bounds[:-1], bounds[1:])),
-                              dtype=np.int64).reshape(-1, 3).sum(axis=0)
-        written, codes, off = (int(n) for n in placed)
+        placed = _in_two_threads(segs, place, INDEX_BLOCK_CELLS)
+        written, codes, off = (sum(p[k] for p in placed) for k in range(3))
         if int(np.count_nonzero(seen)) < written:
             raise DataError(f"{self.reader.label}: the panel's index repeats a (security, date) "
                             f"pair; remove the folder {self.index.folder} to rebuild it")
-        self.reader.stats.rows_read += int(ends[-1])
+        self.reader.stats.rows_read += int(count.sum())
         self.reader.stats.missing_codes += codes
         self.reader.stats.off_calendar += off
         return cells

@@ -269,15 +269,19 @@ class PanelFile:
             if len(columns) != 3 or not all(columns):
                 raise ParameterError("columns", columns, "give three names: ID,DATE,VALUE")
             cols = (str(columns[0]), str(columns[1]), str(columns[2]))
-        if index is not None:
-            if kind != "returns":
-                raise ParameterError("panel_index", str(index), "indexes a returns panel; a prices "
-                                     "panel is read whole")
-            if not str(index).strip() or (Path(index).exists() and not Path(index).is_dir()):
-                raise ParameterError("panel_index", str(index),
-                                     "give a folder to keep the panel's index in")
+        if index is not None and kind != "returns":
+            raise ParameterError("panel_index", str(index), "indexes a returns panel; a prices "
+                                 "panel is read whole")
         return cls(_check_path(path, name), kind, cols, name,
-                   None if index is None else Path(index))
+                   None if index is None else check_index_folder(index))
+
+
+def check_index_folder(index: str | os.PathLike[str]) -> Path:
+    """``index`` as the folder of panel indexes (:mod:`eventstudy.data.panel_index`): not
+    empty text, not a file."""
+    if not str(index).strip() or (Path(index).exists() and not Path(index).is_dir()):
+        raise ParameterError("panel_index", str(index), "give a folder to keep the panel's index in")
+    return Path(index)
 
 
 def _integer_id(text: object) -> int | None:

@@ -45,7 +45,7 @@ import numpy as np
 import pandas as pd
 
 from eventstudy.data.cache import fsync_folder
-from eventstudy.data.panel_file import MISSING_CODES, PanelReader
+from eventstudy.data.panel_file import MISSING_CODES, PanelReader, check_index_folder
 from eventstudy.exceptions import DataError, ParameterError
 from eventstudy.progress import progress_bar
 
@@ -130,9 +130,8 @@ class PanelIndex:
 
     def security_rows(self, code: np.ndarray) -> tuple[np.ndarray, np.ndarray]:
         """``(start, stop)``: all the rows of security ``code``."""
-        code = np.asarray(code, dtype=np.int64)
-        return (np.searchsorted(self.key, code << KEY_SHIFT, side="left"),
-                np.searchsorted(self.key, (code + 1) << KEY_SHIFT, side="left"))
+        every = np.zeros(len(code), dtype=np.int64)  # every day a key can hold
+        return self.rows(code, every - DAY_BIAS, every + DAY_BIAS - 1)
 
     def security_values(self, name: str) -> tuple[np.ndarray, np.ndarray, int] | None:
         """The rows of security ``name`` (as the panel spells it): dates (datetime64[D]), values
@@ -189,9 +188,7 @@ def open_index(reader: PanelReader, root: str | os.PathLike[str]) -> PanelIndex:
     """
     from filelock import FileLock, Timeout
 
-    if str(root).strip() == "" or (Path(root).exists() and not Path(root).is_dir()):
-        raise ParameterError("panel_index", str(root), "give a folder to keep the panel's index in")
-    folder = index_folder(reader, root)
+    folder = index_folder(reader, check_index_folder(root))
     signature = _signature(reader)
     found = _open(folder, signature)
     if found is not None:
@@ -413,17 +410,8 @@ def history_rows(index: PanelIndex, code: np.ndarray, lo: np.ndarray, hi: np.nda
 
 
 def ranges(starts: np.ndarray, count: np.ndarray) -> np.ndarray:
-    """The row numbers ``starts[i] .. starts[i] + count[i] - 1`` of every range, end to end."""
-    total = int(count.sum())
-    if total == 0:
-        return np.zeros(0, dtype=np.int64)
-    row = np.ones(total, dtype=np.int64)
-    ends = np.cumsum(count)
-    nonempty = count > 0
-    row[0] = starts[nonempty][0]
-    heads = ends[nonempty][:-1]
-    s = starts[nonempty]
-    e = (starts + count)[nonempty]
-    row[heads] = s[1:] - e[:-1] + 1
-    return np.cumsum(row)
-
+    """The row numbers ``starts[i] .. starts[i] + count[i] - 1`` of every range, end to end
+    (as :meth:`eventstudy.data.segments.Segments.cell_days` lays out segments)."""
+    row = np.arange(int(count.sum()), dtype=np.int64)
+    row += np.repeat(starts - (np.cumsum(count) - count), count)
+    return row
